@@ -1,0 +1,74 @@
+# s3-kms-replication: build, test, package and run locally.
+# Everything the project needs is installed by `make setup` (run by the other targets).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+SETUP_STAMP := $(VENV)/.setup-stamp
+LAUNCHER    := tests/local-aws/launcher.py
+LAMBDA_DIR  := dist/lambda
+CARGO       := cargo
+# cargo-lambda (and the zig it brings) live in the venv.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+FN    ?= replica-verifier
+EVENT ?= s3-object-created
+
+.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke \
+        emulator-start emulator-stop clean
+
+help: ## List the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(SETUP_STAMP): requirements.txt constraints.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+setup: $(SETUP_STAMP) ## Create .venv with the pinned emulator, cargo-lambda and cfn-lint
+
+build: ## Debug build of every crate and both Lambda binaries
+	$(CARGO) build --locked --workspace --bins
+
+lint: setup ## rustfmt, clippy (-D warnings) and cfn-lint
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	@templates=$$(ls infra/*.yaml 2>/dev/null); if [ -n "$$templates" ]; then $(VENV)/bin/cfn-lint $$templates; fi
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+unit-test: ## Unit tests only (no emulator)
+	$(CARGO) test --locked --workspace --exclude e2e-tests
+
+e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
+	$(CARGO) test --locked -p e2e-tests
+
+test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests
+	$(CARGO) test --locked --workspace
+
+package: setup ## Release zips (x86_64) for both functions in dist/lambda/<fn>/bootstrap.zip
+	cargo lambda build --locked --release --x86-64 --output-format zip --lambda-dir $(LAMBDA_DIR)
+	@ls -l $(LAMBDA_DIR)/*/bootstrap.zip
+
+package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run in CI)
+	cargo lambda build --locked --release --arm64 --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
+	@ls -l $(LAMBDA_DIR)-arm64/*/bootstrap.zip
+
+watch: setup ## Serve both functions locally with cargo lambda watch
+	cargo lambda watch
+
+invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
+	cargo lambda invoke $(FN) --data-file events/$(EVENT).json
+
+emulator-start: setup ## Start the local AWS emulator on 127.0.0.1 and print its endpoint
+	@$(PY) $(LAUNCHER) start
+
+emulator-stop: ## Stop exactly the emulator that emulator-start started
+	@$(PY) $(LAUNCHER) stop
+
+clean: ## Remove build outputs (keeps .venv)
+	$(CARGO) clean
+	rm -rf dist .local-aws

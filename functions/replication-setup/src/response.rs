@@ -1,0 +1,216 @@
+//! Answering CloudFormation: the response PUT to the pre-signed `ResponseURL`.
+//!
+//! The URL was signed without a `Content-Type`, so none is sent. The body is at most 4096
+//! bytes: the `Reason` is truncated to fit. The PUT is retried with backoff, because a
+//! CloudFormation stack that never hears back waits an hour.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Largest response body CloudFormation accepts.
+pub const MAX_BODY: usize = 4096;
+const ATTEMPTS: u32 = 4;
+
+/// The request type CloudFormation sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum RequestType {
+    /// The resource is being created.
+    Create,
+    /// Properties changed.
+    Update,
+    /// The resource is being deleted (also after a failed Create, and after a replacement).
+    Delete,
+}
+
+/// A CloudFormation custom-resource request.
+///
+/// Our own type rather than aws_lambda_events': that one is `#[non_exhaustive]` per request
+/// type, which makes every field access a three-way match.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CfnRequest {
+    /// Create, Update or Delete.
+    pub request_type: RequestType,
+    /// The pre-signed S3 URL that the answer is PUT to.
+    #[serde(rename = "ResponseURL")]
+    pub response_url: String,
+    /// The stack's ARN.
+    pub stack_id: String,
+    /// Unique per request; echoed back.
+    pub request_id: String,
+    /// For example `Custom::ReplicationSource`.
+    pub resource_type: String,
+    /// The template's logical id.
+    pub logical_resource_id: String,
+    /// Absent on Create.
+    #[serde(default)]
+    pub physical_resource_id: Option<String>,
+}
+
+/// SUCCESS or FAILED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// The resource is in the requested state.
+    Success,
+    /// It is not; `Reason` says why.
+    Failed,
+}
+
+/// The answer PUT to the `ResponseURL`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CfnResponse {
+    /// SUCCESS or FAILED.
+    pub status: Status,
+    /// Why, for FAILED; shown in the stack's events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Stable id of what this resource manages.
+    pub physical_resource_id: String,
+    /// Echoed from the request.
+    pub stack_id: String,
+    /// Echoed from the request.
+    pub request_id: String,
+    /// Echoed from the request.
+    pub logical_resource_id: String,
+    /// Outputs for `Fn::GetAtt`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, String>,
+}
+
+impl CfnResponse {
+    /// A response to `request`, with no `Data`.
+    pub fn for_request(
+        request: &CfnRequest,
+        status: Status,
+        reason: Option<String>,
+        physical_resource_id: String,
+    ) -> Self {
+        Self {
+            status,
+            reason,
+            physical_resource_id,
+            stack_id: request.stack_id.clone(),
+            request_id: request.request_id.clone(),
+            logical_resource_id: request.logical_resource_id.clone(),
+            data: BTreeMap::new(),
+        }
+    }
+}
+
+/// Errors while answering CloudFormation.
+#[derive(Debug, thiserror::Error)]
+pub enum ResponseError {
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    /// Every attempt failed; the last failure is given.
+    #[error("response PUT failed after {ATTEMPTS} attempts: {0}")]
+    Put(String),
+    /// The response could not be serialised.
+    #[error("cannot serialise the response: {0}")]
+    Serialise(#[from] serde_json::Error),
+}
+
+/// Sends responses over HTTPS.
+#[derive(Debug, Clone)]
+pub struct HttpResponder {
+    client: reqwest::Client,
+}
+
+impl HttpResponder {
+    /// A responder with a 10 s timeout per attempt.
+    ///
+    /// # Errors
+    /// When the TLS stack cannot be initialised.
+    pub fn new() -> Result<Self, ResponseError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(ResponseError::Client)?;
+        Ok(Self { client })
+    }
+
+    /// PUT `response` to `url`, retrying transient failures.
+    ///
+    /// # Errors
+    /// When every attempt failed.
+    pub async fn send(&self, url: &str, response: &CfnResponse) -> Result<(), ResponseError> {
+        let body = encode(response)?;
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+            match self.client.put(url).body(body.clone()).send().await {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => last = format!("HTTP {}", r.status()),
+                Err(e) => last = e.to_string(),
+            }
+            tracing::warn!(attempt, error = %last, "CloudFormation response PUT failed");
+        }
+        Err(ResponseError::Put(last))
+    }
+}
+
+/// Serialise `response`, truncating `Reason` so that the body fits in [`MAX_BODY`] bytes.
+///
+/// # Errors
+/// When serialisation fails.
+pub fn encode(response: &CfnResponse) -> Result<Vec<u8>, ResponseError> {
+    let mut body = serde_json::to_vec(response)?;
+    if body.len() <= MAX_BODY {
+        return Ok(body);
+    }
+    let mut trimmed = response.clone();
+    let reason = trimmed.reason.take().unwrap_or_default();
+    let overflow = body.len() - MAX_BODY;
+    let mut keep = reason.len().saturating_sub(overflow + 32);
+    while !reason.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    trimmed.reason = Some(format!("{} [truncated]", &reason[..keep]));
+    body = serde_json::to_vec(&trimmed)?;
+    if body.len() > MAX_BODY {
+        // Data alone is too large: drop it rather than fail to answer.
+        trimmed.data.clear();
+        body = serde_json::to_vec(&trimmed)?;
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(reason: &str) -> CfnResponse {
+        CfnResponse {
+            status: Status::Failed,
+            reason: Some(reason.to_owned()),
+            physical_resource_id: "pid".into(),
+            stack_id: "stack".into(),
+            request_id: "req".into(),
+            logical_resource_id: "Res".into(),
+            data: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn long_reason_is_truncated_to_fit_4096_bytes() {
+        let body = encode(&response(&"é".repeat(5000))).unwrap();
+        assert!(body.len() <= MAX_BODY, "{}", body.len());
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["Reason"].as_str().unwrap().ends_with("[truncated]"));
+        assert_eq!(v["Status"], "FAILED");
+    }
+
+    #[test]
+    fn short_reason_is_sent_unchanged() {
+        let body = encode(&response("bad property")).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["Reason"], "bad property");
+    }
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Start or stop the local AWS emulator: moto server 5.2.5 plus our extension layer.
+
+    launcher.py start [--state FILE] [--port N] [--log FILE]   # prints the endpoint
+    launcher.py stop  [--state FILE]                           # stops exactly that process
+    launcher.py serve [--port N] [--parent-pid PID] [--ready-file FILE]
+
+``start`` spawns ``serve`` in the background, waits until it answers, and records
+``{"endpoint": ..., "pid": ...}`` in the state file (default ``.local-aws/state.json`` at the
+repository root). ``stop`` reads that file, terminates that PID only, and removes the file.
+
+``serve`` runs in the foreground on 127.0.0.1. With ``--parent-pid`` it exits by itself when
+that process is gone, so a test run that dies never leaves an emulator behind. It writes
+``{"endpoint":..., "pid":...}`` to ``--ready-file`` once it is listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+DEFAULT_STATE = REPO / ".local-aws" / "state.json"
+
+
+def _serve(port: int, parent_pid: int | None, ready_file: str | None) -> None:
+    sys.path.insert(0, str(HERE))
+    # Credentials are never needed by moto itself; keep botocore from looking for any.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would pin every request to one account
+
+    from werkzeug.serving import make_server
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    import localaws
+
+    app = DomainDispatcherApplication(create_backend_app)
+    if os.environ.get("LOCAL_AWS_PLAIN") != "1":  # LOCAL_AWS_PLAIN=1: unmodified moto, to prove a gap
+        localaws.install_all()
+        app = localaws.wrap_app(app)
+    server = make_server(
+        "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    host, bound = server.server_address[:2]
+    endpoint = f"http://{host}:{bound}"
+
+    def shutdown(*_: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+
+    if parent_pid:
+
+        def watch_parent() -> None:
+            while True:
+                try:
+                    os.kill(parent_pid, 0)
+                except ProcessLookupError:
+                    shutdown()
+                    return
+                time.sleep(0.5)
+
+        threading.Thread(target=watch_parent, daemon=True).start()
+
+    if ready_file:
+        tmp = f"{ready_file}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"endpoint": endpoint, "pid": os.getpid()}, f)
+        os.replace(tmp, ready_file)
+    print(f"local-aws listening on {endpoint}", flush=True)
+    server.serve_forever()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _start(state: Path, port: int, log: Path | None) -> int:
+    if state.exists():
+        prev = json.loads(state.read_text())
+        if _alive(int(prev["pid"])):
+            print(prev["endpoint"])
+            return 0
+        state.unlink()
+    state.parent.mkdir(parents=True, exist_ok=True)
+    ready = state.with_suffix(".ready")
+    ready.unlink(missing_ok=True)
+    log = log or state.with_suffix(".log")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "serve", "--port", str(port),
+             "--ready-file", str(ready)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(f"emulator exited with {proc.returncode}; see {log}", file=sys.stderr)
+            return 1
+        if ready.exists():
+            info = json.loads(ready.read_text())
+            ready.unlink()
+            try:
+                urllib.request.urlopen(info["endpoint"] + "/moto-api/", timeout=5).read()
+            except OSError:
+                time.sleep(0.1)
+                continue
+            state.write_text(json.dumps(info))
+            print(info["endpoint"])
+            return 0
+        time.sleep(0.05)
+    proc.terminate()
+    print(f"emulator did not become ready in 60 s; see {log}", file=sys.stderr)
+    return 1
+
+
+def _stop(state: Path) -> int:
+    if not state.exists():
+        print("local-aws: not running (no state file)")
+        return 0
+    pid = int(json.loads(state.read_text())["pid"])
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    state.unlink()
+    print(f"local-aws: stopped pid {pid}")
+    return 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("start")
+    s.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    s.add_argument("--port", type=int, default=0)
+    s.add_argument("--log", type=Path)
+    t = sub.add_parser("stop")
+    t.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    v = sub.add_parser("serve")
+    v.add_argument("--port", type=int, default=0)
+    v.add_argument("--parent-pid", type=int)
+    v.add_argument("--ready-file")
+    a = p.parse_args()
+    if a.cmd == "start":
+        return _start(a.state, a.port, a.log)
+    if a.cmd == "stop":
+        return _stop(a.state)
+    _serve(a.port, a.parent_pid, a.ready_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Our extension layer over an unmodified moto server.
+
+Each module closes one documented gap between moto 5.2.x and AWS (see README.md in the parent
+folder). ``install_all()`` applies the in-process patches; ``wrap_app()`` adds the WSGI
+middleware. Both are called by ``launcher.py`` before the server accepts its first request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+ACCOUNT_A = "111111111111"
+ACCOUNT_B = "222222222222"
+
+
+def install_all() -> None:
+    """Apply every in-process patch to moto (idempotent)."""
+    from . import kms_default_policy, s3_fidelity, replication
+
+    kms_default_policy.install()
+    s3_fidelity.install()
+    replication.install()
+
+
+def wrap_app(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap moto's WSGI app with our protocol bridges."""
+    from . import cloudwatch_cbor
+
+    return cloudwatch_cbor.wrap(app)

@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the emulator work."""
+
+
+def install() -> None:
+    pass

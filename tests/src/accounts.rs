@@ -1,0 +1,135 @@
+//! SDK clients for the two emulated accounts.
+//!
+//! moto keeps one set of backends per account and picks the account from the caller's access
+//! key. Keys returned by `sts:AssumeRole` belong to the account in the role ARN, so assuming
+//! `arn:aws:iam::<account>:role/local-aws-admin` gives credentials for that account. (Setting
+//! `MOTO_ACCOUNT_ID` instead would pin every request to one account.)
+//!
+//! Limits that remain in moto: the bucket namespace is global (as in AWS), and KMS calls work
+//! only with the key owner's credentials (AWS also allows a key policy to grant other accounts).
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::emulator::Emulator;
+
+/// The region every test uses.
+pub const REGION: &str = "us-east-1";
+
+/// One of the two emulated accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    /// The source account, `111111111111`: bucket S, key KA, the replication role.
+    A,
+    /// The destination account, `222222222222`: bucket D, key KB, the verifier.
+    B,
+}
+
+impl Account {
+    /// The 12-digit account id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Account::A => "111111111111",
+            Account::B => "222222222222",
+        }
+    }
+
+    /// Clients for this account, against `emulator`.
+    ///
+    /// # Errors
+    /// When `sts:AssumeRole` fails.
+    pub async fn connect(self, emulator: &Emulator) -> anyhow::Result<Clients> {
+        let bootstrap = base_config(
+            emulator,
+            Credentials::new("testing", "testing", None, None, "local-aws"),
+        );
+        let assumed = aws_sdk_sts::Client::new(&bootstrap)
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{}:role/local-aws-admin", self.id()))
+            .role_session_name("e2e-tests")
+            .send()
+            .await?;
+        let c = assumed
+            .credentials
+            .ok_or_else(|| anyhow::anyhow!("AssumeRole returned no credentials"))?;
+        let credentials = Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            Some(c.session_token),
+            None,
+            "local-aws-assumed",
+        );
+        let config = base_config(emulator, credentials.clone());
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build();
+        Ok(Clients {
+            account: self,
+            endpoint: emulator.endpoint().to_owned(),
+            credentials,
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            kms: aws_sdk_kms::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            config,
+        })
+    }
+}
+
+fn base_config(emulator: &Emulator, credentials: Credentials) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(emulator.endpoint())
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
+/// SDK clients, all bound to one account.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// Which account these clients act as.
+    pub account: Account,
+    /// The emulator endpoint.
+    pub endpoint: String,
+    /// The assumed-role credentials (handed to bootstrap binaries through their environment).
+    pub credentials: Credentials,
+    /// The shared SDK configuration.
+    pub config: SdkConfig,
+    /// S3, path-style (the emulator has no wildcard DNS).
+    pub s3: aws_sdk_s3::Client,
+    /// KMS.
+    pub kms: aws_sdk_kms::Client,
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// SQS.
+    pub sqs: aws_sdk_sqs::Client,
+    /// CloudWatch (rpcv2Cbor, bridged by the emulator).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl Clients {
+    /// The environment a Lambda in this account sees: its credentials, region and endpoint.
+    pub fn lambda_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            (
+                "AWS_ACCESS_KEY_ID".to_owned(),
+                self.credentials.access_key_id().to_owned(),
+            ),
+            (
+                "AWS_SECRET_ACCESS_KEY".to_owned(),
+                self.credentials.secret_access_key().to_owned(),
+            ),
+            ("AWS_REGION".to_owned(), REGION.to_owned()),
+            ("AWS_DEFAULT_REGION".to_owned(), REGION.to_owned()),
+            ("AWS_ENDPOINT_URL".to_owned(), self.endpoint.clone()),
+            ("S3_FORCE_PATH_STYLE".to_owned(), "true".to_owned()),
+        ];
+        if let Some(token) = self.credentials.session_token() {
+            env.push(("AWS_SESSION_TOKEN".to_owned(), token.to_owned()));
+        }
+        env
+    }
+}

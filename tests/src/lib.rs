@@ -1,0 +1,34 @@
+//! End-to-end test support for s3-kms-replication.
+//!
+//! Three pieces, used by the tests in `tests/tests/` and by `make demo`:
+//!
+//! - [`emulator`]: the local AWS emulator (moto server 5.2.5 plus our extension layer in
+//!   `tests/local-aws/`), started once per test process on a free 127.0.0.1 port, or reused
+//!   from `LOCAL_AWS_ENDPOINT` when `make emulator-start` already runs one.
+//! - [`accounts`]: SDK clients for the two emulated accounts, A = `111111111111` and
+//!   B = `222222222222`, through `sts:AssumeRole` (moto maps the returned keys to the account).
+//! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
+//!   it with an event and returns the response or error, its stdout lines and its cold start.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use e2e_tests::{accounts::Account, emulator::Emulator};
+//! let emulator = Emulator::shared()?;
+//! let a = Account::A.connect(emulator).await?;
+//! a.s3.create_bucket().bucket("my-source").send().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod accounts;
+pub mod emulator;
+pub mod runtime_api;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A name that is unique within this test process and across processes, for buckets, keys
+/// and queues (moto's bucket namespace is global, as AWS's is).
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", std::process::id())
+}
