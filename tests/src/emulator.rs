@@ -39,10 +39,10 @@ impl Emulator {
     }
 
     fn from_env_or_start() -> anyhow::Result<Emulator> {
-        if let Ok(endpoint) = std::env::var("LOCAL_AWS_ENDPOINT") {
-            if !endpoint.is_empty() {
-                return Ok(Emulator { endpoint });
-            }
+        if let Ok(endpoint) = std::env::var("LOCAL_AWS_ENDPOINT")
+            && !endpoint.is_empty()
+        {
+            return Ok(Emulator { endpoint });
         }
         let root = repo_root();
         let python = std::env::var_os("LOCAL_AWS_PYTHON")

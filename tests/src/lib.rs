@@ -22,6 +22,7 @@
 pub mod accounts;
 pub mod emulator;
 pub mod runtime_api;
+pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

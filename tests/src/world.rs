@@ -1,0 +1,341 @@
+//! A two-account replication "world" on the emulator, built with plain SDK calls.
+//!
+//! [`World::create`] makes what a team has before replication is configured: a versioned
+//! source bucket and customer-managed key KA in account A, a versioned destination bucket and
+//! key KB in account B, and an SQS queue in B that receives the destination bucket's
+//! `s3:ObjectCreated:*` notifications. The replication role and rule are added separately
+//! (by hand in the smoke test, by the setup function elsewhere).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use serde_json::{Value, json};
+
+use crate::accounts::{Account, Clients, REGION};
+use crate::emulator::Emulator;
+use crate::unique_name;
+
+/// Buckets, keys and the notification queue of both accounts.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// Account A's clients.
+    pub a: Clients,
+    /// Account B's clients.
+    pub b: Clients,
+    /// S, in A.
+    pub source_bucket: String,
+    /// D, in B.
+    pub destination_bucket: String,
+    /// KA's ARN.
+    pub source_key_arn: String,
+    /// KB's ARN.
+    pub destination_key_arn: String,
+    /// The queue in B that D notifies.
+    pub queue_url: String,
+    /// Its ARN.
+    pub queue_arn: String,
+}
+
+impl World {
+    /// Create the "before" world under fresh, unique names.
+    ///
+    /// # Errors
+    /// When an emulator call fails.
+    pub async fn create(emulator: &Emulator) -> anyhow::Result<World> {
+        let a = Account::A.connect(emulator).await?;
+        let b = Account::B.connect(emulator).await?;
+        let source_bucket = unique_name("src");
+        let destination_bucket = unique_name("dst");
+        create_versioned_bucket(&a, &source_bucket).await?;
+        create_versioned_bucket(&b, &destination_bucket).await?;
+        let source_key_arn = create_key(&a, "KA").await?;
+        let destination_key_arn = create_key(&b, "KB").await?;
+
+        let queue_url = b
+            .sqs
+            .create_queue()
+            .queue_name(unique_name("replicas"))
+            .send()
+            .await?
+            .queue_url
+            .context("CreateQueue returned no URL")?;
+        let queue_arn = b
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await?
+            .attributes
+            .and_then(|mut m| m.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .context("queue without ARN")?;
+        notify_queue(&b, &destination_bucket, &queue_arn).await?;
+        Ok(World {
+            a,
+            b,
+            source_bucket,
+            destination_bucket,
+            source_key_arn,
+            destination_key_arn,
+            queue_url,
+            queue_arn,
+        })
+    }
+
+    /// The least-privilege identity policy a replication role needs (AWS docs, "Granting
+    /// permissions when the source and destination buckets are owned by different accounts").
+    pub fn replication_role_policy(&self) -> Value {
+        let (s, d) = (&self.source_bucket, &self.destination_bucket);
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow",
+                 "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                 "Resource": format!("arn:aws:s3:::{s}")},
+                {"Effect": "Allow",
+                 "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                            "s3:GetObjectVersionTagging"],
+                 "Resource": format!("arn:aws:s3:::{s}/*")},
+                {"Effect": "Allow",
+                 "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags",
+                            "s3:ObjectOwnerOverrideToBucketOwner"],
+                 "Resource": format!("arn:aws:s3:::{d}/*")},
+                {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": self.source_key_arn,
+                 "Condition": {"StringLike": {
+                     "kms:ViaService": format!("s3.{REGION}.amazonaws.com"),
+                     "kms:EncryptionContext:aws:s3:arn": format!("arn:aws:s3:::{s}/*")}}},
+                {"Effect": "Allow", "Action": ["kms:Encrypt"], "Resource": self.destination_key_arn,
+                 "Condition": {"StringLike": {
+                     "kms:ViaService": format!("s3.{REGION}.amazonaws.com"),
+                     "kms:EncryptionContext:aws:s3:arn": format!("arn:aws:s3:::{d}/*")}}}
+            ]
+        })
+    }
+
+    /// Create a role in A that S3 can assume, with `policy` inline; returns its ARN.
+    ///
+    /// # Errors
+    /// When an IAM call fails.
+    pub async fn create_replication_role(
+        &self,
+        name: &str,
+        policy: &Value,
+    ) -> anyhow::Result<String> {
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let role = self
+            .a
+            .iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await?
+            .role
+            .context("CreateRole returned no role")?;
+        self.a
+            .iam
+            .put_role_policy()
+            .role_name(name)
+            .policy_name("replication")
+            .policy_document(policy.to_string())
+            .send()
+            .await?;
+        Ok(role.arn)
+    }
+
+    /// Put a one-rule replication configuration on S: SSE-KMS objects replicate to D under KB,
+    /// owned by B.
+    ///
+    /// # Errors
+    /// When the SDK rejects the configuration or the emulator call fails.
+    pub async fn put_replication_rule(&self, role_arn: &str) -> anyhow::Result<()> {
+        use aws_sdk_s3::types::*;
+        let rule = ReplicationRule::builder()
+            .id("replicate-all")
+            .priority(1)
+            .status(ReplicationRuleStatus::Enabled)
+            .filter(ReplicationRuleFilter::builder().prefix("").build())
+            .delete_marker_replication(
+                DeleteMarkerReplication::builder()
+                    .status(DeleteMarkerReplicationStatus::Disabled)
+                    .build(),
+            )
+            .source_selection_criteria(
+                SourceSelectionCriteria::builder()
+                    .sse_kms_encrypted_objects(
+                        SseKmsEncryptedObjects::builder()
+                            .status(SseKmsEncryptedObjectsStatus::Enabled)
+                            .build()?,
+                    )
+                    .build(),
+            )
+            .destination(
+                Destination::builder()
+                    .bucket(format!("arn:aws:s3:::{}", self.destination_bucket))
+                    .account(Account::B.id())
+                    .access_control_translation(
+                        AccessControlTranslation::builder()
+                            .owner(OwnerOverride::Destination)
+                            .build()?,
+                    )
+                    .encryption_configuration(
+                        EncryptionConfiguration::builder()
+                            .replica_kms_key_id(&self.destination_key_arn)
+                            .build(),
+                    )
+                    .build()?,
+            )
+            .build()?;
+        self.a
+            .s3
+            .put_bucket_replication()
+            .bucket(&self.source_bucket)
+            .replication_configuration(
+                ReplicationConfiguration::builder()
+                    .role(role_arn)
+                    .rules(rule)
+                    .build()?,
+            )
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Put `body` at `key` in S, SSE-KMS under KA; returns the version id.
+    ///
+    /// # Errors
+    /// When the put fails.
+    pub async fn put_source_object(&self, key: &str, body: &str) -> anyhow::Result<String> {
+        let out = self
+            .a
+            .s3
+            .put_object()
+            .bucket(&self.source_bucket)
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+            .ssekms_key_id(&self.source_key_arn)
+            .send()
+            .await?;
+        out.version_id.context("PutObject returned no version id")
+    }
+
+    /// Poll HeadObject on the source version until its replication status is final
+    /// (COMPLETED or FAILED), for at most `timeout`.
+    ///
+    /// # Errors
+    /// When the status is still PENDING (or absent) after `timeout`.
+    pub async fn wait_for_source_status(
+        &self,
+        key: &str,
+        version: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<HeadObjectOutput> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let head = self
+                .a
+                .s3
+                .head_object()
+                .bucket(&self.source_bucket)
+                .key(key)
+                .version_id(version)
+                .send()
+                .await?;
+            let status = head
+                .replication_status
+                .as_ref()
+                .map(|s| s.as_str().to_owned());
+            if matches!(status.as_deref(), Some("COMPLETED" | "FAILED")) {
+                return Ok(head);
+            }
+            if Instant::now() > deadline {
+                bail!("replication status of {key} still {status:?} after {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Receive messages from the queue until one satisfies `pred` or `timeout` passes; returns
+    /// the parsed bodies seen.
+    ///
+    /// # Errors
+    /// When SQS fails.
+    pub async fn receive_until(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> anyhow::Result<Vec<Value>> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            let out = self
+                .b
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await?;
+            for m in out.messages.unwrap_or_default() {
+                let body: Value = serde_json::from_str(m.body().unwrap_or("null"))?;
+                let done = pred(&body);
+                seen.push(body);
+                if done {
+                    return Ok(seen);
+                }
+            }
+        }
+        Ok(seen)
+    }
+}
+
+async fn create_versioned_bucket(c: &Clients, bucket: &str) -> anyhow::Result<()> {
+    c.s3.create_bucket().bucket(bucket).send().await?;
+    c.s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await?;
+    Ok(())
+}
+
+async fn create_key(c: &Clients, description: &str) -> anyhow::Result<String> {
+    let meta = c
+        .kms
+        .create_key()
+        .description(description)
+        .send()
+        .await?
+        .key_metadata
+        .context("CreateKey returned no metadata")?;
+    meta.arn.context("key without ARN")
+}
+
+async fn notify_queue(c: &Clients, bucket: &str, queue_arn: &str) -> anyhow::Result<()> {
+    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+    c.s3.put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(
+                    QueueConfiguration::builder()
+                        .id("replica-verifier")
+                        .queue_arn(queue_arn)
+                        .events(Event::from("s3:ObjectCreated:*"))
+                        .build()?,
+                )
+                .build(),
+        )
+        .send()
+        .await?;
+    Ok(())
+}
