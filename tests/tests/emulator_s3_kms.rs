@@ -1,0 +1,356 @@
+//! Emulator gaps (b), (c), (d) and (f): S3 and KMS answers as AWS gives them, read through the
+//! Rust SDK the way our functions read them. Each test fails on plain moto 5.2.5
+//! (`LOCAL_AWS_PLAIN=1`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
+use aws_sdk_s3::types::*;
+use e2e_tests::accounts::{Account, Clients};
+use e2e_tests::emulator::Emulator;
+use e2e_tests::unique_name;
+
+async fn account(a: Account) -> Clients {
+    a.connect(Emulator::shared().unwrap()).await.unwrap()
+}
+
+async fn versioned_bucket(c: &Clients) -> String {
+    let bucket = unique_name("gap");
+    c.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    c.s3.put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    bucket
+}
+
+async fn key_arn(c: &Clients) -> String {
+    let meta = c
+        .kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    meta.arn.unwrap()
+}
+
+// (b) GetBucketReplication returns what was put.
+#[tokio::test]
+async fn replication_configuration_reads_back_as_put() {
+    let a = account(Account::A).await;
+    let bucket = versioned_bucket(&a).await;
+    let kb = "arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21";
+    let dest = |prefix: &str| {
+        Destination::builder()
+            .bucket("arn:aws:s3:::some-destination")
+            .account("222222222222")
+            .access_control_translation(
+                AccessControlTranslation::builder()
+                    .owner(OwnerOverride::Destination)
+                    .build()
+                    .unwrap(),
+            )
+            .encryption_configuration(
+                EncryptionConfiguration::builder()
+                    .replica_kms_key_id(kb)
+                    .build(),
+            )
+            .storage_class(if prefix.is_empty() {
+                StorageClass::Standard
+            } else {
+                StorageClass::StandardIa
+            })
+            .build()
+            .unwrap()
+    };
+    let sse = SourceSelectionCriteria::builder()
+        .sse_kms_encrypted_objects(
+            SseKmsEncryptedObjects::builder()
+                .status(SseKmsEncryptedObjectsStatus::Enabled)
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let tag = Tag::builder()
+        .key("replicate")
+        .value("yes")
+        .build()
+        .unwrap();
+    let rules = vec![
+        ReplicationRule::builder()
+            .id("by-prefix")
+            .priority(3)
+            .status(ReplicationRuleStatus::Enabled)
+            .filter(ReplicationRuleFilter::builder().prefix("logs/").build())
+            .delete_marker_replication(
+                DeleteMarkerReplication::builder()
+                    .status(DeleteMarkerReplicationStatus::Enabled)
+                    .build(),
+            )
+            .source_selection_criteria(sse.clone())
+            .destination(dest("logs/"))
+            .build()
+            .unwrap(),
+        ReplicationRule::builder()
+            .id("by-tag")
+            .priority(2)
+            .status(ReplicationRuleStatus::Enabled)
+            .filter(ReplicationRuleFilter::builder().tag(tag.clone()).build())
+            .delete_marker_replication(
+                DeleteMarkerReplication::builder()
+                    .status(DeleteMarkerReplicationStatus::Disabled)
+                    .build(),
+            )
+            .source_selection_criteria(sse.clone())
+            .destination(dest(""))
+            .build()
+            .unwrap(),
+        ReplicationRule::builder()
+            .id("by-and")
+            .priority(1)
+            .status(ReplicationRuleStatus::Disabled)
+            .filter(
+                ReplicationRuleFilter::builder()
+                    .and(
+                        ReplicationRuleAndOperator::builder()
+                            .prefix("data/")
+                            .tags(tag)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .delete_marker_replication(
+                DeleteMarkerReplication::builder()
+                    .status(DeleteMarkerReplicationStatus::Disabled)
+                    .build(),
+            )
+            .existing_object_replication(
+                ExistingObjectReplication::builder()
+                    .status(ExistingObjectReplicationStatus::Enabled)
+                    .build()
+                    .unwrap(),
+            )
+            .source_selection_criteria(sse)
+            .destination(dest(""))
+            .build()
+            .unwrap(),
+    ];
+    let config = ReplicationConfiguration::builder()
+        .role("arn:aws:iam::111111111111:role/replication")
+        .set_rules(Some(rules))
+        .build()
+        .unwrap();
+    a.s3.put_bucket_replication()
+        .bucket(&bucket)
+        .replication_configuration(config.clone())
+        .send()
+        .await
+        .unwrap();
+
+    let got =
+        a.s3.get_bucket_replication()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap()
+            .replication_configuration
+            .unwrap();
+    assert_eq!(got, config);
+}
+
+// (c) SSEKMSKeyId is the key ARN whatever form was sent.
+#[tokio::test]
+async fn sse_kms_key_id_is_returned_as_the_key_arn_for_every_input_form() {
+    let a = account(Account::A).await;
+    let bucket = versioned_bucket(&a).await;
+    let arn = key_arn(&a).await;
+    let key_id = arn.rsplit('/').next().unwrap().to_owned();
+    let alias = format!("alias/{}", unique_name("ka"));
+    a.kms
+        .create_alias()
+        .alias_name(&alias)
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let alias_arn = format!("arn:aws:kms:us-east-1:111111111111:{alias}");
+
+    for (i, form) in [arn.as_str(), &key_id, &alias, &alias_arn]
+        .into_iter()
+        .enumerate()
+    {
+        let object = format!("object-{i}");
+        let put =
+            a.s3.put_object()
+                .bucket(&bucket)
+                .key(&object)
+                .body(b"x".to_vec().into())
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(form)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(
+            put.ssekms_key_id.as_deref(),
+            Some(arn.as_str()),
+            "PutObject with {form}"
+        );
+        let head =
+            a.s3.head_object()
+                .bucket(&bucket)
+                .key(&object)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(
+            head.ssekms_key_id.as_deref(),
+            Some(arn.as_str()),
+            "HeadObject after {form}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sse_kms_without_a_key_uses_the_accounts_aws_s3_key() {
+    let a = account(Account::A).await;
+    let bucket = versioned_bucket(&a).await;
+    a.s3.put_object()
+        .bucket(&bucket)
+        .key("default-key")
+        .body(b"x".to_vec().into())
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .send()
+        .await
+        .unwrap();
+    let head =
+        a.s3.head_object()
+            .bucket(&bucket)
+            .key("default-key")
+            .send()
+            .await
+            .unwrap();
+    let managed = a
+        .kms
+        .describe_key()
+        .key_id("alias/aws/s3")
+        .send()
+        .await
+        .unwrap();
+    let managed = managed.key_metadata.unwrap();
+    assert_eq!(
+        managed.key_manager,
+        Some(aws_sdk_kms::types::KeyManagerType::Aws)
+    );
+    assert_eq!(head.ssekms_key_id, managed.arn);
+    assert!(
+        head.ssekms_key_id
+            .unwrap()
+            .starts_with("arn:aws:kms:us-east-1:111111111111:key/")
+    );
+}
+
+#[tokio::test]
+async fn put_with_a_missing_or_disabled_key_fails_and_writes_nothing() {
+    let a = account(Account::A).await;
+    let bucket = versioned_bucket(&a).await;
+    let missing = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000000";
+    let disabled = key_arn(&a).await;
+    a.kms.disable_key().key_id(&disabled).send().await.unwrap();
+    for (key, code) in [
+        (missing, "KMS.NotFoundException"),
+        (disabled.as_str(), "KMS.DisabledException"),
+    ] {
+        let err =
+            a.s3.put_object()
+                .bucket(&bucket)
+                .key("never")
+                .body(b"x".to_vec().into())
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(key)
+                .send()
+                .await
+                .unwrap_err();
+        let service = err.as_service_error().unwrap_or_else(|| panic!("{err:?}"));
+        assert_eq!(
+            aws_sdk_s3::error::ProvideErrorMetadata::code(service),
+            Some(code)
+        );
+    }
+    let listed =
+        a.s3.list_object_versions()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+    assert!(listed.versions().is_empty());
+}
+
+// (d) Key-policy calls default PolicyName to "default".
+#[tokio::test]
+async fn key_policy_calls_work_without_policy_name() {
+    let b = account(Account::B).await;
+    let arn = key_arn(&b).await;
+    let policy = b.kms.get_key_policy().key_id(&arn).send().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    assert!(doc["Statement"].is_array());
+
+    let mut doc = doc;
+    doc["Statement"].as_array_mut().unwrap().push(
+        serde_json::json!({"Sid": "Extra", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+            "Action": "kms:Encrypt", "Resource": "*"}),
+    );
+    b.kms
+        .put_key_policy()
+        .key_id(&arn)
+        .policy(doc.to_string())
+        .send()
+        .await
+        .unwrap();
+    let back = b.kms.get_key_policy().key_id(&arn).send().await.unwrap();
+    let back: serde_json::Value = serde_json::from_str(back.policy().unwrap()).unwrap();
+    assert_eq!(back, doc);
+}
+
+// (f) Two accounts on one server.
+#[tokio::test]
+async fn each_account_has_its_own_identity_keys_and_roles() {
+    let (a, b) = (account(Account::A).await, account(Account::B).await);
+    for c in [&a, &b] {
+        let who = aws_sdk_sts::Client::new(&c.config)
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(who.account(), Some(c.account.id()));
+        assert!(
+            key_arn(c)
+                .await
+                .contains(&format!(":{}:key/", c.account.id()))
+        );
+    }
+    let role = unique_name("only-in-a");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let created = a
+        .iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        created
+            .role
+            .unwrap()
+            .arn
+            .starts_with("arn:aws:iam::111111111111:role/")
+    );
+    assert!(b.iam.get_role().role_name(&role).send().await.is_err());
+}
