@@ -9,7 +9,7 @@
 //! lands with the replica-verifier issue.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use replication_core::event_shape::{self, EventShape};
+use replication_core::events::{self as event_shape, EventShape};
 use serde_json::{Value, json};
 
 async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {

@@ -3,12 +3,25 @@
 //! No Lambda types and no network: everything here is a function over plain data, so the
 //! decisions the two Lambdas make are unit-tested without AWS.
 //!
-//! - [`event_shape`]: which of the payload shapes the verifier accepts an invocation carries.
+//! Replica verification (seed step 7):
+//! - [`events`]: which payload shape an invocation carries, parsed into replica events;
+//! - [`s3_key`]: URL-decoding of object keys in S3 events;
+//! - [`verdict`]: the verdict on one replica from its `HeadObject` facts;
+//! - [`report`]: an invocation's verdicts to metrics, SQS batch failures and a summary;
+//! - [`metrics`]: aggregation, EMF documents and `PutMetricData` batches within the limits;
+//! - [`verifier_config`]: the verifier's environment, validated;
+//! - [`time`]: RFC 3339 timestamps to epoch milliseconds.
 //!
 //! ```
-//! use replication_core::event_shape::{detect, EventShape};
+//! use replication_core::events::{detect, EventShape};
 //! let event = serde_json::json!({"Records": [{"eventSource": "aws:s3"}]});
 //! assert_eq!(detect(&event), Ok(EventShape::S3Notification { records: 1 }));
 //! ```
 
-pub mod event_shape;
+pub mod events;
+pub mod metrics;
+pub mod report;
+pub mod s3_key;
+pub mod time;
+pub mod verdict;
+pub mod verifier_config;

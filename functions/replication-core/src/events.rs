@@ -1,0 +1,674 @@
+//! The verifier's inputs: shape detection and parsing into [`ReplicaEvent`]s.
+//!
+//! The verifier is invoked in three ways, told apart from the payload alone ([`detect`]):
+//!
+//! | payload | shape |
+//! |---|---|
+//! | `{"Records":[{"eventSource":"aws:s3", …}]}` | [`EventShape::S3Notification`] (direct S3 notification) |
+//! | `{"Records":[{"eventSource":"aws:sqs", …}]}` | [`EventShape::SqsBatch`] (S3 events in message bodies) |
+//! | `{"source":"aws.s3","detail-type":…}` | [`EventShape::EventBridge`] |
+//!
+//! Anything else is a [`ShapeError`], which names what was found so the operator can fix the
+//! wiring. [`parse`] then turns the payload into [`Item`]s: one per SQS message (so batch
+//! failures can name it), or a single item for a direct or EventBridge invocation. Each item
+//! holds zero or more [`ReplicaEvent`]s, or says why it was skipped (S3's `s3:TestEvent`,
+//! SNS-wrapped messages, bodies that are not S3 events).
+//!
+//! Object keys are URL-decoded here ([`crate::s3_key`]), in S3 notifications and EventBridge
+//! events alike, so that everything downstream sees the real key.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::s3_key::decode_event_key;
+use crate::time::parse_rfc3339_millis;
+
+/// The recognised invocation payloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventShape {
+    /// S3 invoked the function directly with `records` S3 event records.
+    S3Notification {
+        /// Number of records.
+        records: usize,
+    },
+    /// An SQS event source mapping delivered `messages` messages.
+    SqsBatch {
+        /// Number of messages.
+        messages: usize,
+    },
+    /// An EventBridge event from S3, with its `detail-type`.
+    EventBridge {
+        /// For example `Object Created`.
+        detail_type: String,
+    },
+}
+
+/// The payload is none of the shapes the verifier accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unrecognised event payload ({found}): expected an S3 notification, an SQS batch of S3 \
+     events, or an EventBridge event from aws.s3; check the function's trigger"
+)]
+pub struct ShapeError {
+    /// A short description of what the payload looked like.
+    pub found: String,
+}
+
+/// Classify `payload`.
+///
+/// # Errors
+/// [`ShapeError`] when the payload is none of the accepted shapes.
+pub fn detect(payload: &Value) -> Result<EventShape, ShapeError> {
+    if let Some(records) = payload.get("Records").and_then(Value::as_array) {
+        let source = records
+            .first()
+            .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")))
+            .and_then(Value::as_str);
+        return match source {
+            Some("aws:s3") => Ok(EventShape::S3Notification {
+                records: records.len(),
+            }),
+            Some("aws:sqs") => Ok(EventShape::SqsBatch {
+                messages: records.len(),
+            }),
+            other => Err(ShapeError {
+                found: format!("Records with eventSource {other:?}"),
+            }),
+        };
+    }
+    if payload.get("source").and_then(Value::as_str) == Some("aws.s3") {
+        let detail_type = payload
+            .get("detail-type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        return Ok(EventShape::EventBridge { detail_type });
+    }
+    let found = match payload {
+        Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(5).collect();
+            format!("an object with keys {keys:?}")
+        }
+        Value::Null => "null".to_owned(),
+        Value::Array(_) => "an array".to_owned(),
+        _ => "a scalar".to_owned(),
+    };
+    Err(ShapeError { found })
+}
+
+/// One S3 object version named by an event, with its key decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// Bucket name.
+    pub bucket: String,
+    /// The real object key (URL-decoded).
+    pub key: String,
+    /// The version the event is about, when the bucket is versioned.
+    pub version_id: Option<String>,
+}
+
+/// The S3 replication event types (`Replication:<kind>` in notifications).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplicationEventKind {
+    /// The object could not be replicated; `failureReason` says why. S3 does not retry.
+    OperationFailedReplication,
+    /// Replication Time Control: not replicated within the threshold.
+    OperationMissedThreshold,
+    /// Replication Time Control: replicated, but after the threshold.
+    OperationReplicatedAfterThreshold,
+    /// Replication Time Control no longer tracks the object.
+    OperationNotTracked,
+    /// A replication event type this version does not know.
+    Other(String),
+}
+
+/// An S3 replication event, emitted on the *source* bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicationEvent {
+    /// Which event.
+    pub kind: ReplicationEventKind,
+    /// The source object.
+    pub object: ObjectRef,
+    /// `replicationEventData.replicationRuleId`.
+    pub rule_id: Option<String>,
+    /// The destination bucket's name (from the ARN in `replicationEventData.destinationBucket`).
+    pub destination_bucket: Option<String>,
+    /// `replicationEventData.failureReason`, for failures.
+    pub failure_reason: Option<String>,
+    /// `replicationEventData.s3Operation`, such as `OBJECT_PUT`.
+    pub s3_operation: Option<String>,
+}
+
+/// What one event record asks of the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplicaEvent {
+    /// `ObjectCreated:*` (or EventBridge `Object Created`): a replica to verify.
+    Created {
+        /// The object version.
+        object: ObjectRef,
+        /// The event's time in epoch milliseconds, for the verification-delay metric.
+        event_time_ms: Option<i64>,
+    },
+    /// `ObjectRemoved:*`, including delete markers: counted, not verified.
+    Removed {
+        /// The object.
+        object: ObjectRef,
+        /// For example `ObjectRemoved:DeleteMarkerCreated`.
+        event_name: String,
+    },
+    /// A replication event from the source bucket: counted in metrics, not verified.
+    Replication(ReplicationEvent),
+    /// Any other S3 event: counted, not verified.
+    Other {
+        /// The event name.
+        event_name: String,
+    },
+    /// A record that cannot be read (for example a key that does not URL-decode).
+    Unreadable {
+        /// Why, naming the field.
+        reason: String,
+    },
+}
+
+/// Why a whole SQS message was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// S3's `s3:TestEvent`, sent when a notification configuration is saved.
+    TestEvent,
+    /// An SNS envelope (`"Type":"Notification"`): subscribe the queue with raw message delivery.
+    SnsWrapped,
+    /// The body is not an S3 event; the text says what it was.
+    NotAnS3Event(String),
+}
+
+/// One unit of work: an SQS message, or the whole of a direct or EventBridge invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// The SQS message id (for `batchItemFailures`); `None` for other shapes.
+    pub message_id: Option<String>,
+    /// What the item holds.
+    pub content: ItemContent,
+}
+
+/// The events of an item, or why it was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemContent {
+    /// The S3 event records, in order.
+    Events(Vec<ReplicaEvent>),
+    /// Skipped as a whole.
+    Skipped(SkipReason),
+}
+
+/// A parsed invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// How the function was invoked.
+    pub shape: EventShape,
+    /// The items, in input order.
+    pub items: Vec<Item>,
+}
+
+impl Invocation {
+    /// Every event of every item, in input order, with the index of its item.
+    pub fn events(&self) -> impl Iterator<Item = (usize, &ReplicaEvent)> {
+        self.items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, item)| match &item.content {
+                ItemContent::Events(events) => events.iter().map(move |e| (i, e)).collect(),
+                ItemContent::Skipped(_) => Vec::new(),
+            })
+    }
+}
+
+#[derive(Deserialize)]
+struct S3Notification {
+    #[serde(rename = "Records")]
+    records: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct S3Record {
+    event_name: String,
+    #[serde(default)]
+    event_time: Option<String>,
+    s3: S3Entity,
+    #[serde(default)]
+    replication_event_data: Option<ReplicationEventData>,
+}
+
+#[derive(Deserialize)]
+struct S3Entity {
+    bucket: S3Bucket,
+    object: S3Object,
+}
+
+#[derive(Deserialize)]
+struct S3Bucket {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct S3Object {
+    key: String,
+    #[serde(default)]
+    version_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplicationEventData {
+    #[serde(default, alias = "ruleId")]
+    replication_rule_id: Option<String>,
+    #[serde(default)]
+    destination_bucket: Option<String>,
+    #[serde(default)]
+    failure_reason: Option<String>,
+    #[serde(default)]
+    s3_operation: Option<String>,
+}
+
+/// Parse `payload` into items of replica events.
+///
+/// # Errors
+/// [`ShapeError`] when the payload is none of the accepted shapes. Problems inside a record or
+/// message never fail the parse: they become [`ReplicaEvent::Unreadable`] or
+/// [`SkipReason::NotAnS3Event`], so one bad message cannot hide the others.
+pub fn parse(payload: &Value) -> Result<Invocation, ShapeError> {
+    let shape = detect(payload)?;
+    let items = match &shape {
+        EventShape::S3Notification { .. } => vec![Item {
+            message_id: None,
+            content: ItemContent::Events(s3_records(payload)),
+        }],
+        EventShape::SqsBatch { .. } => payload
+            .get("Records")
+            .and_then(Value::as_array)
+            .map(|records| records.iter().map(sqs_item).collect())
+            .unwrap_or_default(),
+        EventShape::EventBridge { detail_type } => vec![Item {
+            message_id: None,
+            content: ItemContent::Events(vec![eventbridge_event(detail_type, payload)]),
+        }],
+    };
+    Ok(Invocation { shape, items })
+}
+
+fn s3_records(notification: &Value) -> Vec<ReplicaEvent> {
+    notification
+        .get("Records")
+        .and_then(Value::as_array)
+        .map(|records| records.iter().map(s3_record).collect())
+        .unwrap_or_default()
+}
+
+fn sqs_item(message: &Value) -> Item {
+    let message_id = message
+        .get("messageId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let body = message.get("body").and_then(Value::as_str).unwrap_or("");
+    let content = match serde_json::from_str::<Value>(body) {
+        Err(e) => ItemContent::Skipped(SkipReason::NotAnS3Event(format!(
+            "message body is not JSON: {e}"
+        ))),
+        Ok(v) if v.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") => {
+            ItemContent::Skipped(SkipReason::TestEvent)
+        }
+        Ok(v) if v.get("Type").and_then(Value::as_str) == Some("Notification") => {
+            ItemContent::Skipped(SkipReason::SnsWrapped)
+        }
+        Ok(v) if v.get("source").and_then(Value::as_str) == Some("aws.s3") => {
+            let detail_type = v.get("detail-type").and_then(Value::as_str).unwrap_or("");
+            ItemContent::Events(vec![eventbridge_event(detail_type, &v)])
+        }
+        Ok(v) => match serde_json::from_value::<S3Notification>(v) {
+            Ok(n) => ItemContent::Events(n.records.iter().map(s3_record).collect()),
+            Err(_) => ItemContent::Skipped(SkipReason::NotAnS3Event(
+                "message body has no S3 Records".to_owned(),
+            )),
+        },
+    };
+    Item {
+        message_id,
+        content,
+    }
+}
+
+fn s3_record(record: &Value) -> ReplicaEvent {
+    let r: S3Record = match serde_json::from_value(record.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return ReplicaEvent::Unreadable {
+                reason: format!("S3 event record: {e}"),
+            };
+        }
+    };
+    let key = match decode_event_key(&r.s3.object.key) {
+        Ok(k) => k,
+        Err(e) => {
+            return ReplicaEvent::Unreadable {
+                reason: format!("s3.object.key: {e}"),
+            };
+        }
+    };
+    let object = ObjectRef {
+        bucket: r.s3.bucket.name,
+        key,
+        version_id: r
+            .s3
+            .object
+            .version_id
+            .filter(|v| !v.is_empty() && v != "null"),
+    };
+    classify(
+        &r.event_name,
+        object,
+        r.event_time.as_deref(),
+        r.replication_event_data,
+    )
+}
+
+fn classify(
+    event_name: &str,
+    object: ObjectRef,
+    event_time: Option<&str>,
+    replication: Option<ReplicationEventData>,
+) -> ReplicaEvent {
+    let name = event_name.strip_prefix("s3:").unwrap_or(event_name);
+    if name.starts_with("ObjectCreated:") {
+        ReplicaEvent::Created {
+            object,
+            event_time_ms: event_time.and_then(parse_rfc3339_millis),
+        }
+    } else if name.starts_with("ObjectRemoved:") {
+        ReplicaEvent::Removed {
+            object,
+            event_name: name.to_owned(),
+        }
+    } else if let Some(kind) = name.strip_prefix("Replication:") {
+        let data = replication.unwrap_or(ReplicationEventData {
+            replication_rule_id: None,
+            destination_bucket: None,
+            failure_reason: None,
+            s3_operation: None,
+        });
+        let kind = match kind {
+            "OperationFailedReplication" => ReplicationEventKind::OperationFailedReplication,
+            "OperationMissedThreshold" => ReplicationEventKind::OperationMissedThreshold,
+            "OperationReplicatedAfterThreshold" => {
+                ReplicationEventKind::OperationReplicatedAfterThreshold
+            }
+            "OperationNotTracked" => ReplicationEventKind::OperationNotTracked,
+            other => ReplicationEventKind::Other(other.to_owned()),
+        };
+        ReplicaEvent::Replication(ReplicationEvent {
+            kind,
+            object,
+            rule_id: data.replication_rule_id,
+            destination_bucket: data.destination_bucket.map(|b| {
+                b.strip_prefix("arn:aws:s3:::")
+                    .map(str::to_owned)
+                    .unwrap_or(b)
+            }),
+            failure_reason: data.failure_reason,
+            s3_operation: data.s3_operation,
+        })
+    } else {
+        ReplicaEvent::Other {
+            event_name: name.to_owned(),
+        }
+    }
+}
+
+fn eventbridge_event(detail_type: &str, event: &Value) -> ReplicaEvent {
+    let detail = &event["detail"];
+    let (Some(bucket), Some(raw_key)) = (
+        detail["bucket"]["name"].as_str(),
+        detail["object"]["key"].as_str(),
+    ) else {
+        return ReplicaEvent::Unreadable {
+            reason: "EventBridge detail.bucket.name or detail.object.key is missing".to_owned(),
+        };
+    };
+    let key = match decode_event_key(raw_key) {
+        Ok(k) => k,
+        Err(e) => {
+            return ReplicaEvent::Unreadable {
+                reason: format!("detail.object.key: {e}"),
+            };
+        }
+    };
+    let object = ObjectRef {
+        bucket: bucket.to_owned(),
+        key,
+        version_id: detail["object"]["version-id"].as_str().map(str::to_owned),
+    };
+    let event_name = match detail_type {
+        "Object Created" => "ObjectCreated:EventBridge",
+        "Object Deleted" => "ObjectRemoved:EventBridge",
+        other => other,
+    };
+    classify(event_name, object, event["time"].as_str(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn s3_record(event_name: &str, bucket: &str, key: &str, version: Option<&str>) -> Value {
+        let mut object = json!({"key": key, "size": 5, "eTag": "e"});
+        if let Some(v) = version {
+            object["versionId"] = json!(v);
+        }
+        json!({"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+               "eventTime": "2026-11-29T05:00:00.000Z", "eventName": event_name,
+               "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket}, "object": object}})
+    }
+
+    fn created(bucket: &str, key: &str, version: Option<&str>) -> ReplicaEvent {
+        ReplicaEvent::Created {
+            object: ObjectRef {
+                bucket: bucket.into(),
+                key: key.into(),
+                version_id: version.map(Into::into),
+            },
+            event_time_ms: parse_rfc3339_millis("2026-11-29T05:00:00.000Z"),
+        }
+    }
+
+    #[test]
+    fn direct_notification_yields_one_item_with_decoded_keys() {
+        let e = json!({"Records": [
+            s3_record("ObjectCreated:Put", "dst", "a+b%2Bc", Some("v1")),
+            s3_record("ObjectCreated:CompleteMultipartUpload", "dst", "x", None)]});
+        let inv = parse(&e).unwrap();
+        assert_eq!(inv.items.len(), 1);
+        assert_eq!(
+            inv.items[0].content,
+            ItemContent::Events(vec![
+                created("dst", "a b+c", Some("v1")),
+                created("dst", "x", None)
+            ])
+        );
+    }
+
+    #[test]
+    fn sqs_batch_yields_one_item_per_message_with_its_id() {
+        let body = |key: &str| {
+            json!({"Records": [s3_record("ObjectCreated:Put", "dst", key, Some("v"))]}).to_string()
+        };
+        let e = json!({"Records": [
+            {"messageId": "m1", "eventSource": "aws:sqs", "body": body("one")},
+            {"messageId": "m2", "eventSource": "aws:sqs", "body": body("two")}]});
+        let inv = parse(&e).unwrap();
+        assert_eq!(inv.shape, EventShape::SqsBatch { messages: 2 });
+        assert_eq!(inv.items[1].message_id.as_deref(), Some("m2"));
+        assert_eq!(
+            inv.items[1].content,
+            ItemContent::Events(vec![created("dst", "two", Some("v"))])
+        );
+        assert_eq!(inv.events().count(), 2);
+    }
+
+    #[test]
+    fn test_events_sns_envelopes_and_garbage_are_skipped_not_failed() {
+        let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent",
+            "Time": "2026-11-29T05:00:00.000Z", "Bucket": "dst", "RequestId": "r", "HostId": "h"});
+        let sns = json!({"Type": "Notification", "MessageId": "x", "Message": "{}"});
+        let e = json!({"Records": [
+            {"messageId": "t", "eventSource": "aws:sqs", "body": test_event.to_string()},
+            {"messageId": "s", "eventSource": "aws:sqs", "body": sns.to_string()},
+            {"messageId": "g", "eventSource": "aws:sqs", "body": "not json"},
+            {"messageId": "o", "eventSource": "aws:sqs", "body": "{\"other\": 1}"}]});
+        let inv = parse(&e).unwrap();
+        let contents: Vec<_> = inv.items.iter().map(|i| &i.content).collect();
+        assert_eq!(contents[0], &ItemContent::Skipped(SkipReason::TestEvent));
+        assert_eq!(contents[1], &ItemContent::Skipped(SkipReason::SnsWrapped));
+        assert!(
+            matches!(contents[2], ItemContent::Skipped(SkipReason::NotAnS3Event(r)) if r.contains("not JSON"))
+        );
+        assert!(matches!(
+            contents[3],
+            ItemContent::Skipped(SkipReason::NotAnS3Event(_))
+        ));
+    }
+
+    #[test]
+    fn eventbridge_object_created_is_a_created_event() {
+        let e = json!({"version": "0", "id": "1", "detail-type": "Object Created",
+            "source": "aws.s3", "account": "222222222222", "time": "2026-11-29T05:00:00Z",
+            "region": "us-east-1", "resources": ["arn:aws:s3:::dst"],
+            "detail": {"version": "0", "bucket": {"name": "dst"},
+                       "object": {"key": "k+1", "size": 5, "etag": "e", "version-id": "v9",
+                                  "sequencer": "s"}, "reason": "PutObject"}});
+        let inv = parse(&e).unwrap();
+        let ItemContent::Events(events) = &inv.items[0].content else {
+            panic!()
+        };
+        assert_eq!(
+            events[0],
+            ReplicaEvent::Created {
+                object: ObjectRef {
+                    bucket: "dst".into(),
+                    key: "k 1".into(),
+                    version_id: Some("v9".into())
+                },
+                event_time_ms: parse_rfc3339_millis("2026-11-29T05:00:00Z"),
+            }
+        );
+    }
+
+    #[test]
+    fn removals_and_delete_markers_are_counted_not_verified() {
+        let e = json!({"Records": [s3_record("ObjectRemoved:DeleteMarkerCreated", "dst", "k", Some("v"))]});
+        let inv = parse(&e).unwrap();
+        let ItemContent::Events(events) = &inv.items[0].content else {
+            panic!()
+        };
+        assert!(
+            matches!(&events[0], ReplicaEvent::Removed { event_name, .. } if event_name == "ObjectRemoved:DeleteMarkerCreated")
+        );
+    }
+
+    #[test]
+    fn replication_failure_event_carries_rule_destination_and_reason() {
+        let mut r = s3_record(
+            "Replication:OperationFailedReplication",
+            "src",
+            "k%20x",
+            Some("v"),
+        );
+        r["replicationEventData"] = json!({"replicationRuleId": "rule-1",
+            "destinationBucket": "arn:aws:s3:::dst", "s3Operation": "OBJECT_PUT",
+            "requestTime": "2026-11-29T05:00:00.000Z", "failureReason": "DstKmsKeyNotFound"});
+        let inv = parse(&json!({"Records": [r]})).unwrap();
+        let ItemContent::Events(events) = &inv.items[0].content else {
+            panic!()
+        };
+        let ReplicaEvent::Replication(ev) = &events[0] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(ev.kind, ReplicationEventKind::OperationFailedReplication);
+        assert_eq!(ev.object.key, "k x");
+        assert_eq!(ev.rule_id.as_deref(), Some("rule-1"));
+        assert_eq!(ev.destination_bucket.as_deref(), Some("dst"));
+        assert_eq!(ev.failure_reason.as_deref(), Some("DstKmsKeyNotFound"));
+    }
+
+    #[test]
+    fn threshold_events_are_recognised() {
+        for (name, kind) in [
+            (
+                "Replication:OperationMissedThreshold",
+                ReplicationEventKind::OperationMissedThreshold,
+            ),
+            (
+                "Replication:OperationReplicatedAfterThreshold",
+                ReplicationEventKind::OperationReplicatedAfterThreshold,
+            ),
+            (
+                "Replication:OperationNotTracked",
+                ReplicationEventKind::OperationNotTracked,
+            ),
+        ] {
+            let inv = parse(&json!({"Records": [s3_record(name, "src", "k", None)]})).unwrap();
+            let ItemContent::Events(events) = &inv.items[0].content else {
+                panic!()
+            };
+            assert!(
+                matches!(&events[0], ReplicaEvent::Replication(e) if e.kind == kind),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_with_a_bad_key_is_unreadable_and_the_others_survive() {
+        let e = json!({"Records": [
+            s3_record("ObjectCreated:Put", "dst", "bad%zz", None),
+            s3_record("ObjectCreated:Put", "dst", "good", None)]});
+        let inv = parse(&e).unwrap();
+        let ItemContent::Events(events) = &inv.items[0].content else {
+            panic!()
+        };
+        assert!(
+            matches!(&events[0], ReplicaEvent::Unreadable { reason } if reason.contains("s3.object.key"))
+        );
+        assert_eq!(events[1], created("dst", "good", None));
+    }
+
+    #[test]
+    fn direct_s3_notification_is_detected() {
+        let e = json!({"Records": [{"eventSource": "aws:s3"}, {"eventSource": "aws:s3"}]});
+        assert_eq!(detect(&e), Ok(EventShape::S3Notification { records: 2 }));
+    }
+
+    #[test]
+    fn sqs_batch_is_detected() {
+        let e = json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]});
+        assert_eq!(detect(&e), Ok(EventShape::SqsBatch { messages: 1 }));
+    }
+
+    #[test]
+    fn eventbridge_object_created_is_detected() {
+        let e = json!({"source": "aws.s3", "detail-type": "Object Created", "detail": {}});
+        assert_eq!(
+            detect(&e),
+            Ok(EventShape::EventBridge {
+                detail_type: "Object Created".into()
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_payload_names_what_was_found() {
+        let err = detect(&json!({"hello": 1})).unwrap_err();
+        assert!(err.to_string().contains("\"hello\""), "{err}");
+        let err = detect(&json!({"Records": [{"eventSource": "aws:dynamodb"}]})).unwrap_err();
+        assert!(err.to_string().contains("aws:dynamodb"), "{err}");
+    }
+}

@@ -1,0 +1,365 @@
+//! From one invocation's events and verdicts to its metrics, its SQS batch failures and its
+//! summary: the verifier's whole decision after the `HeadObject` calls.
+//!
+//! Metric names and dimensions (namespace from `METRICS_NAMESPACE`):
+//!
+//! | metric | unit | dimensions |
+//! |---|---|---|
+//! | `ReplicasVerified`, `ReplicaWrongKey`, `ReplicaNotKmsEncrypted`, `ReplicaNotReplica`, `ReplicaBucketKeyMismatch`, `ReplicaMissing`, `VerificationErrors` | Count | `DestinationBucket` |
+//! | `ReplicaVerificationDelay` (event time to verdict) | Milliseconds | `DestinationBucket` |
+//! | `ReplicaDeletesSeen` (ObjectRemoved events, counted not verified) | Count | `DestinationBucket` |
+//! | `ReplicationFailed`, `ReplicationMissedThreshold` | Count | `DestinationBucket` (or `SourceBucket` when the event names no destination) |
+//! | `ReplicationFailed` by reason | Count | `SourceBucket`, `RuleId`, `FailureReason` |
+//! | `ReplicationMissedThreshold` by rule | Count | `SourceBucket`, `RuleId` |
+//! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`) |
+//!
+//! The main verdict counts and `ReplicationFailed` are published as zeros for every destination
+//! bucket the invocation saw (and for `DESTINATION_BUCKET`), on every invocation, so that alarms
+//! on them always have data and never sit in INSUFFICIENT_DATA.
+
+use serde::Serialize;
+
+use crate::events::{
+    Invocation, ItemContent, ObjectRef, ReplicaEvent, ReplicationEventKind, SkipReason,
+};
+use crate::metrics::MetricSet;
+use crate::verdict::Verdict;
+
+/// The verdict metrics, published as zeros on every invocation.
+pub const VERDICT_METRICS: [&str; 7] = [
+    "ReplicasVerified",
+    "ReplicaWrongKey",
+    "ReplicaNotKmsEncrypted",
+    "ReplicaNotReplica",
+    "ReplicaBucketKeyMismatch",
+    "ReplicaMissing",
+    "VerificationErrors",
+];
+
+/// The metric a verdict counts under.
+pub fn verdict_metric(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Verified => "ReplicasVerified",
+        Verdict::WrongKey { .. } => "ReplicaWrongKey",
+        Verdict::NotKmsEncrypted { .. } => "ReplicaNotKmsEncrypted",
+        Verdict::NotReplica { .. } => "ReplicaNotReplica",
+        Verdict::BucketKeyMismatch { .. } => "ReplicaBucketKeyMismatch",
+        Verdict::Missing => "ReplicaMissing",
+        Verdict::Error { .. } => "VerificationErrors",
+    }
+}
+
+/// One verified replica: which item it came from, what, and the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// Index of the item (SQS message) in the invocation.
+    pub item: usize,
+    /// The replica.
+    pub object: ObjectRef,
+    /// The event's time, epoch ms.
+    pub event_time_ms: Option<i64>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// Counts for the one summary log line per invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Replicas checked with HeadObject.
+    pub checked: usize,
+    /// `Verified`.
+    pub verified: usize,
+    /// Anything but `Verified`.
+    pub not_verified: usize,
+    /// Transient `Error`s (retried through SQS or Lambda).
+    pub errors: usize,
+    /// ObjectRemoved events.
+    pub deletes: usize,
+    /// Replication events (failures and thresholds).
+    pub replication_events: usize,
+    /// Skipped messages and unreadable or other records.
+    pub skipped: usize,
+}
+
+/// What the invocation concluded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The metrics to publish.
+    pub metrics: MetricSet,
+    /// SQS message ids to report in `batchItemFailures`: exactly those with a transient error.
+    pub failed_message_ids: Vec<String>,
+    /// The summary.
+    pub summary: Summary,
+}
+
+/// The replicas to verify, in input order, with the item each belongs to.
+pub fn replicas_to_check(inv: &Invocation) -> Vec<(usize, ObjectRef, Option<i64>)> {
+    inv.events()
+        .filter_map(|(i, e)| match e {
+            ReplicaEvent::Created {
+                object,
+                event_time_ms,
+            } => Some((i, object.clone(), *event_time_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Build the report. `checked` holds the verdicts of [`replicas_to_check`]; `now_ms` is the
+/// time of the verdicts; `always_zero` lists destination buckets that get zero counts even when
+/// not seen.
+pub fn report(
+    inv: &Invocation,
+    checked: &[Checked],
+    now_ms: i64,
+    always_zero: &[String],
+) -> Report {
+    let mut m = MetricSet::default();
+    let mut summary = Summary::default();
+    let mut zero_buckets: Vec<String> = always_zero.to_vec();
+
+    for c in checked {
+        let d = [("DestinationBucket", c.object.bucket.as_str())];
+        m.add_count(verdict_metric(&c.verdict), &d, 1.0);
+        if let Some(t) = c.event_time_ms {
+            m.add_millis("ReplicaVerificationDelay", &d, now_ms - t);
+        }
+        summary.checked += 1;
+        match &c.verdict {
+            Verdict::Verified => summary.verified += 1,
+            v => {
+                summary.not_verified += 1;
+                summary.errors += usize::from(v.is_transient());
+            }
+        }
+        zero_buckets.push(c.object.bucket.clone());
+    }
+
+    for item in &inv.items {
+        match &item.content {
+            ItemContent::Skipped(reason) => {
+                let r = match reason {
+                    SkipReason::TestEvent => "TestEvent",
+                    SkipReason::SnsWrapped => "SnsWrapped",
+                    SkipReason::NotAnS3Event(_) => "NotAnS3Event",
+                };
+                m.add_count("EventsSkipped", &[("Reason", r)], 1.0);
+                summary.skipped += 1;
+            }
+            ItemContent::Events(events) => {
+                for e in events {
+                    count_event(e, &mut m, &mut summary, &mut zero_buckets);
+                }
+            }
+        }
+    }
+
+    zero_buckets.sort();
+    zero_buckets.dedup();
+    for b in &zero_buckets {
+        for name in VERDICT_METRICS.iter().chain(["ReplicationFailed"].iter()) {
+            m.add_count(name, &[("DestinationBucket", b)], 0.0);
+        }
+    }
+
+    let mut failed_message_ids: Vec<String> = Vec::new();
+    for c in checked.iter().filter(|c| c.verdict.is_transient()) {
+        if let Some(id) = inv.items.get(c.item).and_then(|i| i.message_id.as_ref())
+            && !failed_message_ids.contains(id)
+        {
+            failed_message_ids.push(id.clone());
+        }
+    }
+    Report {
+        metrics: m,
+        failed_message_ids,
+        summary,
+    }
+}
+
+fn count_event(e: &ReplicaEvent, m: &mut MetricSet, s: &mut Summary, zero: &mut Vec<String>) {
+    match e {
+        ReplicaEvent::Created { .. } => {}
+        ReplicaEvent::Removed { object, .. } => {
+            m.add_count(
+                "ReplicaDeletesSeen",
+                &[("DestinationBucket", &object.bucket)],
+                1.0,
+            );
+            zero.push(object.bucket.clone());
+            s.deletes += 1;
+        }
+        ReplicaEvent::Replication(r) => {
+            s.replication_events += 1;
+            let source = r.object.bucket.as_str();
+            let rule = r.rule_id.as_deref().unwrap_or("unknown");
+            let headline = match &r.destination_bucket {
+                Some(d) => ("DestinationBucket", d.as_str()),
+                None => ("SourceBucket", source),
+            };
+            match r.kind {
+                ReplicationEventKind::OperationFailedReplication => {
+                    let reason = r.failure_reason.as_deref().unwrap_or("Unknown");
+                    m.add_count("ReplicationFailed", &[headline], 1.0);
+                    m.add_count(
+                        "ReplicationFailed",
+                        &[
+                            ("SourceBucket", source),
+                            ("RuleId", rule),
+                            ("FailureReason", reason),
+                        ],
+                        1.0,
+                    );
+                }
+                ReplicationEventKind::OperationMissedThreshold => {
+                    m.add_count("ReplicationMissedThreshold", &[headline], 1.0);
+                    m.add_count(
+                        "ReplicationMissedThreshold",
+                        &[("SourceBucket", source), ("RuleId", rule)],
+                        1.0,
+                    );
+                }
+                ReplicationEventKind::OperationReplicatedAfterThreshold
+                | ReplicationEventKind::OperationNotTracked
+                | ReplicationEventKind::Other(_) => {
+                    m.add_count("ReplicationEvents", &[headline], 1.0);
+                }
+            }
+        }
+        ReplicaEvent::Other { .. } => {
+            m.add_count("EventsSkipped", &[("Reason", "OtherEvent")], 1.0);
+            s.skipped += 1;
+        }
+        ReplicaEvent::Unreadable { .. } => {
+            m.add_count("EventsSkipped", &[("Reason", "Unreadable")], 1.0);
+            s.skipped += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::parse;
+    use serde_json::json;
+
+    fn sqs(bodies: &[(&str, serde_json::Value)]) -> serde_json::Value {
+        json!({"Records": bodies.iter().map(|(id, b)| json!({
+            "messageId": id, "eventSource": "aws:sqs", "body": b.to_string()})).collect::<Vec<_>>()})
+    }
+
+    fn created(key: &str) -> serde_json::Value {
+        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "eventTime": "1970-01-01T00:00:01.000Z",
+            "s3": {"bucket": {"name": "dst"}, "object": {"key": key, "versionId": "v"}}}]})
+    }
+
+    fn checked(inv: &Invocation, verdicts: Vec<Verdict>) -> Vec<Checked> {
+        replicas_to_check(inv)
+            .into_iter()
+            .zip(verdicts)
+            .map(|((item, object, t), verdict)| Checked {
+                item,
+                object,
+                event_time_ms: t,
+                verdict,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batch_failures_hold_exactly_the_messages_with_transient_errors() {
+        let inv = parse(&sqs(&[
+            ("m1", created("a")),
+            ("m2", created("b")),
+            ("m3", created("c")),
+        ]))
+        .unwrap();
+        let c = checked(
+            &inv,
+            vec![
+                Verdict::Verified,
+                Verdict::Error {
+                    reason: "AccessDenied".into(),
+                },
+                Verdict::WrongKey {
+                    expected: "k".into(),
+                    actual: "x".into(),
+                },
+            ],
+        );
+        let r = report(&inv, &c, 2_000, &[]);
+        assert_eq!(r.failed_message_ids, vec!["m2".to_owned()]);
+        let d = [("DestinationBucket", "dst")];
+        assert_eq!(r.metrics.count("ReplicasVerified", &d), 1.0);
+        assert_eq!(r.metrics.count("VerificationErrors", &d), 1.0);
+        assert_eq!(r.metrics.count("ReplicaWrongKey", &d), 1.0);
+        assert_eq!(r.metrics.count("ReplicaVerificationDelay", &d), 3.0);
+        assert_eq!(r.summary.checked, 3);
+        assert_eq!(r.summary.errors, 1);
+    }
+
+    #[test]
+    fn zero_counts_are_emitted_for_seen_and_configured_buckets() {
+        let inv = parse(&created("a")).unwrap();
+        let c = checked(&inv, vec![Verdict::Verified]);
+        let r = report(&inv, &c, 2_000, &["configured".to_owned()]);
+        let datums = r.metrics.to_datums();
+        for bucket in ["dst", "configured"] {
+            for name in VERDICT_METRICS {
+                assert!(
+                    datums.iter().any(|d| d.name == name
+                        && d.dimensions
+                            == vec![("DestinationBucket".to_owned(), bucket.to_owned())]),
+                    "{name} for {bucket}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn replication_failures_are_counted_by_reason_and_rule() {
+        let event = json!({"Records": [{"eventSource": "aws:s3",
+            "eventName": "Replication:OperationFailedReplication",
+            "s3": {"bucket": {"name": "src"}, "object": {"key": "k"}},
+            "replicationEventData": {"replicationRuleId": "r1", "destinationBucket": "arn:aws:s3:::dst",
+                                     "failureReason": "DstKmsKeyNotFound"}}]});
+        let inv = parse(&event).unwrap();
+        let r = report(&inv, &[], 0, &[]);
+        assert_eq!(
+            r.metrics
+                .count("ReplicationFailed", &[("DestinationBucket", "dst")]),
+            1.0
+        );
+        assert_eq!(
+            r.metrics.count(
+                "ReplicationFailed",
+                &[
+                    ("SourceBucket", "src"),
+                    ("RuleId", "r1"),
+                    ("FailureReason", "DstKmsKeyNotFound")
+                ]
+            ),
+            1.0
+        );
+        assert!(r.failed_message_ids.is_empty());
+    }
+
+    #[test]
+    fn skipped_messages_are_counted_by_reason() {
+        let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent"});
+        let inv = parse(&sqs(&[("t", test_event), ("g", json!({"x": 1}))])).unwrap();
+        let r = report(&inv, &[], 0, &[]);
+        assert_eq!(
+            r.metrics.count("EventsSkipped", &[("Reason", "TestEvent")]),
+            1.0
+        );
+        assert_eq!(
+            r.metrics
+                .count("EventsSkipped", &[("Reason", "NotAnS3Event")]),
+            1.0
+        );
+        assert_eq!(r.summary.skipped, 2);
+    }
+}

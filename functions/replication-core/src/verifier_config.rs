@@ -1,0 +1,354 @@
+//! The replica verifier's configuration, parsed from environment-style variables.
+//!
+//! [`VerifierConfig::from_lookup`] takes a lookup function (in the Lambda, `std::env::var`), so
+//! the rules are unit-tested without touching the process environment. Every error names the
+//! variable and what would be accepted.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `EXPECTED_KMS_KEY_ARN` | the destination key: key ARN, key id, alias name or alias ARN | required |
+//! | `METRICS_NAMESPACE` | CloudWatch namespace | `S3KmsReplication` |
+//! | `METRICS_SINK` | `emf`, `cloudwatch` or `both` | `emf` |
+//! | `REQUIRE_REPLICA_STATUS` | require `x-amz-replication-status: REPLICA` | `true` |
+//! | `EXPECTED_BUCKET_KEY` | require Bucket Keys on (`true`) or off (`false`) | unset: not checked |
+//! | `DESTINATION_BUCKET` | also publish zero counts for this bucket on every invocation | unset |
+//! | `MAX_CONCURRENCY` | HeadObject calls in flight per invocation (1-1000) | `32` |
+//! | `MISSING_RETRIES` | retries of a 404 before `Missing` (0-10) | `3` |
+//! | `MISSING_RETRY_DELAY_MS` | first retry delay, doubled each retry (1-60000) | `250` |
+//!
+//! ```
+//! use replication_core::verifier_config::{VerifierConfig, MetricsSink};
+//! let c = VerifierConfig::from_lookup(|name| match name {
+//!     "EXPECTED_KMS_KEY_ARN" => Some("alias/replicas".to_owned()),
+//!     _ => None,
+//! }).unwrap();
+//! assert_eq!(c.sink, MetricsSink::Emf);
+//! assert!(c.key_needs_resolution());
+//! ```
+
+use std::time::Duration;
+
+/// Default CloudWatch namespace.
+pub const DEFAULT_NAMESPACE: &str = "S3KmsReplication";
+
+/// Where metrics go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsSink {
+    /// Embedded Metric Format lines on stdout (no API call).
+    Emf,
+    /// `PutMetricData`.
+    CloudWatch,
+    /// Both.
+    Both,
+}
+
+impl MetricsSink {
+    /// Whether EMF lines are written.
+    pub fn emf(self) -> bool {
+        matches!(self, MetricsSink::Emf | MetricsSink::Both)
+    }
+
+    /// Whether `PutMetricData` is called.
+    pub fn cloudwatch(self) -> bool {
+        matches!(self, MetricsSink::CloudWatch | MetricsSink::Both)
+    }
+}
+
+/// A variable is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("{var} is required: {hint}")]
+    Missing {
+        /// The variable.
+        var: &'static str,
+        /// What to set it to.
+        hint: &'static str,
+    },
+    /// A variable has a value that is not accepted.
+    #[error("{var}={value:?} is invalid: expected {expected}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// The value found.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+}
+
+/// The verifier's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierConfig {
+    /// `EXPECTED_KMS_KEY_ARN` as given (resolve it with DescribeKey when
+    /// [`VerifierConfig::key_needs_resolution`]).
+    pub expected_key: String,
+    /// `METRICS_NAMESPACE`.
+    pub namespace: String,
+    /// `METRICS_SINK`.
+    pub sink: MetricsSink,
+    /// `REQUIRE_REPLICA_STATUS`.
+    pub require_replica_status: bool,
+    /// `EXPECTED_BUCKET_KEY`.
+    pub expected_bucket_key: Option<bool>,
+    /// `DESTINATION_BUCKET`.
+    pub destination_bucket: Option<String>,
+    /// `MAX_CONCURRENCY`.
+    pub max_concurrency: usize,
+    /// `MISSING_RETRIES`.
+    pub missing_retries: u32,
+    /// `MISSING_RETRY_DELAY_MS`.
+    pub missing_retry_delay: Duration,
+}
+
+impl VerifierConfig {
+    /// Parse from `get(name)`, which returns a variable's value or `None`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first missing or malformed variable.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let value = |var: &str| {
+            get(var)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let expected_key = value("EXPECTED_KMS_KEY_ARN").ok_or(ConfigError::Missing {
+            var: "EXPECTED_KMS_KEY_ARN",
+            hint: "set it to the destination KMS key's ARN (a key id, alias/name or alias ARN also works)",
+        })?;
+        if !looks_like_key_reference(&expected_key) {
+            return Err(ConfigError::Invalid {
+                var: "EXPECTED_KMS_KEY_ARN",
+                value: expected_key,
+                expected: "arn:aws:kms:<region>:<account>:key/<id>, a key id, alias/<name> or an alias ARN",
+            });
+        }
+        let sink = match value("METRICS_SINK")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("emf") => MetricsSink::Emf,
+            Some("cloudwatch") => MetricsSink::CloudWatch,
+            Some("both") => MetricsSink::Both,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "METRICS_SINK",
+                    value: other.to_owned(),
+                    expected: "emf, cloudwatch or both",
+                });
+            }
+        };
+        let namespace = value("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        if namespace.len() > 255 || namespace.starts_with(':') || namespace.starts_with("AWS/") {
+            return Err(ConfigError::Invalid {
+                var: "METRICS_NAMESPACE",
+                value: namespace,
+                expected: "1-255 characters, not starting with ':' or 'AWS/'",
+            });
+        }
+        Ok(Self {
+            expected_key,
+            namespace,
+            sink,
+            require_replica_status: boolean(&value, "REQUIRE_REPLICA_STATUS")?.unwrap_or(true),
+            expected_bucket_key: boolean(&value, "EXPECTED_BUCKET_KEY")?,
+            destination_bucket: value("DESTINATION_BUCKET"),
+            max_concurrency: number(
+                &value,
+                "MAX_CONCURRENCY",
+                1,
+                1000,
+                "an integer from 1 to 1000",
+            )?
+            .unwrap_or(32) as usize,
+            missing_retries: number(&value, "MISSING_RETRIES", 0, 10, "an integer from 0 to 10")?
+                .unwrap_or(3) as u32,
+            missing_retry_delay: Duration::from_millis(
+                number(
+                    &value,
+                    "MISSING_RETRY_DELAY_MS",
+                    1,
+                    60_000,
+                    "milliseconds from 1 to 60000",
+                )?
+                .unwrap_or(250),
+            ),
+        })
+    }
+
+    /// Whether the expected key must be resolved to a key ARN (with `kms:DescribeKey`, once
+    /// per cold start): true for key ids, alias names and alias ARNs.
+    pub fn key_needs_resolution(&self) -> bool {
+        !is_key_arn(&self.expected_key)
+    }
+
+    /// The delay before retry `attempt` (0-based) of a missing object, or `None` when the
+    /// retries are used up.
+    pub fn missing_retry_delay(&self, attempt: u32) -> Option<Duration> {
+        (attempt < self.missing_retries).then(|| {
+            self.missing_retry_delay
+                .saturating_mul(1 << attempt.min(16))
+        })
+    }
+}
+
+/// `arn:<partition>:kms:<region>:<account>:key/<id>`.
+pub fn is_key_arn(s: &str) -> bool {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "kms", region, account, resource]
+        if !region.is_empty() && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+           && resource.strip_prefix("key/").is_some_and(|id| !id.is_empty()))
+}
+
+fn looks_like_key_reference(s: &str) -> bool {
+    is_key_arn(s)
+        || (s.starts_with("arn:") && s.contains(":kms:") && s.contains(":alias/"))
+        || s.strip_prefix("alias/").is_some_and(|n| !n.is_empty())
+        || (!s.contains(':') && !s.contains('/') && !s.is_empty())
+}
+
+fn boolean(
+    value: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    match value(var).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(None),
+        Some("true" | "1" | "yes") => Ok(Some(true)),
+        Some("false" | "0" | "no") => Ok(Some(false)),
+        Some(other) => Err(ConfigError::Invalid {
+            var,
+            value: other.to_owned(),
+            expected: "true or false",
+        }),
+    }
+}
+
+fn number(
+    value: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    min: u64,
+    max: u64,
+    expected: &'static str,
+) -> Result<Option<u64>, ConfigError> {
+    match value(var) {
+        None => Ok(None),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(ConfigError::Invalid {
+                var,
+                value: v,
+                expected,
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/1111-kb";
+
+    fn parse(vars: &[(&str, &str)]) -> Result<VerifierConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        VerifierConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_key_is_set() {
+        let c = parse(&[("EXPECTED_KMS_KEY_ARN", KB)]).unwrap();
+        assert_eq!(c.namespace, DEFAULT_NAMESPACE);
+        assert_eq!(c.sink, MetricsSink::Emf);
+        assert!(c.require_replica_status);
+        assert_eq!(c.expected_bucket_key, None);
+        assert_eq!(c.max_concurrency, 32);
+        assert!(!c.key_needs_resolution());
+    }
+
+    #[test]
+    fn missing_key_names_the_variable_and_the_fix() {
+        let err = parse(&[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("EXPECTED_KMS_KEY_ARN is required"),
+            "{err}"
+        );
+        let err = parse(&[("EXPECTED_KMS_KEY_ARN", "  ")]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Missing {
+                var: "EXPECTED_KMS_KEY_ARN",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn aliases_and_key_ids_need_resolution() {
+        for key in [
+            "alias/replicas",
+            "arn:aws:kms:us-east-1:222222222222:alias/replicas",
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+        ] {
+            assert!(
+                parse(&[("EXPECTED_KMS_KEY_ARN", key)])
+                    .unwrap()
+                    .key_needs_resolution(),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_values_name_the_variable() {
+        let cases = [
+            ("EXPECTED_KMS_KEY_ARN", "arn:aws:s3:::bucket"),
+            ("METRICS_SINK", "stdout"),
+            ("REQUIRE_REPLICA_STATUS", "maybe"),
+            ("EXPECTED_BUCKET_KEY", "2"),
+            ("MAX_CONCURRENCY", "0"),
+            ("MISSING_RETRIES", "11"),
+            ("MISSING_RETRY_DELAY_MS", "soon"),
+            ("METRICS_NAMESPACE", "AWS/S3"),
+        ];
+        for (var, bad) in cases {
+            let mut vars = vec![("EXPECTED_KMS_KEY_ARN", KB)];
+            vars.retain(|(k, _)| *k != var);
+            vars.push((var, bad));
+            let err = parse(&vars).unwrap_err();
+            assert!(err.to_string().starts_with(var), "{var}: {err}");
+        }
+    }
+
+    #[test]
+    fn sinks_and_booleans_parse_case_insensitively() {
+        let c = parse(&[
+            ("EXPECTED_KMS_KEY_ARN", KB),
+            ("METRICS_SINK", "Both"),
+            ("REQUIRE_REPLICA_STATUS", "FALSE"),
+            ("EXPECTED_BUCKET_KEY", "true"),
+        ])
+        .unwrap();
+        assert!(c.sink.emf() && c.sink.cloudwatch());
+        assert!(!c.require_replica_status);
+        assert_eq!(c.expected_bucket_key, Some(true));
+    }
+
+    #[test]
+    fn missing_retries_back_off_and_stop() {
+        let c = parse(&[
+            ("EXPECTED_KMS_KEY_ARN", KB),
+            ("MISSING_RETRIES", "2"),
+            ("MISSING_RETRY_DELAY_MS", "100"),
+        ])
+        .unwrap();
+        assert_eq!(c.missing_retry_delay(0), Some(Duration::from_millis(100)));
+        assert_eq!(c.missing_retry_delay(1), Some(Duration::from_millis(200)));
+        assert_eq!(c.missing_retry_delay(2), None);
+    }
+}
