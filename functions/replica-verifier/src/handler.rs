@@ -1,0 +1,256 @@
+//! The adapter: payload in, one `HeadObject` per replica, verdicts, metrics and the response.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use futures_util::StreamExt;
+use replication_core::events::{self, EventShape, ObjectRef};
+use replication_core::metrics::MetricSet;
+use replication_core::report::{self, Checked};
+use replication_core::verdict::{self, Expectation, ObjectFacts, Verdict};
+use replication_core::verifier_config::VerifierConfig;
+use serde_json::{Value, json};
+
+use crate::sink::MetricsSink;
+
+/// Errors that fail an invocation (after its metrics and logs are written).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifierError {
+    /// The payload is not a shape the verifier accepts.
+    #[error(transparent)]
+    Shape(#[from] events::ShapeError),
+    /// Direct or EventBridge invocation with transient errors: fail, so Lambda retries.
+    #[error(
+        "{count} replica(s) could not be verified (first: {first}); failing so that Lambda retries the event"
+    )]
+    Transient {
+        /// How many `Error` verdicts.
+        count: usize,
+        /// The first reason.
+        first: String,
+    },
+    /// `EXPECTED_KMS_KEY_ARN` could not be resolved at cold start.
+    #[error("EXPECTED_KMS_KEY_ARN={key:?} could not be resolved with kms:DescribeKey: {reason}")]
+    KeyResolution {
+        /// The configured value.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<VerifierError> for lambda_runtime::Diagnostic {
+    fn from(e: VerifierError) -> Self {
+        let error_type = match e {
+            VerifierError::Shape(_) => "UnrecognisedPayload",
+            VerifierError::Transient { .. } => "TransientVerificationError",
+            VerifierError::KeyResolution { .. } => "KeyResolution",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
+/// Resolve `EXPECTED_KMS_KEY_ARN` to a key ARN: no call for a key ARN, one `DescribeKey`
+/// otherwise.
+///
+/// # Errors
+/// [`VerifierError::KeyResolution`] when DescribeKey fails or returns no ARN.
+pub async fn resolve_key(
+    kms: &aws_sdk_kms::Client,
+    config: &VerifierConfig,
+) -> Result<String, VerifierError> {
+    if !config.key_needs_resolution() {
+        return Ok(config.expected_key.clone());
+    }
+    let failed = |reason: String| VerifierError::KeyResolution {
+        key: config.expected_key.clone(),
+        reason,
+    };
+    let out = kms
+        .describe_key()
+        .key_id(&config.expected_key)
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_kms::error::DisplayErrorContext(&e).to_string()))?;
+    out.key_metadata
+        .and_then(|m| m.arn)
+        .ok_or_else(|| failed("DescribeKey returned no key ARN".to_owned()))
+}
+
+/// The verifier, built once per cold start.
+#[derive(Debug)]
+pub struct Verifier {
+    /// S3 client for the destination account.
+    pub s3: aws_sdk_s3::Client,
+    /// Where metrics go.
+    pub sink: MetricsSink,
+    /// What a replica must look like.
+    pub expectation: Expectation,
+    /// The validated environment.
+    pub config: VerifierConfig,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Verifier {
+    /// Handle one invocation.
+    ///
+    /// # Errors
+    /// An unrecognised payload, or (direct and EventBridge invocations) a transient error on
+    /// any replica.
+    pub async fn handle(&self, payload: Value) -> Result<Value, VerifierError> {
+        let invocation = match events::parse(&payload) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::error!(error = %e, "unrecognised payload");
+                let mut m = MetricSet::default();
+                m.add_count("EventsSkipped", &[("Reason", "UnrecognisedPayload")], 1.0);
+                self.sink.publish(&m, now_ms()).await;
+                return Err(e.into());
+            }
+        };
+        let replicas = report::replicas_to_check(&invocation);
+        let checked: Vec<Checked> = futures_util::stream::iter(replicas)
+            .map(|(item, object, event_time_ms)| async move {
+                let verdict = self.verify(&object).await;
+                Checked {
+                    item,
+                    object,
+                    event_time_ms,
+                    verdict,
+                }
+            })
+            .buffered(self.config.max_concurrency)
+            .collect()
+            .await;
+        let now = now_ms();
+        let always_zero: Vec<String> = self.config.destination_bucket.iter().cloned().collect();
+        let report = report::report(&invocation, &checked, now, &always_zero);
+
+        for c in checked.iter().filter(|c| c.verdict != Verdict::Verified) {
+            log_verdict(c, &self.expectation.key_arn);
+        }
+        for (i, item) in invocation.items.iter().enumerate() {
+            if let events::ItemContent::Skipped(reason) = &item.content {
+                tracing::info!(item = i, message_id = item.message_id.as_deref(), reason = ?reason, "message skipped");
+            }
+        }
+        let metric_calls = self.sink.publish(&report.metrics, now).await;
+        let s = &report.summary;
+        tracing::info!(
+            shape = shape_name(&invocation.shape),
+            checked = s.checked,
+            verified = s.verified,
+            not_verified = s.not_verified,
+            errors = s.errors,
+            deletes = s.deletes,
+            replication_events = s.replication_events,
+            skipped = s.skipped,
+            batch_failures = report.failed_message_ids.len(),
+            metric_calls,
+            "invocation summary"
+        );
+
+        match invocation.shape {
+            EventShape::SqsBatch { .. } => Ok(json!({
+                "batchItemFailures": report.failed_message_ids.iter()
+                    .map(|id| json!({"itemIdentifier": id})).collect::<Vec<_>>()
+            })),
+            _ if s.errors > 0 => Err(VerifierError::Transient {
+                count: s.errors,
+                first: checked
+                    .iter()
+                    .find_map(|c| match &c.verdict {
+                        Verdict::Error { reason } => Some(reason.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+            }),
+            _ => Ok(serde_json::to_value(s).unwrap_or(Value::Null)),
+        }
+    }
+
+    /// One `HeadObject` (plus bounded retries while the object is not found).
+    async fn verify(&self, object: &ObjectRef) -> Verdict {
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .s3
+                .head_object()
+                .bucket(&object.bucket)
+                .key(&object.key)
+                .set_version_id(object.version_id.clone())
+                .send()
+                .await;
+            match result {
+                Ok(head) => {
+                    let facts = ObjectFacts {
+                        sse: head.server_side_encryption.map(|s| s.as_str().to_owned()),
+                        kms_key_id: head.ssekms_key_id,
+                        bucket_key_enabled: head.bucket_key_enabled,
+                        replication_status: head.replication_status.map(|s| s.as_str().to_owned()),
+                    };
+                    return verdict::judge(&self.expectation, &facts);
+                }
+                Err(e) if is_not_found(&e) => match self.config.missing_retry_delay(attempt) {
+                    Some(delay) => {
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    None => return Verdict::Missing,
+                },
+                Err(e) => {
+                    let code = e.code().unwrap_or("Unknown").to_owned();
+                    let message = match e.message() {
+                        Some(m) => m.to_owned(),
+                        None => aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                    };
+                    return verdict::judge_failure(&code, &message);
+                }
+            }
+        }
+    }
+}
+
+fn is_not_found<E>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    matches!(e.code(), Some("NotFound" | "NoSuchKey" | "NoSuchVersion"))
+        || e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
+}
+
+fn shape_name(shape: &EventShape) -> &'static str {
+    match shape {
+        EventShape::S3Notification { .. } => "s3",
+        EventShape::SqsBatch { .. } => "sqs",
+        EventShape::EventBridge { .. } => "eventbridge",
+    }
+}
+
+fn log_verdict(c: &Checked, expected: &str) {
+    let reason = match &c.verdict {
+        Verdict::Error { reason } => Some(reason.as_str()),
+        _ => None,
+    };
+    tracing::warn!(
+        verdict = c.verdict.name(),
+        bucket = %c.object.bucket,
+        key = %c.object.key,
+        version = c.object.version_id.as_deref(),
+        expected_key = expected,
+        actual_key = c.verdict.actual_key(),
+        reason,
+        "replica not verified"
+    );
+}
