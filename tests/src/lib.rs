@@ -9,6 +9,8 @@
 //!   B = `222222222222`, through `sts:AssumeRole` (moto maps the returned keys to the account).
 //! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
+//! - [`proxy`]: a call-counting, latency- and fault-injecting proxy in front of the emulator.
+//! - [`world`]: the two-account "before" world (buckets, keys, queue) and replication by hand.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -21,6 +23,7 @@
 
 pub mod accounts;
 pub mod emulator;
+pub mod proxy;
 pub mod runtime_api;
 pub mod world;
 

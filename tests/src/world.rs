@@ -146,6 +146,42 @@ impl World {
         Ok(role.arn)
     }
 
+    /// Seed steps 3-5 by hand: let the role decrypt with KA, encrypt with KB, and replicate into
+    /// D. The resource policies name A's account principal with an `aws:PrincipalArn`
+    /// condition, as the setup function does. Existing statements are kept.
+    ///
+    /// # Errors
+    /// When a policy call fails.
+    pub async fn grant_replication_by_hand(&self, role_arn: &str) -> anyhow::Result<()> {
+        let a_root = format!("arn:aws:iam::{}:root", Account::A.id());
+        let d = &self.destination_bucket;
+        let bucket_policy = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "ReplicationObjects", "Effect": "Allow", "Principal": {"AWS": a_root},
+             "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags",
+                        "s3:ObjectOwnerOverrideToBucketOwner"],
+             "Resource": format!("arn:aws:s3:::{d}/*"),
+             "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}}},
+            {"Sid": "ReplicationBucket", "Effect": "Allow", "Principal": {"AWS": a_root},
+             "Action": ["s3:GetBucketVersioning", "s3:PutBucketVersioning", "s3:ListBucket"],
+             "Resource": format!("arn:aws:s3:::{d}"),
+             "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}}}]});
+        self.b
+            .s3
+            .put_bucket_policy()
+            .bucket(d)
+            .policy(bucket_policy.to_string())
+            .send()
+            .await?;
+        let encrypt = json!({"Sid": "ReplicationEncrypt", "Effect": "Allow",
+            "Principal": {"AWS": a_root}, "Action": "kms:Encrypt", "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}}});
+        append_key_statement(&self.b, &self.destination_key_arn, encrypt).await?;
+        let decrypt = json!({"Sid": "ReplicationDecrypt", "Effect": "Allow",
+            "Principal": {"AWS": a_root}, "Action": "kms:Decrypt", "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}}});
+        append_key_statement(&self.a, &self.source_key_arn, decrypt).await
+    }
+
     /// Put a one-rule replication configuration on S: SSE-KMS objects replicate to D under KB,
     /// owned by B.
     ///
@@ -259,6 +295,44 @@ impl World {
         }
     }
 
+    /// Receive messages from the queue until `want` of them carry `ObjectCreated` events
+    /// (waiting at most `timeout`), and wrap all received messages (S3's test event included)
+    /// as the SQS event an event source mapping would deliver to a Lambda.
+    ///
+    /// # Errors
+    /// When SQS fails.
+    pub async fn sqs_lambda_event(&self, want: usize, timeout: Duration) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + timeout;
+        let mut records = Vec::new();
+        let mut created = 0;
+        while created < want && Instant::now() < deadline {
+            let out = self
+                .b
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await?;
+            for m in out.messages.unwrap_or_default() {
+                created += usize::from(m.body().is_some_and(|b| b.contains("ObjectCreated")));
+                records.push(json!({
+                    "messageId": m.message_id,
+                    "receiptHandle": m.receipt_handle,
+                    "body": m.body,
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "md5OfBody": m.md5_of_body,
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.queue_arn,
+                    "awsRegion": REGION,
+                }));
+            }
+        }
+        Ok(json!({ "Records": records }))
+    }
+
     /// Receive messages from the queue until one satisfies `pred` or `timeout` passes; returns
     /// the parsed bodies seen.
     ///
@@ -303,6 +377,29 @@ async fn create_versioned_bucket(c: &Clients, bucket: &str) -> anyhow::Result<()
                 .status(BucketVersioningStatus::Enabled)
                 .build(),
         )
+        .send()
+        .await?;
+    Ok(())
+}
+
+async fn append_key_statement(c: &Clients, key: &str, statement: Value) -> anyhow::Result<()> {
+    let current = c
+        .kms
+        .get_key_policy()
+        .key_id(key)
+        .policy_name("default")
+        .send()
+        .await?;
+    let mut doc: Value = serde_json::from_str(current.policy().unwrap_or("{}"))?;
+    doc["Statement"]
+        .as_array_mut()
+        .context("key policy without a Statement list")?
+        .push(statement);
+    c.kms
+        .put_key_policy()
+        .key_id(key)
+        .policy_name("default")
+        .policy(doc.to_string())
         .send()
         .await?;
     Ok(())

@@ -20,6 +20,7 @@ async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
         )
         .await
         .unwrap();
+    world.grant_replication_by_hand(&role).await.unwrap();
     world.put_replication_rule(&role).await.unwrap();
 
     // WHEN an SSE-KMS object (a key that needs URL-encoding) is put in the source bucket

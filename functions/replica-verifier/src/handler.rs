@@ -208,7 +208,15 @@ impl Verifier {
                     None => return Verdict::Missing,
                 },
                 Err(e) => {
-                    let code = e.code().unwrap_or("Unknown").to_owned();
+                    // A HEAD error has no body, so S3's code is often absent: name the status.
+                    let status = e.raw_response().map(|r| r.status().as_u16());
+                    let code = match (e.code(), status) {
+                        (Some(c), _) => c.to_owned(),
+                        (None, Some(403)) => "AccessDenied (HTTP 403)".to_owned(),
+                        (None, Some(503)) => "SlowDown (HTTP 503)".to_owned(),
+                        (None, Some(s)) => format!("HTTP {s}"),
+                        (None, None) => "NoResponse".to_owned(),
+                    };
                     let message = match e.message() {
                         Some(m) => m.to_owned(),
                         None => aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),

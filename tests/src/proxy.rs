@@ -1,0 +1,197 @@
+//! A fault-injecting, call-counting HTTP proxy in front of the emulator, on 127.0.0.1.
+//!
+//! Point a function's `AWS_ENDPOINT_URL_S3` at [`FaultProxy::endpoint`] and every S3 call goes
+//! through it. It counts requests by method, can delay every request (to model network
+//! latency) and can answer chosen requests with an S3 error instead of forwarding them (to
+//! model a denied `HeadObject`). moto does not check signatures, so forwarding unchanged works.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+
+/// A rule: answer requests whose path contains `path_contains` with `status` and S3 error
+/// `code`.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// Substring of the (still URL-encoded) request path.
+    pub path_contains: String,
+    /// HTTP status, such as 403.
+    pub status: u16,
+    /// S3 error code, such as `AccessDenied`.
+    pub code: String,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    faults: Vec<Fault>,
+    calls: BTreeMap<String, u64>,
+    latency: Duration,
+}
+
+/// The running proxy; stops when dropped.
+#[derive(Debug)]
+pub struct FaultProxy {
+    endpoint: String,
+    state: Arc<Mutex<State>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FaultProxy {
+    /// Start a proxy to `upstream` (such as the emulator endpoint).
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub async fn start(upstream: &str) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let state = Arc::new(Mutex::new(State::default()));
+        let client: Client<HttpConnector, Full<Bytes>> =
+            Client::builder(TokioExecutor::new()).build_http();
+        let upstream = upstream.trim_end_matches('/').to_owned();
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (state, client, upstream) = (shared.clone(), client.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        forward(req, state.clone(), client.clone(), upstream.clone())
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Self {
+            endpoint,
+            state,
+            task,
+        })
+    }
+
+    /// The proxy's endpoint URL.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Add a fault rule.
+    pub fn add_fault(&self, fault: Fault) {
+        if let Ok(mut s) = self.state.lock() {
+            s.faults.push(fault);
+        }
+    }
+
+    /// Delay every request by `latency` before answering.
+    pub fn set_latency(&self, latency: Duration) {
+        if let Ok(mut s) = self.state.lock() {
+            s.latency = latency;
+        }
+    }
+
+    /// Requests seen so far, by HTTP method.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.state
+            .lock()
+            .map(|s| s.calls.clone())
+            .unwrap_or_default()
+    }
+
+    /// Forget the counts.
+    pub fn reset_calls(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.calls.clear();
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn forward(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    upstream: String,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let (latency, fault) = match state.lock() {
+        Ok(mut s) => {
+            *s.calls.entry(req.method().to_string()).or_insert(0) += 1;
+            let fault = s
+                .faults
+                .iter()
+                .find(|f| path.contains(&f.path_contains))
+                .cloned();
+            (s.latency, fault)
+        }
+        Err(_) => (Duration::ZERO, None),
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(f) = fault {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>injected by the test proxy</Message></Error>",
+            f.code
+        );
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        *r.status_mut() = StatusCode::from_u16(f.status).unwrap_or(StatusCode::FORBIDDEN);
+        r.headers_mut().insert(
+            "content-type",
+            hyper::header::HeaderValue::from_static("application/xml"),
+        );
+        return Ok(r);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let mut out = Request::builder()
+        .method(parts.method)
+        .uri(format!("{upstream}{path}"));
+    for (k, v) in &parts.headers {
+        if k != hyper::header::HOST {
+            out = out.header(k, v);
+        }
+    }
+    let Ok(out) = out.body(Full::new(bytes)) else {
+        return Ok(bad_gateway("cannot build the upstream request"));
+    };
+    match client.request(out).await {
+        Ok(resp) => {
+            let (parts, body) = resp.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            Ok(Response::from_parts(parts, Full::new(bytes)))
+        }
+        Err(e) => Ok(bad_gateway(&e.to_string())),
+    }
+}
+
+fn bad_gateway(why: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(why.to_owned())));
+    *r.status_mut() = StatusCode::BAD_GATEWAY;
+    r
+}

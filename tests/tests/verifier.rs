@@ -1,0 +1,376 @@
+//! replica-verifier end to end: the real bootstrap, S3 -> SQS events from the emulator, and
+//! metrics read back from the emulator's CloudWatch or from EMF lines on stdout.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
+use std::time::Duration;
+
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use aws_sdk_s3::types::ServerSideEncryption;
+use e2e_tests::emulator::Emulator;
+use e2e_tests::proxy::{Fault, FaultProxy};
+use e2e_tests::runtime_api::{LambdaProcess, Outcome, binary_path};
+use e2e_tests::unique_name;
+use e2e_tests::world::World;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+async fn replicated_world() -> World {
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let role = world
+        .create_replication_role(
+            &unique_name("replication"),
+            &world.replication_role_policy(),
+        )
+        .await
+        .unwrap();
+    world.grant_replication_by_hand(&role).await.unwrap();
+    world.put_replication_rule(&role).await.unwrap();
+    world
+}
+
+async fn verifier(world: &World, extra: &[(&str, &str)]) -> LambdaProcess {
+    let mut env = world.b.lambda_env();
+    env.push((
+        "EXPECTED_KMS_KEY_ARN".into(),
+        world.destination_key_arn.clone(),
+    ));
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap()
+}
+
+fn json_lines(f: &LambdaProcess) -> Vec<Value> {
+    f.stdout_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn emf_sum(lines: &[Value], metric: &str) -> f64 {
+    lines
+        .iter()
+        .filter(|l| l.get("_aws").is_some())
+        .filter_map(|l| l.get(metric).and_then(Value::as_f64))
+        .sum()
+}
+
+fn verdict_lines<'a>(lines: &'a [Value], verdict: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["verdict"] == verdict).collect()
+}
+
+async fn put_and_replicate(world: &World, keys: &[&str]) {
+    for key in keys {
+        let version = world.put_source_object(key, "payload").await.unwrap();
+        let head = world
+            .wait_for_source_status(key, &version, WAIT)
+            .await
+            .unwrap();
+        assert_eq!(
+            head.replication_status.unwrap().as_str(),
+            "COMPLETED",
+            "{key}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn replicas_are_verified_and_metrics_read_back_from_cloudwatch() {
+    // GIVEN replication from S to D and three replicas with keys that need decoding
+    let world = replicated_world().await;
+    let keys = ["plain.txt", "with space+plus.txt", "ünï/cødé 日本.txt"];
+    put_and_replicate(&world, &keys).await;
+    let event = world.sqs_lambda_event(keys.len(), WAIT).await.unwrap();
+
+    // AND the verifier expects KB through an alias, publishing with PutMetricData
+    let alias = format!("alias/{}", unique_name("kb"));
+    world
+        .b
+        .kms
+        .create_alias()
+        .alias_name(&alias)
+        .target_key_id(&world.destination_key_arn)
+        .send()
+        .await
+        .unwrap();
+    let mut env = world.b.lambda_env();
+    env.extend([
+        ("EXPECTED_KMS_KEY_ARN".to_owned(), alias),
+        ("METRICS_SINK".to_owned(), "cloudwatch".to_owned()),
+        ("METRICS_NAMESPACE".to_owned(), unique_name("Verifier/E2E")),
+    ]);
+    let namespace = env.last().unwrap().1.clone();
+    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap();
+
+    // WHEN the SQS batch is delivered
+    let response = f.invoke(&event).await.unwrap().into_response().unwrap();
+
+    // THEN no message is retried and every replica is verified
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    let lines = json_lines(&f);
+    let summary = lines
+        .iter()
+        .find(|l| l["message"] == "invocation summary")
+        .unwrap();
+    assert_eq!(summary["verified"], 3, "{summary}");
+    assert_eq!(
+        summary["metric_calls"], 1,
+        "one PutMetricData per invocation"
+    );
+    assert!(
+        lines.iter().all(|l| l.get("_aws").is_none()),
+        "cloudwatch sink writes no EMF"
+    );
+
+    // AND the metrics read back from CloudWatch
+    let now = std::time::SystemTime::now();
+    let metric = |name: &str| {
+        Metric::builder()
+            .namespace(&namespace)
+            .metric_name(name)
+            .dimensions(
+                Dimension::builder()
+                    .name("DestinationBucket")
+                    .value(&world.destination_bucket)
+                    .build(),
+            )
+            .build()
+    };
+    let q = |id: &str, name: &str| {
+        MetricDataQuery::builder()
+            .id(id)
+            .metric_stat(
+                MetricStat::builder()
+                    .metric(metric(name))
+                    .period(60)
+                    .stat("Sum")
+                    .build(),
+            )
+            .build()
+    };
+    let data = world
+        .b
+        .cloudwatch
+        .get_metric_data()
+        .metric_data_queries(q("verified", "ReplicasVerified"))
+        .metric_data_queries(q("wrong", "ReplicaWrongKey"))
+        .start_time(DateTime::from(now - Duration::from_secs(600)))
+        .end_time(DateTime::from(now + Duration::from_secs(600)))
+        .send()
+        .await
+        .unwrap();
+    let sum = |id: &str| -> (usize, f64) {
+        let r = data
+            .metric_data_results()
+            .iter()
+            .find(|r| r.id() == Some(id))
+            .unwrap();
+        (r.values().len(), r.values().iter().sum())
+    };
+    assert_eq!(sum("verified").1, 3.0);
+    let (points, wrong) = sum("wrong");
+    assert!(points > 0, "a zero is published so alarms have data");
+    assert_eq!(wrong, 0.0);
+}
+
+#[tokio::test]
+async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
+    // GIVEN a verified replica
+    let world = replicated_world().await;
+    let key = "ledger/2026 q4+final.csv";
+    put_and_replicate(&world, &[key]).await;
+
+    // WHEN someone in B rewrites it under another key
+    let other_key = world
+        .b
+        .kms
+        .create_key()
+        .description("KX")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap();
+    world
+        .b
+        .s3
+        .copy_object()
+        .bucket(&world.destination_bucket)
+        .key(key)
+        .copy_source(format!("{}/{}", world.destination_bucket, urlencode(key)))
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id(&other_key)
+        .send()
+        .await
+        .unwrap();
+    let event = world.sqs_lambda_event(2, WAIT).await.unwrap();
+    let mut f = verifier(&world, &[]).await;
+    let response = f.invoke(&event).await.unwrap().into_response().unwrap();
+
+    // THEN the finding is final (not retried), logged with both keys, and counted in EMF
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    let lines = json_lines(&f);
+    let wrong = verdict_lines(&lines, "WrongKey");
+    assert_eq!(wrong.len(), 1, "{lines:#?}");
+    assert_eq!(wrong[0]["key"], key);
+    assert_eq!(wrong[0]["expected_key"], world.destination_key_arn.as_str());
+    assert_eq!(wrong[0]["actual_key"], other_key.as_str());
+    assert_eq!(emf_sum(&lines, "ReplicaWrongKey"), 1.0);
+    assert_eq!(emf_sum(&lines, "ReplicasVerified"), 1.0);
+}
+
+fn urlencode(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn unencrypted_object_in_the_destination_is_not_kms_encrypted() {
+    // GIVEN an object written straight into D without SSE-KMS, invoked as a direct S3 event
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    world
+        .b
+        .s3
+        .put_object()
+        .bucket(&world.destination_bucket)
+        .key("plain upload.txt")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let sqs = world.sqs_lambda_event(1, WAIT).await.unwrap();
+    let body = sqs["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["body"].as_str().unwrap())
+        .find(|b| b.contains("ObjectCreated"))
+        .unwrap();
+    let direct: Value = serde_json::from_str(body).unwrap();
+
+    // WHEN the verifier is invoked directly by S3
+    let mut f = verifier(&world, &[]).await;
+    let response = f.invoke(&direct).await.unwrap().into_response().unwrap();
+
+    // THEN the invocation succeeds (a final finding) and reports NotKmsEncrypted
+    assert_eq!(response["notVerified"], 1, "{response}");
+    let lines = json_lines(&f);
+    let found = verdict_lines(&lines, "NotKmsEncrypted");
+    assert_eq!(found.len(), 1, "{lines:#?}");
+    assert_eq!(found[0]["key"], "plain upload.txt");
+    assert_eq!(emf_sum(&lines, "ReplicaNotKmsEncrypted"), 1.0);
+}
+
+#[tokio::test]
+async fn a_denied_head_object_fails_exactly_its_sqs_message() {
+    // GIVEN two objects in D and an S3 endpoint that denies HeadObject on one of them
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    for key in ["allowed.txt", "denied.txt"] {
+        world
+            .b
+            .s3
+            .put_object()
+            .bucket(&world.destination_bucket)
+            .key(key)
+            .body(b"x".to_vec().into())
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(&world.destination_key_arn)
+            .send()
+            .await
+            .unwrap();
+    }
+    let event = world.sqs_lambda_event(2, WAIT).await.unwrap();
+    let denied_id = event["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["body"].as_str().unwrap().contains("denied.txt"))
+        .map(|r| r["messageId"].clone())
+        .unwrap();
+    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+        .await
+        .unwrap();
+    proxy.add_fault(Fault {
+        path_contains: "/denied.txt".into(),
+        status: 403,
+        code: "AccessDenied".into(),
+    });
+
+    // WHEN the batch is verified through that endpoint
+    let mut f = verifier(
+        &world,
+        &[
+            ("AWS_ENDPOINT_URL_S3", proxy.endpoint()),
+            ("REQUIRE_REPLICA_STATUS", "false"),
+        ],
+    )
+    .await;
+    let response = f.invoke(&event).await.unwrap().into_response().unwrap();
+
+    // THEN exactly the denied message is returned for retry, and each replica cost one call
+    assert_eq!(
+        response,
+        json!({"batchItemFailures": [{"itemIdentifier": denied_id}]})
+    );
+    assert_eq!(proxy.calls().get("HEAD"), Some(&2));
+    let lines = json_lines(&f);
+    let errors = verdict_lines(&lines, "Error");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("AccessDenied")
+    );
+    assert_eq!(emf_sum(&lines, "VerificationErrors"), 1.0);
+    assert_eq!(emf_sum(&lines, "ReplicasVerified"), 1.0);
+
+    // AND invoked directly, the same error fails the invocation so Lambda retries it
+    let direct: Value = serde_json::from_str(
+        event["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["messageId"] == denied_id)
+            .unwrap()["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let out = f.invoke(&direct).await.unwrap();
+    assert!(
+        matches!(&out, Outcome::Error { error_type, .. } if error_type == "TransientVerificationError"),
+        "{out:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_configuration_stops_the_cold_start_with_the_variable_named() {
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let mut env = world.b.lambda_env();
+    env.push((
+        "EXPECTED_KMS_KEY_ARN".into(),
+        world.destination_key_arn.clone(),
+    ));
+    env.push(("METRICS_SINK".into(), "stdout".into()));
+    let err = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("METRICS_SINK"), "{err:#}");
+}
