@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FN    ?= replica-verifier
 EVENT ?= s3-object-created
 
-.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke \
+.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -50,11 +50,11 @@ test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests
 	$(CARGO) test --locked --workspace
 
 package: setup ## Release zips (x86_64) for both functions in dist/lambda/<fn>/bootstrap.zip
-	cargo lambda build --locked --release --x86-64 --output-format zip --lambda-dir $(LAMBDA_DIR)
+	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)
 	@ls -l $(LAMBDA_DIR)/*/bootstrap.zip
 
 package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run in CI)
-	cargo lambda build --locked --release --arm64 --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
+	cargo lambda build --locked --release --arm64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
 	@ls -l $(LAMBDA_DIR)-arm64/*/bootstrap.zip
 
 watch: setup ## Serve both functions locally with cargo lambda watch
@@ -72,3 +72,8 @@ emulator-stop: ## Stop exactly the emulator that emulator-start started
 clean: ## Remove build outputs (keeps .venv)
 	$(CARGO) clean
 	rm -rf dist .local-aws
+
+bench: setup ## Verifier benchmarks on the release bootstrap (prints figures; no wall-clock asserts)
+	cargo lambda build --locked --release --x86-64 --bin replica-verifier
+	VERIFIER_BOOTSTRAP=$(or $(CARGO_TARGET_DIR),target)/lambda/replica-verifier/bootstrap \
+	  $(CARGO) run --locked -p e2e-tests --bin bench

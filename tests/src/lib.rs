@@ -10,6 +10,7 @@
 //! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
 //! - [`proxy`]: a call-counting, latency- and fault-injecting proxy in front of the emulator.
+//! - [`stub_aws`]: a near-zero-cost S3/KMS/CloudWatch stand-in with injected latency, for benchmarks.
 //! - [`world`]: the two-account "before" world (buckets, keys, queue) and replication by hand.
 //!
 //! ```no_run
@@ -23,8 +24,10 @@
 
 pub mod accounts;
 pub mod emulator;
+mod http;
 pub mod proxy;
 pub mod runtime_api;
+pub mod stub_aws;
 pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -16,8 +16,9 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::TcpListener;
+use hyper_util::rt::TokioExecutor;
+
+use crate::http::{bind_loopback, serve};
 
 /// A rule: answer requests whose path contains `path_contains` with `status` and S3 error
 /// `code`.
@@ -52,25 +53,14 @@ impl FaultProxy {
     /// # Errors
     /// When no loopback port can be bound.
     pub async fn start(upstream: &str) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let endpoint = format!("http://{}", listener.local_addr()?);
+        let (listener, endpoint) = bind_loopback().await?;
         let state = Arc::new(Mutex::new(State::default()));
         let client: Client<HttpConnector, Full<Bytes>> =
             Client::builder(TokioExecutor::new()).build_http();
         let upstream = upstream.trim_end_matches('/').to_owned();
         let shared = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (state, client, upstream) = (shared.clone(), client.clone(), upstream.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        forward(req, state.clone(), client.clone(), upstream.clone())
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let task = serve(listener, move |req| {
+            forward(req, shared.clone(), client.clone(), upstream.clone())
         });
         Ok(Self {
             endpoint,

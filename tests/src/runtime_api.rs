@@ -25,12 +25,12 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::http::{bind_loopback, serve};
 
 const PREFIX: &str = "/2018-06-01/runtime/";
 
@@ -73,11 +73,13 @@ struct Pending {
 struct Finished {
     outcome: Outcome,
     polls_at_finish: u64,
+    duration: Duration,
 }
 
 struct Shared {
     queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Finished>>>,
+    dispatched: Mutex<HashMap<String, Instant>>,
     polls: watch::Sender<u64>,
     init_error: Mutex<Option<String>>,
     function_arn: String,
@@ -91,6 +93,7 @@ pub struct LambdaProcess {
     stdout: Arc<Mutex<Vec<String>>>,
     stderr: Arc<Mutex<Vec<String>>>,
     ready_after: Duration,
+    last_duration: Duration,
     next_id: u64,
     server: tokio::task::JoinHandle<()>,
 }
@@ -112,8 +115,8 @@ impl LambdaProcess {
     /// When the binary cannot be spawned, reports an init error, exits, or is not ready within
     /// 30 s.
     pub async fn spawn(binary: &Path, env: &[(String, String)]) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+        let (listener, endpoint) = bind_loopback().await?;
+        let addr = endpoint.trim_start_matches("http://").to_owned();
         let name = binary
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -122,17 +125,19 @@ impl LambdaProcess {
         let shared = Arc::new(Shared {
             queue: tokio::sync::Mutex::new(rx),
             waiting: Mutex::new(HashMap::new()),
+            dispatched: Mutex::new(HashMap::new()),
             polls: watch::Sender::new(0),
             init_error: Mutex::new(None),
             function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
         });
-        let server = tokio::spawn(serve(listener, shared.clone()));
+        let routes = shared.clone();
+        let server = serve(listener, move |req| route(req, routes.clone()));
 
         let mut command = Command::new(binary);
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_RUNTIME_API", &addr)
             .env("AWS_LAMBDA_FUNCTION_NAME", &name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -166,6 +171,7 @@ impl LambdaProcess {
             stdout,
             stderr,
             ready_after,
+            last_duration: Duration::ZERO,
             next_id: 0,
             server,
         };
@@ -185,6 +191,11 @@ impl LambdaProcess {
             );
         }
         Ok(process)
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// Time from spawn until the binary first asked for an event.
@@ -251,12 +262,19 @@ impl LambdaProcess {
         })
         .await
         .map_err(|_| anyhow::anyhow!("no answer within {timeout:?} + 5 s"))??;
+        self.last_duration = finished.duration;
         // Wait for the next poll: by then everything the invocation logged is in the pipes.
         let mut polls = self.shared.polls.subscribe();
         let after = finished.polls_at_finish;
         let _ = tokio::time::timeout(Duration::from_secs(5), polls.wait_for(|n| *n > after)).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
         Ok(finished.outcome)
+    }
+
+    /// How long the last invocation took inside the function: from handing out the event to
+    /// receiving its response or error.
+    pub fn last_duration(&self) -> Duration {
+        self.last_duration
     }
 
     /// Every line written to stdout so far.
@@ -324,18 +342,6 @@ where
     lines
 }
 
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| route(req, shared.clone()));
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
-
 fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
@@ -390,6 +396,9 @@ async fn next_invocation(shared: &Shared) -> Response<Full<Bytes>> {
     let Some(p) = next else {
         return reply(StatusCode::GONE, "runtime API stopped");
     };
+    if let Ok(mut d) = shared.dispatched.lock() {
+        d.insert(p.id.clone(), Instant::now());
+    }
     let mut response = reply(StatusCode::OK, p.body);
     let headers = response.headers_mut();
     let pairs = [
@@ -414,11 +423,13 @@ async fn next_invocation(shared: &Shared) -> Response<Full<Bytes>> {
 
 fn finish(shared: &Shared, id: &str, outcome: Outcome) -> Response<Full<Bytes>> {
     let waiter = shared.waiting.lock().ok().and_then(|mut g| g.remove(id));
+    let started = shared.dispatched.lock().ok().and_then(|mut g| g.remove(id));
     match waiter {
         Some(tx) => {
             let _ = tx.send(Finished {
                 outcome,
                 polls_at_finish: *shared.polls.borrow(),
+                duration: started.map(|t| t.elapsed()).unwrap_or_default(),
             });
             reply(StatusCode::ACCEPTED, "{\"status\":\"OK\"}")
         }

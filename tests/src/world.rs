@@ -114,6 +114,22 @@ impl World {
         })
     }
 
+    /// [`World::create`], plus a replication role with [`World::replication_role_policy`],
+    /// the grants of [`World::grant_replication_by_hand`] and [`World::put_replication_rule`]:
+    /// replication fully configured by hand.
+    ///
+    /// # Errors
+    /// When an emulator call fails.
+    pub async fn create_replicated(emulator: &Emulator) -> anyhow::Result<World> {
+        let world = World::create(emulator).await?;
+        let role = world
+            .create_replication_role(&unique_name("replication"), &world.replication_role_policy())
+            .await?;
+        world.grant_replication_by_hand(&role).await?;
+        world.put_replication_rule(&role).await?;
+        Ok(world)
+    }
+
     /// Create a role in A that S3 can assume, with `policy` inline; returns its ARN.
     ///
     /// # Errors
@@ -331,40 +347,6 @@ impl World {
             }
         }
         Ok(json!({ "Records": records }))
-    }
-
-    /// Receive messages from the queue until one satisfies `pred` or `timeout` passes; returns
-    /// the parsed bodies seen.
-    ///
-    /// # Errors
-    /// When SQS fails.
-    pub async fn receive_until(
-        &self,
-        timeout: Duration,
-        pred: impl Fn(&Value) -> bool,
-    ) -> anyhow::Result<Vec<Value>> {
-        let deadline = Instant::now() + timeout;
-        let mut seen = Vec::new();
-        while Instant::now() < deadline {
-            let out = self
-                .b
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await?;
-            for m in out.messages.unwrap_or_default() {
-                let body: Value = serde_json::from_str(m.body().unwrap_or("null"))?;
-                let done = pred(&body);
-                seen.push(body);
-                if done {
-                    return Ok(seen);
-                }
-            }
-        }
-        Ok(seen)
     }
 }
 

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use e2e_tests::emulator::Emulator;
-use e2e_tests::unique_name;
 use e2e_tests::world::World;
 
 #[tokio::test]
@@ -59,12 +58,15 @@ async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
                 .as_str()
                 .is_some_and(|n| n.starts_with("ObjectCreated:"))
     };
-    let messages = world
-        .receive_until(Duration::from_secs(10), is_replica_event)
-        .await
-        .unwrap();
+    let event = world.sqs_lambda_event(1, Duration::from_secs(10)).await.unwrap();
+    let bodies: Vec<serde_json::Value> = event["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(r["body"].as_str().unwrap()).unwrap())
+        .collect();
     assert!(
-        messages.iter().any(is_replica_event),
-        "no ObjectCreated message for the replica; got {messages:#?}"
+        bodies.iter().any(is_replica_event),
+        "no ObjectCreated message for the replica; got {bodies:#?}"
     );
 }

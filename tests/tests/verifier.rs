@@ -17,17 +17,7 @@ use serde_json::{Value, json};
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn replicated_world() -> World {
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
-    let role = world
-        .create_replication_role(
-            &unique_name("replication"),
-            &world.replication_role_policy(),
-        )
-        .await
-        .unwrap();
-    world.grant_replication_by_hand(&role).await.unwrap();
-    world.put_replication_rule(&role).await.unwrap();
-    world
+    World::create_replicated(Emulator::shared().unwrap()).await.unwrap()
 }
 
 async fn verifier(world: &World, extra: &[(&str, &str)]) -> LambdaProcess {

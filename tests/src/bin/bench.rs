@@ -1,0 +1,206 @@
+//! `make bench`: the verifier's cold start, memory, CPU per record, batch latency and AWS call
+//! counts, measured on the release bootstrap against a local stub of S3/KMS/CloudWatch.
+//!
+//! It prints figures and the targets beside them; it asserts nothing about wall-clock time
+//! (shared machines are noisy). It exits non-zero only when a *call count* is wrong, because
+//! those are exact.
+//!
+//! Needs `VERIFIER_BOOTSTRAP`: the release `bootstrap` that cargo-lambda builds (the Makefile
+//! sets it), so the figures are those of the shipped artifact.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use e2e_tests::runtime_api::LambdaProcess;
+use e2e_tests::stub_aws::StubAws;
+use serde_json::{Value, json};
+
+fn sqs_event(n: usize) -> Value {
+    let records: Vec<Value> = (0..n)
+        .map(|i| {
+            let body = json!({"Records": [{
+                "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                "eventTime": "2026-11-29T05:00:00.000Z", "eventName": "ObjectCreated:Put",
+                "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "bench-destination"},
+                       "object": {"key": format!("bench/object+{i:05}.bin"), "size": 5,
+                                  "versionId": format!("v{i}"), "eTag": "e"}}}]});
+            json!({"messageId": format!("m-{i:05}"), "receiptHandle": "r", "body": body.to_string(),
+                   "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
+                   "eventSourceARN": "arn:aws:sqs:us-east-1:222222222222:bench", "awsRegion": "us-east-1"})
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+fn env(stub: &StubAws, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", stub.endpoint()),
+        ("AWS_ACCESS_KEY_ID", "AKIDBENCH"),
+        ("AWS_SECRET_ACCESS_KEY", "bench"),
+        ("AWS_REGION", "us-east-1"),
+        ("S3_FORCE_PATH_STYLE", "true"),
+        ("EXPECTED_KMS_KEY_ARN", stub.key_arn()),
+        ("RUST_LOG", "warn"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    for (k, v) in extra {
+        env.retain(|(name, _)| name != k);
+        env.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    env
+}
+
+fn proc_field(pid: u32, file: &str, key: &str) -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}"))?;
+    let line = text.lines().find(|l| l.starts_with(key)).context("field not found")?;
+    Ok(line.split_whitespace().nth(1).context("no value")?.parse()?)
+}
+
+/// utime + stime of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat.rsplit_once(')').context("bad stat")?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // after ')': state is field 3, utime field 14, stime field 15 (1-based, whole line)
+    Ok(f[11].parse::<u64>()? + f[12].parse::<u64>()?)
+}
+
+fn clock_ticks_per_second() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+fn row(name: &str, figure: String, target: &str) {
+    println!("| {name:<58} | {figure:>22} | {target:<14} |");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let binary = std::path::PathBuf::from(
+        std::env::var_os("VERIFIER_BOOTSTRAP")
+            .context("set VERIFIER_BOOTSTRAP to the release bootstrap (make bench does)")?,
+    );
+    let stub = StubAws::start().await?;
+    let mut wrong_counts = Vec::new();
+    println!("replica-verifier benchmarks ({})", binary.display());
+    println!("| {:<58} | {:>22} | {:<14} |", "figure", "measured", "target");
+    println!("|{}|{}|{}|", "-".repeat(60), "-".repeat(24), "-".repeat(16));
+
+    // Cold start: spawn to first /next, key given as an ARN (no DescribeKey).
+    let mut starts = Vec::new();
+    for _ in 0..21 {
+        let f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
+        starts.push(f.ready_after());
+        f.stop().await;
+    }
+    starts.sort();
+    let median = starts[starts.len() / 2];
+    row(
+        "cold start, spawn to ready (median of 21; min..max)",
+        format!("{:.1} ms ({:.1}..{:.1})", ms(median), ms(starts[0]), ms(starts[20])),
+        "<= 10 ms",
+    );
+
+    // DescribeKey per cold start with an alias.
+    stub.reset_calls();
+    let mut alias_starts = Vec::new();
+    for _ in 0..5 {
+        let f = LambdaProcess::spawn(&binary, &env(&stub, &[("EXPECTED_KMS_KEY_ARN", "alias/replicas")])).await?;
+        alias_starts.push(f.ready_after());
+        f.stop().await;
+    }
+    alias_starts.sort();
+    let describe = stub.calls().get("DescribeKey").copied().unwrap_or(0);
+    row(
+        "cold start with an alias (median of 5, incl. DescribeKey)",
+        format!("{:.1} ms", ms(alias_starts[2])),
+        "-",
+    );
+    row("DescribeKey calls per cold start (alias)", format!("{:.1}", describe as f64 / 5.0), "<= 1");
+    if describe != 5 {
+        wrong_counts.push(format!("DescribeKey: {describe} for 5 cold starts"));
+    }
+
+    // Peak RSS and calls over a 1,000-record batch (emf sink).
+    stub.reset_calls();
+    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
+    let pid = f.pid().context("no pid")?;
+    let rss_idle = proc_field(pid, "status", "VmHWM:")?;
+    let out = f.invoke(&sqs_event(1000)).await?.into_response()?;
+    let rss_peak = proc_field(pid, "status", "VmHWM:")?;
+    let failures = out["batchItemFailures"].as_array().map(Vec::len).unwrap_or(usize::MAX);
+    row(
+        "peak RSS over a 1,000-record batch (idle after init)",
+        format!("{:.1} MB ({:.1} MB)", rss_peak as f64 / 1024.0, rss_idle as f64 / 1024.0),
+        "<= 16 MB",
+    );
+    let calls = stub.calls();
+    let heads = calls.get("HeadObject").copied().unwrap_or(0);
+    let puts = calls.get("PutMetricData").copied().unwrap_or(0);
+    row("S3 calls per replica (1,000-record batch)", format!("{:.3}", heads as f64 / 1000.0), "exactly 1");
+    row("PutMetricData calls per invocation (emf sink)", puts.to_string(), "0");
+    if heads != 1000 || puts != 0 || failures != 0 {
+        wrong_counts.push(format!("emf batch: {heads} HeadObject, {puts} PutMetricData, {failures} failures"));
+    }
+    f.stop().await;
+
+    // CPU per record: 10,000 records, no injected latency, CPU of the function process only.
+    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
+    let pid = f.pid().context("no pid")?;
+    f.invoke(&sqs_event(10)).await?; // warm the connection pool
+    let before = cpu_ticks(pid)?;
+    f.invoke(&sqs_event(10_000)).await?.into_response()?;
+    let ticks = cpu_ticks(pid)? - before;
+    let per_record = ticks as f64 / clock_ticks_per_second() as f64 / 10_000.0 * 1e6;
+    row(
+        "handler CPU per record vs local stub (10,000 records)",
+        format!("{per_record:.1} us"),
+        "<= 20 us",
+    );
+    f.stop().await;
+
+    // 10,000 records with 10 ms injected latency per S3 call.
+    stub.set_latency(Duration::from_millis(10));
+    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
+    let started = Instant::now();
+    let out = f.invoke(&sqs_event(10_000)).await?.into_response()?;
+    let wall = started.elapsed();
+    let failures = out["batchItemFailures"].as_array().map(Vec::len).unwrap_or(usize::MAX);
+    row(
+        "10,000-record batch, 10 ms per S3 call (in function; harness)",
+        format!("{:.2} s ({:.2} s)", f.last_duration().as_secs_f64(), wall.as_secs_f64()),
+        "<= 2 s",
+    );
+    if failures != 0 {
+        wrong_counts.push(format!("latency batch: {failures} failures"));
+    }
+    f.stop().await;
+    stub.set_latency(Duration::ZERO);
+
+    // cloudwatch sink: one PutMetricData per invocation.
+    stub.reset_calls();
+    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[("METRICS_SINK", "cloudwatch")])).await?;
+    f.invoke(&sqs_event(1000)).await?.into_response()?;
+    let puts = stub.calls().get("PutMetricData").copied().unwrap_or(0);
+    row("PutMetricData calls per invocation (cloudwatch sink)", puts.to_string(), "1");
+    if puts != 1 {
+        wrong_counts.push(format!("cloudwatch sink: {puts} PutMetricData calls"));
+    }
+    f.stop().await;
+
+    if !wrong_counts.is_empty() {
+        bail!("call counts off: {}", wrong_counts.join("; "));
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
