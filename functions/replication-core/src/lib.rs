@@ -4,6 +4,8 @@
 //! decisions the two Lambdas make are unit-tested without AWS.
 //!
 //! - [`event_shape`]: which of the payload shapes the verifier accepts an invocation carries.
+//! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs.
+//! - [`policy`]: policy documents and the merge rules that keep foreign statements intact.
 //!
 //! ```
 //! use replication_core::event_shape::{detect, EventShape};
@@ -11,4 +13,6 @@
 //! assert_eq!(detect(&event), Ok(EventShape::S3Notification { records: 1 }));
 //! ```
 
+pub mod arn;
 pub mod event_shape;
+pub mod policy;
