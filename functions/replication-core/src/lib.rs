@@ -5,6 +5,7 @@
 //!
 //! - [`event_shape`]: which of the payload shapes the verifier accepts an invocation carries.
 //! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs.
+//! - [`properties`]: the custom resources' Properties, parsed, validated and diffed for Update.
 //! - [`policy`]: policy documents and the merge rules that keep foreign statements intact.
 //!
 //! ```
@@ -16,3 +17,4 @@
 pub mod arn;
 pub mod event_shape;
 pub mod policy;
+pub mod properties;
