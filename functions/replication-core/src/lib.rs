@@ -7,6 +7,7 @@
 //! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs.
 //! - [`properties`]: the custom resources' Properties, parsed, validated and diffed for Update.
 //! - [`policy`]: policy documents and the merge rules that keep foreign statements intact.
+//! - [`plan`]: the corrected replication steps as data: role, key and bucket policies, rules.
 //!
 //! ```
 //! use replication_core::event_shape::{detect, EventShape};
@@ -16,5 +17,6 @@
 
 pub mod arn;
 pub mod event_shape;
+pub mod plan;
 pub mod policy;
 pub mod properties;
