@@ -71,7 +71,10 @@ impl StubAws {
 
     /// Calls by operation (`HeadObject`, `DescribeKey`, `PutMetricData`, `Other`).
     pub fn calls(&self) -> BTreeMap<&'static str, u64> {
-        self.state.lock().map(|s| s.calls.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| s.calls.clone())
+            .unwrap_or_default()
     }
 
     /// Forget the counts.
@@ -138,7 +141,9 @@ async fn answer(
         "PutMetricData" => builder
             .header("smithy-protocol", "rpc-v2-cbor")
             .body(Full::new(Bytes::new())),
-        _ => builder.status(400).body(Full::new(Bytes::from("unsupported by the stub"))),
+        _ => builder
+            .status(400)
+            .body(Full::new(Bytes::from("unsupported by the stub"))),
     };
     Ok(response.unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))
 }

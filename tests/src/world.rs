@@ -123,7 +123,10 @@ impl World {
     pub async fn create_replicated(emulator: &Emulator) -> anyhow::Result<World> {
         let world = World::create(emulator).await?;
         let role = world
-            .create_replication_role(&unique_name("replication"), &world.replication_role_policy())
+            .create_replication_role(
+                &unique_name("replication"),
+                &world.replication_role_policy(),
+            )
             .await?;
         world.grant_replication_by_hand(&role).await?;
         world.put_replication_rule(&role).await?;

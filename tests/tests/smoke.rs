@@ -58,7 +58,10 @@ async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
                 .as_str()
                 .is_some_and(|n| n.starts_with("ObjectCreated:"))
     };
-    let event = world.sqs_lambda_event(1, Duration::from_secs(10)).await.unwrap();
+    let event = world
+        .sqs_lambda_event(1, Duration::from_secs(10))
+        .await
+        .unwrap();
     let bodies: Vec<serde_json::Value> = event["Records"]
         .as_array()
         .unwrap()

@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn replicated_world() -> World {
-    World::create_replicated(Emulator::shared().unwrap()).await.unwrap()
+    World::create_replicated(Emulator::shared().unwrap())
+        .await
+        .unwrap()
 }
 
 async fn verifier(world: &World, extra: &[(&str, &str)]) -> LambdaProcess {

@@ -12,14 +12,24 @@
 //! - [`verifier_config`]: the verifier's environment, validated;
 //! - [`time`]: RFC 3339 timestamps to epoch milliseconds.
 //!
+//! Replication setup (seed steps 1-6):
+//! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs;
+//! - [`properties`]: the custom resources' Properties, parsed, validated and diffed for Update;
+//! - [`policy`]: policy documents and the merge rules that keep foreign statements intact;
+//! - [`plan`]: the corrected replication steps as data: role, key and bucket policies, rules.
+//!
 //! ```
 //! use replication_core::events::{detect, EventShape};
 //! let event = serde_json::json!({"Records": [{"eventSource": "aws:s3"}]});
 //! assert_eq!(detect(&event), Ok(EventShape::S3Notification { records: 1 }));
 //! ```
 
+pub mod arn;
 pub mod events;
 pub mod metrics;
+pub mod plan;
+pub mod policy;
+pub mod properties;
 pub mod report;
 pub mod s3_key;
 pub mod time;

@@ -54,8 +54,15 @@ fn env(stub: &StubAws, extra: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn proc_field(pid: u32, file: &str, key: &str) -> anyhow::Result<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/{file}"))?;
-    let line = text.lines().find(|l| l.starts_with(key)).context("field not found")?;
-    Ok(line.split_whitespace().nth(1).context("no value")?.parse()?)
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(key))
+        .context("field not found")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("no value")?
+        .parse()?)
 }
 
 /// utime + stime of `pid`, in clock ticks.
@@ -90,7 +97,10 @@ async fn main() -> anyhow::Result<()> {
     let stub = StubAws::start().await?;
     let mut wrong_counts = Vec::new();
     println!("replica-verifier benchmarks ({})", binary.display());
-    println!("| {:<58} | {:>22} | {:<14} |", "figure", "measured", "target");
+    println!(
+        "| {:<58} | {:>22} | {:<14} |",
+        "figure", "measured", "target"
+    );
     println!("|{}|{}|{}|", "-".repeat(60), "-".repeat(24), "-".repeat(16));
 
     // Cold start: spawn to first /next, key given as an ARN (no DescribeKey).
@@ -104,7 +114,12 @@ async fn main() -> anyhow::Result<()> {
     let median = starts[starts.len() / 2];
     row(
         "cold start, spawn to ready (median of 21; min..max)",
-        format!("{:.1} ms ({:.1}..{:.1})", ms(median), ms(starts[0]), ms(starts[20])),
+        format!(
+            "{:.1} ms ({:.1}..{:.1})",
+            ms(median),
+            ms(starts[0]),
+            ms(starts[20])
+        ),
         "<= 10 ms",
     );
 
@@ -112,7 +127,11 @@ async fn main() -> anyhow::Result<()> {
     stub.reset_calls();
     let mut alias_starts = Vec::new();
     for _ in 0..5 {
-        let f = LambdaProcess::spawn(&binary, &env(&stub, &[("EXPECTED_KMS_KEY_ARN", "alias/replicas")])).await?;
+        let f = LambdaProcess::spawn(
+            &binary,
+            &env(&stub, &[("EXPECTED_KMS_KEY_ARN", "alias/replicas")]),
+        )
+        .await?;
         alias_starts.push(f.ready_after());
         f.stop().await;
     }
@@ -123,7 +142,11 @@ async fn main() -> anyhow::Result<()> {
         format!("{:.1} ms", ms(alias_starts[2])),
         "-",
     );
-    row("DescribeKey calls per cold start (alias)", format!("{:.1}", describe as f64 / 5.0), "<= 1");
+    row(
+        "DescribeKey calls per cold start (alias)",
+        format!("{:.1}", describe as f64 / 5.0),
+        "<= 1",
+    );
     if describe != 5 {
         wrong_counts.push(format!("DescribeKey: {describe} for 5 cold starts"));
     }
@@ -135,19 +158,36 @@ async fn main() -> anyhow::Result<()> {
     let rss_idle = proc_field(pid, "status", "VmHWM:")?;
     let out = f.invoke(&sqs_event(1000)).await?.into_response()?;
     let rss_peak = proc_field(pid, "status", "VmHWM:")?;
-    let failures = out["batchItemFailures"].as_array().map(Vec::len).unwrap_or(usize::MAX);
+    let failures = out["batchItemFailures"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(usize::MAX);
     row(
         "peak RSS over a 1,000-record batch (idle after init)",
-        format!("{:.1} MB ({:.1} MB)", rss_peak as f64 / 1024.0, rss_idle as f64 / 1024.0),
+        format!(
+            "{:.1} MB ({:.1} MB)",
+            rss_peak as f64 / 1024.0,
+            rss_idle as f64 / 1024.0
+        ),
         "<= 16 MB",
     );
     let calls = stub.calls();
     let heads = calls.get("HeadObject").copied().unwrap_or(0);
     let puts = calls.get("PutMetricData").copied().unwrap_or(0);
-    row("S3 calls per replica (1,000-record batch)", format!("{:.3}", heads as f64 / 1000.0), "exactly 1");
-    row("PutMetricData calls per invocation (emf sink)", puts.to_string(), "0");
+    row(
+        "S3 calls per replica (1,000-record batch)",
+        format!("{:.3}", heads as f64 / 1000.0),
+        "exactly 1",
+    );
+    row(
+        "PutMetricData calls per invocation (emf sink)",
+        puts.to_string(),
+        "0",
+    );
     if heads != 1000 || puts != 0 || failures != 0 {
-        wrong_counts.push(format!("emf batch: {heads} HeadObject, {puts} PutMetricData, {failures} failures"));
+        wrong_counts.push(format!(
+            "emf batch: {heads} HeadObject, {puts} PutMetricData, {failures} failures"
+        ));
     }
     f.stop().await;
 
@@ -172,10 +212,17 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let out = f.invoke(&sqs_event(10_000)).await?.into_response()?;
     let wall = started.elapsed();
-    let failures = out["batchItemFailures"].as_array().map(Vec::len).unwrap_or(usize::MAX);
+    let failures = out["batchItemFailures"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(usize::MAX);
     row(
         "10,000-record batch, 10 ms per S3 call (in function; harness)",
-        format!("{:.2} s ({:.2} s)", f.last_duration().as_secs_f64(), wall.as_secs_f64()),
+        format!(
+            "{:.2} s ({:.2} s)",
+            f.last_duration().as_secs_f64(),
+            wall.as_secs_f64()
+        ),
         "<= 2 s",
     );
     if failures != 0 {
@@ -186,10 +233,15 @@ async fn main() -> anyhow::Result<()> {
 
     // cloudwatch sink: one PutMetricData per invocation.
     stub.reset_calls();
-    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[("METRICS_SINK", "cloudwatch")])).await?;
+    let mut f =
+        LambdaProcess::spawn(&binary, &env(&stub, &[("METRICS_SINK", "cloudwatch")])).await?;
     f.invoke(&sqs_event(1000)).await?.into_response()?;
     let puts = stub.calls().get("PutMetricData").copied().unwrap_or(0);
-    row("PutMetricData calls per invocation (cloudwatch sink)", puts.to_string(), "1");
+    row(
+        "PutMetricData calls per invocation (cloudwatch sink)",
+        puts.to_string(),
+        "1",
+    );
     if puts != 1 {
         wrong_counts.push(format!("cloudwatch sink: {puts} PutMetricData calls"));
     }

@@ -1,0 +1,979 @@
+//! The corrected seed steps 2 to 6 as data: one named function per document.
+//!
+//! The adapter runs each step as read → function here → write:
+//!
+//! | step | account | function | then |
+//! |---|---|---|---|
+//! | 2 | A | [`replication_role_trust_policy`], [`replication_role_policy`] | create/update the role and its inline policy [`ROLE_POLICY_NAME`] |
+//! | 3 | A | [`source_key_policy_statements`] | [`crate::policy::merge_key_policy`] into KA's policy |
+//! | 4 | B | [`destination_key_policy_statements`] | [`crate::policy::merge_key_policy`] into KB's policy |
+//! | 5 | B | [`destination_bucket_policy_statements`] | [`crate::policy::merge_bucket_policy`] into D's policy |
+//! | 6 | A | [`replication_rules`] | [`merge_replication_rules`] into S's configuration |
+//!
+//! Delete runs the inverse: [`crate::policy::remove_from_key_policy`],
+//! [`crate::policy::remove_from_bucket_policy`] and [`remove_replication_rules`].
+//!
+//! # Decisions, with their sources
+//!
+//! All from the Amazon S3 User Guide, "Replicating encrypted objects (SSE-S3, SSE-KMS,
+//! DSSE-KMS, SSE-C)", section "Granting additional permissions for the IAM role", unless said
+//! otherwise:
+//!
+//! - **`kms:GenerateDataKey` is not granted.** The guide requires `kms:Decrypt` on the source
+//!   key and `kms:Encrypt` on the replica key; it adds `kms:GenerateDataKey` only "if you're
+//!   replicating plaintext objects to a bucket with SSE-KMS or DSSE-KMS encryption enabled by
+//!   default". The rules here replicate SSE-KMS objects re-encrypted under KB, which is the
+//!   `kms:Encrypt` case. A plaintext or SSE-S3 object that lands in a D with default SSE-KMS
+//!   would need it; the replica verifier reports such replicas as not KMS-encrypted.
+//! - **S3 Bucket Keys** (`BucketKeyEnabled`): the guide's section "S3 Bucket Keys and
+//!   replication" says the encryption context becomes the bucket ARN, and that "the AWS KMS
+//!   key policy for the KMS key that's used to encrypt the object replica must include the
+//!   `kms:Decrypt` permission for the calling principal". So with Bucket Keys the KB grants
+//!   (role policy and KB's key policy) add `kms:Decrypt`, and the encryption-context
+//!   condition lists the bucket ARN *and* the object pattern: objects written before Bucket
+//!   Keys were turned on still carry the object ARN as their context.
+//! - **KB's key policy** names A's account principal with an `aws:PrincipalArn` condition
+//!   (DESIGN.md, "Order-independent"), and allows `kms:Encrypt` (plus `kms:Decrypt` with Bucket
+//!   Keys, as above) under the same `kms:ViaService` and encryption-context conditions as the
+//!   role policy. The guide's cross-account section only says the key owner "must grant the
+//!   source bucket owner permission to use the KMS key"; the role policy's list is the minimum
+//!   that use needs.
+//! - **No wildcard actions.** The guide's cross-account walkthrough ("Configuring replication
+//!   when source and destination buckets are owned by different accounts") grants `s3:List*`
+//!   on D. Generated policies carry no wildcards, so D's bucket policy lists the two
+//!   bucket-level List actions that exist, `s3:ListBucket` and `s3:ListBucketVersions`
+//!   (`s3:ListBucketMultipartUploads` is not used by replication).
+//! - **`kms:ViaService`** is `s3.<bucket region>.<partition DNS suffix>`, under `StringEquals`;
+//!   the encryption context is matched with `StringLike`, as in the guide's examples.
+//!
+//! ```
+//! use replication_core::plan::replication_role_trust_policy;
+//! let trust = replication_role_trust_policy();
+//! assert_eq!(trust["Statement"][0]["Principal"]["Service"], "s3.amazonaws.com");
+//! ```
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::arn::{BucketName, Partition, Region};
+use crate::policy::{Effect, POLICY_VERSION, Statement, document};
+use crate::properties::{DestinationSpec, RuleSpec, SourceSpec};
+
+/// Name of the inline policy the adapter puts on the replication role.
+pub const ROLE_POLICY_NAME: &str = "s3-kms-replication";
+
+/// Minutes for Replication Time Control and for the metrics' event threshold.
+pub const REPLICATION_TIME_MINUTES: i32 = 15;
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn via_service(partition: &Partition, region: &Region) -> String {
+    format!("s3.{region}.{}", partition.dns_suffix())
+}
+
+/// The `kms:EncryptionContext:aws:s3:arn` values S3 uses for objects in `bucket`.
+fn encryption_contexts(partition: &Partition, bucket: &BucketName, bucket_keys: bool) -> Value {
+    if bucket_keys {
+        json!([bucket.arn(partition), bucket.objects_arn(partition)])
+    } else {
+        json!([bucket.objects_arn(partition)])
+    }
+}
+
+fn kms_condition(
+    partition: &Partition,
+    region: &Region,
+    bucket: &BucketName,
+    bucket_keys: bool,
+    principal_arn: Option<&str>,
+) -> Value {
+    let mut condition = Map::new();
+    condition.insert(
+        "StringEquals".to_owned(),
+        json!({ "kms:ViaService": via_service(partition, region) }),
+    );
+    condition.insert(
+        "StringLike".to_owned(),
+        json!({ "kms:EncryptionContext:aws:s3:arn": encryption_contexts(partition, bucket, bucket_keys) }),
+    );
+    if let Some(arn) = principal_arn {
+        condition.insert("ArnEquals".to_owned(), json!({ "aws:PrincipalArn": arn }));
+    }
+    Value::Object(condition)
+}
+
+fn replica_key_actions(bucket_keys: bool) -> Vec<String> {
+    if bucket_keys {
+        strings(&["kms:Encrypt", "kms:Decrypt"])
+    } else {
+        strings(&["kms:Encrypt"])
+    }
+}
+
+/// Step 2, trust: the replication role may be assumed by S3 only.
+#[must_use]
+pub fn replication_role_trust_policy() -> Value {
+    json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": "s3.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// Step 2, permissions: the role's inline policy, exactly the documented least privilege.
+///
+/// - `s3:GetReplicationConfiguration`, `s3:ListBucket` on S;
+/// - `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl`,
+///   `s3:GetObjectVersionTagging` on S/*;
+/// - `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags`,
+///   `s3:ObjectOwnerOverrideToBucketOwner` on D/*;
+/// - `kms:Decrypt` on KA, and `kms:Encrypt` on KB (plus `kms:Decrypt` with Bucket Keys, see
+///   the module doc), each conditioned on `kms:ViaService` and the encryption context.
+#[must_use]
+pub fn replication_role_policy(spec: &SourceSpec) -> Value {
+    let p = &spec.partition;
+    document(&[
+        Statement {
+            sid: "SourceBucket".to_owned(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: strings(&["s3:GetReplicationConfiguration", "s3:ListBucket"]),
+            resources: vec![spec.source_bucket.arn(p)],
+            condition: None,
+        },
+        Statement {
+            sid: "SourceObjects".to_owned(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: strings(&[
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+            ]),
+            resources: vec![spec.source_bucket.objects_arn(p)],
+            condition: None,
+        },
+        Statement {
+            sid: "ReplicaObjects".to_owned(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: strings(&[
+                "s3:ReplicateObject",
+                "s3:ReplicateDelete",
+                "s3:ReplicateTags",
+                "s3:ObjectOwnerOverrideToBucketOwner",
+            ]),
+            resources: vec![spec.destination_bucket.objects_arn(p)],
+            condition: None,
+        },
+        Statement {
+            sid: "SourceKeyDecrypt".to_owned(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: strings(&["kms:Decrypt"]),
+            resources: vec![spec.source_key.to_string()],
+            condition: Some(kms_condition(
+                p,
+                &spec.source_region,
+                &spec.source_bucket,
+                spec.bucket_key_enabled,
+                None,
+            )),
+        },
+        Statement {
+            sid: "ReplicaKeyEncrypt".to_owned(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: replica_key_actions(spec.bucket_key_enabled),
+            resources: vec![spec.destination_key.to_string()],
+            condition: Some(kms_condition(
+                p,
+                &spec.destination_region,
+                &spec.destination_bucket,
+                spec.bucket_key_enabled,
+                None,
+            )),
+        },
+    ])
+}
+
+fn account_principal(partition: &Partition, account: &crate::arn::AccountId) -> Value {
+    json!({ "AWS": account.root_principal(partition) })
+}
+
+/// Step 3: our statement for KA's key policy. The role may `kms:Decrypt` S's objects through
+/// S3 in S's region. The principal is A's account, narrowed by `aws:PrincipalArn` to the role.
+#[must_use]
+pub fn source_key_policy_statements(spec: &SourceSpec) -> Vec<Value> {
+    let p = &spec.partition;
+    let role = spec.role_arn.to_string();
+    vec![
+        Statement {
+            sid: spec.sid_scope().sid("SourceKeyDecrypt"),
+            effect: Effect::Allow,
+            principal: Some(account_principal(p, &spec.source_account)),
+            actions: strings(&["kms:Decrypt"]),
+            resources: strings(&["*"]),
+            condition: Some(kms_condition(
+                p,
+                &spec.source_region,
+                &spec.source_bucket,
+                spec.bucket_key_enabled,
+                Some(&role),
+            )),
+        }
+        .to_value(),
+    ]
+}
+
+/// Step 4: our statement for KB's key policy. A's account principal, conditioned on
+/// `aws:PrincipalArn` = the role, may `kms:Encrypt` (and `kms:Decrypt` with Bucket Keys) for
+/// D's objects through S3 in D's region.
+#[must_use]
+pub fn destination_key_policy_statements(spec: &DestinationSpec) -> Vec<Value> {
+    let p = &spec.partition;
+    let role = spec.role_arn.to_string();
+    vec![
+        Statement {
+            sid: spec.sid_scope().sid("ReplicaKeyEncrypt"),
+            effect: Effect::Allow,
+            principal: Some(account_principal(p, &spec.source_account)),
+            actions: replica_key_actions(spec.bucket_key_enabled),
+            resources: strings(&["*"]),
+            condition: Some(kms_condition(
+                p,
+                &spec.destination_region,
+                &spec.destination_bucket,
+                spec.bucket_key_enabled,
+                Some(&role),
+            )),
+        }
+        .to_value(),
+    ]
+}
+
+/// Step 5: our statements for D's bucket policy, for A's account principal conditioned on
+/// `aws:PrincipalArn` = the role.
+///
+/// - on D/*: `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags` (unless
+///   `ReplicateTags` is false), `s3:ObjectOwnerOverrideToBucketOwner` (unless `OwnerOverride`
+///   is false);
+/// - on D: `s3:GetBucketVersioning`, `s3:PutBucketVersioning` and, instead of the walkthrough's
+///   `s3:List*`, `s3:ListBucket` and `s3:ListBucketVersions` (no wildcard actions).
+#[must_use]
+pub fn destination_bucket_policy_statements(spec: &DestinationSpec) -> Vec<Value> {
+    let p = &spec.partition;
+    let scope = spec.sid_scope();
+    let principal = account_principal(p, &spec.source_account);
+    let condition = json!({ "ArnEquals": { "aws:PrincipalArn": spec.role_arn.to_string() } });
+    let mut object_actions = strings(&["s3:ReplicateObject", "s3:ReplicateDelete"]);
+    if spec.replicate_tags {
+        object_actions.push("s3:ReplicateTags".to_owned());
+    }
+    if spec.owner_override {
+        object_actions.push("s3:ObjectOwnerOverrideToBucketOwner".to_owned());
+    }
+    vec![
+        Statement {
+            sid: scope.sid("ReplicaObjects"),
+            effect: Effect::Allow,
+            principal: Some(principal.clone()),
+            actions: object_actions,
+            resources: vec![spec.destination_bucket.objects_arn(p)],
+            condition: Some(condition.clone()),
+        }
+        .to_value(),
+        Statement {
+            sid: scope.sid("ReplicaBucket"),
+            effect: Effect::Allow,
+            principal: Some(principal),
+            actions: strings(&[
+                "s3:GetBucketVersioning",
+                "s3:PutBucketVersioning",
+                "s3:ListBucket",
+                "s3:ListBucketVersions",
+            ]),
+            resources: vec![spec.destination_bucket.arn(p)],
+            condition: Some(condition),
+        }
+        .to_value(),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 6: the replication configuration
+// ---------------------------------------------------------------------------------------
+
+/// S3's `ReplicationConfiguration`, member for member (JSON names as in the S3 API), so the
+/// adapter can convert to and from `aws_sdk_s3::types::ReplicationConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationConfiguration {
+    /// The role S3 assumes for every rule.
+    pub role: String,
+    /// The rules, in order.
+    pub rules: Vec<ReplicationRule>,
+}
+
+/// `Status` members: `Enabled` or `Disabled`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Status {
+    /// `Enabled` or `Disabled`.
+    pub status: String,
+}
+
+impl Status {
+    fn enabled() -> Self {
+        Self {
+            status: "Enabled".to_owned(),
+        }
+    }
+
+    fn from_bool(on: bool) -> Self {
+        Self {
+            status: if on { "Enabled" } else { "Disabled" }.to_owned(),
+        }
+    }
+}
+
+/// One rule. Members this crate does not model are kept in `other`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationRule {
+    /// `ID`.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `Priority` (rules with a `Filter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// The deprecated rule-level `Prefix` of V1 rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// `Filter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<RuleFilter>,
+    /// `Status`: `Enabled` or `Disabled`.
+    pub status: String,
+    /// `SourceSelectionCriteria`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_selection_criteria: Option<SourceSelectionCriteria>,
+    /// `ExistingObjectReplication`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_object_replication: Option<Status>,
+    /// `Destination`.
+    pub destination: Destination,
+    /// `DeleteMarkerReplication`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_marker_replication: Option<Status>,
+    /// Members not modelled here, kept as read.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// A rule's `Filter`: one of `Prefix`, `Tag` or `And`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleFilter {
+    /// `Prefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// `Tag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Tag>,
+    /// `And`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub and: Option<AndOperator>,
+}
+
+/// An object tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// `Key`.
+    pub key: String,
+    /// `Value`.
+    pub value: String,
+}
+
+/// `And`: a prefix and tags that must all match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AndOperator {
+    /// `Prefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// `Tags`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+/// `SourceSelectionCriteria`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SourceSelectionCriteria {
+    /// `SseKmsEncryptedObjects`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse_kms_encrypted_objects: Option<Status>,
+    /// `ReplicaModifications`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_modifications: Option<Status>,
+}
+
+/// A rule's `Destination`. Members not modelled here are kept in `other`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Destination {
+    /// `Bucket`: the bucket ARN.
+    pub bucket: String,
+    /// `Account`: the destination bucket owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// `StorageClass`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// `AccessControlTranslation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_control_translation: Option<AccessControlTranslation>,
+    /// `EncryptionConfiguration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_configuration: Option<EncryptionConfiguration>,
+    /// `ReplicationTime`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication_time: Option<ReplicationTime>,
+    /// `Metrics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
+    /// Members not modelled here, kept as read.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `AccessControlTranslation`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessControlTranslation {
+    /// `Owner`: `Destination`.
+    pub owner: String,
+}
+
+/// `EncryptionConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncryptionConfiguration {
+    /// `ReplicaKmsKeyID`: the replica key's ARN.
+    #[serde(
+        rename = "ReplicaKmsKeyID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replica_kms_key_id: Option<String>,
+}
+
+/// A duration in minutes (`Time`, `EventThreshold`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Minutes {
+    /// `Minutes`.
+    pub minutes: i32,
+}
+
+/// `ReplicationTime` (S3 RTC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicationTime {
+    /// `Status`.
+    pub status: String,
+    /// `Time`.
+    pub time: Minutes,
+}
+
+/// `Metrics`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Metrics {
+    /// `Status`.
+    pub status: String,
+    /// `EventThreshold`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_threshold: Option<Minutes>,
+}
+
+fn rule_filter(rule: &RuleSpec) -> RuleFilter {
+    let tags: Vec<Tag> = rule
+        .tags
+        .iter()
+        .map(|(k, v)| Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect();
+    match (rule.prefix.as_ref(), tags.len()) {
+        (prefix, 0) => RuleFilter {
+            prefix: Some(prefix.cloned().unwrap_or_default()),
+            ..RuleFilter::default()
+        },
+        (None, 1) => RuleFilter {
+            tag: tags.into_iter().next(),
+            ..RuleFilter::default()
+        },
+        (prefix, _) => RuleFilter {
+            and: Some(AndOperator {
+                prefix: prefix.cloned(),
+                tags,
+            }),
+            ..RuleFilter::default()
+        },
+    }
+}
+
+/// Step 6: our rules for S's replication configuration, one per `Rules` entry. Each replicates
+/// SSE-KMS objects, re-encrypted with KB's ARN, into D in account B; hands ownership to B
+/// when `OwnerOverride`; and carries its filter, priority, delete-marker replication, storage
+/// class and, when asked, RTC (15 minutes) and metrics (event threshold 15 minutes).
+#[must_use]
+pub fn replication_rules(spec: &SourceSpec) -> Vec<ReplicationRule> {
+    spec.rules
+        .iter()
+        .map(|rule| ReplicationRule {
+            id: Some(rule.id.clone()),
+            priority: Some(rule.priority),
+            prefix: None,
+            filter: Some(rule_filter(rule)),
+            status: "Enabled".to_owned(),
+            source_selection_criteria: Some(SourceSelectionCriteria {
+                sse_kms_encrypted_objects: Some(Status::enabled()),
+                replica_modifications: None,
+            }),
+            existing_object_replication: None,
+            destination: Destination {
+                bucket: spec.destination_bucket.arn(&spec.partition),
+                account: Some(spec.destination_account.to_string()),
+                storage_class: rule.storage_class.clone(),
+                access_control_translation: spec.owner_override.then(|| AccessControlTranslation {
+                    owner: "Destination".to_owned(),
+                }),
+                encryption_configuration: Some(EncryptionConfiguration {
+                    replica_kms_key_id: Some(spec.destination_key.to_string()),
+                }),
+                replication_time: spec.replication_time_control.then(|| ReplicationTime {
+                    status: "Enabled".to_owned(),
+                    time: Minutes {
+                        minutes: REPLICATION_TIME_MINUTES,
+                    },
+                }),
+                metrics: (spec.replication_metrics || spec.replication_time_control).then(|| {
+                    Metrics {
+                        status: "Enabled".to_owned(),
+                        event_threshold: Some(Minutes {
+                            minutes: REPLICATION_TIME_MINUTES,
+                        }),
+                    }
+                }),
+                other: Map::new(),
+            },
+            delete_marker_replication: Some(Status::from_bool(rule.delete_marker_replication)),
+            other: Map::new(),
+        })
+        .collect()
+}
+
+/// Why our rules cannot be merged into S's replication configuration. Each of these would
+/// make `PutBucketReplication` fail or would break someone else's replication.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Two of our rules have the same priority.
+    #[error(
+        "Rules: rules {first:?} and {second:?} both have priority {priority}; S3 rejects equal priorities. Give each rule its own Priority"
+    )]
+    DuplicatePriority {
+        /// One rule.
+        first: String,
+        /// The other.
+        second: String,
+        /// The shared priority.
+        priority: i32,
+    },
+    /// Two of our rules have the same Id, or one has none.
+    #[error("Rules: rule Id {0:?} is missing or used twice; give each rule its own Id")]
+    BadRuleId(String),
+    /// One of our rules has the priority of a rule we do not own.
+    #[error(
+        "Rules: our rule {ours:?} has priority {priority}, which the existing rule {foreign:?} on the source bucket already uses; \
+         S3 rejects equal priorities. Set Priority on our rule to a value no other rule uses"
+    )]
+    PriorityCollision {
+        /// Our rule.
+        ours: String,
+        /// The existing foreign rule.
+        foreign: String,
+        /// The shared priority.
+        priority: i32,
+    },
+    /// An existing rule with one of our Ids replicates elsewhere: it is not ours.
+    #[error(
+        "Rules: the source bucket already has a rule {id:?} replicating to {bucket}, which this resource did not create; choose another Id"
+    )]
+    ForeignRuleIdTaken {
+        /// The Id.
+        id: String,
+        /// Where the existing rule replicates to.
+        bucket: String,
+    },
+    /// The configuration has other rules and a different role; changing the role would move
+    /// those rules onto ours.
+    #[error(
+        "the source bucket's replication configuration uses role {existing} for rules this resource does not own; \
+         one configuration has one role. Set RoleName to that role's name, or move the other rules first"
+    )]
+    RoleConflict {
+        /// The configuration's current role.
+        existing: String,
+    },
+    /// The configuration has a V1 rule (rule-level `Prefix`, no `Filter`), which S3 does not
+    /// allow alongside the V2 rules we write.
+    #[error(
+        "the source bucket has the legacy replication rule {0:?} (Prefix without Filter), which S3 does not allow together with \
+         rules that use Filter; rewrite that rule with a Filter first"
+    )]
+    LegacyForeignRule(String),
+}
+
+fn check_our_rules(ours: &[ReplicationRule]) -> Result<(), PlanError> {
+    let mut ids = HashSet::new();
+    let mut priorities: HashMap<i32, &str> = HashMap::new();
+    for rule in ours {
+        let id = rule.id.as_deref().unwrap_or_default();
+        if id.is_empty() || !ids.insert(id) {
+            return Err(PlanError::BadRuleId(id.to_owned()));
+        }
+        if let Some(p) = rule.priority
+            && let Some(first) = priorities.insert(p, id)
+        {
+            return Err(PlanError::DuplicatePriority {
+                first: first.to_owned(),
+                second: id.to_owned(),
+                priority: p,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Merge our rules into S's existing replication configuration (`None` when S has none).
+///
+/// Rules with an Id in `ours` are replaced in place; rules with an Id in `previously_ours`
+/// (the Ids of the old properties, on Update) that are no longer planned are dropped; every
+/// other rule stays, unchanged and in order; new rules of ours are appended. The
+/// configuration's role becomes `role_arn`.
+///
+/// # Errors
+/// [`PlanError`] for anything `PutBucketReplication` would reject or that would harm other
+/// rules: equal priorities among ours or with a foreign rule, an Id taken by a rule that
+/// replicates elsewhere, another role in use by foreign rules, a legacy V1 rule.
+pub fn merge_replication_rules(
+    existing: Option<&ReplicationConfiguration>,
+    role_arn: &str,
+    ours: &[ReplicationRule],
+    previously_ours: &[String],
+) -> Result<ReplicationConfiguration, PlanError> {
+    check_our_rules(ours)?;
+    let our_ids: HashSet<&str> = ours.iter().filter_map(|r| r.id.as_deref()).collect();
+    let owned = |id: Option<&str>| {
+        id.is_some_and(|id| our_ids.contains(id) || previously_ours.iter().any(|p| p == id))
+    };
+    let Some(existing) = existing else {
+        return Ok(ReplicationConfiguration {
+            role: role_arn.to_owned(),
+            rules: ours.to_vec(),
+        });
+    };
+
+    let foreign: Vec<&ReplicationRule> = existing
+        .rules
+        .iter()
+        .filter(|r| !owned(r.id.as_deref()))
+        .collect();
+    for rule in &existing.rules {
+        let Some(id) = rule.id.as_deref() else {
+            continue;
+        };
+        if let Some(mine) = ours.iter().find(|o| o.id.as_deref() == Some(id))
+            && rule.destination.bucket != mine.destination.bucket
+        {
+            return Err(PlanError::ForeignRuleIdTaken {
+                id: id.to_owned(),
+                bucket: rule.destination.bucket.clone(),
+            });
+        }
+    }
+    if !foreign.is_empty() && existing.role != role_arn {
+        return Err(PlanError::RoleConflict {
+            existing: existing.role.clone(),
+        });
+    }
+    for rule in &foreign {
+        let name = rule.id.clone().unwrap_or_default();
+        if rule.filter.is_none() && rule.prefix.is_some() {
+            return Err(PlanError::LegacyForeignRule(name));
+        }
+        if let Some(p) = rule.priority
+            && let Some(mine) = ours.iter().find(|o| o.priority == Some(p))
+        {
+            return Err(PlanError::PriorityCollision {
+                ours: mine.id.clone().unwrap_or_default(),
+                foreign: name,
+                priority: p,
+            });
+        }
+    }
+
+    let mut placed: HashSet<&str> = HashSet::new();
+    let mut rules = Vec::with_capacity(existing.rules.len() + ours.len());
+    for rule in &existing.rules {
+        if !owned(rule.id.as_deref()) {
+            rules.push(rule.clone());
+        } else if let Some(mine) = ours.iter().find(|o| o.id == rule.id)
+            && let Some(id) = mine.id.as_deref()
+            && placed.insert(id)
+        {
+            rules.push(mine.clone());
+        }
+    }
+    for mine in ours {
+        if mine.id.as_deref().is_some_and(|id| !placed.contains(id)) {
+            rules.push(mine.clone());
+        }
+    }
+    Ok(ReplicationConfiguration {
+        role: role_arn.to_owned(),
+        rules,
+    })
+}
+
+/// Remove our rules (by Id) from S's configuration. `None` means no rule is left: the adapter
+/// calls `DeleteBucketReplication` instead of writing an empty configuration, which S3 rejects.
+#[must_use]
+pub fn remove_replication_rules(
+    existing: &ReplicationConfiguration,
+    our_ids: &[String],
+) -> Option<ReplicationConfiguration> {
+    let rules: Vec<ReplicationRule> = existing
+        .rules
+        .iter()
+        .filter(|r| !r.id.as_ref().is_some_and(|id| our_ids.contains(id)))
+        .cloned()
+        .collect();
+    if rules.is_empty() {
+        None
+    } else {
+        Some(ReplicationConfiguration {
+            role: existing.role.clone(),
+            rules,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn foreign_rule(id: &str, priority: i32) -> ReplicationRule {
+        serde_json::from_value(json!({
+            "ID": id, "Priority": priority, "Status": "Enabled",
+            "Filter": {"Prefix": format!("{id}/")},
+            "Destination": {"Bucket": "arn:aws:s3:::elsewhere", "StorageClass": "GLACIER",
+                            "SomeFutureMember": {"X": 1}},
+            "DeleteMarkerReplication": {"Status": "Disabled"},
+            "ExistingObjectReplication": {"Status": "Enabled"}
+        }))
+        .unwrap()
+    }
+
+    fn our_rule(id: &str, priority: i32) -> ReplicationRule {
+        serde_json::from_value(json!({
+            "ID": id, "Priority": priority, "Status": "Enabled", "Filter": {"Prefix": ""},
+            "Destination": {"Bucket": "arn:aws:s3:::replicas", "Account": "222233334444"},
+            "DeleteMarkerReplication": {"Status": "Disabled"}
+        }))
+        .unwrap()
+    }
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/s3-kms-replication-src";
+
+    fn config(rules: Vec<ReplicationRule>) -> ReplicationConfiguration {
+        ReplicationConfiguration {
+            role: ROLE.to_owned(),
+            rules,
+        }
+    }
+
+    fn ids(c: &ReplicationConfiguration) -> Vec<&str> {
+        c.rules.iter().filter_map(|r| r.id.as_deref()).collect()
+    }
+
+    #[test]
+    fn rules_round_trip_through_s3_json_without_losing_members() {
+        let rule = foreign_rule("archive", 9);
+        let back = serde_json::to_value(&rule).unwrap();
+        assert_eq!(back["Destination"]["SomeFutureMember"], json!({"X": 1}));
+        assert_eq!(back["ExistingObjectReplication"]["Status"], "Enabled");
+        assert_eq!(
+            serde_json::from_value::<ReplicationRule>(back).unwrap(),
+            rule
+        );
+    }
+
+    #[test]
+    fn foreign_rules_are_kept_in_order_when_ours_are_merged() {
+        let existing = config(vec![
+            foreign_rule("a", 1),
+            our_rule("ours", 5),
+            foreign_rule("b", 2),
+        ]);
+        let updated = our_rule("ours", 6);
+        let merged = merge_replication_rules(
+            Some(&existing),
+            ROLE,
+            &[updated.clone(), our_rule("new", 7)],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(ids(&merged), vec!["a", "ours", "b", "new"]);
+        assert_eq!(merged.rules[0], existing.rules[0]);
+        assert_eq!(merged.rules[1], updated);
+        assert_eq!(merged.rules[2], existing.rules[2]);
+    }
+
+    #[test]
+    fn renamed_rule_replaces_the_previous_one() {
+        let existing = config(vec![foreign_rule("a", 1), our_rule("old-id", 5)]);
+        let merged = merge_replication_rules(
+            Some(&existing),
+            ROLE,
+            &[our_rule("new-id", 5)],
+            &["old-id".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(ids(&merged), vec!["a", "new-id"]);
+    }
+
+    #[test]
+    fn priority_collision_with_a_foreign_rule_is_reported() {
+        let existing = config(vec![foreign_rule("a", 1)]);
+        let err = merge_replication_rules(Some(&existing), ROLE, &[our_rule("ours", 1)], &[])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PlanError::PriorityCollision {
+                ours: "ours".into(),
+                foreign: "a".into(),
+                priority: 1
+            }
+        );
+        assert!(err.to_string().contains("Set Priority"));
+    }
+
+    #[test]
+    fn equal_priorities_among_our_rules_are_reported() {
+        let err = merge_replication_rules(None, ROLE, &[our_rule("x", 3), our_rule("y", 3)], &[])
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            PlanError::DuplicatePriority { priority: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn a_foreign_rule_with_our_id_is_not_overwritten() {
+        let existing = config(vec![foreign_rule("shared-id", 1)]);
+        let err = merge_replication_rules(Some(&existing), ROLE, &[our_rule("shared-id", 2)], &[])
+            .unwrap_err();
+        assert!(matches!(err, PlanError::ForeignRuleIdTaken { .. }));
+    }
+
+    #[test]
+    fn a_different_role_used_by_foreign_rules_is_a_conflict() {
+        let mut existing = config(vec![foreign_rule("a", 1)]);
+        existing.role = "arn:aws:iam::111122223333:role/legacy".to_owned();
+        let err = merge_replication_rules(Some(&existing), ROLE, &[our_rule("ours", 2)], &[])
+            .unwrap_err();
+        assert!(matches!(err, PlanError::RoleConflict { .. }));
+        // With no foreign rule left, the role is simply ours.
+        let only_ours = ReplicationConfiguration {
+            role: "arn:aws:iam::111122223333:role/legacy".into(),
+            rules: vec![our_rule("ours", 2)],
+        };
+        let merged =
+            merge_replication_rules(Some(&only_ours), ROLE, &[our_rule("ours", 2)], &[]).unwrap();
+        assert_eq!(merged.role, ROLE);
+    }
+
+    #[test]
+    fn legacy_v1_foreign_rule_is_reported() {
+        let v1: ReplicationRule = serde_json::from_value(json!({
+            "ID": "v1", "Prefix": "logs/", "Status": "Enabled",
+            "Destination": {"Bucket": "arn:aws:s3:::elsewhere"}
+        }))
+        .unwrap();
+        let err =
+            merge_replication_rules(Some(&config(vec![v1])), ROLE, &[our_rule("ours", 1)], &[])
+                .unwrap_err();
+        assert!(matches!(err, PlanError::LegacyForeignRule(_)));
+    }
+
+    #[test]
+    fn removing_our_rules_keeps_foreign_ones_or_deletes_the_configuration() {
+        let existing = config(vec![foreign_rule("a", 1), our_rule("ours", 5)]);
+        let left = remove_replication_rules(&existing, &["ours".to_owned()]).unwrap();
+        assert_eq!(left, config(vec![foreign_rule("a", 1)]));
+        let only_ours = config(vec![our_rule("ours", 5)]);
+        assert_eq!(
+            remove_replication_rules(&only_ours, &["ours".to_owned()]),
+            None
+        );
+    }
+
+    fn foreign_rules() -> impl Strategy<Value = Vec<ReplicationRule>> {
+        prop::collection::btree_set(100..200i32, 0..5).prop_map(|priorities| {
+            priorities
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| foreign_rule(&format!("foreign-{i}"), p))
+                .collect()
+        })
+    }
+
+    fn ours_strategy() -> impl Strategy<Value = Vec<ReplicationRule>> {
+        prop::sample::subsequence(vec![("r1", 1), ("r2", 2), ("r3", 3)], 1..=3)
+            .prop_map(|v| v.into_iter().map(|(id, p)| our_rule(id, p)).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn rule_merge_is_idempotent_and_removal_restores(foreign in foreign_rules(), ours in ours_strategy(), ours_first in any::<bool>()) {
+            let existing = if foreign.is_empty() { None } else {
+                let mut rules = foreign.clone();
+                if ours_first { rules.insert(0, our_rule("r1", 1)); }
+                Some(config(rules))
+            };
+            let once = merge_replication_rules(existing.as_ref(), ROLE, &ours, &["r1".to_owned()]).unwrap();
+            let twice = merge_replication_rules(Some(&once), ROLE, &ours, &["r1".to_owned()]).unwrap();
+            prop_assert_eq!(&once, &twice);
+            let kept_foreign: Vec<&ReplicationRule> = once.rules.iter().filter(|r| r.id.as_deref().is_some_and(|i| i.starts_with("foreign"))).collect();
+            prop_assert_eq!(kept_foreign, foreign.iter().collect::<Vec<_>>());
+            let all_ours: Vec<String> = vec!["r1".into(), "r2".into(), "r3".into()];
+            let removed = remove_replication_rules(&once, &all_ours);
+            let expected = if foreign.is_empty() { None } else { Some(config(foreign)) };
+            prop_assert_eq!(removed, expected);
+        }
+    }
+}

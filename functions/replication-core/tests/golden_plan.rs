@@ -1,0 +1,310 @@
+//! The plan's documents, compared with the golden JSON files in `tests/golden/`.
+//!
+//! The inputs are Properties exactly as CloudFormation sends them (strings for booleans and
+//! numbers), parsed and validated like the adapter does. To accept an intended change, run
+//! with `UPDATE_GOLDEN=1` and review the diff of `tests/golden/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use replication_core::arn::{AccountId, KeyManager, KmsKeyArn, Region};
+use replication_core::plan::{
+    ReplicationConfiguration, destination_bucket_policy_statements,
+    destination_key_policy_statements, merge_replication_rules, replication_role_policy,
+    replication_role_trust_policy, replication_rules, source_key_policy_statements,
+};
+use replication_core::policy::{merge_bucket_policy, merge_key_policy, remove_from_key_policy};
+use replication_core::properties::{
+    DestinationFacts, DestinationProperties, DestinationSpec, ResolvedKey, SourceFacts,
+    SourceProperties, SourceSpec,
+};
+use serde_json::{Value, json};
+
+const KA: &str = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-11aa-11aa-11aa-111111aaaaaa";
+const KB: &str = "arn:aws:kms:eu-central-1:222233334444:key/2222bbbb-22bb-22bb-22bb-222222bbbbbb";
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
+        .join(name)
+}
+
+fn read_golden(name: &str) -> Value {
+    let text = std::fs::read_to_string(golden_path(name)).expect("golden file exists");
+    serde_json::from_str(&text).expect("golden file is JSON")
+}
+
+/// Compare `actual` with the golden file `name`, as pretty-printed text so that key order
+/// counts too.
+fn assert_golden(name: &str, actual: &Value) {
+    let pretty = format!("{}\n", serde_json::to_string_pretty(actual).unwrap());
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(golden_path(name), &pretty).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(golden_path(name))
+        .unwrap_or_else(|_| panic!("missing golden file {name}; run with UPDATE_GOLDEN=1"));
+    assert_eq!(
+        pretty, expected,
+        "{name} differs from its golden file; if intended, run with UPDATE_GOLDEN=1"
+    );
+}
+
+fn source_spec(properties: &Value) -> SourceSpec {
+    SourceProperties::parse(properties)
+        .unwrap()
+        .validate(&SourceFacts {
+            account_id: AccountId::parse("111122223333").unwrap(),
+            source_bucket_region: Region::parse("eu-west-1").unwrap(),
+            source_key: ResolvedKey {
+                arn: KmsKeyArn::parse(KA).unwrap(),
+                manager: Some(KeyManager::Customer),
+            },
+            destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
+            destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
+        })
+        .unwrap()
+}
+
+fn destination_spec(properties: &Value) -> DestinationSpec {
+    DestinationProperties::parse(properties)
+        .unwrap()
+        .validate(&DestinationFacts {
+            account_id: AccountId::parse("222233334444").unwrap(),
+            destination_bucket_region: Region::parse("eu-central-1").unwrap(),
+            destination_key: ResolvedKey {
+                arn: KmsKeyArn::parse(KB).unwrap(),
+                manager: Some(KeyManager::Customer),
+            },
+        })
+        .unwrap()
+}
+
+fn minimal_source() -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:replication-setup",
+        "SourceBucket": "source-bucket",
+        "SourceKmsKeyArn": KA,
+        "DestinationBucket": "replica-bucket",
+        "DestinationAccountId": "222233334444",
+        "DestinationKmsKeyArn": KB
+    })
+}
+
+fn full_source() -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:replication-setup",
+        "SourceBucket": "source-bucket",
+        "SourceKmsKeyArn": KA,
+        "DestinationBucket": "replica-bucket",
+        "DestinationAccountId": "222233334444",
+        "DestinationKmsKeyArn": KB,
+        "RoleName": "replicator",
+        "ReplicationTimeControl": "true",
+        "BucketKeyEnabled": "true",
+        "Rules": [
+            {"Id": "invoices", "Priority": "10", "Prefix": "invoices/", "DeleteMarkerReplication": "true", "StorageClass": "STANDARD_IA"},
+            {"Id": "tagged", "Priority": "20", "Tags": [{"Key": "replicate", "Value": "yes"}]},
+            {"Id": "tagged-reports", "Priority": "30", "Prefix": "reports/", "Tags": {"team": "finance", "replicate": "yes"}}
+        ]
+    })
+}
+
+fn minimal_destination() -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:eu-central-1:222233334444:function:replication-setup",
+        "DestinationBucket": "replica-bucket",
+        "DestinationKmsKeyArn": KB,
+        "SourceAccountId": "111122223333",
+        "SourceBucket": "source-bucket",
+        "ReplicationRoleArn": "arn:aws:iam::111122223333:role/s3-kms-replication-source-bucket"
+    })
+}
+
+fn bucket_key_destination() -> Value {
+    let mut props = minimal_destination();
+    props["BucketKeyEnabled"] = json!("true");
+    props["ReplicateTags"] = json!("false");
+    props["OwnerOverride"] = json!(false);
+    props
+}
+
+#[test]
+fn role_trust_policy_matches_golden() {
+    assert_golden("role-trust-policy.json", &replication_role_trust_policy());
+}
+
+#[test]
+fn role_policy_is_the_documented_least_privilege() {
+    assert_golden(
+        "role-policy.json",
+        &replication_role_policy(&source_spec(&minimal_source())),
+    );
+}
+
+#[test]
+fn role_policy_with_bucket_keys_uses_bucket_arn_context_and_replica_decrypt() {
+    assert_golden(
+        "role-policy.bucket-keys.json",
+        &replication_role_policy(&source_spec(&full_source())),
+    );
+}
+
+#[test]
+fn source_key_policy_statement_matches_golden() {
+    let statements = source_key_policy_statements(&source_spec(&minimal_source()));
+    assert_golden("source-key-policy-statements.json", &json!(statements));
+}
+
+#[test]
+fn destination_key_policy_statement_matches_golden() {
+    let statements = destination_key_policy_statements(&destination_spec(&minimal_destination()));
+    assert_golden("destination-key-policy-statements.json", &json!(statements));
+}
+
+#[test]
+fn destination_key_policy_with_bucket_keys_adds_decrypt() {
+    let statements =
+        destination_key_policy_statements(&destination_spec(&bucket_key_destination()));
+    assert_golden(
+        "destination-key-policy-statements.bucket-keys.json",
+        &json!(statements),
+    );
+}
+
+#[test]
+fn destination_bucket_policy_statements_match_golden() {
+    let statements =
+        destination_bucket_policy_statements(&destination_spec(&minimal_destination()));
+    assert_golden(
+        "destination-bucket-policy-statements.json",
+        &json!(statements),
+    );
+}
+
+#[test]
+fn destination_bucket_policy_without_tags_or_owner_override() {
+    let statements =
+        destination_bucket_policy_statements(&destination_spec(&bucket_key_destination()));
+    assert_golden(
+        "destination-bucket-policy-statements.no-tags-no-override.json",
+        &json!(statements),
+    );
+}
+
+#[test]
+fn default_replication_configuration_matches_golden() {
+    let spec = source_spec(&minimal_source());
+    let config = merge_replication_rules(
+        None,
+        &spec.role_arn.to_string(),
+        &replication_rules(&spec),
+        &[],
+    )
+    .unwrap();
+    assert_golden(
+        "replication-configuration.json",
+        &serde_json::to_value(config).unwrap(),
+    );
+}
+
+#[test]
+fn replication_configuration_with_rules_and_rtc_matches_golden() {
+    let spec = source_spec(&full_source());
+    let config = merge_replication_rules(
+        None,
+        &spec.role_arn.to_string(),
+        &replication_rules(&spec),
+        &[],
+    )
+    .unwrap();
+    assert_golden(
+        "replication-configuration.rules-rtc.json",
+        &serde_json::to_value(config).unwrap(),
+    );
+}
+
+#[test]
+fn both_sides_agree_on_the_scope_and_the_role() {
+    // GIVEN the two resources of one replication, each configured in its own account
+    let source = source_spec(&minimal_source());
+    let destination = destination_spec(&minimal_destination());
+    // THEN they compute the same Sid scope, and the destination names the source's default role
+    assert_eq!(source.sid_scope(), destination.sid_scope());
+    assert_eq!(source.role_arn, destination.role_arn);
+    // AND the single-stack destination spec plans the same destination documents
+    assert_eq!(
+        destination_bucket_policy_statements(&source.destination_spec()),
+        destination_bucket_policy_statements(&destination)
+    );
+}
+
+#[test]
+fn merged_key_policy_keeps_the_default_statements() {
+    // GIVEN KB's default key policy as the KMS console writes it
+    let before = read_golden("key-policy.before.json");
+    let spec = destination_spec(&minimal_destination());
+    let ours = destination_key_policy_statements(&spec);
+    // WHEN our statement is merged
+    let merged =
+        merge_key_policy(&before, &spec.destination_account, &spec.sid_scope(), &ours).unwrap();
+    // THEN the result is the golden document, and removing ours gives back the original
+    assert_golden("key-policy.merged.json", &merged);
+    let restored =
+        remove_from_key_policy(&merged, &spec.destination_account, &spec.sid_scope()).unwrap();
+    assert_eq!(restored.to_string(), before.to_string());
+}
+
+#[test]
+fn merged_bucket_policy_keeps_foreign_statements() {
+    let before = read_golden("bucket-policy.before.json");
+    let spec = destination_spec(&minimal_destination());
+    let merged = merge_bucket_policy(
+        Some(&before),
+        &spec.sid_scope(),
+        &destination_bucket_policy_statements(&spec),
+    )
+    .unwrap();
+    assert_golden("bucket-policy.merged.json", &merged);
+}
+
+#[test]
+fn replication_configuration_update_keeps_a_foreign_rule() {
+    // GIVEN S already replicates a prefix elsewhere, under our role
+    let spec = source_spec(&minimal_source());
+    let existing: ReplicationConfiguration =
+        serde_json::from_value(read_golden("replication-configuration.before.json")).unwrap();
+    // WHEN our default rule is merged
+    let merged = merge_replication_rules(
+        Some(&existing),
+        &spec.role_arn.to_string(),
+        &replication_rules(&spec),
+        &[],
+    )
+    .unwrap();
+    // THEN the foreign rule comes first, unchanged, and ours follows
+    assert_golden(
+        "replication-configuration.merged.json",
+        &serde_json::to_value(merged).unwrap(),
+    );
+}
+
+#[test]
+fn generated_policies_carry_no_wildcard_actions() {
+    let source = source_spec(&full_source());
+    let destination = destination_spec(&minimal_destination());
+    let mut all: Vec<Value> = vec![replication_role_policy(&source)];
+    all.extend(source_key_policy_statements(&source));
+    all.extend(destination_key_policy_statements(&destination));
+    all.extend(destination_bucket_policy_statements(&destination));
+    let text = Value::Array(all).to_string();
+    for wildcard in ["s3:*", "kms:*", "List*", "GenerateDataKey*", "ReEncrypt*"] {
+        assert!(
+            !text.contains(wildcard),
+            "{wildcard} found in generated policies"
+        );
+    }
+    assert!(!text.contains("alias/"), "policies name keys by ARN only");
+}
