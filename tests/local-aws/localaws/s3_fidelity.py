@@ -36,6 +36,10 @@ CompleteMultipartUpload and our replica writes all go through) and
   CreateMultipartUpload/CompleteMultipartUpload answer the resolved algorithm, key ARN and
   bucket key instead of echoing the request.
 
+Also: GetBucketVersioning and an empty GetBucketNotificationConfiguration answer under the
+``VersioningConfiguration`` / ``NotificationConfiguration`` roots, as AWS does (moto's
+``Get…Response`` roots break the Rust SDK's parsers).
+
 Not closed: objects written with no encryption at all stay unencrypted (AWS applies SSE-S3 by
 default since 2023); UploadPart responses carry no SSE headers; KMS key policies and grants are
 not consulted for the writer (any account's key ARN is usable), nor key usage/spec; the
@@ -46,7 +50,9 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +110,25 @@ def install() -> None:
     wrap(S3Backend, "complete_multipart_upload", _TAG, _sse_complete_multipart_upload)
     wrap(FakeKey, "response_dict", _TAG, _sse_response_dict)
     wrap(S3Response, "_key_response_post", _TAG, _sse_multipart_headers)
+    wrap(S3Response, "get_bucket_versioning", _TAG, _xml_root("VersioningConfiguration"))
+    wrap(S3Response, "get_bucket_notification", _TAG, _xml_root("NotificationConfiguration"))
+
+
+def _xml_root(root: str) -> Callable[[Func], Func]:
+    """moto serialises GetBucketVersioning and an empty GetBucketNotificationConfiguration under
+    a ``<Get…Response>`` root, which the Rust SDK rejects; AWS's root is ``<root>``. Rename it."""
+    pattern = re.compile(r"<(/?)Get\w+Response(?=[\s>/])")
+
+    def make(original: Func) -> Func:
+        def answer(self: S3Response) -> Any:
+            status, headers, body = original(self)
+            if isinstance(body, bytes):
+                body = body.decode("utf-8")
+            return status, headers, pattern.sub(lambda m: f"<{m.group(1)}{root}", body, count=2)
+
+        return answer
+
+    return make
 
 
 def effective_sse(
