@@ -11,6 +11,7 @@
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
 //! - [`proxy`]: a call-counting, latency- and fault-injecting proxy in front of the emulator.
 //! - [`stub_aws`]: a near-zero-cost S3/KMS/CloudWatch stand-in with injected latency, for benchmarks.
+//! - [`cfn`]: custom-resource requests with pre-signed emulator `ResponseURL`s, answers read back.
 //! - [`world`]: the two-account "before" world (buckets, keys, queue) and replication by hand.
 //!
 //! ```no_run
@@ -23,6 +24,7 @@
 //! ```
 
 pub mod accounts;
+pub mod cfn;
 pub mod emulator;
 mod http;
 pub mod proxy;

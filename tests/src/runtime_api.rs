@@ -115,6 +115,18 @@ impl LambdaProcess {
     /// When the binary cannot be spawned, reports an init error, exits, or is not ready within
     /// 30 s.
     pub async fn spawn(binary: &Path, env: &[(String, String)]) -> anyhow::Result<Self> {
+        Self::spawn_in(binary, env, "000000000000").await
+    }
+
+    /// [`LambdaProcess::spawn`], with the function's ARN (in its context) in `account`.
+    ///
+    /// # Errors
+    /// As [`LambdaProcess::spawn`].
+    pub async fn spawn_in(
+        binary: &Path,
+        env: &[(String, String)],
+        account: &str,
+    ) -> anyhow::Result<Self> {
         let (listener, endpoint) = bind_loopback().await?;
         let addr = endpoint.trim_start_matches("http://").to_owned();
         let name = binary
@@ -128,7 +140,7 @@ impl LambdaProcess {
             dispatched: Mutex::new(HashMap::new()),
             polls: watch::Sender::new(0),
             init_error: Mutex::new(None),
-            function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
+            function_arn: format!("arn:aws:lambda:us-east-1:{account}:function:{name}"),
         });
         let routes = shared.clone();
         let server = serve(listener, move |req| route(req, routes.clone()));

@@ -44,12 +44,25 @@ impl World {
     /// # Errors
     /// When an emulator call fails.
     pub async fn create(emulator: &Emulator) -> anyhow::Result<World> {
+        Self::create_with(emulator, true, true).await
+    }
+
+    /// [`World::create`], choosing whether the buckets start versioned and whether D already
+    /// notifies the queue (the setup function does both itself).
+    ///
+    /// # Errors
+    /// When an emulator call fails.
+    pub async fn create_with(
+        emulator: &Emulator,
+        versioned: bool,
+        notify: bool,
+    ) -> anyhow::Result<World> {
         let a = Account::A.connect(emulator).await?;
         let b = Account::B.connect(emulator).await?;
         let source_bucket = unique_name("src");
         let destination_bucket = unique_name("dst");
-        create_versioned_bucket(&a, &source_bucket).await?;
-        create_versioned_bucket(&b, &destination_bucket).await?;
+        create_bucket(&a, &source_bucket, versioned).await?;
+        create_bucket(&b, &destination_bucket, versioned).await?;
         let source_key_arn = create_key(&a, "KA").await?;
         let destination_key_arn = create_key(&b, "KB").await?;
 
@@ -71,7 +84,9 @@ impl World {
             .attributes
             .and_then(|mut m| m.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
             .context("queue without ARN")?;
-        notify_queue(&b, &destination_bucket, &queue_arn).await?;
+        if notify {
+            notify_queue(&b, &destination_bucket, &queue_arn).await?;
+        }
         Ok(World {
             a,
             b,
@@ -259,6 +274,50 @@ impl World {
         Ok(())
     }
 
+    /// The current policy of `key` (in A for KA, in B for KB), parsed.
+    ///
+    /// # Errors
+    /// When KMS fails.
+    pub async fn key_policy(&self, key: &str) -> anyhow::Result<Value> {
+        let c = if key == self.source_key_arn {
+            &self.a
+        } else {
+            &self.b
+        };
+        let out = c
+            .kms
+            .get_key_policy()
+            .key_id(key)
+            .policy_name("default")
+            .send()
+            .await?;
+        Ok(serde_json::from_str(out.policy().unwrap_or("null"))?)
+    }
+
+    /// D's bucket policy, parsed (`None` without one).
+    ///
+    /// # Errors
+    /// When S3 fails otherwise.
+    pub async fn destination_bucket_policy(&self) -> anyhow::Result<Option<Value>> {
+        match self
+            .b
+            .s3
+            .get_bucket_policy()
+            .bucket(&self.destination_bucket)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(serde_json::from_str(out.policy().unwrap_or("null"))?)),
+            Err(e)
+                if aws_sdk_s3::error::ProvideErrorMetadata::code(&e)
+                    == Some("NoSuchBucketPolicy") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Put `body` at `key` in S, SSE-KMS under KA; returns the version id.
     ///
     /// # Errors
@@ -353,8 +412,11 @@ impl World {
     }
 }
 
-async fn create_versioned_bucket(c: &Clients, bucket: &str) -> anyhow::Result<()> {
+async fn create_bucket(c: &Clients, bucket: &str, versioned: bool) -> anyhow::Result<()> {
     c.s3.create_bucket().bucket(bucket).send().await?;
+    if !versioned {
+        return Ok(());
+    }
     c.s3.put_bucket_versioning()
         .bucket(bucket)
         .versioning_configuration(
@@ -367,7 +429,11 @@ async fn create_versioned_bucket(c: &Clients, bucket: &str) -> anyhow::Result<()
     Ok(())
 }
 
-async fn append_key_statement(c: &Clients, key: &str, statement: Value) -> anyhow::Result<()> {
+/// Append `statement` to `key`'s policy (the key owner's clients).
+///
+/// # Errors
+/// When a KMS call fails.
+pub async fn append_key_statement(c: &Clients, key: &str, statement: Value) -> anyhow::Result<()> {
     let current = c
         .kms
         .get_key_policy()

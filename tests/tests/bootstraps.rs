@@ -16,28 +16,46 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+fn verifier_env() -> Vec<(String, String)> {
+    let key = "arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21";
+    vec![
+        ("EXPECTED_KMS_KEY_ARN".to_owned(), key.to_owned()),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID".to_owned(), "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY".to_owned(), "testing".to_owned()),
+        // Nothing listens here: the fixture's object cannot be read, which is an Error verdict.
+        (
+            "AWS_ENDPOINT_URL".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
+        ("MISSING_RETRIES".to_owned(), "0".to_owned()),
+    ]
+}
+
 #[tokio::test]
 async fn verifier_bootstrap_answers_an_s3_event() {
-    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &[])
+    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &verifier_env())
         .await
         .unwrap();
     assert!(f.ready_after() > Duration::ZERO);
+    // The direct-S3 fixture names an object that cannot be read: a transient error, so the
+    // invocation fails (Lambda retries it), after logging the verdict and the summary.
     let out = f.invoke(&fixture("s3-object-created.json")).await.unwrap();
-    let response = out.into_response().unwrap();
-    assert_eq!(response["shape"], "s3");
-    assert_eq!(response["records"], 1);
+    let Outcome::Error { error_type, .. } = out else {
+        panic!("expected an error, got {out:?}");
+    };
+    assert_eq!(error_type, "TransientVerificationError");
+    let stdout = f.stdout_lines().join("\n");
+    assert!(stdout.contains("invocation summary"), "{stdout}");
     assert!(
-        f.stdout_lines()
-            .iter()
-            .any(|l| l.contains("invocation summary")),
-        "{:?}",
-        f.stdout_lines()
+        stdout.contains("reports/2026/q4 summary final.csv"),
+        "decoded key logged: {stdout}"
     );
 }
 
 #[tokio::test]
 async fn verifier_bootstrap_reports_an_unrecognised_payload_as_an_error() {
-    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &[])
+    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &verifier_env())
         .await
         .unwrap();
     let out = f.invoke(&json!({"hello": "world"})).await.unwrap();

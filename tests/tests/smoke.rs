@@ -11,16 +11,9 @@ use e2e_tests::world::World;
 #[tokio::test]
 async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
     // GIVEN the two accounts' buckets, keys and notification queue, and a replication rule
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
-    let role = world
-        .create_replication_role(
-            &unique_name("replication"),
-            &world.replication_role_policy(),
-        )
+    let world = World::create_replicated(Emulator::shared().unwrap())
         .await
         .unwrap();
-    world.grant_replication_by_hand(&role).await.unwrap();
-    world.put_replication_rule(&role).await.unwrap();
 
     // WHEN an SSE-KMS object (a key that needs URL-encoding) is put in the source bucket
     let key = "reports/q4 summary+final ü.csv";

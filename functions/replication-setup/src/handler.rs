@@ -1,15 +1,32 @@
-//! The adapter: a CloudFormation request in, exactly one response PUT out.
+//! The adapter: a CloudFormation request in, exactly one response PUT out — on success, on any
+//! error, on a panic (caught), and before the Lambda deadline runs out.
 
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use futures_util::FutureExt;
 use lambda_runtime::LambdaEvent;
+use replication_core::arn::{AccountId, KmsKeyArn, KmsKeyRef, RoleArn};
+use replication_core::plan;
+use replication_core::policy::SidScope;
+use replication_core::properties::{
+    DestinationFacts, DestinationProperties, DestinationSpec, ResolvedKey, ResourceType,
+    SourceFacts, SourceProperties, UpdateKind,
+};
 use serde_json::Value;
 
 use crate::response::{CfnRequest, CfnResponse, HttpResponder, RequestType, ResponseError, Status};
+use crate::steps::{self, AccountClients, StepError};
 
-/// The resource types this function will serve.
-pub const RESOURCE_TYPES: [&str; 2] = [
-    "Custom::ReplicationDestination",
-    "Custom::ReplicationSource",
-];
+/// Time kept back from the Lambda deadline to answer CloudFormation.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+/// Prefix of the PhysicalResourceId of a Create that failed before it could write anything;
+/// Delete of such a resource does nothing.
+pub const FAILED_CREATE_PREFIX: &str = "s3-kms-replication:failed-create:";
 
 /// Errors the handler reports to Lambda (CloudFormation has been answered, or could not be).
 #[derive(Debug, thiserror::Error)]
@@ -36,50 +53,495 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
     }
 }
 
-/// Handle one request: decide, then answer CloudFormation.
+/// Why a request failed: the Reason CloudFormation shows.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Properties(String),
+    #[error(transparent)]
+    Step(#[from] StepError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What a successful request returns.
+#[derive(Debug, Default)]
+struct Done {
+    physical_id: String,
+    data: BTreeMap<String, String>,
+}
+
+/// Dependencies built once per cold start.
+#[derive(Debug)]
+pub struct Setup {
+    /// Clients in the function's own account.
+    pub home: AccountClients,
+    /// The SDK configuration, for clients on assumed-role credentials.
+    pub sdk: SdkConfig,
+    /// Path-style S3 addressing (local emulators only).
+    pub force_path_style: bool,
+    /// Sends the answer.
+    pub responder: HttpResponder,
+}
+
+impl Setup {
+    fn clients_for(&self, config: &SdkConfig) -> AccountClients {
+        AccountClients {
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(self.force_path_style)
+                    .build(),
+            ),
+            kms: aws_sdk_kms::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+        }
+    }
+
+    /// Clients in the destination account through `role` (single-stack mode).
+    async fn assume(&self, role: &RoleArn) -> Result<AccountClients, Failure> {
+        let out = aws_sdk_sts::Client::new(&self.sdk)
+            .assume_role()
+            .role_arn(role.to_string())
+            .role_session_name("s3-kms-replication-setup")
+            .send()
+            .await
+            .map_err(|e| {
+                Failure::Other(format!(
+                    "DestinationAccessRoleArn: cannot assume {role}: {}",
+                    aws_sdk_sts::error::DisplayErrorContext(&e)
+                ))
+            })?;
+        let c = out.credentials.ok_or_else(|| {
+            Failure::Other("DestinationAccessRoleArn: AssumeRole returned no credentials".into())
+        })?;
+        let creds = Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            Some(c.session_token),
+            None,
+            "assumed",
+        );
+        let config = self.sdk.to_builder().credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(creds),
+        );
+        Ok(self.clients_for(&config.build()))
+    }
+}
+
+/// Handle one request and answer CloudFormation.
 ///
 /// # Errors
 /// When the event is not a custom-resource request or the answer cannot be delivered.
-pub async fn handle(
-    event: LambdaEvent<Value>,
-    responder: &HttpResponder,
-) -> Result<Value, HandlerError> {
+pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, HandlerError> {
     let request: CfnRequest = serde_json::from_value(event.payload)?;
-    let response = decide(&request);
+    let deadline = deadline_from_epoch_ms(event.context.deadline).checked_sub(DEADLINE_MARGIN);
+    let account = account_of_function(&event.context.invoked_function_arn);
+    let started = Instant::now();
+
+    let outcome = match deadline {
+        None => Err(Failure::Other(
+            "timed out: no time left before the Lambda deadline".into(),
+        )),
+        Some(deadline) => {
+            let work = AssertUnwindSafe(run(&request, setup, account, deadline)).catch_unwind();
+            match tokio::time::timeout_at(deadline.into(), work).await {
+                Err(_) => Err(Failure::Other(format!(
+                    "timed out after {} s, {} s before the Lambda deadline; the work is idempotent, so retrying the stack operation is safe",
+                    started.elapsed().as_secs(),
+                    DEADLINE_MARGIN.as_secs()
+                ))),
+                Ok(Err(panic)) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    Err(Failure::Other(format!("internal error (panic): {message}")))
+                }
+                Ok(Ok(result)) => result,
+            }
+        }
+    };
+
+    let response = match outcome {
+        Ok(done) => {
+            let mut r = CfnResponse::for_request(&request, Status::Success, None, done.physical_id);
+            r.data = done.data;
+            r
+        }
+        Err(failure) => {
+            let physical = failed_physical_id(&request);
+            CfnResponse::for_request(
+                &request,
+                Status::Failed,
+                Some(failure.to_string()),
+                physical,
+            )
+        }
+    };
     tracing::info!(
-        request_id = %response.request_id,
+        request_type = ?request.request_type,
+        resource_type = %request.resource_type,
+        physical_resource_id = %response.physical_resource_id,
         status = ?response.status,
         reason = response.reason.as_deref().unwrap_or(""),
+        elapsed_ms = started.elapsed().as_millis() as u64,
         "answering CloudFormation"
     );
-    responder.send(&request.response_url, &response).await?;
-    Ok(serde_json::json!({ "Status": response.status, "Reason": response.reason }))
+    setup
+        .responder
+        .send(&request.response_url, &response)
+        .await?;
+    Ok(serde_json::json!({
+        "Status": response.status,
+        "Reason": response.reason,
+        "PhysicalResourceId": response.physical_resource_id,
+        "Data": response.data,
+    }))
 }
 
-fn decide(request: &CfnRequest) -> CfnResponse {
-    let rtype = request.resource_type.as_str();
-    let (status, reason) = if request.request_type == RequestType::Delete {
-        // Nothing is ever written by this build, so there is nothing to remove.
-        (Status::Success, None)
-    } else if RESOURCE_TYPES.contains(&rtype) {
-        (
-            Status::Failed,
-            Some(format!(
-                "{rtype} is not implemented in this build of replication-setup"
-            )),
-        )
-    } else {
-        (
-            Status::Failed,
-            Some(format!(
-                "unknown resource type {rtype}: this function serves {}",
-                RESOURCE_TYPES.join(" and ")
-            )),
-        )
+fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+/// The account from `arn:aws:lambda:<region>:<account>:function:<name>`.
+fn account_of_function(arn: &str) -> Option<AccountId> {
+    arn.split(':').nth(4).and_then(|a| AccountId::parse(a).ok())
+}
+
+/// A failed Create whose properties cannot be parsed gets a marker id that Delete ignores;
+/// otherwise the id names what the properties name, so that Delete cleans up what a partly
+/// successful Create wrote.
+fn failed_physical_id(request: &CfnRequest) -> String {
+    if let Some(id) = &request.physical_resource_id {
+        return id.clone();
+    }
+    let props = &request.resource_properties;
+    match ResourceType::parse(&request.resource_type) {
+        Ok(ResourceType::Destination) => DestinationProperties::parse(props)
+            .ok()
+            .map(|p| p.physical_resource_id()),
+        Ok(ResourceType::Source) => SourceProperties::parse(props)
+            .ok()
+            .map(|p| p.physical_resource_id()),
+        Err(_) => None,
+    }
+    .unwrap_or_else(|| format!("{FAILED_CREATE_PREFIX}{}", request.request_id))
+}
+
+async fn run(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: Option<AccountId>,
+    deadline: Instant,
+) -> Result<Done, Failure> {
+    let physical = request.physical_resource_id.clone().unwrap_or_default();
+    if request.request_type == RequestType::Delete && physical.starts_with(FAILED_CREATE_PREFIX) {
+        return Ok(Done {
+            physical_id: physical,
+            ..Done::default()
+        });
+    }
+    let resource_type =
+        ResourceType::parse(&request.resource_type).map_err(|e| Failure::Other(e.to_string()))?;
+    if request.request_type == RequestType::Delete {
+        match resource_type {
+            ResourceType::Destination => delete_destination(request, setup).await?,
+            ResourceType::Source => delete_source(request, setup, account).await?,
+        }
+        return Ok(Done {
+            physical_id: physical,
+            ..Done::default()
+        });
+    }
+    let account = account
+        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    match resource_type {
+        ResourceType::Destination => {
+            apply_destination_request(request, setup, account, deadline).await
+        }
+        ResourceType::Source => apply_source_request(request, setup, account, deadline).await,
+    }
+}
+
+fn properties_error(e: impl std::fmt::Display) -> Failure {
+    Failure::Properties(e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------
+// Custom::ReplicationDestination
+// ---------------------------------------------------------------------------------------
+
+async fn apply_destination_request(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: AccountId,
+    deadline: Instant,
+) -> Result<Done, Failure> {
+    let props =
+        DestinationProperties::parse(&request.resource_properties).map_err(properties_error)?;
+    let old = request
+        .old_resource_properties
+        .as_ref()
+        .and_then(|o| DestinationProperties::parse(o).ok());
+    let c = &setup.home;
+    let facts = DestinationFacts {
+        account_id: account,
+        destination_bucket_region: steps::bucket_region(c, props.destination_bucket.as_str())
+            .await?,
+        destination_key: steps::describe_key(c, &props.destination_kms_key, "DestinationKmsKeyArn")
+            .await?,
     };
-    let physical = request
-        .physical_resource_id
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", request.logical_resource_id, request.request_id));
-    CfnResponse::for_request(request, status, reason, physical)
+    let spec = props.validate(&facts).map_err(properties_error)?;
+    if let (Some(old), UpdateKind::InPlace { .. } | UpdateKind::NoChange) = (
+        &old,
+        old.as_ref()
+            .map(|o| props.update_kind(o))
+            .unwrap_or(UpdateKind::NoChange),
+    ) {
+        // A queue dropped by this Update: remove our notification.
+        if old.notification_queue_arn.is_some() && spec.notification_queue.is_none() {
+            steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
+                .await?;
+        }
+    }
+    let versioning_was_enabled = apply_destination(c, &spec, deadline).await?;
+    let mut data = destination_data(&spec);
+    data.insert(
+        "DestinationVersioningWasEnabled".into(),
+        versioning_was_enabled.to_string(),
+    );
+    Ok(Done {
+        physical_id: props.physical_resource_id(),
+        data,
+    })
+}
+
+/// Steps 1, 4, 5 (and the optional notification) in the destination account. Returns whether
+/// versioning was already enabled.
+async fn apply_destination(
+    c: &AccountClients,
+    spec: &DestinationSpec,
+    deadline: Instant,
+) -> Result<bool, Failure> {
+    let bucket = spec.destination_bucket.as_str();
+    let was_enabled = steps::enable_versioning(c, bucket).await?;
+    steps::merge_bucket_policy(c, spec, deadline).await?;
+    steps::merge_key_policy(
+        c,
+        &spec.destination_key,
+        &spec.sid_scope(),
+        &plan::destination_key_policy_statements(spec),
+        deadline,
+    )
+    .await?;
+    if let Some(queue) = &spec.notification_queue {
+        steps::set_notification(c, bucket, &spec.sid_scope(), Some(&queue.to_string())).await?;
+    }
+    Ok(was_enabled)
+}
+
+fn destination_data(spec: &DestinationSpec) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "DestinationBucketArn".into(),
+            spec.destination_bucket.arn(&spec.partition),
+        ),
+        (
+            "DestinationKmsKeyArn".into(),
+            spec.destination_key.to_string(),
+        ),
+        ("ReplicationRoleArn".into(), spec.role_arn.to_string()),
+        ("SidPrefix".into(), spec.sid_scope().to_string()),
+    ])
+}
+
+/// Resolve a key reference for Delete: an ARN as is, anything else with DescribeKey; a key
+/// that is gone is `None` (nothing to clean).
+async fn key_for_delete(
+    c: &AccountClients,
+    key: &KmsKeyRef,
+    property: &str,
+) -> Result<Option<KmsKeyArn>, Failure> {
+    if let Some(arn) = key.as_key_arn() {
+        return Ok(Some(arn.clone()));
+    }
+    match steps::describe_key(c, key, property).await {
+        Ok(k) => Ok(Some(k.arn)),
+        Err(StepError::Aws { code, .. }) if code == "NotFoundException" => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_destination(request: &CfnRequest, setup: &Setup) -> Result<(), Failure> {
+    let Ok(props) = DestinationProperties::parse(&request.resource_properties) else {
+        tracing::warn!(
+            "Delete with unparseable properties: nothing of ours can be named, nothing removed"
+        );
+        return Ok(());
+    };
+    let scope = SidScope::for_replication(
+        &props.source_account_id,
+        &props.source_bucket,
+        &props.destination_bucket,
+    );
+    remove_destination(
+        &setup.home,
+        &props.destination_bucket.to_string(),
+        &props.destination_kms_key,
+        &scope,
+    )
+    .await
+}
+
+async fn remove_destination(
+    c: &AccountClients,
+    bucket: &str,
+    key: &KmsKeyRef,
+    scope: &SidScope,
+) -> Result<(), Failure> {
+    steps::remove_bucket_policy_statements(c, bucket, scope).await?;
+    if let Some(key) = key_for_delete(c, key, "DestinationKmsKeyArn").await? {
+        steps::remove_key_policy_statements(c, &key, scope).await?;
+    }
+    steps::set_notification(c, bucket, scope, None).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Custom::ReplicationSource
+// ---------------------------------------------------------------------------------------
+
+async fn apply_source_request(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: AccountId,
+    deadline: Instant,
+) -> Result<Done, Failure> {
+    let props = SourceProperties::parse(&request.resource_properties).map_err(properties_error)?;
+    let old = request
+        .old_resource_properties
+        .as_ref()
+        .and_then(|o| SourceProperties::parse(o).ok());
+    let c = &setup.home;
+    let remote = match &props.destination_access_role_arn {
+        Some(role) => Some(setup.assume(role).await?),
+        None => None,
+    };
+    let (destination_key, destination_bucket_region) = match &remote {
+        Some(b) => (
+            steps::describe_key(b, &props.destination_kms_key, "DestinationKmsKeyArn").await?,
+            Some(steps::bucket_region(b, props.destination_bucket.as_str()).await?),
+        ),
+        None => match props.destination_kms_key.as_key_arn() {
+            Some(arn) => (ResolvedKey::from_arn(arn.clone()), None),
+            None => {
+                return Err(Failure::Properties(
+                    "DestinationKmsKeyArn: a key id or alias cannot be resolved from the source account; give the key ARN or set DestinationAccessRoleArn".into(),
+                ));
+            }
+        },
+    };
+    let facts = SourceFacts {
+        account_id: account,
+        source_bucket_region: steps::bucket_region(c, props.source_bucket.as_str()).await?,
+        source_key: steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?,
+        destination_key,
+        destination_bucket_region,
+    };
+    let spec = props.validate(&facts).map_err(properties_error)?;
+
+    if let Some(b) = &remote {
+        apply_destination(b, &spec.destination_spec(), deadline).await?;
+    }
+    let versioning_was_enabled = steps::enable_versioning(c, spec.source_bucket.as_str()).await?;
+    let role = steps::ensure_replication_role(c, &spec, deadline).await?;
+    steps::merge_key_policy(
+        c,
+        &spec.source_key,
+        &spec.sid_scope(),
+        &plan::source_key_policy_statements(&spec),
+        deadline,
+    )
+    .await?;
+    let new_ids = spec.rule_ids();
+    let dropped: Vec<String> = old
+        .as_ref()
+        .map(|o| {
+            o.rules
+                .iter()
+                .map(|r| r.id.clone())
+                .filter(|id| !new_ids.contains(id))
+                .collect()
+        })
+        .unwrap_or_default();
+    steps::put_replication_rule(c, &spec, &dropped, deadline).await?;
+
+    let data = BTreeMap::from([
+        ("RoleArn".into(), role.arn),
+        ("RoleName".into(), spec.role_arn.name().to_owned()),
+        ("RoleCreatedByThisResource".into(), role.managed.to_string()),
+        ("RuleIds".into(), new_ids.join(",")),
+        (
+            "SourceBucketArn".into(),
+            spec.source_bucket.arn(&spec.partition),
+        ),
+        (
+            "DestinationBucketArn".into(),
+            spec.destination_bucket.arn(&spec.partition),
+        ),
+        ("SourceKmsKeyArn".into(), spec.source_key.to_string()),
+        (
+            "DestinationKmsKeyArn".into(),
+            spec.destination_key.to_string(),
+        ),
+        (
+            "SourceVersioningWasEnabled".into(),
+            versioning_was_enabled.to_string(),
+        ),
+        ("SidPrefix".into(), spec.sid_scope().to_string()),
+    ]);
+    Ok(Done {
+        physical_id: props.physical_resource_id(),
+        data,
+    })
+}
+
+async fn delete_source(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: Option<AccountId>,
+) -> Result<(), Failure> {
+    let Ok(props) = SourceProperties::parse(&request.resource_properties) else {
+        tracing::warn!(
+            "Delete with unparseable properties: nothing of ours can be named, nothing removed"
+        );
+        return Ok(());
+    };
+    let c = &setup.home;
+    let rule_ids: Vec<String> = props.rules.iter().map(|r| r.id.clone()).collect();
+    steps::remove_replication_rules(c, props.source_bucket.as_str(), &rule_ids).await?;
+    let account = account
+        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    let scope =
+        SidScope::for_replication(&account, &props.source_bucket, &props.destination_bucket);
+    if let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await? {
+        steps::remove_key_policy_statements(c, &key, &scope).await?;
+    }
+    steps::remove_replication_role(c, &props.effective_role_name()).await?;
+    if let Some(role) = &props.destination_access_role_arn {
+        let b = setup.assume(role).await?;
+        remove_destination(
+            &b,
+            props.destination_bucket.as_str(),
+            &props.destination_kms_key,
+            &scope,
+        )
+        .await?;
+    }
+    Ok(())
 }

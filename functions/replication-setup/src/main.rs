@@ -1,19 +1,33 @@
 //! `replication-setup`: the CloudFormation custom resource behind `Custom::ReplicationSource`
-//! and `Custom::ReplicationDestination` (seed steps 1-6).
+//! (account A: versioning on S, the replication role, KA's key policy, the replication rules)
+//! and `Custom::ReplicationDestination` (account B: versioning on D, D's bucket policy, KB's key
+//! policy, optionally D's notifications to the verifier's queue) — seed steps 1-6, corrected.
 //!
-//! Trigger: CloudFormation custom-resource requests (Create, Update, Delete), directly or
-//! through SNS-less `ServiceToken` invocation.
+//! **Trigger**: CloudFormation custom-resource requests (Create, Update, Delete) through the
+//! resource's `ServiceToken`. Every request gets exactly one answer PUT to its `ResponseURL`,
+//! also on errors, on a panic and before the Lambda deadline (minus 10 s).
 //!
-//! Environment: the standard Lambda variables only (`AWS_REGION`, credentials). For local
-//! emulators, `AWS_ENDPOINT_URL` and `S3_FORCE_PATH_STYLE=true`.
+//! **Environment**: the standard Lambda variables only. For local emulators, also
+//! `AWS_ENDPOINT_URL` and `S3_FORCE_PATH_STYLE=true`.
 //!
-//! This build answers every request, with no AWS writes yet: Delete succeeds (there is
-//! nothing of ours to remove), Create and Update fail with a reason naming the resource type.
-//! The resource types themselves land with the replication-setup issue.
+//! **IAM permissions** (scope them to the named buckets, keys and role):
+//! - destination: `s3:GetBucketLocation`, `s3:GetBucketVersioning`, `s3:PutBucketVersioning`,
+//!   `s3:GetBucketPolicy`, `s3:PutBucketPolicy`, `s3:DeleteBucketPolicy`,
+//!   `s3:GetBucketNotification`, `s3:PutBucketNotification` on D; `kms:DescribeKey`,
+//!   `kms:GetKeyPolicy`, `kms:PutKeyPolicy` on KB;
+//! - source: `s3:GetBucketLocation`, `s3:GetBucketVersioning`, `s3:PutBucketVersioning`,
+//!   `s3:GetReplicationConfiguration`, `s3:PutReplicationConfiguration` on S;
+//!   `kms:DescribeKey`, `kms:GetKeyPolicy`, `kms:PutKeyPolicy` on KA; `iam:GetRole`,
+//!   `iam:CreateRole`, `iam:TagRole`, `iam:UpdateAssumeRolePolicy`, `iam:PutRolePolicy`,
+//!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
+//!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode.
 
+mod convert;
 mod handler;
 mod response;
+mod steps;
 
+use aws_config::BehaviorVersion;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -21,16 +35,34 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     tracing_subscriber::fmt()
         .json()
+        .flatten_event(true)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_current_span(false)
+        .with_target(false)
         .without_time()
         .init();
-    let responder = response::HttpResponder::new()?;
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let force_path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
+    let home = steps::AccountClients {
+        s3: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(force_path_style)
+                .build(),
+        ),
+        kms: aws_sdk_kms::Client::new(&sdk),
+        iam: aws_sdk_iam::Client::new(&sdk),
+    };
+    let setup = handler::Setup {
+        home,
+        sdk,
+        force_path_style,
+        responder: response::HttpResponder::new()?,
+    };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        handler::handle(event, &responder)
+        handler::handle(event, &setup)
     }))
     .await
 }

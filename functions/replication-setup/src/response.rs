@@ -47,6 +47,12 @@ pub struct CfnRequest {
     /// Absent on Create.
     #[serde(default)]
     pub physical_resource_id: Option<String>,
+    /// The template's Properties (CloudFormation sends numbers and booleans as strings).
+    #[serde(default)]
+    pub resource_properties: serde_json::Value,
+    /// Update only: the previous Properties.
+    #[serde(default)]
+    pub old_resource_properties: Option<serde_json::Value>,
 }
 
 /// SUCCESS or FAILED.

@@ -1,0 +1,733 @@
+//! The seed steps as AWS calls: one function per step, each reading the current document,
+//! asking `replication_core` what it should become, and writing only when that differs.
+//!
+//! Every function is idempotent and safe to repeat; a write is skipped when the document
+//! already holds what we want, so a repeated Create costs only reads.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use replication_core::arn::{KeyManager, KmsKeyArn, KmsKeyRef, Region};
+use replication_core::plan::{self, ReplicationConfiguration};
+use replication_core::policy::{self, SidScope};
+use replication_core::properties::{DestinationSpec, ResolvedKey, SourceSpec};
+use serde_json::Value;
+
+use crate::convert;
+
+/// The tag our replication role carries, so that Delete removes only a role it created.
+pub const MANAGED_TAG: &str = "s3-kms-replication:managed";
+
+/// A failed step: which one, and the service's code and message.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// An AWS call failed.
+    #[error("{step}: {code}: {message}")]
+    Aws {
+        /// The step, such as `merge_key_policy(KB)`.
+        step: String,
+        /// The service's error code.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// A document could not be merged (too large, no key administrator, …).
+    #[error("{step}: {source}")]
+    Policy {
+        /// The step.
+        step: String,
+        /// Why.
+        source: policy::PolicyError,
+    },
+    /// The replication rules cannot be merged.
+    #[error("put_replication_rule: {0}")]
+    Plan(#[from] plan::PlanError),
+    /// A document from AWS or for AWS could not be converted.
+    #[error("{step}: {message}")]
+    Invalid {
+        /// The step.
+        step: String,
+        /// Why.
+        message: String,
+    },
+}
+
+fn aws_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    step: impl Into<String>,
+    e: &SdkError<E, HttpResponse>,
+) -> StepError {
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    StepError::Aws {
+        step: step.into(),
+        code: e
+            .code()
+            .map(str::to_owned)
+            .or(status.map(|s| format!("HTTP {s}")))
+            .unwrap_or_else(|| "NoResponse".to_owned()),
+        message: e.message().map(str::to_owned).unwrap_or_else(|| {
+            // No service message: the error's own chain, kept short for the 4 KB response.
+            let mut text = aws_sdk_s3::error::DisplayErrorContext(e).to_string();
+            if let Some((cut, _)) = text.char_indices().nth(300) {
+                text.truncate(cut);
+                text.push('…');
+            }
+            text
+        }),
+    }
+}
+
+fn code_is<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>, codes: &[&str]) -> bool {
+    e.code().is_some_and(|c| codes.contains(&c))
+}
+
+/// Retry `op` while AWS rejects a principal or role that is seconds old (IAM and KMS are
+/// eventually consistent), with doubling backoff from 500 ms, and never past `deadline`.
+pub async fn eventually<T, E, F, Fut>(
+    deadline: Instant,
+    mut op: F,
+) -> Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+{
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match op().await {
+            Err(e) if is_eventual_consistency(&e) && Instant::now() + delay < deadline => {
+                tracing::warn!(
+                    code = e.code(),
+                    message = e.message(),
+                    delay_ms = delay.as_millis() as u64,
+                    "principal or role not visible yet; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = delay.saturating_mul(2);
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_eventual_consistency<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    let message = e.message().unwrap_or("").to_ascii_lowercase();
+    code_is(e, &["NoSuchEntity"])
+        || (code_is(
+            e,
+            &[
+                "MalformedPolicyDocumentException",
+                "MalformedPolicyDocument",
+                "MalformedPolicy",
+                "InvalidArgument",
+            ],
+        ) && (message.contains("principal") || message.contains("role")))
+}
+
+/// S3, KMS and IAM clients acting in one account.
+#[derive(Debug, Clone)]
+pub struct AccountClients {
+    /// S3.
+    pub s3: aws_sdk_s3::Client,
+    /// KMS.
+    pub kms: aws_sdk_kms::Client,
+    /// IAM (unused on the destination side).
+    pub iam: aws_sdk_iam::Client,
+}
+
+/// Where a bucket lives (`GetBucketLocation`).
+///
+/// # Errors
+/// When the bucket is missing or not readable.
+pub async fn bucket_region(c: &AccountClients, bucket: &str) -> Result<Region, StepError> {
+    let step = format!("bucket_region({bucket})");
+    let out =
+        c.s3.get_bucket_location()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| aws_error(&step, &e))?;
+    let name = out
+        .location_constraint
+        .map(|l| l.as_str().to_owned())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    // S3's legacy "EU" constraint is eu-west-1.
+    let name = if name == "EU" {
+        "eu-west-1".to_owned()
+    } else {
+        name
+    };
+    Region::parse(&name).map_err(|e| StepError::Invalid {
+        step,
+        message: e.to_string(),
+    })
+}
+
+/// Resolve a key reference with `DescribeKey`: its ARN and who manages it.
+///
+/// # Errors
+/// When the key does not exist or cannot be described.
+pub async fn describe_key(
+    c: &AccountClients,
+    key: &KmsKeyRef,
+    property: &str,
+) -> Result<ResolvedKey, StepError> {
+    let step = format!("describe_key({property})");
+    let out = c
+        .kms
+        .describe_key()
+        .key_id(key.to_string())
+        .send()
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    let meta = out.key_metadata.ok_or_else(|| StepError::Invalid {
+        step: step.clone(),
+        message: "DescribeKey returned no KeyMetadata".into(),
+    })?;
+    let arn = meta
+        .arn
+        .as_deref()
+        .map(KmsKeyArn::parse)
+        .transpose()
+        .map_err(|e| StepError::Invalid {
+            step: step.clone(),
+            message: e.to_string(),
+        })?;
+    let arn = arn.ok_or_else(|| StepError::Invalid {
+        step,
+        message: "DescribeKey returned no key ARN".into(),
+    })?;
+    let manager = meta.key_manager.map(|m| match m {
+        aws_sdk_kms::types::KeyManagerType::Aws => KeyManager::Aws,
+        _ => KeyManager::Customer,
+    });
+    Ok(ResolvedKey { arn, manager })
+}
+
+/// Step 1: versioning Enabled on `bucket`. Returns whether it already was. Never suspends.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn enable_versioning(c: &AccountClients, bucket: &str) -> Result<bool, StepError> {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let step = format!("enable_versioning({bucket})");
+    let current =
+        c.s3.get_bucket_versioning()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| aws_error(&step, &e))?;
+    if current.status == Some(BucketVersioningStatus::Enabled) {
+        return Ok(true);
+    }
+    c.s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    Ok(false)
+}
+
+async fn get_bucket_policy(
+    c: &AccountClients,
+    bucket: &str,
+    step: &str,
+) -> Result<Option<Value>, StepError> {
+    match c.s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(out) => {
+            policy::parse_policy(out.policy.as_deref()).map_err(|source| StepError::Policy {
+                step: step.to_owned(),
+                source,
+            })
+        }
+        Err(e) if code_is(&e, &["NoSuchBucketPolicy"]) => Ok(None),
+        Err(e) => Err(aws_error(step, &e)),
+    }
+}
+
+/// Step 5: merge our statements into D's bucket policy (created when D has none).
+///
+/// # Errors
+/// When S3 refuses, or the merged policy is too large.
+pub async fn merge_bucket_policy(
+    c: &AccountClients,
+    spec: &DestinationSpec,
+    deadline: Instant,
+) -> Result<(), StepError> {
+    let bucket = spec.destination_bucket.as_str();
+    let step = format!("merge_bucket_policy({bucket})");
+    let current = get_bucket_policy(c, bucket, &step).await?;
+    let ours = plan::destination_bucket_policy_statements(spec);
+    let merged = policy::merge_bucket_policy(current.as_ref(), &spec.sid_scope(), &ours).map_err(
+        |source| StepError::Policy {
+            step: step.clone(),
+            source,
+        },
+    )?;
+    if current.as_ref() == Some(&merged) {
+        return Ok(());
+    }
+    let text = policy::to_policy_string(&merged);
+    eventually(deadline, || {
+        c.s3.put_bucket_policy().bucket(bucket).policy(&text).send()
+    })
+    .await
+    .map_err(|e| aws_error(&step, &e))?;
+    Ok(())
+}
+
+/// Delete: remove our statements from D's bucket policy (deleting the policy when nothing
+/// else is left). A missing bucket or policy is already clean.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn remove_bucket_policy_statements(
+    c: &AccountClients,
+    bucket: &str,
+    scope: &SidScope,
+) -> Result<(), StepError> {
+    let step = format!("remove_bucket_policy_statements({bucket})");
+    let current = match get_bucket_policy(c, bucket, &step).await {
+        Err(StepError::Aws { code, .. }) if code == "NoSuchBucket" => return Ok(()),
+        other => other?,
+    };
+    if !policy::contains_ours(current.as_ref(), scope) {
+        return Ok(());
+    }
+    let left = policy::remove_from_bucket_policy(current.as_ref(), scope).map_err(|source| {
+        StepError::Policy {
+            step: step.clone(),
+            source,
+        }
+    })?;
+    match left {
+        None => {
+            c.s3.delete_bucket_policy()
+                .bucket(bucket)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(&step, &e))
+        }
+        Some(doc) => {
+            c.s3.put_bucket_policy()
+                .bucket(bucket)
+                .policy(policy::to_policy_string(&doc))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(&step, &e))
+        }
+    }
+}
+
+async fn get_key_policy(
+    c: &AccountClients,
+    key: &KmsKeyArn,
+    step: &str,
+) -> Result<Value, StepError> {
+    let out = c
+        .kms
+        .get_key_policy()
+        .key_id(key.to_string())
+        .policy_name("default")
+        .send()
+        .await
+        .map_err(|e| aws_error(step, &e))?;
+    policy::parse_policy(out.policy.as_deref())
+        .map_err(|source| StepError::Policy {
+            step: step.to_owned(),
+            source,
+        })?
+        .ok_or_else(|| StepError::Invalid {
+            step: step.to_owned(),
+            message: "the key has no key policy".into(),
+        })
+}
+
+/// Steps 3 and 4: merge `ours` into `key`'s policy, refusing to leave the key without an
+/// administrator statement for its account.
+///
+/// # Errors
+/// When KMS refuses, or the merge is refused (size, no administrator).
+pub async fn merge_key_policy(
+    c: &AccountClients,
+    key: &KmsKeyArn,
+    scope: &SidScope,
+    ours: &[Value],
+    deadline: Instant,
+) -> Result<(), StepError> {
+    let step = format!("merge_key_policy({key})");
+    let current = get_key_policy(c, key, &step).await?;
+    let merged =
+        policy::merge_key_policy(&current, key.account(), scope, ours).map_err(|source| {
+            StepError::Policy {
+                step: step.clone(),
+                source,
+            }
+        })?;
+    if merged == current {
+        return Ok(());
+    }
+    let text = policy::to_policy_string(&merged);
+    eventually(deadline, || {
+        c.kms
+            .put_key_policy()
+            .key_id(key.to_string())
+            .policy_name("default")
+            .policy(&text)
+            .send()
+    })
+    .await
+    .map_err(|e| aws_error(&step, &e))?;
+    Ok(())
+}
+
+/// Delete: remove our statements from `key`'s policy. A missing key is already clean.
+///
+/// # Errors
+/// When KMS refuses, or the removal would leave no administrator.
+pub async fn remove_key_policy_statements(
+    c: &AccountClients,
+    key: &KmsKeyArn,
+    scope: &SidScope,
+) -> Result<(), StepError> {
+    let step = format!("remove_key_policy_statements({key})");
+    let current = match get_key_policy(c, key, &step).await {
+        Err(StepError::Aws { code, .. }) if code == "NotFoundException" => return Ok(()),
+        other => other?,
+    };
+    if !policy::contains_ours(Some(&current), scope) {
+        return Ok(());
+    }
+    let left =
+        policy::remove_from_key_policy(&current, key.account(), scope).map_err(|source| {
+            StepError::Policy {
+                step: step.clone(),
+                source,
+            }
+        })?;
+    c.kms
+        .put_key_policy()
+        .key_id(key.to_string())
+        .policy_name("default")
+        .policy(policy::to_policy_string(&left))
+        .send()
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    Ok(())
+}
+
+/// What [`ensure_replication_role`] found or did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleOutcome {
+    /// The role's ARN.
+    pub arn: String,
+    /// Whether the role is ours (created by this project, tagged [`MANAGED_TAG`]).
+    pub managed: bool,
+}
+
+/// Step 2: the replication role with S3's trust and our least-privilege inline policy. A role
+/// we did not create keeps its trust policy; only our inline policy is put on it.
+///
+/// # Errors
+/// When IAM refuses.
+pub async fn ensure_replication_role(
+    c: &AccountClients,
+    spec: &SourceSpec,
+    deadline: Instant,
+) -> Result<RoleOutcome, StepError> {
+    let name = spec.role_arn.name().to_owned();
+    let step = format!("ensure_replication_role({name})");
+    let trust = policy::to_policy_string(&plan::replication_role_trust_policy());
+    let managed = match c.iam.get_role().role_name(&name).send().await {
+        Ok(out) => {
+            let role = out.role;
+            let managed = role
+                .as_ref()
+                .is_some_and(|r| r.tags().iter().any(|t| t.key() == MANAGED_TAG));
+            let current_trust = role
+                .as_ref()
+                .and_then(|r| r.assume_role_policy_document())
+                .map(decode_policy_document);
+            let same = current_trust
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .is_some_and(|t| t == plan::replication_role_trust_policy());
+            if managed && !same {
+                c.iam
+                    .update_assume_role_policy()
+                    .role_name(&name)
+                    .policy_document(&trust)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(&step, &e))?;
+            }
+            managed
+        }
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => {
+            c.iam
+                .create_role()
+                .role_name(&name)
+                .path(spec.role_arn.path())
+                .assume_role_policy_document(&trust)
+                .description(format!(
+                    "S3 replication from {} to {} with SSE-KMS (s3-kms-replication)",
+                    spec.source_bucket, spec.destination_bucket
+                ))
+                .tags(
+                    aws_sdk_iam::types::Tag::builder()
+                        .key(MANAGED_TAG)
+                        .value("true")
+                        .build()
+                        .map_err(|e| StepError::Invalid {
+                            step: step.clone(),
+                            message: e.to_string(),
+                        })?,
+                )
+                .send()
+                .await
+                .map_err(|e| aws_error(&step, &e))?;
+            true
+        }
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    let inline = policy::to_policy_string(&plan::replication_role_policy(spec));
+    eventually(deadline, || {
+        c.iam
+            .put_role_policy()
+            .role_name(&name)
+            .policy_name(plan::ROLE_POLICY_NAME)
+            .policy_document(&inline)
+            .send()
+    })
+    .await
+    .map_err(|e| aws_error(&step, &e))?;
+    Ok(RoleOutcome {
+        arn: spec.role_arn.to_string(),
+        managed,
+    })
+}
+
+/// IAM returns policy documents URL-encoded.
+fn decode_policy_document(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// Delete: remove our inline policy, and the role itself when we created it. A missing role
+/// is already clean; a role with other policies attached is kept.
+///
+/// # Errors
+/// When IAM refuses.
+pub async fn remove_replication_role(c: &AccountClients, role_name: &str) -> Result<(), StepError> {
+    let step = format!("remove_replication_role({role_name})");
+    let role = match c.iam.get_role().role_name(role_name).send().await {
+        Ok(out) => out.role,
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => return Ok(()),
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    match c
+        .iam
+        .delete_role_policy()
+        .role_name(role_name)
+        .policy_name(plan::ROLE_POLICY_NAME)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => {}
+        Err(e) => return Err(aws_error(&step, &e)),
+    }
+    let managed = role.is_some_and(|r| r.tags().iter().any(|t| t.key() == MANAGED_TAG));
+    if !managed {
+        return Ok(());
+    }
+    match c.iam.delete_role().role_name(role_name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => Ok(()),
+        Err(e) if code_is(&e, &["DeleteConflict"]) => {
+            tracing::warn!(role = role_name, "role has other policies attached; kept");
+            Ok(())
+        }
+        Err(e) => Err(aws_error(&step, &e)),
+    }
+}
+
+async fn get_replication(
+    c: &AccountClients,
+    bucket: &str,
+    step: &str,
+) -> Result<Option<ReplicationConfiguration>, StepError> {
+    match c.s3.get_bucket_replication().bucket(bucket).send().await {
+        Ok(out) => Ok(out
+            .replication_configuration
+            .as_ref()
+            .map(convert::from_sdk)),
+        Err(e) if code_is(&e, &["ReplicationConfigurationNotFoundError"]) => Ok(None),
+        Err(e) => Err(aws_error(step, &e)),
+    }
+}
+
+/// Step 6: merge our rules into S's replication configuration by Id, keeping every other
+/// rule; `previously_ours` are rule Ids an Update dropped, removed now.
+///
+/// # Errors
+/// When S3 refuses, or the rules conflict with existing ones (priority, role, Ids).
+pub async fn put_replication_rule(
+    c: &AccountClients,
+    spec: &SourceSpec,
+    previously_ours: &[String],
+    deadline: Instant,
+) -> Result<(), StepError> {
+    let bucket = spec.source_bucket.as_str();
+    let step = format!("put_replication_rule({bucket})");
+    let current = get_replication(c, bucket, &step).await?;
+    let ours = plan::replication_rules(spec);
+    let merged = plan::merge_replication_rules(
+        current.as_ref(),
+        &spec.role_arn.to_string(),
+        &ours,
+        previously_ours,
+    )?;
+    if current.as_ref() == Some(&merged) {
+        return Ok(());
+    }
+    let sdk = convert::to_sdk(&merged).map_err(|e| StepError::Invalid {
+        step: step.clone(),
+        message: e.to_string(),
+    })?;
+    eventually(deadline, || {
+        c.s3.put_bucket_replication()
+            .bucket(bucket)
+            .replication_configuration(sdk.clone())
+            .send()
+    })
+    .await
+    .map_err(|e| aws_error(&step, &e))?;
+    Ok(())
+}
+
+/// Delete: remove our rules from S's replication configuration (deleting it when none is
+/// left). A missing bucket or configuration is already clean.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn remove_replication_rules(
+    c: &AccountClients,
+    bucket: &str,
+    our_ids: &[String],
+) -> Result<(), StepError> {
+    let step = format!("remove_replication_rules({bucket})");
+    let current = match get_replication(c, bucket, &step).await {
+        Err(StepError::Aws { code, .. }) if code == "NoSuchBucket" => return Ok(()),
+        other => other?,
+    };
+    let Some(current) = current else {
+        return Ok(());
+    };
+    if !current
+        .rules
+        .iter()
+        .any(|r| r.id.as_ref().is_some_and(|id| our_ids.contains(id)))
+    {
+        return Ok(());
+    }
+    match plan::remove_replication_rules(&current, our_ids) {
+        None => {
+            c.s3.delete_bucket_replication()
+                .bucket(bucket)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(&step, &e))
+        }
+        Some(left) => {
+            let sdk = convert::to_sdk(&left).map_err(|e| StepError::Invalid {
+                step: step.clone(),
+                message: e.to_string(),
+            })?;
+            c.s3.put_bucket_replication()
+                .bucket(bucket)
+                .replication_configuration(sdk)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(&step, &e))
+        }
+    }
+}
+
+/// Optional: D's `s3:ObjectCreated:*` notifications to the verifier's queue, as one
+/// QueueConfiguration with our Id; other notification configurations are kept.
+/// `queue = None` removes ours.
+///
+/// # Errors
+/// When S3 refuses (for example when the queue policy does not let S3 send).
+pub async fn set_notification(
+    c: &AccountClients,
+    bucket: &str,
+    scope: &SidScope,
+    queue: Option<&str>,
+) -> Result<(), StepError> {
+    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+    let step = format!("set_notification({bucket})");
+    let current = match c
+        .s3
+        .get_bucket_notification_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) if queue.is_none() && code_is(&e, &["NoSuchBucket"]) => return Ok(()),
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    let id = scope.as_str();
+    let mut queues: Vec<QueueConfiguration> = current
+        .queue_configurations()
+        .iter()
+        .filter(|q| q.id() != Some(id))
+        .cloned()
+        .collect();
+    let had_ours = queues.len() != current.queue_configurations().len();
+    if let Some(arn) = queue {
+        let ours = QueueConfiguration::builder()
+            .id(id)
+            .queue_arn(arn)
+            .events(Event::from("s3:ObjectCreated:*"))
+            .build()
+            .map_err(|e| StepError::Invalid {
+                step: step.clone(),
+                message: e.to_string(),
+            })?;
+        if current.queue_configurations().iter().any(|q| q == &ours) {
+            return Ok(());
+        }
+        queues.push(ours);
+    } else if !had_ours {
+        return Ok(());
+    }
+    let config = NotificationConfiguration::builder()
+        .set_topic_configurations(Some(current.topic_configurations().to_vec()))
+        .set_queue_configurations(Some(queues))
+        .set_lambda_function_configurations(Some(current.lambda_function_configurations().to_vec()))
+        .set_event_bridge_configuration(current.event_bridge_configuration().cloned())
+        .build();
+    c.s3.put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(config)
+        .send()
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    Ok(())
+}

@@ -1,0 +1,598 @@
+//! replication-setup end to end: the real bootstrap answers CloudFormation requests at
+//! pre-signed emulator URLs, and the emulator's documents and replication prove the result.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
+use std::time::Duration;
+
+use aws_sdk_s3::types::BucketVersioningStatus;
+use e2e_tests::accounts::{Account, Clients};
+use e2e_tests::cfn::{Request, ResponseBucket};
+use e2e_tests::emulator::Emulator;
+use e2e_tests::proxy::{Fault, FaultProxy};
+use e2e_tests::runtime_api::{LambdaProcess, binary_path};
+use e2e_tests::unique_name;
+use e2e_tests::world::{World, append_key_statement};
+use serde_json::{Value, json};
+
+const DESTINATION: &str = "Custom::ReplicationDestination";
+const SOURCE: &str = "Custom::ReplicationSource";
+const WAIT: Duration = Duration::from_secs(15);
+
+struct Harness {
+    world: World,
+    role_name: String,
+    responses: ResponseBucket,
+    in_a: LambdaProcess,
+    in_b: LambdaProcess,
+}
+
+async fn setup_function(c: &Clients, extra: &[(&str, &str)]) -> LambdaProcess {
+    let mut env = c.lambda_env();
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    LambdaProcess::spawn_in(&binary_path("replication-setup"), &env, c.account.id())
+        .await
+        .unwrap()
+}
+
+impl Harness {
+    /// Unversioned buckets, no notifications: the function must do it all.
+    async fn new() -> Self {
+        let world = World::create_with(Emulator::shared().unwrap(), false, false)
+            .await
+            .unwrap();
+        let responses = ResponseBucket::create(&world.b).await.unwrap();
+        let in_a = setup_function(&world.a, &[]).await;
+        let in_b = setup_function(&world.b, &[]).await;
+        Self {
+            role_name: unique_name("replication"),
+            world,
+            responses,
+            in_a,
+            in_b,
+        }
+    }
+
+    fn role_arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/{}", Account::A.id(), self.role_name)
+    }
+
+    fn destination_props(&self) -> Value {
+        let w = &self.world;
+        json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:222222222222:function:replication-setup",
+            "DestinationBucket": w.destination_bucket,
+            "DestinationKmsKeyArn": w.destination_key_arn,
+            "SourceAccountId": Account::A.id(),
+            "SourceBucket": w.source_bucket,
+            "ReplicationRoleArn": self.role_arn(),
+            "NotificationQueueArn": w.queue_arn,
+        })
+    }
+
+    fn source_props(&self) -> Value {
+        let w = &self.world;
+        json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:replication-setup",
+            "SourceBucket": w.source_bucket,
+            "SourceKmsKeyArn": w.source_key_arn,
+            "DestinationBucket": w.destination_bucket,
+            "DestinationAccountId": Account::B.id(),
+            "DestinationKmsKeyArn": w.destination_key_arn,
+            "RoleName": self.role_name,
+            "ReplicationMetrics": "true",
+        })
+    }
+
+    async fn send(
+        &mut self,
+        request_type: &str,
+        resource_type: &str,
+        props: Value,
+        physical_id: Option<String>,
+    ) -> Value {
+        let f = if resource_type == SOURCE {
+            &mut self.in_a
+        } else {
+            &mut self.in_b
+        };
+        self.responses
+            .send(
+                f,
+                Request {
+                    request_type,
+                    resource_type,
+                    properties: props,
+                    old_properties: None,
+                    physical_id,
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn create_destination(&mut self) -> Value {
+        let props = self.destination_props();
+        let answer = self.send("Create", DESTINATION, props, None).await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        answer
+    }
+
+    async fn create_source(&mut self) -> Value {
+        let props = self.source_props();
+        let answer = self.send("Create", SOURCE, props, None).await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        answer
+    }
+
+    /// An SSE-KMS object put in S is replicated into D under KB.
+    async fn assert_replicates(&self, key: &str) {
+        let w = &self.world;
+        let version = w.put_source_object(key, "payload").await.unwrap();
+        let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
+        assert_eq!(
+            head.replication_status.unwrap().as_str(),
+            "COMPLETED",
+            "{key}"
+        );
+        let replica =
+            w.b.s3
+                .head_object()
+                .bucket(&w.destination_bucket)
+                .key(key)
+                .version_id(&version)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(
+            replica.ssekms_key_id.as_deref(),
+            Some(w.destination_key_arn.as_str())
+        );
+        assert_eq!(replica.replication_status.unwrap().as_str(), "REPLICA");
+    }
+
+    /// Every document the function touches, for before/after comparisons.
+    async fn snapshot(&self) -> Value {
+        let w = &self.world;
+        let replication =
+            w.a.s3
+                .get_bucket_replication()
+                .bucket(&w.source_bucket)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.replication_configuration)
+                .map(|c| format!("{c:?}"));
+        let role_policy =
+            w.a.iam
+                .get_role_policy()
+                .role_name(&self.role_name)
+                .policy_name("s3-kms-replication")
+                .send()
+                .await
+                .ok()
+                .map(|o| o.policy_document);
+        let notifications =
+            w.b.s3
+                .get_bucket_notification_configuration()
+                .bucket(&w.destination_bucket)
+                .send()
+                .await
+                .ok()
+                .map(|o| format!("{:?}", o.queue_configurations()));
+        json!({
+            "bucketPolicy": w.destination_bucket_policy().await.unwrap(),
+            "kb": w.key_policy(&w.destination_key_arn).await.unwrap(),
+            "ka": w.key_policy(&w.source_key_arn).await.unwrap(),
+            "replication": replication,
+            "rolePolicy": role_policy,
+            "notifications": notifications,
+        })
+    }
+
+    /// Foreign statements a platform team already has: on D's bucket policy, and several on
+    /// KB's and KA's key policies (with conditions and NotPrincipal).
+    async fn add_foreign_statements(&self) {
+        let w = &self.world;
+        let foreign_bucket_policy = json!({"Version": "2012-10-17", "Id": "corp-guardrails", "Statement": [
+            {"Sid": "DenyBucketDeletionOutsideTheAccount", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:DeleteBucket",
+             "Resource": format!("arn:aws:s3:::{}", w.destination_bucket),
+             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": Account::B.id()}}}]});
+        w.b.s3
+            .put_bucket_policy()
+            .bucket(&w.destination_bucket)
+            .policy(foreign_bucket_policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        for (c, key) in [(&w.b, &w.destination_key_arn), (&w.a, &w.source_key_arn)] {
+            append_key_statement(
+                c,
+                key,
+                json!({"Sid": "AuditorsDescribe", "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{}:role/auditors", c.account.id())},
+                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"}),
+            )
+            .await
+            .unwrap();
+            append_key_statement(
+                c,
+                key,
+                json!({"Sid": "DenyOutsideOrg", "Effect": "Deny",
+                "NotPrincipal": {"AWS": format!("arn:aws:iam::{}:root", c.account.id())},
+                "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-example"}}}),
+            )
+            .await
+            .unwrap();
+        }
+    }
+}
+
+fn statements(doc: &Value) -> Vec<Value> {
+    doc["Statement"].as_array().cloned().unwrap_or_default()
+}
+
+fn ours(doc: &Value) -> usize {
+    statements(doc)
+        .iter()
+        .filter(|s| {
+            s["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn destination_then_source_configures_replication_and_delete_restores_what_was_there() {
+    // GIVEN unversioned buckets and policies that already hold foreign statements
+    let mut h = Harness::new().await;
+    h.add_foreign_statements().await;
+    let before = h.snapshot().await;
+
+    // WHEN the destination, then the source are created
+    let dst = h.create_destination().await;
+    let src = h.create_source().await;
+
+    // THEN both buckets are versioned, and Data carries the outputs
+    let w = &h.world;
+    for (c, bucket) in [(&w.a, &w.source_bucket), (&w.b, &w.destination_bucket)] {
+        let v =
+            c.s3.get_bucket_versioning()
+                .bucket(bucket)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(v.status, Some(BucketVersioningStatus::Enabled), "{bucket}");
+    }
+    assert_eq!(src["Data"]["RoleArn"], h.role_arn().as_str());
+    assert_eq!(src["Data"]["SourceVersioningWasEnabled"], "false");
+    assert_eq!(
+        dst["Data"]["DestinationKmsKeyArn"],
+        w.destination_key_arn.as_str()
+    );
+    let rule_id = src["Data"]["RuleIds"].as_str().unwrap().to_owned();
+
+    // AND every foreign statement survives unchanged, in order, next to ours
+    let after = h.snapshot().await;
+    for doc in ["bucketPolicy", "kb", "ka"] {
+        let foreign: Vec<Value> = statements(&after[doc])
+            .into_iter()
+            .filter(|s| {
+                !s["Sid"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("S3KmsReplication")
+            })
+            .collect();
+        assert_eq!(foreign, statements(&before[doc]), "{doc}");
+        assert!(ours(&after[doc]) > 0, "{doc} has none of our statements");
+    }
+    assert_eq!(after["bucketPolicy"]["Id"], "corp-guardrails");
+
+    // AND the role's policy is least privilege, without wildcards or GetObjectVersion
+    let role_policy = after["rolePolicy"].as_str().unwrap();
+    let decoded = role_policy
+        .replace("%3A", ":")
+        .replace("%2F", "/")
+        .replace("%2A", "*");
+    assert!(
+        decoded.contains("s3:GetObjectVersionForReplication"),
+        "{decoded}"
+    );
+    assert!(!decoded.contains("\"s3:GetObjectVersion\""));
+    assert!(!decoded.contains("s3:*") && !decoded.contains("kms:*"));
+
+    // AND replication works end to end under KB
+    h.assert_replicates("after create/report 1.csv").await;
+
+    // WHEN both Creates are repeated THEN nothing changes
+    h.create_destination().await;
+    h.create_source().await;
+    assert_eq!(h.snapshot().await, after);
+
+    // WHEN both are deleted THEN what was there before is back, and a second Delete succeeds
+    let src_id = src["PhysicalResourceId"].as_str().map(str::to_owned);
+    let dst_id = dst["PhysicalResourceId"].as_str().map(str::to_owned);
+    for _ in 0..2 {
+        let props = h.source_props();
+        let a = h.send("Delete", SOURCE, props, src_id.clone()).await;
+        assert_eq!(a["Status"], "SUCCESS", "{a}");
+        let props = h.destination_props();
+        let b = h.send("Delete", DESTINATION, props, dst_id.clone()).await;
+        assert_eq!(b["Status"], "SUCCESS", "{b}");
+    }
+    let gone = h.snapshot().await;
+    assert_eq!(gone["bucketPolicy"], before["bucketPolicy"]);
+    assert_eq!(gone["kb"], before["kb"]);
+    assert_eq!(gone["ka"], before["ka"]);
+    assert_eq!(
+        gone["replication"],
+        Value::Null,
+        "our only rule {rule_id} is gone"
+    );
+    assert!(
+        h.world
+            .a
+            .iam
+            .get_role()
+            .role_name(&h.role_name)
+            .send()
+            .await
+            .is_err(),
+        "role deleted"
+    );
+    // Versioning is never suspended.
+    let v = h
+        .world
+        .b
+        .s3
+        .get_bucket_versioning()
+        .bucket(&h.world.destination_bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.status, Some(BucketVersioningStatus::Enabled));
+}
+
+#[tokio::test]
+async fn source_first_then_destination_converges() {
+    let mut h = Harness::new().await;
+    h.create_source().await;
+    h.create_destination().await;
+    h.assert_replicates("source-first.txt").await;
+}
+
+#[tokio::test]
+async fn update_of_the_prefix_updates_our_rule_and_keeps_a_foreign_rule() {
+    // GIVEN our replication, and a foreign rule added later by someone else (same role)
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    let created = h.create_source().await;
+    let w = &h.world;
+    let mut config =
+        w.a.s3
+            .get_bucket_replication()
+            .bucket(&w.source_bucket)
+            .send()
+            .await
+            .unwrap()
+            .replication_configuration
+            .unwrap();
+    let foreign = aws_sdk_s3::types::ReplicationRule::builder()
+        .id("team-archive")
+        .priority(9)
+        .status(aws_sdk_s3::types::ReplicationRuleStatus::Enabled)
+        .filter(
+            aws_sdk_s3::types::ReplicationRuleFilter::builder()
+                .prefix("archive/")
+                .build(),
+        )
+        .delete_marker_replication(
+            aws_sdk_s3::types::DeleteMarkerReplication::builder()
+                .status(aws_sdk_s3::types::DeleteMarkerReplicationStatus::Disabled)
+                .build(),
+        )
+        .destination(
+            aws_sdk_s3::types::Destination::builder()
+                .bucket("arn:aws:s3:::elsewhere")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    config.rules.push(foreign.clone());
+    w.a.s3
+        .put_bucket_replication()
+        .bucket(&w.source_bucket)
+        .replication_configuration(config)
+        .send()
+        .await
+        .unwrap();
+
+    // WHEN the stack updates the prefix
+    let old = h.source_props();
+    let mut new = old.clone();
+    new["Rules"] = json!([{"Id": "reports", "Prefix": "reports/", "Priority": "1"}]);
+    let answer = h
+        .responses
+        .send(
+            &mut h.in_a,
+            Request {
+                request_type: "Update",
+                resource_type: SOURCE,
+                properties: new,
+                old_properties: Some(old),
+                physical_id: created["PhysicalResourceId"].as_str().map(str::to_owned),
+            },
+        )
+        .await
+        .unwrap();
+
+    // THEN the physical id is stable, our rule is replaced, and the foreign rule is untouched
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], created["PhysicalResourceId"]);
+    let rules = h
+        .world
+        .a
+        .s3
+        .get_bucket_replication()
+        .bucket(&h.world.source_bucket)
+        .send()
+        .await
+        .unwrap()
+        .replication_configuration
+        .unwrap()
+        .rules;
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r.id()).collect();
+    let old_id = created["Data"]["RuleIds"].as_str().unwrap();
+    assert!(
+        !ids.contains(&old_id),
+        "dropped rule {old_id} removed: {ids:?}"
+    );
+    assert!(
+        ids.contains(&"reports") && ids.contains(&"team-archive"),
+        "{ids:?}"
+    );
+    let ours = rules.iter().find(|r| r.id() == Some("reports")).unwrap();
+    assert_eq!(ours.filter().and_then(|f| f.prefix()), Some("reports/"));
+    assert_eq!(
+        rules.iter().find(|r| r.id() == Some("team-archive")),
+        Some(&foreign)
+    );
+}
+
+#[tokio::test]
+async fn bad_properties_fail_with_a_reason_that_names_the_property() {
+    let mut h = Harness::new().await;
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            DESTINATION,
+            {
+                let mut p = h.destination_props();
+                p.as_object_mut().unwrap().remove("DestinationKmsKeyArn");
+                p
+            },
+            "DestinationKmsKeyArn",
+        ),
+        (
+            DESTINATION,
+            {
+                let mut p = h.destination_props();
+                p["SourceAccountId"] = json!("12345");
+                p
+            },
+            "SourceAccountId",
+        ),
+        (
+            SOURCE,
+            {
+                let mut p = h.source_props();
+                p["SourceKmsKeyArn"] = json!("alias/aws/s3");
+                p
+            },
+            "SourceKmsKeyArn",
+        ),
+        (
+            SOURCE,
+            {
+                let mut p = h.source_props();
+                p["ReplicationMetrics"] = json!("perhaps");
+                p
+            },
+            "ReplicationMetrics",
+        ),
+        (
+            "Custom::Replication",
+            h.source_props(),
+            "Custom::ReplicationSource",
+        ),
+    ];
+    for (resource_type, props, named) in cases {
+        let answer = h.send("Create", resource_type, props.clone(), None).await;
+        assert_eq!(answer["Status"], "FAILED", "{answer}");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(reason.contains(named), "reason for {named}: {reason}");
+        // CloudFormation then deletes the failed resource: that must succeed.
+        let id = answer["PhysicalResourceId"].as_str().map(str::to_owned);
+        let deleted = h.send("Delete", resource_type, props, id).await;
+        assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    }
+}
+
+#[tokio::test]
+async fn single_stack_mode_configures_both_accounts_through_the_access_role() {
+    let mut h = Harness::new().await;
+    let mut props = h.source_props();
+    props["DestinationAccessRoleArn"] = json!(format!(
+        "arn:aws:iam::{}:role/replication-admin",
+        Account::B.id()
+    ));
+    let answer = h.send("Create", SOURCE, props.clone(), None).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert!(ours(&h.world.destination_bucket_policy().await.unwrap().unwrap()) > 0);
+    h.assert_replicates("single stack.txt").await;
+
+    let id = answer["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", SOURCE, props, id).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
+    assert_eq!(
+        ours(
+            &h.world
+                .key_policy(&h.world.destination_key_arn)
+                .await
+                .unwrap()
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_aws_error_is_answered_with_failed_never_silence() {
+    // GIVEN an S3 endpoint that refuses every bucket-policy call
+    let world = World::create_with(Emulator::shared().unwrap(), false, false)
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+        .await
+        .unwrap();
+    proxy.add_fault(Fault {
+        path_contains: "?policy".into(),
+        status: 500,
+        code: "InternalError".into(),
+    });
+    let mut f = setup_function(&world.b, &[("AWS_ENDPOINT_URL_S3", proxy.endpoint())]).await;
+    let responses = ResponseBucket::create(&world.b).await.unwrap();
+    let props = json!({
+        "DestinationBucket": world.destination_bucket, "DestinationKmsKeyArn": world.destination_key_arn,
+        "SourceAccountId": Account::A.id(), "SourceBucket": world.source_bucket,
+        "ReplicationRoleArn": format!("arn:aws:iam::{}:role/r", Account::A.id()),
+    });
+    // WHEN a Create hits it
+    let answer = responses
+        .send(
+            &mut f,
+            Request {
+                request_type: "Create",
+                resource_type: DESTINATION,
+                properties: props,
+                old_properties: None,
+                physical_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    // THEN CloudFormation hears FAILED with the step and the error
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("merge_bucket_policy") && reason.contains("InternalError"),
+        "{reason}"
+    );
+}
