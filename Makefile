@@ -75,5 +75,6 @@ clean: ## Remove build outputs (keeps .venv)
 
 bench: setup ## Verifier benchmarks on the release bootstrap (prints figures; no wall-clock asserts)
 	cargo lambda build --locked --release --x86-64 --bin replica-verifier
+	$(CARGO) run --locked --release --target x86_64-unknown-linux-gnu -p replica-verifier --example cpu_per_record
 	VERIFIER_BOOTSTRAP=$(or $(CARGO_TARGET_DIR),target)/lambda/replica-verifier/bootstrap \
 	  $(CARGO) run --locked -p e2e-tests --bin bench

@@ -53,6 +53,20 @@ impl ResponseBucket {
     /// # Errors
     /// When the function fails to answer, or answers anywhere but the `ResponseURL`.
     pub async fn send(&self, f: &mut LambdaProcess, request: Request<'_>) -> anyhow::Result<Value> {
+        self.send_with_deadline(f, request, Duration::from_secs(120))
+            .await
+    }
+
+    /// [`ResponseBucket::send`], with the function's deadline `timeout` from now.
+    ///
+    /// # Errors
+    /// As [`ResponseBucket::send`].
+    pub async fn send_with_deadline(
+        &self,
+        f: &mut LambdaProcess,
+        request: Request<'_>,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
         let key = unique_name("response");
         let url = self
             .clients
@@ -80,7 +94,7 @@ impl ResponseBucket {
         if let Some(id) = request.physical_id {
             event["PhysicalResourceId"] = json!(id);
         }
-        f.invoke_with_deadline(&event, Duration::from_secs(120))
+        f.invoke_with_deadline(&event, timeout)
             .await?
             .into_response()?;
         let body = self

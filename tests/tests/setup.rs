@@ -596,3 +596,124 @@ async fn an_aws_error_is_answered_with_failed_never_silence() {
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn api_calls_per_create_are_counted_and_a_repeat_only_reads() {
+    // GIVEN both functions behind a counting proxy (every AWS call; the answer PUT goes to the
+    // pre-signed URL directly)
+    let world = World::create_with(Emulator::shared().unwrap(), false, false)
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+        .await
+        .unwrap();
+    let mut h = Harness {
+        in_a: setup_function(&world.a, &[("AWS_ENDPOINT_URL", proxy.endpoint())]).await,
+        in_b: setup_function(&world.b, &[("AWS_ENDPOINT_URL", proxy.endpoint())]).await,
+        responses: ResponseBucket::create(&world.b).await.unwrap(),
+        role_name: unique_name("replication"),
+        world,
+    };
+    let total = |p: &FaultProxy| p.calls().values().sum::<u64>();
+    let mut counts = Vec::new();
+    for (side, _) in [
+        ("destination", 0),
+        ("source", 1),
+        ("destination again", 2),
+        ("source again", 3),
+    ] {
+        proxy.reset_calls();
+        let started = std::time::Instant::now();
+        if side.starts_with("destination") {
+            h.create_destination().await;
+        } else {
+            h.create_source().await;
+        }
+        let n = total(&proxy);
+        eprintln!(
+            "Create {side}: {n} AWS calls, {} ms",
+            started.elapsed().as_millis()
+        );
+        counts.push(n);
+    }
+    // THEN a first Create reads and writes each document once; a repeat only reads:
+    // destination: GetBucketLocation, DescribeKey, Get/PutBucketVersioning, Get/PutBucketPolicy,
+    //   Get/PutKeyPolicy, Get/PutBucketNotificationConfiguration;
+    // source: GetBucketLocation, DescribeKey, Get/PutBucketVersioning, GetRole, CreateRole,
+    //   GetRolePolicy, PutRolePolicy, Get/PutKeyPolicy, Get/PutBucketReplication.
+    assert_eq!(counts, vec![10, 12, 6, 7]);
+}
+
+#[tokio::test]
+async fn a_request_without_time_left_is_answered_failed_before_the_deadline() {
+    let mut h = Harness::new().await;
+    let props = h.destination_props();
+    // 5 s to the deadline is inside the 10 s margin: answer at once.
+    let answer = h
+        .responses
+        .send_with_deadline(
+            &mut h.in_b,
+            Request {
+                request_type: "Create",
+                resource_type: DESTINATION,
+                properties: props,
+                old_properties: None,
+                physical_id: None,
+            },
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("timed out"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn work_that_outlasts_the_deadline_is_answered_failed_in_time() {
+    // GIVEN every AWS call takes 1 s, and the function has 13 s (3 s after the margin)
+    let world = World::create_with(Emulator::shared().unwrap(), false, false)
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+        .await
+        .unwrap();
+    proxy.set_latency(Duration::from_secs(1));
+    let mut f = setup_function(&world.b, &[("AWS_ENDPOINT_URL", proxy.endpoint())]).await;
+    let responses = ResponseBucket::create(&world.b).await.unwrap();
+    let props = json!({
+        "DestinationBucket": world.destination_bucket, "DestinationKmsKeyArn": world.destination_key_arn,
+        "SourceAccountId": Account::A.id(), "SourceBucket": world.source_bucket,
+        "ReplicationRoleArn": format!("arn:aws:iam::{}:role/r", Account::A.id()),
+    });
+    let answer = responses
+        .send_with_deadline(
+            &mut f,
+            Request {
+                request_type: "Create",
+                resource_type: DESTINATION,
+                properties: props,
+                old_properties: None,
+                physical_id: None,
+            },
+            Duration::from_secs(13),
+        )
+        .await
+        .unwrap();
+    // THEN CloudFormation hears FAILED "timed out", within the deadline
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after"),
+        "{answer}"
+    );
+    assert!(
+        f.last_duration() < Duration::from_secs(13),
+        "{:?}",
+        f.last_duration()
+    );
+}

@@ -366,3 +366,58 @@ async fn bad_configuration_stops_the_cold_start_with_the_variable_named() {
         .unwrap_err();
     assert!(format!("{err:#}").contains("METRICS_SINK"), "{err:#}");
 }
+
+#[tokio::test]
+async fn a_failed_put_metric_data_is_logged_and_its_metrics_written_as_emf() {
+    // GIVEN a CloudWatch endpoint that fails every call, and an object to verify
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    world
+        .b
+        .s3
+        .put_object()
+        .bucket(&world.destination_bucket)
+        .key("plain.txt")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let event = world.sqs_lambda_event(1, WAIT).await.unwrap();
+    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+        .await
+        .unwrap();
+    proxy.add_fault(Fault {
+        path_contains: "/operation/PutMetricData".into(),
+        status: 400,
+        code: "InvalidParameterValue".into(),
+    });
+
+    // WHEN the verifier publishes with PutMetricData through it
+    let mut f = verifier(
+        &world,
+        &[
+            ("METRICS_SINK", "cloudwatch"),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", proxy.endpoint()),
+        ],
+    )
+    .await;
+    f.invoke(&event).await.unwrap().into_response().unwrap();
+
+    // THEN the failure is logged with what it carried, and the metrics still reach stdout as EMF
+    let lines = json_lines(&f);
+    let failure = lines
+        .iter()
+        .find(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("PutMetricData failed"))
+        })
+        .unwrap();
+    assert!(
+        failure["metrics"]
+            .as_str()
+            .unwrap()
+            .contains("ReplicaNotKmsEncrypted"),
+        "{failure}"
+    );
+    assert_eq!(emf_sum(&lines, "ReplicaNotKmsEncrypted"), 1.0);
+}

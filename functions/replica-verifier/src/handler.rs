@@ -262,3 +262,107 @@ fn log_verdict(c: &Checked, expected: &str) {
         "replica not verified"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::{Head, s3_client};
+    use replication_core::verifier_config::MetricsSink as SinkKind;
+    use std::sync::atomic::Ordering;
+
+    const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/1111-kb";
+
+    fn verifier(s3: aws_sdk_s3::Client, retries: &str) -> Verifier {
+        let config = VerifierConfig::from_lookup(|k| match k {
+            "EXPECTED_KMS_KEY_ARN" => Some(KB.to_owned()),
+            "MISSING_RETRIES" => Some(retries.to_owned()),
+            "MISSING_RETRY_DELAY_MS" => Some("1".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        Verifier {
+            s3,
+            // A cloudwatch sink without a client publishes nothing: the tests read the response.
+            sink: MetricsSink::new(SinkKind::CloudWatch, "Test".into(), None),
+            expectation: Expectation::new(KB),
+            config,
+        }
+    }
+
+    fn sqs(keys: &[&str]) -> Value {
+        json!({"Records": keys.iter().enumerate().map(|(i, k)| json!({
+            "messageId": format!("m{i}"), "eventSource": "aws:sqs",
+            "body": json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "dst"}, "object": {"key": k, "versionId": "v"}}}]}).to_string()
+        })).collect::<Vec<_>>()})
+    }
+
+    #[tokio::test]
+    async fn one_head_object_per_replica_and_decoded_keys_on_the_wire() {
+        let (s3, calls) = s3_client(|path| {
+            assert!(
+                path.contains("a%20b%2Bc") || path.contains("plain"),
+                "{path}"
+            );
+            Head::Object {
+                sse: Some("aws:kms"),
+                key: Some(KB.into()),
+                status: Some("REPLICA"),
+            }
+        });
+        let out = verifier(s3, "3")
+            .handle(sqs(&["a+b%2Bc", "plain"]))
+            .await
+            .unwrap();
+        assert_eq!(out, json!({"batchItemFailures": []}));
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn forbidden_head_is_a_transient_error_reported_for_its_message_only() {
+        let (s3, _) = s3_client(|path| {
+            if path.contains("denied") {
+                Head::Status(403)
+            } else {
+                Head::Object {
+                    sse: Some("aws:kms"),
+                    key: Some(KB.into()),
+                    status: Some("REPLICA"),
+                }
+            }
+        });
+        let out = verifier(s3, "0")
+            .handle(sqs(&["ok", "denied"]))
+            .await
+            .unwrap();
+        assert_eq!(
+            out,
+            json!({"batchItemFailures": [{"itemIdentifier": "m1"}]})
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_object_is_retried_a_bounded_number_of_times() {
+        let (s3, calls) = s3_client(|_| Head::Status(404));
+        let out = verifier(s3, "2").handle(sqs(&["gone"])).await.unwrap();
+        // Missing is final: not retried through SQS.
+        assert_eq!(out, json!({"batchItemFailures": []}));
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            3,
+            "one call plus two retries"
+        );
+    }
+
+    #[tokio::test]
+    async fn direct_invocation_with_a_transient_error_fails() {
+        let (s3, _) = s3_client(|_| Head::Status(503));
+        let event = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "dst"}, "object": {"key": "k"}}}]});
+        let err = verifier(s3, "0").handle(event).await.unwrap_err();
+        assert!(
+            matches!(err, VerifierError::Transient { count: 1, .. }),
+            "{err}"
+        );
+    }
+}

@@ -1,38 +1,11 @@
-//! `replica-verifier`: proves that every replica is SSE-KMS under the expected destination key
-//! (seed step 7) and publishes CloudWatch metrics.
-//!
-//! **Trigger**: S3 event notifications invoking the function directly, an SQS queue that
-//! receives S3 events (event source mapping with `ReportBatchItemFailures`), or EventBridge
-//! "Object Created" events from S3. The shape is detected from the payload
-//! ([`replication_core::events::detect`]); an unrecognised payload fails the invocation.
-//!
-//! **Environment** (validated at cold start; see [`replication_core::verifier_config`]):
-//! `EXPECTED_KMS_KEY_ARN` (required), `METRICS_NAMESPACE`, `METRICS_SINK` (`emf` | `cloudwatch`
-//! | `both`), `REQUIRE_REPLICA_STATUS`, `EXPECTED_BUCKET_KEY`, `DESTINATION_BUCKET`,
-//! `MAX_CONCURRENCY`, `MISSING_RETRIES`, `MISSING_RETRY_DELAY_MS`; for local emulators also
-//! `AWS_ENDPOINT_URL` and `S3_FORCE_PATH_STYLE=true`.
-//!
-//! **IAM permissions**: `s3:GetObject` and `s3:GetObjectVersion` on the destination bucket's
-//! objects (HeadObject needs them), `kms:DescribeKey` on the expected key when it is given as
-//! an alias or key id, `cloudwatch:PutMetricData` when the sink includes `cloudwatch`, and the
-//! SQS consumer actions when fed by a queue. HeadObject of an SSE-KMS object needs no
-//! `kms:Decrypt`.
-//!
-//! **Failure semantics**:
-//! - SQS: the response's `batchItemFailures` lists exactly the messages with a transient
-//!   `Error` verdict (access denied, throttling after the SDK's retries), so SQS redelivers
-//!   them. `WrongKey`, `NotKmsEncrypted`, `NotReplica`, `BucketKeyMismatch` and `Missing` are
-//!   final findings: reported in logs and metrics, not retried.
-//! - Direct S3 and EventBridge: an `Error` verdict fails the invocation, so Lambda's async
-//!   retries and on-failure destination keep the event.
-
-mod handler;
-mod sink;
+//! The `replica-verifier` Lambda's entry point: configuration from the environment once,
+//! clients once, then the runtime loop. Everything else is in the library (see its docs).
 
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use replica_verifier::{handler, sink};
 use replication_core::verdict::Expectation;
 use replication_core::verifier_config::VerifierConfig;
 use serde_json::Value;

@@ -338,7 +338,7 @@ fn sqs_item(message: &Value) -> Item {
 }
 
 fn s3_record(record: &Value) -> ReplicaEvent {
-    let r: S3Record = match serde_json::from_value(record.clone()) {
+    let r: S3Record = match S3Record::deserialize(record) {
         Ok(r) => r,
         Err(e) => {
             return ReplicaEvent::Unreadable {

@@ -545,3 +545,72 @@ async fn delete_source(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(text: &str) -> CfnRequest {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn every_cfn_fixture_parses_with_the_functions_own_property_parsers() {
+        let fixtures = [
+            include_str!("../../../events/cfn-destination-create.json"),
+            include_str!("../../../events/cfn-destination-update.json"),
+            include_str!("../../../events/cfn-destination-delete.json"),
+            include_str!("../../../events/cfn-source-create.json"),
+            include_str!("../../../events/cfn-source-update.json"),
+            include_str!("../../../events/cfn-source-delete.json"),
+        ];
+        for text in fixtures {
+            let r = fixture(text);
+            let props = [
+                Some(&r.resource_properties),
+                r.old_resource_properties.as_ref(),
+            ];
+            for p in props.into_iter().flatten() {
+                match ResourceType::parse(&r.resource_type).unwrap() {
+                    ResourceType::Destination => {
+                        let parsed = DestinationProperties::parse(p).unwrap();
+                        assert_eq!(
+                            r.physical_resource_id
+                                .clone()
+                                .unwrap_or_else(|| parsed.physical_resource_id()),
+                            parsed.physical_resource_id()
+                        );
+                    }
+                    ResourceType::Source => {
+                        let parsed = SourceProperties::parse(p).unwrap();
+                        assert_eq!(
+                            r.physical_resource_id
+                                .clone()
+                                .unwrap_or_else(|| parsed.physical_resource_id()),
+                            parsed.physical_resource_id()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn failed_create_with_unparseable_properties_gets_a_marker_that_delete_ignores() {
+        let mut r = fixture(include_str!("../../../events/cfn-destination-create.json"));
+        r.resource_properties = serde_json::json!({"DestinationBucket": 5});
+        assert!(failed_physical_id(&r).starts_with(FAILED_CREATE_PREFIX));
+        let r = fixture(include_str!("../../../events/cfn-destination-create.json"));
+        assert_eq!(
+            failed_physical_id(&r),
+            "s3-kms-replication:destination:111111111111:example-source-bucket:example-destination-bucket"
+        );
+    }
+
+    #[test]
+    fn the_account_comes_from_the_function_arn() {
+        let a = account_of_function("arn:aws:lambda:us-east-1:222222222222:function:setup");
+        assert_eq!(a.map(|a| a.to_string()), Some("222222222222".to_owned()));
+        assert_eq!(account_of_function("not-an-arn"), None);
+    }
+}

@@ -499,7 +499,28 @@ pub async fn ensure_replication_role(
         }
         Err(e) => return Err(aws_error(&step, &e)),
     };
-    let inline = policy::to_policy_string(&plan::replication_role_policy(spec));
+    let wanted = plan::replication_role_policy(spec);
+    let current = match c
+        .iam
+        .get_role_policy()
+        .role_name(&name)
+        .policy_name(plan::ROLE_POLICY_NAME)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            serde_json::from_str::<Value>(&decode_policy_document(&out.policy_document)).ok()
+        }
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => None,
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    if current.as_ref() == Some(&wanted) {
+        return Ok(RoleOutcome {
+            arn: spec.role_arn.to_string(),
+            managed,
+        });
+    }
+    let inline = policy::to_policy_string(&wanted);
     eventually(deadline, || {
         c.iam
             .put_role_policy()

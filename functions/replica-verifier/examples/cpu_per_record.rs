@@ -1,0 +1,71 @@
+//! CPU per record of the verifier's handler, excluding the network: the real SDK pipeline
+//! (serialisation, SigV4 signing, endpoint resolution, response parsing) against an in-process
+//! HTTP function, so no socket, syscall or peer is measured. Run by `make bench` in release.
+//!
+//! Prints `cpu_per_record_us=<figure>`: process CPU time (user + system) over a batch, divided
+//! by its records. It asserts nothing about time.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
+
+#[path = "../src/mock.rs"]
+#[allow(dead_code)] // the example uses only the success answer
+mod mock;
+
+use mock::{Head, s3_client};
+use replica_verifier::handler::Verifier;
+use replica_verifier::sink::MetricsSink;
+use replication_core::verdict::Expectation;
+use replication_core::verifier_config::{MetricsSink as SinkKind, VerifierConfig};
+use serde_json::{Value, json};
+
+const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";
+
+fn sqs(n: usize) -> Value {
+    json!({"Records": (0..n).map(|i| json!({
+        "messageId": format!("m{i}"), "eventSource": "aws:sqs",
+        "body": json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "eventTime": "2026-11-29T05:00:00.000Z",
+            "s3": {"bucket": {"name": "bench-destination"},
+                   "object": {"key": format!("bench/object+{i:05}.bin"), "versionId": format!("v{i}")}}}]}).to_string()
+    })).collect::<Vec<_>>()})
+}
+
+/// utime + stime of this process, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}
+
+#[tokio::main]
+async fn main() {
+    let (s3, calls) = s3_client(|_| Head::Object {
+        sse: Some("aws:kms"),
+        key: Some(KB.to_owned()),
+        status: Some("REPLICA"),
+    });
+    let config =
+        VerifierConfig::from_lookup(|k| (k == "EXPECTED_KMS_KEY_ARN").then(|| KB.to_owned()))
+            .unwrap();
+    let verifier = Verifier {
+        s3,
+        // Metrics are built but not written: this measures the handler, not stdout.
+        sink: MetricsSink::new(SinkKind::CloudWatch, "Bench".into(), None),
+        expectation: Expectation::new(KB),
+        config,
+    };
+    verifier.handle(sqs(100)).await.unwrap();
+    let n = 20_000;
+    let event = sqs(n);
+    let before = cpu_seconds();
+    let out = verifier.handle(event).await.unwrap();
+    let cpu = cpu_seconds() - before;
+    assert_eq!(out["batchItemFailures"], json!([]));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), n + 100);
+    println!("cpu_per_record_us={:.1}", cpu / n as f64 * 1e6);
+}
