@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FN    ?= replica-verifier
 EVENT ?= s3-object-created
 
-.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench \
+.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench demo \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -63,6 +63,15 @@ watch: setup ## Serve both functions locally with cargo lambda watch
 invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
 	cargo lambda invoke $(FN) --data-file events/$(EVENT).json
 
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+
+demo: setup ## The seven seed steps end to end on the local emulator, with the release bootstraps
+	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier
+	$(CARGO) build --locked -p e2e-tests --bin demo
+	SETUP_BOOTSTRAP=$(TARGET_DIR)/lambda/replication-setup/bootstrap \
+	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
+	  $(TARGET_DIR)/debug/demo
+
 emulator-start: setup ## Start the local AWS emulator on 127.0.0.1 and print its endpoint
 	@$(PY) $(LAUNCHER) start
 
@@ -76,5 +85,5 @@ clean: ## Remove build outputs (keeps .venv)
 bench: setup ## Verifier benchmarks on the release bootstrap (prints figures; no wall-clock asserts)
 	cargo lambda build --locked --release --x86-64 --bin replica-verifier
 	$(CARGO) run --locked --release --target x86_64-unknown-linux-gnu -p replica-verifier --example cpu_per_record
-	VERIFIER_BOOTSTRAP=$(or $(CARGO_TARGET_DIR),target)/lambda/replica-verifier/bootstrap \
+	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
 	  $(CARGO) run --locked -p e2e-tests --bin bench

@@ -117,6 +117,9 @@ impl Verifier {
                 return Err(e.into());
             }
         };
+        // The parsed payload is the largest thing in memory on a big batch; it is not needed
+        // once its events are extracted.
+        drop(payload);
         let replicas = report::replicas_to_check(&invocation);
         let checked: Vec<Checked> = futures_util::stream::iter(replicas)
             .map(|(item, object, event_time_ms)| async move {

@@ -12,7 +12,7 @@
 //! | `REQUIRE_REPLICA_STATUS` | require `x-amz-replication-status: REPLICA` | `true` |
 //! | `EXPECTED_BUCKET_KEY` | require Bucket Keys on (`true`) or off (`false`) | unset: not checked |
 //! | `DESTINATION_BUCKET` | also publish zero counts for this bucket on every invocation | unset |
-//! | `MAX_CONCURRENCY` | HeadObject calls in flight per invocation (1-1000) | `32` |
+//! | `MAX_CONCURRENCY` | HeadObject calls in flight per invocation (1-1000) | `64` |
 //! | `MISSING_RETRIES` | retries of a 404 before `Missing` (0-10) | `3` |
 //! | `MISSING_RETRY_DELAY_MS` | first retry delay, doubled each retry (1-60000) | `250` |
 //!
@@ -161,7 +161,7 @@ impl VerifierConfig {
                 1000,
                 "an integer from 1 to 1000",
             )?
-            .unwrap_or(32) as usize,
+            .unwrap_or(64) as usize,
             missing_retries: number(&value, "MISSING_RETRIES", 0, 10, "an integer from 0 to 10")?
                 .unwrap_or(3) as u32,
             missing_retry_delay: Duration::from_millis(
@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(c.sink, MetricsSink::Emf);
         assert!(c.require_replica_status);
         assert_eq!(c.expected_bucket_key, None);
-        assert_eq!(c.max_concurrency, 32);
+        assert_eq!(c.max_concurrency, 64);
         assert!(!c.key_needs_resolution());
     }
 

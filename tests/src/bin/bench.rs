@@ -206,30 +206,46 @@ async fn main() -> anyhow::Result<()> {
     );
     f.stop().await;
 
-    // 10,000 records with 10 ms injected latency per S3 call.
+    // 10,000 records with 10 ms injected latency per S3 call, at the default MAX_CONCURRENCY
+    // (64) and at 128; and peak RSS of 1,000 records at 128.
     stub.set_latency(Duration::from_millis(10));
-    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
-    let started = Instant::now();
-    let out = f.invoke(&sqs_event(10_000)).await?.into_response()?;
-    let wall = started.elapsed();
-    let failures = out["batchItemFailures"]
-        .as_array()
-        .map(Vec::len)
-        .unwrap_or(usize::MAX);
-    row(
-        "10,000-record batch, 10 ms per S3 call (in function; harness)",
-        format!(
-            "{:.2} s ({:.2} s)",
-            f.last_duration().as_secs_f64(),
-            wall.as_secs_f64()
-        ),
-        "<= 2 s",
-    );
-    if failures != 0 {
-        wrong_counts.push(format!("latency batch: {failures} failures"));
+    for concurrency in ["64", "128"] {
+        let mut f =
+            LambdaProcess::spawn(&binary, &env(&stub, &[("MAX_CONCURRENCY", concurrency)])).await?;
+        let started = Instant::now();
+        let out = f.invoke(&sqs_event(10_000)).await?.into_response()?;
+        let wall = started.elapsed();
+        let failures = out["batchItemFailures"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(usize::MAX);
+        row(
+            &format!("10,000 records, 10 ms per S3 call, MAX_CONCURRENCY={concurrency}"),
+            format!(
+                "{:.2} s ({:.2} s)",
+                f.last_duration().as_secs_f64(),
+                wall.as_secs_f64()
+            ),
+            "<= 2 s",
+        );
+        if failures != 0 {
+            wrong_counts.push(format!("latency batch: {failures} failures"));
+        }
+        f.stop().await;
     }
-    f.stop().await;
     stub.set_latency(Duration::ZERO);
+    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[("MAX_CONCURRENCY", "128")])).await?;
+    let pid = f.pid().context("no pid")?;
+    f.invoke(&sqs_event(1000)).await?.into_response()?;
+    row(
+        "peak RSS over a 1,000-record batch, MAX_CONCURRENCY=128",
+        format!(
+            "{:.1} MB",
+            proc_field(pid, "status", "VmHWM:")? as f64 / 1024.0
+        ),
+        "<= 16 MB",
+    );
+    f.stop().await;
 
     // cloudwatch sink: one PutMetricData per invocation.
     stub.reset_calls();
