@@ -10,13 +10,14 @@ SETUP_STAMP := $(VENV)/.setup-stamp
 LAUNCHER    := tests/local-aws/launcher.py
 LAMBDA_DIR  := dist/lambda
 CARGO       := cargo
+TARGET_DIR  := $(or $(CARGO_TARGET_DIR),target)
 # cargo-lambda (and the zig it brings) live in the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 FN    ?= replica-verifier
 EVENT ?= s3-object-created
 
-.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench demo \
+.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench demo demo-debug \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -46,8 +47,14 @@ unit-test: ## Unit tests only (no emulator)
 e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
 	$(CARGO) test --locked -p e2e-tests
 
-test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests
+test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests, and the demo on debug builds
 	$(CARGO) test --locked --workspace
+	$(MAKE) --no-print-directory demo-debug
+
+demo-debug: build ## The demo's scenario on the debug binaries (part of make test, so the demo cannot rot)
+	$(CARGO) build --locked -p e2e-tests --bin demo
+	SETUP_BOOTSTRAP=$(TARGET_DIR)/debug/replication-setup VERIFIER_BOOTSTRAP=$(TARGET_DIR)/debug/replica-verifier \
+	  $(TARGET_DIR)/debug/demo
 
 package: setup ## Release zips (x86_64) for both functions in dist/lambda/<fn>/bootstrap.zip
 	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)
@@ -62,8 +69,6 @@ watch: setup ## Serve both functions locally with cargo lambda watch
 
 invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
 	cargo lambda invoke $(FN) --data-file events/$(EVENT).json
-
-TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 demo: setup ## The seven seed steps end to end on the local emulator, with the release bootstraps
 	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier
