@@ -17,7 +17,19 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FN    ?= replica-verifier
 EVENT ?= s3-object-created
 
+# Deploying to AWS (see infra/README.md): one AWS CLI profile per account.
+ARCH      ?= arm64
+PROFILE_A ?= source
+PROFILE_B ?= dest
+STACK_A   ?= s3-kms-replication-source
+STACK_B   ?= s3-kms-replication-dest
+VERSION   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+ZIPS      := $(if $(filter arm64,$(ARCH)),$(LAMBDA_DIR)-arm64,$(LAMBDA_DIR))
+KEYS      := s3-kms-replication/$(VERSION)
+require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
+
 .PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench demo demo-debug \
+        dashboard-image deploy destroy \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -76,6 +88,34 @@ demo: setup ## The seven seed steps end to end on the local emulator, with the r
 	SETUP_BOOTSTRAP=$(TARGET_DIR)/lambda/replication-setup/bootstrap \
 	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
 	  $(TARGET_DIR)/debug/demo
+
+dashboard-image: setup ## Redraw docs/dashboard.png from the dashboard in infra/destination-account.yaml
+	$(PY) infra/render_dashboard.py
+
+deploy: ## Deploy both stacks to AWS: make deploy A=… B=… S=… D=… KA=… KB=… ARTIFACTS_A=… ARTIFACTS_B=… [ARCH=x86_64]
+	$(foreach v,A B S D KA KB ARTIFACTS_A ARTIFACTS_B,$(call require,$(v)))
+	$(MAKE) --no-print-directory $(if $(filter arm64,$(ARCH)),package-arm64,package)
+	aws --profile $(PROFILE_B) s3 cp $(ZIPS)/replication-setup/bootstrap.zip s3://$(ARTIFACTS_B)/$(KEYS)/replication-setup.zip
+	aws --profile $(PROFILE_B) s3 cp $(ZIPS)/replica-verifier/bootstrap.zip s3://$(ARTIFACTS_B)/$(KEYS)/replica-verifier.zip
+	aws --profile $(PROFILE_B) cloudformation package --template-file infra/destination-account.yaml \
+	  --s3-bucket $(ARTIFACTS_B) --output-template-file dist/destination-account.packaged.yaml
+	aws --profile $(PROFILE_B) cloudformation deploy --template-file dist/destination-account.packaged.yaml \
+	  --stack-name $(STACK_B) --capabilities CAPABILITY_IAM --parameter-overrides \
+	  DestinationBucket=$(D) DestinationKmsKeyArn=$(KB) SourceAccountId=$(A) SourceBucket=$(S) Architecture=$(ARCH) \
+	  ArtifactBucket=$(ARTIFACTS_B) SetupCodeKey=$(KEYS)/replication-setup.zip VerifierCodeKey=$(KEYS)/replica-verifier.zip
+	aws --profile $(PROFILE_A) s3 cp $(ZIPS)/replication-setup/bootstrap.zip s3://$(ARTIFACTS_A)/$(KEYS)/replication-setup.zip
+	aws --profile $(PROFILE_A) cloudformation package --template-file infra/source-account.yaml \
+	  --s3-bucket $(ARTIFACTS_A) --output-template-file dist/source-account.packaged.yaml
+	aws --profile $(PROFILE_A) cloudformation deploy --template-file dist/source-account.packaged.yaml \
+	  --stack-name $(STACK_A) --capabilities CAPABILITY_IAM --parameter-overrides \
+	  SourceBucket=$(S) SourceKmsKeyArn=$(KA) DestinationBucket=$(D) DestinationAccountId=$(B) Architecture=$(ARCH) \
+	  DestinationKmsKeyArn=$(KB) ArtifactBucket=$(ARTIFACTS_A) SetupCodeKey=$(KEYS)/replication-setup.zip
+
+destroy: ## Delete both stacks (each custom resource's Delete removes only what it added)
+	aws --profile $(PROFILE_A) cloudformation delete-stack --stack-name $(STACK_A)
+	aws --profile $(PROFILE_A) cloudformation wait stack-delete-complete --stack-name $(STACK_A)
+	aws --profile $(PROFILE_B) cloudformation delete-stack --stack-name $(STACK_B)
+	aws --profile $(PROFILE_B) cloudformation wait stack-delete-complete --stack-name $(STACK_B)
 
 emulator-start: setup ## Start the local AWS emulator on 127.0.0.1 and print its endpoint
 	@$(PY) $(LAUNCHER) start

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Render the CloudWatch dashboard of infra/destination-account.yaml as a PNG layout picture.
+
+    render_dashboard.py [--template infra/destination-account.yaml] [--out docs/dashboard.png]
+
+It reads the template with cfn-lint's CloudFormation YAML loader (so intrinsic tags parse),
+takes the ``AWS::CloudWatch::Dashboard``'s ``DashboardBody`` (an ``Fn::Sub`` string), fills the
+``${...}`` placeholders with readable sample values, and draws every widget where the dashboard
+grid puts it (24 columns), with its title and what it shows. It draws the layout, not data:
+readers see what they get before they deploy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+from PIL import Image, ImageDraw, ImageFont
+
+CELL_W, CELL_H, PAD = 52, 34, 6
+COLOURS = {"metric": "#e8f1fb", "text": "#f4f4f4", "log": "#eef7ea", "alarm": "#fdf0e6"}
+SAMPLES = {
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "222222222222",
+    "AWS::StackName": "replication-destination",
+}
+
+
+def dashboard_body(template: dict[str, Any]) -> str:
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::CloudWatch::Dashboard":
+            body = resource["Properties"]["DashboardBody"]
+            if isinstance(body, dict) and "Fn::Sub" in body:
+                sub = body["Fn::Sub"]
+                return sub[0] if isinstance(sub, list) else sub
+            if isinstance(body, str):
+                return body
+            raise SystemExit(f"unsupported DashboardBody form: {type(body).__name__}")
+    raise SystemExit("no AWS::CloudWatch::Dashboard in the template")
+
+
+def fill(body: str, template: dict[str, Any]) -> str:
+    params = template.get("Parameters", {})
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in SAMPLES:
+            return SAMPLES[name]
+        default = params.get(name, {}).get("Default")
+        if default not in (None, ""):
+            return str(default)
+        return f"<{name.split('.')[0]}>"
+
+    return re.sub(r"\$\{([^}!]+)\}", value, body)
+
+
+def describe(widget: dict[str, Any]) -> tuple[str, list[str]]:
+    props = widget.get("properties", {})
+    kind = widget.get("type", "?")
+    title = props.get("title") or kind
+    lines: list[str] = []
+    if kind == "metric":
+        for m in props.get("metrics", []):
+            names = [x for x in m if isinstance(x, str)] if isinstance(m, list) else []
+            opts = next((x for x in m if isinstance(x, dict)), {}) if isinstance(m, list) else m
+            if "expression" in opts:
+                lines.append(f"= {opts.get('label') or opts['expression']}")
+            elif len(names) >= 2 and names[0] != "...":
+                lines.append(f"{names[1]} ({names[0]})" + (f" {opts['stat']}" if "stat" in opts else ""))
+            elif names:
+                lines.append(" ".join(n for n in names if n != "..."))
+        lines.append(f"{props.get('view', 'timeSeries')}, {props.get('stat', '')} {props.get('period', '')}s".strip())
+    elif kind == "text":
+        text = re.sub(r"[#*`]", "", props.get("markdown", "")).strip()
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:4]
+        title = lines.pop(0) if lines else "text"
+    elif kind == "log":
+        lines = [ln.strip() for ln in props.get("query", "").split("|")][:5]
+    elif kind == "alarm":
+        lines = [a.rsplit(":", 1)[-1] for a in props.get("alarms", [])]
+    return title, lines
+
+
+def render(widgets: list[dict[str, Any]], out: Path) -> None:
+    rows = max((w.get("y", 0) + w.get("height", 6) for w in widgets), default=1)
+    img = Image.new("RGB", (24 * CELL_W + 2 * PAD, rows * CELL_H + 2 * PAD), "white")
+    draw = ImageDraw.Draw(img)
+    title_font = ImageFont.load_default(size=15)
+    body_font = ImageFont.load_default(size=12)
+    for w in widgets:
+        x0 = PAD + w.get("x", 0) * CELL_W
+        y0 = PAD + w.get("y", 0) * CELL_H
+        x1 = x0 + w.get("width", 6) * CELL_W - PAD
+        y1 = y0 + w.get("height", 6) * CELL_H - PAD
+        draw.rounded_rectangle((x0, y0, x1, y1), radius=6, fill=COLOURS.get(w.get("type", ""), "#ffffff"),
+                               outline="#8aa4c0", width=1)
+        title, lines = describe(w)
+        draw.text((x0 + 8, y0 + 6), title[:70], fill="#16324f", font=title_font)
+        y = y0 + 28
+        max_chars = max(10, (x1 - x0) // 7)
+        for line in lines:
+            if y > y1 - 16:
+                break
+            draw.text((x0 + 10, y), line[:max_chars], fill="#333333", font=body_font)
+            y += 16
+    out.parent.mkdir(parents=True, exist_ok=True)
+    img.save(out)
+
+
+def main() -> int:
+    here = Path(__file__).resolve().parent
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--template", type=Path, default=here / "destination-account.yaml")
+    p.add_argument("--out", type=Path, default=here.parent / "docs" / "dashboard.png")
+    a = p.parse_args()
+    template = cfn_yaml.load(str(a.template))
+    body = json.loads(fill(dashboard_body(template), template))
+    widgets = body.get("widgets", [])
+    if not widgets:
+        raise SystemExit("the dashboard has no widgets")
+    render(widgets, a.out)
+    print(f"{a.out}: {len(widgets)} widgets")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
