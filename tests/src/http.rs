@@ -37,3 +37,48 @@ where
         }
     })
 }
+
+#[derive(Debug, Default)]
+struct Traffic {
+    latency: std::time::Duration,
+    calls: std::collections::BTreeMap<String, u64>,
+}
+
+/// A loopback server's injected latency and its request counts, shared with its handlers.
+#[derive(Debug, Clone, Default)]
+pub struct TrafficControl(std::sync::Arc<std::sync::Mutex<Traffic>>);
+
+impl TrafficControl {
+    /// Delay every answer by `latency`.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            t.latency = latency;
+        }
+    }
+
+    /// Requests so far, by kind (an HTTP method or an operation name).
+    pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
+        self.0.lock().map(|t| t.calls.clone()).unwrap_or_default()
+    }
+
+    /// Forget the counts.
+    pub fn reset_calls(&self) {
+        if let Ok(mut t) = self.0.lock() {
+            t.calls.clear();
+        }
+    }
+
+    /// Count one request of `kind`, then wait the injected latency.
+    pub(crate) async fn record(&self, kind: &str) {
+        let latency = match self.0.lock() {
+            Ok(mut t) => {
+                *t.calls.entry(kind.to_owned()).or_insert(0) += 1;
+                t.latency
+            }
+            Err(_) => std::time::Duration::ZERO,
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
+}

@@ -27,6 +27,7 @@ pub mod accounts;
 pub mod cfn;
 pub mod emulator;
 mod http;
+pub use http::TrafficControl;
 pub mod proxy;
 pub mod runtime_api;
 pub mod stub_aws;

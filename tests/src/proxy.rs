@@ -5,10 +5,8 @@
 //! latency) and can answer chosen requests with an S3 error instead of forwarding them (to
 //! model a denied `HeadObject`). moto does not check signatures, so forwarding unchanged works.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,7 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::http::{bind_loopback, serve};
+use crate::http::{TrafficControl, bind_loopback, serve};
 
 /// A rule: answer requests whose path contains `path_contains` with `status` and S3 error
 /// `code`.
@@ -35,8 +33,6 @@ pub struct Fault {
 #[derive(Debug, Default)]
 struct State {
     faults: Vec<Fault>,
-    calls: BTreeMap<String, u64>,
-    latency: Duration,
 }
 
 /// The running proxy; stops when dropped.
@@ -44,6 +40,7 @@ struct State {
 pub struct FaultProxy {
     endpoint: String,
     state: Arc<Mutex<State>>,
+    traffic: TrafficControl,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -59,12 +56,21 @@ impl FaultProxy {
             Client::builder(TokioExecutor::new()).build_http();
         let upstream = upstream.trim_end_matches('/').to_owned();
         let shared = state.clone();
+        let traffic = TrafficControl::default();
+        let counted = traffic.clone();
         let task = serve(listener, move |req| {
-            forward(req, shared.clone(), client.clone(), upstream.clone())
+            forward(
+                req,
+                shared.clone(),
+                counted.clone(),
+                client.clone(),
+                upstream.clone(),
+            )
         });
         Ok(Self {
             endpoint,
             state,
+            traffic,
             task,
         })
     }
@@ -81,26 +87,9 @@ impl FaultProxy {
         }
     }
 
-    /// Delay every request by `latency` before answering.
-    pub fn set_latency(&self, latency: Duration) {
-        if let Ok(mut s) = self.state.lock() {
-            s.latency = latency;
-        }
-    }
-
-    /// Requests seen so far, by HTTP method.
-    pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.state
-            .lock()
-            .map(|s| s.calls.clone())
-            .unwrap_or_default()
-    }
-
-    /// Forget the counts.
-    pub fn reset_calls(&self) {
-        if let Ok(mut s) = self.state.lock() {
-            s.calls.clear();
-        }
+    /// Its latency and call counts by HTTP method.
+    pub fn traffic(&self) -> &TrafficControl {
+        &self.traffic
     }
 }
 
@@ -113,6 +102,7 @@ impl Drop for FaultProxy {
 async fn forward(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
+    traffic: TrafficControl,
     client: Client<HttpConnector, Full<Bytes>>,
     upstream: String,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -121,21 +111,13 @@ async fn forward(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let (latency, fault) = match state.lock() {
-        Ok(mut s) => {
-            *s.calls.entry(req.method().to_string()).or_insert(0) += 1;
-            let fault = s
-                .faults
-                .iter()
-                .find(|f| path.contains(&f.path_contains))
-                .cloned();
-            (s.latency, fault)
-        }
-        Err(_) => (Duration::ZERO, None),
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
+    traffic.record(req.method().as_str()).await;
+    let fault = state.lock().ok().and_then(|s| {
+        s.faults
+            .iter()
+            .find(|f| path.contains(&f.path_contains))
+            .cloned()
+    });
     if let Some(f) = fault {
         let body = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>injected by the test proxy</Message></Error>",

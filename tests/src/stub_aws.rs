@@ -5,33 +5,24 @@
 //! an optional injected latency, and counts every call by operation. Unlike the emulator it
 //! costs almost nothing per request, so what is measured is the function, not the stub.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
-use crate::http::{bind_loopback, serve};
+use crate::http::{TrafficControl, bind_loopback, serve};
 
 /// The key every stub object is encrypted under.
 pub const STUB_KEY_ARN: &str =
     "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";
 
-#[derive(Debug, Default)]
-struct State {
-    latency: Duration,
-    calls: BTreeMap<&'static str, u64>,
-}
-
 /// The running stub; stops when dropped.
 #[derive(Debug)]
 pub struct StubAws {
     endpoint: String,
-    state: Arc<Mutex<State>>,
+    traffic: TrafficControl,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -42,12 +33,12 @@ impl StubAws {
     /// When no port can be bound.
     pub async fn start() -> anyhow::Result<Self> {
         let (listener, endpoint) = bind_loopback().await?;
-        let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
+        let traffic = TrafficControl::default();
+        let shared = traffic.clone();
         let task = serve(listener, move |req| answer(req, shared.clone()));
         Ok(Self {
             endpoint,
-            state,
+            traffic,
             task,
         })
     }
@@ -62,26 +53,10 @@ impl StubAws {
         STUB_KEY_ARN
     }
 
-    /// Delay every answer by `latency`.
-    pub fn set_latency(&self, latency: Duration) {
-        if let Ok(mut s) = self.state.lock() {
-            s.latency = latency;
-        }
-    }
-
-    /// Calls by operation (`HeadObject`, `DescribeKey`, `PutMetricData`, `Other`).
-    pub fn calls(&self) -> BTreeMap<&'static str, u64> {
-        self.state
-            .lock()
-            .map(|s| s.calls.clone())
-            .unwrap_or_default()
-    }
-
-    /// Forget the counts.
-    pub fn reset_calls(&self) {
-        if let Ok(mut s) = self.state.lock() {
-            s.calls.clear();
-        }
+    /// Its latency and call counts by operation (`HeadObject`, `DescribeKey`,
+    /// `PutMetricData`, `Other`).
+    pub fn traffic(&self) -> &TrafficControl {
+        &self.traffic
     }
 }
 
@@ -93,7 +68,7 @@ impl Drop for StubAws {
 
 async fn answer(
     req: Request<Incoming>,
-    state: Arc<Mutex<State>>,
+    traffic: TrafficControl,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let target = req
         .headers()
@@ -111,16 +86,7 @@ async fn answer(
         "Other"
     };
     let _ = req.into_body().collect().await;
-    let latency = match state.lock() {
-        Ok(mut s) => {
-            *s.calls.entry(op).or_insert(0) += 1;
-            s.latency
-        }
-        Err(_) => Duration::ZERO,
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
+    traffic.record(op).await;
     let builder = Response::builder().header("x-amz-request-id", "stub");
     let response = match op {
         "HeadObject" => builder

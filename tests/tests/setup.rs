@@ -41,18 +41,29 @@ async fn setup_function(c: &Clients, extra: &[(&str, &str)]) -> LambdaProcess {
 impl Harness {
     /// Unversioned buckets, no notifications: the function must do it all.
     async fn new() -> Self {
+        Self::with_env(&[]).await
+    }
+
+    /// [`Harness::new`], with both functions' AWS calls (every service's, or one service's:
+    /// `variable` is `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_<SERVICE>`) sent through a proxy.
+    async fn behind_proxy(variable: &str) -> (Self, FaultProxy) {
+        let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+            .await
+            .unwrap();
+        let h = Self::with_env(&[(variable, proxy.endpoint())]).await;
+        (h, proxy)
+    }
+
+    async fn with_env(extra: &[(&str, &str)]) -> Self {
         let world = World::create_with(Emulator::shared().unwrap(), false, false)
             .await
             .unwrap();
-        let responses = ResponseBucket::create(&world.b).await.unwrap();
-        let in_a = setup_function(&world.a, &[]).await;
-        let in_b = setup_function(&world.b, &[]).await;
         Self {
             role_name: unique_name("replication"),
+            responses: ResponseBucket::create(&world.b).await.unwrap(),
+            in_a: setup_function(&world.a, extra).await,
+            in_b: setup_function(&world.b, extra).await,
             world,
-            responses,
-            in_a,
-            in_b,
         }
     }
 
@@ -94,22 +105,33 @@ impl Harness {
         props: Value,
         physical_id: Option<String>,
     ) -> Value {
+        let deadline = Duration::from_secs(120);
+        self.send_with_deadline(request_type, resource_type, props, physical_id, deadline)
+            .await
+    }
+
+    async fn send_with_deadline(
+        &mut self,
+        request_type: &str,
+        resource_type: &str,
+        props: Value,
+        physical_id: Option<String>,
+        deadline: Duration,
+    ) -> Value {
         let f = if resource_type == SOURCE {
             &mut self.in_a
         } else {
             &mut self.in_b
         };
+        let request = Request {
+            request_type,
+            resource_type,
+            properties: props,
+            old_properties: None,
+            physical_id,
+        };
         self.responses
-            .send(
-                f,
-                Request {
-                    request_type,
-                    resource_type,
-                    properties: props,
-                    old_properties: None,
-                    physical_id,
-                },
-            )
+            .send_with_deadline(f, request, deadline)
             .await
             .unwrap()
     }
@@ -556,38 +578,15 @@ async fn single_stack_mode_configures_both_accounts_through_the_access_role() {
 #[tokio::test]
 async fn an_aws_error_is_answered_with_failed_never_silence() {
     // GIVEN an S3 endpoint that refuses every bucket-policy call
-    let world = World::create_with(Emulator::shared().unwrap(), false, false)
-        .await
-        .unwrap();
-    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
-        .await
-        .unwrap();
+    let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL_S3").await;
     proxy.add_fault(Fault {
         path_contains: "?policy".into(),
         status: 500,
         code: "InternalError".into(),
     });
-    let mut f = setup_function(&world.b, &[("AWS_ENDPOINT_URL_S3", proxy.endpoint())]).await;
-    let responses = ResponseBucket::create(&world.b).await.unwrap();
-    let props = json!({
-        "DestinationBucket": world.destination_bucket, "DestinationKmsKeyArn": world.destination_key_arn,
-        "SourceAccountId": Account::A.id(), "SourceBucket": world.source_bucket,
-        "ReplicationRoleArn": format!("arn:aws:iam::{}:role/r", Account::A.id()),
-    });
     // WHEN a Create hits it
-    let answer = responses
-        .send(
-            &mut f,
-            Request {
-                request_type: "Create",
-                resource_type: DESTINATION,
-                properties: props,
-                old_properties: None,
-                physical_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    let props = h.destination_props();
+    let answer = h.send("Create", DESTINATION, props, None).await;
     // THEN CloudFormation hears FAILED with the step and the error
     assert_eq!(answer["Status"], "FAILED", "{answer}");
     let reason = answer["Reason"].as_str().unwrap();
@@ -601,35 +600,17 @@ async fn an_aws_error_is_answered_with_failed_never_silence() {
 async fn api_calls_per_create_are_counted_and_a_repeat_only_reads() {
     // GIVEN both functions behind a counting proxy (every AWS call; the answer PUT goes to the
     // pre-signed URL directly)
-    let world = World::create_with(Emulator::shared().unwrap(), false, false)
-        .await
-        .unwrap();
-    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
-        .await
-        .unwrap();
-    let mut h = Harness {
-        in_a: setup_function(&world.a, &[("AWS_ENDPOINT_URL", proxy.endpoint())]).await,
-        in_b: setup_function(&world.b, &[("AWS_ENDPOINT_URL", proxy.endpoint())]).await,
-        responses: ResponseBucket::create(&world.b).await.unwrap(),
-        role_name: unique_name("replication"),
-        world,
-    };
-    let total = |p: &FaultProxy| p.calls().values().sum::<u64>();
+    let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL").await;
     let mut counts = Vec::new();
-    for (side, _) in [
-        ("destination", 0),
-        ("source", 1),
-        ("destination again", 2),
-        ("source again", 3),
-    ] {
-        proxy.reset_calls();
+    for side in ["destination", "source", "destination again", "source again"] {
+        proxy.traffic().reset_calls();
         let started = std::time::Instant::now();
         if side.starts_with("destination") {
             h.create_destination().await;
         } else {
             h.create_source().await;
         }
-        let n = total(&proxy);
+        let n: u64 = proxy.traffic().calls().values().sum();
         eprintln!(
             "Create {side}: {n} AWS calls, {} ms",
             started.elapsed().as_millis()
@@ -646,24 +627,12 @@ async fn api_calls_per_create_are_counted_and_a_repeat_only_reads() {
 
 #[tokio::test]
 async fn a_request_without_time_left_is_answered_failed_before_the_deadline() {
+    // 5 s to the deadline is inside the 10 s margin: answer at once.
     let mut h = Harness::new().await;
     let props = h.destination_props();
-    // 5 s to the deadline is inside the 10 s margin: answer at once.
     let answer = h
-        .responses
-        .send_with_deadline(
-            &mut h.in_b,
-            Request {
-                request_type: "Create",
-                resource_type: DESTINATION,
-                properties: props,
-                old_properties: None,
-                physical_id: None,
-            },
-            Duration::from_secs(5),
-        )
-        .await
-        .unwrap();
+        .send_with_deadline("Create", DESTINATION, props, None, Duration::from_secs(5))
+        .await;
     assert_eq!(answer["Status"], "FAILED", "{answer}");
     assert!(
         answer["Reason"].as_str().unwrap().contains("timed out"),
@@ -674,34 +643,12 @@ async fn a_request_without_time_left_is_answered_failed_before_the_deadline() {
 #[tokio::test]
 async fn work_that_outlasts_the_deadline_is_answered_failed_in_time() {
     // GIVEN every AWS call takes 1 s, and the function has 13 s (3 s after the margin)
-    let world = World::create_with(Emulator::shared().unwrap(), false, false)
-        .await
-        .unwrap();
-    let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
-        .await
-        .unwrap();
-    proxy.set_latency(Duration::from_secs(1));
-    let mut f = setup_function(&world.b, &[("AWS_ENDPOINT_URL", proxy.endpoint())]).await;
-    let responses = ResponseBucket::create(&world.b).await.unwrap();
-    let props = json!({
-        "DestinationBucket": world.destination_bucket, "DestinationKmsKeyArn": world.destination_key_arn,
-        "SourceAccountId": Account::A.id(), "SourceBucket": world.source_bucket,
-        "ReplicationRoleArn": format!("arn:aws:iam::{}:role/r", Account::A.id()),
-    });
-    let answer = responses
-        .send_with_deadline(
-            &mut f,
-            Request {
-                request_type: "Create",
-                resource_type: DESTINATION,
-                properties: props,
-                old_properties: None,
-                physical_id: None,
-            },
-            Duration::from_secs(13),
-        )
-        .await
-        .unwrap();
+    let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL").await;
+    proxy.traffic().set_latency(Duration::from_secs(1));
+    let props = h.destination_props();
+    let answer = h
+        .send_with_deadline("Create", DESTINATION, props, None, Duration::from_secs(13))
+        .await;
     // THEN CloudFormation hears FAILED "timed out", within the deadline
     assert_eq!(answer["Status"], "FAILED", "{answer}");
     assert!(
@@ -712,8 +659,8 @@ async fn work_that_outlasts_the_deadline_is_answered_failed_in_time() {
         "{answer}"
     );
     assert!(
-        f.last_duration() < Duration::from_secs(13),
+        h.in_b.last_duration() < Duration::from_secs(13),
         "{:?}",
-        f.last_duration()
+        h.in_b.last_duration()
     );
 }

@@ -320,7 +320,7 @@ async fn a_denied_head_object_fails_exactly_its_sqs_message() {
         response,
         json!({"batchItemFailures": [{"itemIdentifier": denied_id}]})
     );
-    assert_eq!(proxy.calls().get("HEAD"), Some(&2));
+    assert_eq!(proxy.traffic().calls().get("HEAD"), Some(&2));
     let lines = json_lines(&f);
     let errors = verdict_lines(&lines, "Error");
     assert_eq!(errors.len(), 1);

@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // DescribeKey per cold start with an alias.
-    stub.reset_calls();
+    stub.traffic().reset_calls();
     let mut alias_starts = Vec::new();
     for _ in 0..5 {
         let f = LambdaProcess::spawn(
@@ -136,7 +136,12 @@ async fn main() -> anyhow::Result<()> {
         f.stop().await;
     }
     alias_starts.sort();
-    let describe = stub.calls().get("DescribeKey").copied().unwrap_or(0);
+    let describe = stub
+        .traffic()
+        .calls()
+        .get("DescribeKey")
+        .copied()
+        .unwrap_or(0);
     row(
         "cold start with an alias (median of 5, incl. DescribeKey)",
         format!("{:.1} ms", ms(alias_starts[2])),
@@ -152,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Peak RSS and calls over a 1,000-record batch (emf sink).
-    stub.reset_calls();
+    stub.traffic().reset_calls();
     let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
     let pid = f.pid().context("no pid")?;
     let rss_idle = proc_field(pid, "status", "VmHWM:")?;
@@ -171,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         "<= 16 MB",
     );
-    let calls = stub.calls();
+    let calls = stub.traffic().calls();
     let heads = calls.get("HeadObject").copied().unwrap_or(0);
     let puts = calls.get("PutMetricData").copied().unwrap_or(0);
     row(
@@ -208,7 +213,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 10,000 records with 10 ms injected latency per S3 call, at the default MAX_CONCURRENCY
     // (64) and at 128; and peak RSS of 1,000 records at 128.
-    stub.set_latency(Duration::from_millis(10));
+    stub.traffic().set_latency(Duration::from_millis(10));
     for concurrency in ["64", "128"] {
         let mut f =
             LambdaProcess::spawn(&binary, &env(&stub, &[("MAX_CONCURRENCY", concurrency)])).await?;
@@ -233,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
         }
         f.stop().await;
     }
-    stub.set_latency(Duration::ZERO);
+    stub.traffic().set_latency(Duration::ZERO);
     let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[("MAX_CONCURRENCY", "128")])).await?;
     let pid = f.pid().context("no pid")?;
     f.invoke(&sqs_event(1000)).await?.into_response()?;
@@ -248,11 +253,16 @@ async fn main() -> anyhow::Result<()> {
     f.stop().await;
 
     // cloudwatch sink: one PutMetricData per invocation.
-    stub.reset_calls();
+    stub.traffic().reset_calls();
     let mut f =
         LambdaProcess::spawn(&binary, &env(&stub, &[("METRICS_SINK", "cloudwatch")])).await?;
     f.invoke(&sqs_event(1000)).await?.into_response()?;
-    let puts = stub.calls().get("PutMetricData").copied().unwrap_or(0);
+    let puts = stub
+        .traffic()
+        .calls()
+        .get("PutMetricData")
+        .copied()
+        .unwrap_or(0);
     row(
         "PutMetricData calls per invocation (cloudwatch sink)",
         puts.to_string(),
