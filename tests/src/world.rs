@@ -294,6 +294,60 @@ impl World {
         Ok(serde_json::from_str(out.policy().unwrap_or("null"))?)
     }
 
+    /// For each of `metrics` in `namespace` with `DestinationBucket` = D: the number of
+    /// datapoints and their Sum, over the last and next ten minutes (read with GetMetricData).
+    ///
+    /// # Errors
+    /// When CloudWatch fails.
+    pub async fn destination_metric_sums(
+        &self,
+        namespace: &str,
+        metrics: &[&str],
+    ) -> anyhow::Result<Vec<(usize, f64)>> {
+        use aws_sdk_cloudwatch::primitives::DateTime;
+        use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+        let now = std::time::SystemTime::now();
+        let mut request = self
+            .b
+            .cloudwatch
+            .get_metric_data()
+            .start_time(DateTime::from(now - Duration::from_secs(600)))
+            .end_time(DateTime::from(now + Duration::from_secs(600)));
+        for (i, name) in metrics.iter().enumerate() {
+            let metric = Metric::builder()
+                .namespace(namespace)
+                .metric_name(*name)
+                .dimensions(
+                    Dimension::builder()
+                        .name("DestinationBucket")
+                        .value(&self.destination_bucket)
+                        .build(),
+                )
+                .build();
+            let stat = MetricStat::builder()
+                .metric(metric)
+                .period(60)
+                .stat("Sum")
+                .build();
+            request = request.metric_data_queries(
+                MetricDataQuery::builder()
+                    .id(format!("m{i}"))
+                    .metric_stat(stat)
+                    .build(),
+            );
+        }
+        let data = request.send().await?;
+        Ok((0..metrics.len())
+            .map(|i| {
+                data.metric_data_results()
+                    .iter()
+                    .find(|r| r.id() == Some(format!("m{i}").as_str()))
+                    .map(|r| (r.values().len(), r.values().iter().sum()))
+                    .unwrap_or((0, 0.0))
+            })
+            .collect())
+    }
+
     /// D's bucket policy, parsed (`None` without one).
     ///
     /// # Errors
@@ -414,9 +468,17 @@ impl World {
 
 async fn create_bucket(c: &Clients, bucket: &str, versioned: bool) -> anyhow::Result<()> {
     c.s3.create_bucket().bucket(bucket).send().await?;
-    if !versioned {
-        return Ok(());
+    if versioned {
+        enable_versioning(c, bucket).await?;
     }
+    Ok(())
+}
+
+/// Turn versioning on for `bucket` (with the bucket owner's clients).
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn enable_versioning(c: &Clients, bucket: &str) -> anyhow::Result<()> {
     c.s3.put_bucket_versioning()
         .bucket(bucket)
         .versioning_configuration(

@@ -21,15 +21,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_s3::types::*;
 use e2e_tests::accounts::Account;
 use e2e_tests::cfn::{Request, ResponseBucket};
 use e2e_tests::emulator::Emulator;
 use e2e_tests::runtime_api::LambdaProcess;
 use e2e_tests::unique_name;
-use e2e_tests::world::{World, append_key_statement};
+use e2e_tests::world::{World, append_key_statement, enable_versioning};
 use replication_core::s3_key::decode_event_key;
 use serde_json::{Value, json};
 
@@ -124,16 +122,7 @@ async fn main() -> anyhow::Result<()> {
     let archive = unique_name("archive");
     w.a.s3.create_bucket().bucket(&archive).send().await?;
     for bucket in [&w.source_bucket, &archive] {
-        w.a.s3
-            .put_bucket_versioning()
-            .bucket(bucket)
-            .versioning_configuration(
-                VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await?;
+        enable_versioning(&w.a, bucket).await?;
     }
     let team_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Action": ["s3:GetObjectVersionForReplication", "s3:ReplicateObject"],
@@ -466,19 +455,6 @@ async fn main() -> anyhow::Result<()> {
     }
     demo.detail("verifier stdout", &verifier.stdout_lines().join("\n"));
 
-    let now = std::time::SystemTime::now();
-    let metric = |name: &str| {
-        Metric::builder()
-            .namespace(&namespace)
-            .metric_name(name)
-            .dimensions(
-                Dimension::builder()
-                    .name("DestinationBucket")
-                    .value(&w.destination_bucket)
-                    .build(),
-            )
-            .build()
-    };
     let names = [
         "ReplicasVerified",
         "ReplicaWrongKey",
@@ -486,40 +462,18 @@ async fn main() -> anyhow::Result<()> {
         "ReplicaMissing",
         "VerificationErrors",
     ];
-    let mut get =
-        w.b.cloudwatch
-            .get_metric_data()
-            .start_time(DateTime::from(now - Duration::from_secs(600)))
-            .end_time(DateTime::from(now + Duration::from_secs(600)));
-    for (i, name) in names.iter().enumerate() {
-        get = get.metric_data_queries(
-            MetricDataQuery::builder()
-                .id(format!("m{i}"))
-                .metric_stat(
-                    MetricStat::builder()
-                        .metric(metric(name))
-                        .period(60)
-                        .stat("Sum")
-                        .build(),
-                )
-                .build(),
-        );
-    }
-    let data = get.send().await?;
+    let sums: Vec<f64> = w
+        .destination_metric_sums(&namespace, &names)
+        .await?
+        .into_iter()
+        .map(|(_, sum)| sum)
+        .collect();
     println!(
         "\n  metrics read back from CloudWatch ({namespace}, DestinationBucket={}):",
         w.destination_bucket
     );
-    let mut sums = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let sum: f64 = data
-            .metric_data_results()
-            .iter()
-            .find(|r| r.id() == Some(&format!("m{i}")))
-            .map(|r| r.values().iter().sum())
-            .unwrap_or(-1.0);
+    for (name, sum) in names.iter().zip(&sums) {
         println!("    {name:<24} {sum}");
-        sums.push(sum);
     }
     demo.check(
         sums[0] == keys.len() as f64 && sums[1] == 1.0,
