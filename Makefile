@@ -76,11 +76,15 @@ package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run
 	cargo lambda build --locked --release --arm64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
 	@ls -l $(LAMBDA_DIR)-arm64/*/bootstrap.zip
 
-watch: setup ## Serve both functions locally with cargo lambda watch
-	cargo lambda watch
+# What the functions see under `make watch`: the emulator of `make emulator-start` when it runs.
+WATCH_ENDPOINT ?= $(shell $(PY) -c 'import json;print(json.load(open(".local-aws/state.json"))["endpoint"])' 2>/dev/null || echo http://127.0.0.1:9)
+WATCH_ENV ?= EXPECTED_KMS_KEY_ARN=arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21,AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,S3_FORCE_PATH_STYLE=true,MISSING_RETRIES=0,AWS_ENDPOINT_URL=$(WATCH_ENDPOINT)
+
+watch: setup ## Serve both functions on 127.0.0.1:9000 with cargo lambda watch (WATCH_ENV sets their environment)
+	cargo lambda watch --invoke-address 127.0.0.1 --env-vars $(WATCH_ENV)
 
 invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
-	cargo lambda invoke $(FN) --data-file events/$(EVENT).json
+	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --data-file events/$(EVENT).json
 
 demo: setup ## The seven seed steps end to end on the local emulator, with the release bootstraps
 	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier
