@@ -63,8 +63,9 @@ test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests, a
 	$(CARGO) test --locked --workspace
 	$(MAKE) --no-print-directory demo-debug
 
+# `build` builds every binary of the workspace, the demo and the bench included, with the
+# workspace's feature set; building one package alone would resolve features anew and rebuild.
 demo-debug: build ## The demo's scenario on the debug binaries (part of make test, so the demo cannot rot)
-	$(CARGO) build --locked -p e2e-tests --bin demo
 	SETUP_BOOTSTRAP=$(TARGET_DIR)/debug/replication-setup VERIFIER_BOOTSTRAP=$(TARGET_DIR)/debug/replica-verifier \
 	  $(TARGET_DIR)/debug/demo
 
@@ -88,7 +89,7 @@ invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with ev
 
 demo: setup ## The seven seed steps end to end on the local emulator, with the release bootstraps
 	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier
-	$(CARGO) build --locked -p e2e-tests --bin demo
+	$(CARGO) build --locked --workspace --bins
 	SETUP_BOOTSTRAP=$(TARGET_DIR)/lambda/replication-setup/bootstrap \
 	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
 	  $(TARGET_DIR)/debug/demo
@@ -134,5 +135,5 @@ clean: ## Remove build outputs (keeps .venv)
 bench: setup ## Verifier benchmarks on the release bootstrap (prints figures; no wall-clock asserts)
 	cargo lambda build --locked --release --x86-64 --bin replica-verifier
 	$(CARGO) run --locked --release --target x86_64-unknown-linux-gnu -p replica-verifier --example cpu_per_record
-	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
-	  $(CARGO) run --locked -p e2e-tests --bin bench
+	$(CARGO) build --locked --workspace --bins
+	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap $(TARGET_DIR)/debug/bench
