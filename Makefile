@@ -42,8 +42,10 @@ $(SETUP_STAMP): requirements.txt constraints.txt
 
 setup: $(SETUP_STAMP) ## Create .venv with the pinned emulator, cargo-lambda and cfn-lint
 
-build: ## Debug build of every crate and both Lambda binaries
-	$(CARGO) build --locked --workspace --bins
+# --all-targets: the binaries get the same feature set as the test builds (dev-dependencies
+# unify features), so `cargo test` afterwards reuses every compiled unit instead of rebuilding.
+build: ## Debug build of every crate, both Lambda binaries, the tests, the demo and the bench
+	$(CARGO) build --locked --workspace --all-targets
 
 lint: setup ## rustfmt, clippy (-D warnings) and cfn-lint
 	$(CARGO) fmt --all -- --check
@@ -89,7 +91,7 @@ invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with ev
 
 demo: setup ## The seven seed steps end to end on the local emulator, with the release bootstraps
 	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier
-	$(CARGO) build --locked --workspace --bins
+	$(CARGO) build --locked --workspace --all-targets
 	SETUP_BOOTSTRAP=$(TARGET_DIR)/lambda/replication-setup/bootstrap \
 	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
 	  $(TARGET_DIR)/debug/demo
@@ -135,5 +137,5 @@ clean: ## Remove build outputs (keeps .venv)
 bench: setup ## Verifier benchmarks on the release bootstrap (prints figures; no wall-clock asserts)
 	cargo lambda build --locked --release --x86-64 --bin replica-verifier
 	$(CARGO) run --locked --release --target x86_64-unknown-linux-gnu -p replica-verifier --example cpu_per_record
-	$(CARGO) build --locked --workspace --bins
+	$(CARGO) build --locked --workspace --all-targets
 	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap $(TARGET_DIR)/debug/bench
