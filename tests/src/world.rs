@@ -348,6 +348,80 @@ impl World {
             .collect())
     }
 
+    /// Foreign statements a platform team already has: a guardrail on D's bucket policy (with a
+    /// condition), and on KB's and KA's key policies an auditors' statement and a Deny with
+    /// `NotPrincipal` and a condition.
+    ///
+    /// # Errors
+    /// When S3 or KMS fails.
+    pub async fn add_foreign_statements(&self) -> anyhow::Result<()> {
+        let guardrail = json!({"Version": "2012-10-17", "Id": "corp-guardrails", "Statement": [
+            {"Sid": "DenyBucketDeletionOutsideTheAccount", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:DeleteBucket",
+             "Resource": format!("arn:aws:s3:::{}", self.destination_bucket),
+             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": Account::B.id()}}}]});
+        self.b
+            .s3
+            .put_bucket_policy()
+            .bucket(&self.destination_bucket)
+            .policy(guardrail.to_string())
+            .send()
+            .await?;
+        for (c, key) in [
+            (&self.b, &self.destination_key_arn),
+            (&self.a, &self.source_key_arn),
+        ] {
+            let account = c.account.id();
+            append_key_statement(
+                c,
+                key,
+                json!({"Sid": "AuditorsDescribe", "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{account}:role/auditors")},
+                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"}),
+            )
+            .await?;
+            append_key_statement(
+                c,
+                key,
+                json!({"Sid": "DenyOutsideOrg", "Effect": "Deny",
+                "NotPrincipal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-example"}}}),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The rules of S's replication configuration (empty without one).
+    ///
+    /// # Errors
+    /// When S3 fails otherwise.
+    pub async fn source_replication_rules(
+        &self,
+    ) -> anyhow::Result<Vec<aws_sdk_s3::types::ReplicationRule>> {
+        match self
+            .a
+            .s3
+            .get_bucket_replication()
+            .bucket(&self.source_bucket)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .replication_configuration
+                .map(|c| c.rules)
+                .unwrap_or_default()),
+            Err(e)
+                if aws_sdk_s3::error::ProvideErrorMetadata::code(&e)
+                    == Some("ReplicationConfigurationNotFoundError") =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// D's bucket policy, parsed (`None` without one).
     ///
     /// # Errors

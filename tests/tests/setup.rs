@@ -11,7 +11,7 @@ use e2e_tests::emulator::Emulator;
 use e2e_tests::proxy::{Fault, FaultProxy};
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::unique_name;
-use e2e_tests::world::{World, append_key_statement};
+use e2e_tests::world::World;
 use serde_json::{Value, json};
 
 const DESTINATION: &str = "Custom::ReplicationDestination";
@@ -215,43 +215,8 @@ impl Harness {
         })
     }
 
-    /// Foreign statements a platform team already has: on D's bucket policy, and several on
-    /// KB's and KA's key policies (with conditions and NotPrincipal).
     async fn add_foreign_statements(&self) {
-        let w = &self.world;
-        let foreign_bucket_policy = json!({"Version": "2012-10-17", "Id": "corp-guardrails", "Statement": [
-            {"Sid": "DenyBucketDeletionOutsideTheAccount", "Effect": "Deny", "Principal": "*",
-             "Action": "s3:DeleteBucket",
-             "Resource": format!("arn:aws:s3:::{}", w.destination_bucket),
-             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": Account::B.id()}}}]});
-        w.b.s3
-            .put_bucket_policy()
-            .bucket(&w.destination_bucket)
-            .policy(foreign_bucket_policy.to_string())
-            .send()
-            .await
-            .unwrap();
-        for (c, key) in [(&w.b, &w.destination_key_arn), (&w.a, &w.source_key_arn)] {
-            append_key_statement(
-                c,
-                key,
-                json!({"Sid": "AuditorsDescribe", "Effect": "Allow",
-                "Principal": {"AWS": format!("arn:aws:iam::{}:role/auditors", c.account.id())},
-                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"}),
-            )
-            .await
-            .unwrap();
-            append_key_statement(
-                c,
-                key,
-                json!({"Sid": "DenyOutsideOrg", "Effect": "Deny",
-                "NotPrincipal": {"AWS": format!("arn:aws:iam::{}:root", c.account.id())},
-                "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
-                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-example"}}}),
-            )
-            .await
-            .unwrap();
-        }
+        self.world.add_foreign_statements().await.unwrap();
     }
 }
 

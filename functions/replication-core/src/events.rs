@@ -211,13 +211,13 @@ pub struct Invocation {
 impl Invocation {
     /// Every event of every item, in input order, with the index of its item.
     pub fn events(&self) -> impl Iterator<Item = (usize, &ReplicaEvent)> {
-        self.items
-            .iter()
-            .enumerate()
-            .flat_map(|(i, item)| match &item.content {
-                ItemContent::Events(events) => events.iter().map(move |e| (i, e)).collect(),
-                ItemContent::Skipped(_) => Vec::new(),
-            })
+        self.items.iter().enumerate().flat_map(|(i, item)| {
+            let events: &[ReplicaEvent] = match &item.content {
+                ItemContent::Events(events) => events,
+                ItemContent::Skipped(_) => &[],
+            };
+            events.iter().map(move |e| (i, e))
+        })
     }
 }
 

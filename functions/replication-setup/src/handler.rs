@@ -85,18 +85,6 @@ pub struct Setup {
 }
 
 impl Setup {
-    fn clients_for(&self, config: &SdkConfig) -> AccountClients {
-        AccountClients {
-            s3: aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(config)
-                    .force_path_style(self.force_path_style)
-                    .build(),
-            ),
-            kms: aws_sdk_kms::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-        }
-    }
-
     /// Clients in the destination account through `role` (single-stack mode).
     async fn assume(&self, role: &RoleArn) -> Result<AccountClients, Failure> {
         let out = aws_sdk_sts::Client::new(&self.sdk)
@@ -124,7 +112,7 @@ impl Setup {
         let config = self.sdk.to_builder().credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(creds),
         );
-        Ok(self.clients_for(&config.build()))
+        Ok(AccountClients::new(&config.build(), self.force_path_style))
     }
 }
 
@@ -297,17 +285,15 @@ async fn apply_destination_request(
             .await?,
     };
     let spec = props.validate(&facts).map_err(properties_error)?;
-    if let (Some(old), UpdateKind::InPlace { .. } | UpdateKind::NoChange) = (
-        &old,
-        old.as_ref()
-            .map(|o| props.update_kind(o))
-            .unwrap_or(UpdateKind::NoChange),
-    ) {
-        // A queue dropped by this Update: remove our notification.
-        if old.notification_queue_arn.is_some() && spec.notification_queue.is_none() {
-            steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
-                .await?;
-        }
+    // A queue dropped by an in-place Update: remove our notification. (A replacement's old
+    // resource is deleted by CloudFormation, which removes it there.)
+    if let Some(old) = &old
+        && old.notification_queue_arn.is_some()
+        && spec.notification_queue.is_none()
+        && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
+    {
+        steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
+            .await?;
     }
     let versioning_was_enabled = apply_destination(c, &spec, deadline).await?;
     let mut data = destination_data(&spec);

@@ -46,17 +46,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .init();
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let force_path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
-    let home = steps::AccountClients {
-        s3: aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(force_path_style)
-                .build(),
-        ),
-        kms: aws_sdk_kms::Client::new(&sdk),
-        iam: aws_sdk_iam::Client::new(&sdk),
-    };
     let setup = handler::Setup {
-        home,
+        home: steps::AccountClients::new(&sdk, force_path_style),
         sdk,
         force_path_style,
         responder: response::HttpResponder::new()?,

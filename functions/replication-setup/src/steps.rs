@@ -137,6 +137,21 @@ pub struct AccountClients {
     pub iam: aws_sdk_iam::Client,
 }
 
+impl AccountClients {
+    /// Clients for the account of `config`'s credentials.
+    pub fn new(config: &aws_config::SdkConfig, force_path_style: bool) -> Self {
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(force_path_style)
+                    .build(),
+            ),
+            kms: aws_sdk_kms::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+        }
+    }
+}
+
 /// Where a bucket lives (`GetBucketLocation`).
 ///
 /// # Errors

@@ -27,7 +27,7 @@ use e2e_tests::cfn::{Request, ResponseBucket};
 use e2e_tests::emulator::Emulator;
 use e2e_tests::runtime_api::LambdaProcess;
 use e2e_tests::unique_name;
-use e2e_tests::world::{World, append_key_statement, enable_versioning};
+use e2e_tests::world::{World, enable_versioning};
 use replication_core::s3_key::decode_event_key;
 use serde_json::{Value, json};
 
@@ -155,26 +155,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .send()
         .await?;
-    let guardrail = json!({"Version": "2012-10-17", "Id": "corp-guardrails", "Statement": [{
-        "Sid": "DenyBucketDeletionOutsideTheAccount", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket",
-        "Resource": format!("arn:aws:s3:::{}", w.destination_bucket),
-        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": Account::B.id()}}}]});
-    w.b.s3
-        .put_bucket_policy()
-        .bucket(&w.destination_bucket)
-        .policy(guardrail.to_string())
-        .send()
-        .await?;
-    for (c, key) in [(&w.b, &w.destination_key_arn), (&w.a, &w.source_key_arn)] {
-        append_key_statement(
-            c,
-            key,
-            json!({"Sid": "AuditorsDescribe", "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{}:role/auditors", c.account.id())},
-            "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"], "Resource": "*"}),
-        )
-        .await?;
-    }
+    w.add_foreign_statements().await?;
     let before_bucket_policy = w.destination_bucket_policy().await?.unwrap_or(Value::Null);
     let before_kb = w.key_policy(&w.destination_key_arn).await?;
     let before_ka = w.key_policy(&w.source_key_arn).await?;
@@ -345,15 +326,7 @@ async fn main() -> anyhow::Result<()> {
             &format!("added {ours:?}; kept {kept:?} unchanged"),
         );
     }
-    let rules =
-        w.a.s3
-            .get_bucket_replication()
-            .bucket(&w.source_bucket)
-            .send()
-            .await?
-            .replication_configuration
-            .map(|c| c.rules)
-            .unwrap_or_default();
+    let rules = w.source_replication_rules().await?;
     let ours = rules.iter().find(|r| r.id() == Some("to-destination"));
     demo.check(
         ours.is_some_and(|r| {
@@ -519,15 +492,7 @@ async fn main() -> anyhow::Result<()> {
         "key and bucket policies are back to what they were",
         "foreign statements intact",
     );
-    let rules =
-        w.a.s3
-            .get_bucket_replication()
-            .bucket(&w.source_bucket)
-            .send()
-            .await?
-            .replication_configuration
-            .map(|c| c.rules)
-            .unwrap_or_default();
+    let rules = w.source_replication_rules().await?;
     demo.check(
         rules == vec![team_rule],
         "rule team-archive survived; ours removed",
