@@ -67,14 +67,23 @@ def _serve(port: int, parent_pid: int | None, ready_file: str | None) -> None:
 
     if parent_pid:
 
+        spawned_by_parent = os.getppid() == parent_pid
+
+        def parent_gone() -> bool:
+            # When the parent spawned us, re-parenting is the sure sign that it exited (its PID
+            # may already belong to another process); otherwise fall back to probing the PID.
+            if spawned_by_parent:
+                return os.getppid() != parent_pid
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
         def watch_parent() -> None:
-            while True:
-                try:
-                    os.kill(parent_pid, 0)
-                except ProcessLookupError:
-                    shutdown()
-                    return
+            while not parent_gone():
                 time.sleep(0.5)
+            shutdown()
 
         threading.Thread(target=watch_parent, daemon=True).start()
 
@@ -84,15 +93,31 @@ def _serve(port: int, parent_pid: int | None, ready_file: str | None) -> None:
             json.dump({"endpoint": endpoint, "pid": os.getpid()}, f)
         os.replace(tmp, ready_file)
     print(f"local-aws listening on {endpoint}", flush=True)
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    finally:
+        if ready_file:  # never leave a ready file naming a server that is gone
+            Path(ready_file).unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` is still the emulator this state file recorded.
+
+    PIDs are reused: a bare liveness probe could hand out a dead emulator's endpoint, or make
+    `stop` signal an unrelated process. Where /proc exists the command line must be ours.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not Path("/proc/self/cmdline").exists():
+        return True  # no procfs (macOS): the probe is all there is
+    try:
+        args = cmdline.read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(a.endswith(b"launcher.py") for a in args) and b"serve" in args
 
 
 def _start(state: Path, port: int, log: Path | None) -> int:
@@ -140,14 +165,17 @@ def _stop(state: Path) -> int:
         print("local-aws: not running (no state file)")
         return 0
     pid = int(json.loads(state.read_text())["pid"])
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not _alive(pid):
-                break
-            time.sleep(0.05)
-        else:
-            os.kill(pid, signal.SIGKILL)
+    if not _alive(pid):
+        state.unlink()
+        print(f"local-aws: not running (removed the stale state for pid {pid})")
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not _alive(pid):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
     state.unlink()
     print(f"local-aws: stopped pid {pid}")
     return 0

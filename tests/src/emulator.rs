@@ -44,13 +44,35 @@ impl Emulator {
         {
             return Ok(Emulator { endpoint });
         }
+        // A directory of this run's own: PIDs are reused, and a ready file left by an earlier
+        // process with the same PID would name an emulator that is long gone.
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("local-aws-{}-{started:x}", std::process::id()));
+        Self::start_in(&dir)
+    }
+
+    /// Starts a new emulator, owned by this process, with its ready file and log in `dir`.
+    /// A ready file already in `dir` is removed first, never trusted.
+    ///
+    /// # Errors
+    /// When the launcher cannot be started or does not become ready within 60 s.
+    pub fn start_in(dir: &Path) -> anyhow::Result<Emulator> {
         let root = repo_root();
         let python = std::env::var_os("LOCAL_AWS_PYTHON")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join(".venv/bin/python"));
-        let dir = std::env::temp_dir().join(format!("local-aws-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(dir)?;
         let ready = dir.join("ready.json");
+        match std::fs::remove_file(&ready) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("removing {}", ready.display()));
+            }
+            _ => {}
+        }
         let log = dir.join("emulator.log");
         let log_file = std::fs::File::create(&log)?;
         let mut child = Command::new(&python)
