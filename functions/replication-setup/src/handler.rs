@@ -126,30 +126,14 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
     let account = account_of_function(&event.context.invoked_function_arn);
     let started = Instant::now();
 
-    let outcome = match deadline {
-        None => Err(Failure::Other(
-            "timed out: no time left before the Lambda deadline".into(),
-        )),
-        Some(deadline) => {
-            let work = AssertUnwindSafe(run(&request, setup, account, deadline)).catch_unwind();
-            match tokio::time::timeout_at(deadline.into(), work).await {
-                Err(_) => Err(Failure::Other(format!(
-                    "timed out after {} s, {} s before the Lambda deadline; the work is idempotent, so retrying the stack operation is safe",
-                    started.elapsed().as_secs(),
-                    DEADLINE_MARGIN.as_secs()
-                ))),
-                Ok(Err(panic)) => {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".into());
-                    Err(Failure::Other(format!("internal error (panic): {message}")))
-                }
-                Ok(Ok(result)) => result,
-            }
-        }
-    };
+    // Never polled when no time is left: `guarded` answers without it.
+    let work = run(
+        &request,
+        setup,
+        account,
+        deadline.unwrap_or_else(Instant::now),
+    );
+    let outcome = guarded(work, deadline, started).await;
 
     let response = match outcome {
         Ok(done) => {
@@ -186,6 +170,37 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
         "PhysicalResourceId": response.physical_resource_id,
         "Data": response.data,
     }))
+}
+
+/// Runs `work` so that it always ends in an outcome to answer with: its own, a FAILED "timed
+/// out" once `deadline` (the Lambda deadline less [`DEADLINE_MARGIN`]) passes, or a FAILED
+/// "internal error (panic)" when it panics. `None` means no time is left at all.
+async fn guarded(
+    work: impl Future<Output = Result<Done, Failure>>,
+    deadline: Option<Instant>,
+    started: Instant,
+) -> Result<Done, Failure> {
+    let Some(deadline) = deadline else {
+        return Err(Failure::Other(
+            "timed out: no time left before the Lambda deadline".into(),
+        ));
+    };
+    match tokio::time::timeout_at(deadline.into(), AssertUnwindSafe(work).catch_unwind()).await {
+        Err(_) => Err(Failure::Other(format!(
+            "timed out after {} s, {} s before the Lambda deadline; the work is idempotent, so retrying the stack operation is safe",
+            started.elapsed().as_secs(),
+            DEADLINE_MARGIN.as_secs()
+        ))),
+        Ok(Err(panic)) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Failure::Other(format!("internal error (panic): {message}")))
+        }
+        Ok(Ok(result)) => result,
+    }
 }
 
 fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
@@ -598,5 +613,68 @@ mod tests {
         let a = account_of_function("arn:aws:lambda:us-east-1:222222222222:function:setup");
         assert_eq!(a.map(|a| a.to_string()), Some("222222222222".to_owned()));
         assert_eq!(account_of_function("not-an-arn"), None);
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_work_becomes_a_failed_answer_that_says_so() {
+        let deadline = Some(Instant::now() + Duration::from_secs(60));
+        let work = async {
+            if deadline.is_some() {
+                panic!("boom in step 4");
+            }
+            Ok(Done::default())
+        };
+        let failure = guarded(work, deadline, Instant::now()).await.unwrap_err();
+        assert_eq!(
+            failure.to_string(),
+            "internal error (panic): boom in step 4"
+        );
+        let formatted = async {
+            if deadline.is_some() {
+                panic!("bucket {} vanished", "d");
+            }
+            Ok(Done::default())
+        };
+        let failure = guarded(formatted, deadline, Instant::now())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            failure.to_string(),
+            "internal error (panic): bucket d vanished"
+        );
+    }
+
+    #[tokio::test]
+    async fn work_past_the_deadline_or_without_time_is_answered_timed_out() {
+        let soon = Some(Instant::now() + Duration::from_millis(20));
+        let failure = guarded(std::future::pending(), soon, Instant::now())
+            .await
+            .unwrap_err();
+        assert!(
+            failure
+                .to_string()
+                .starts_with("timed out after 0 s, 10 s before")
+        );
+        let failure = guarded(std::future::pending(), None, Instant::now())
+            .await
+            .unwrap_err();
+        assert!(failure.to_string().contains("no time left"));
+    }
+
+    #[tokio::test]
+    async fn work_that_finishes_in_time_keeps_its_own_outcome() {
+        let deadline = Some(Instant::now() + Duration::from_secs(60));
+        let done = guarded(async { Ok(Done::default()) }, deadline, Instant::now()).await;
+        assert!(done.is_ok());
+        let failed = guarded(
+            async { Err(Failure::Other("DestinationBucket: no such bucket".into())) },
+            deadline,
+            Instant::now(),
+        )
+        .await;
+        assert_eq!(
+            failed.unwrap_err().to_string(),
+            "DestinationBucket: no such bucket"
+        );
     }
 }
