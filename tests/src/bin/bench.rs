@@ -217,9 +217,15 @@ async fn main() -> anyhow::Result<()> {
     for concurrency in ["64", "128"] {
         let mut f =
             LambdaProcess::spawn(&binary, &env(&stub, &[("MAX_CONCURRENCY", concurrency)])).await?;
+        let pid = f.pid().context("no pid")?;
+        let event = sqs_event(10_000);
+        let (function_before, harness_before) = (cpu_ticks(pid)?, cpu_ticks(std::process::id())?);
         let started = Instant::now();
-        let out = f.invoke(&sqs_event(10_000)).await?.into_response()?;
+        let out = f.invoke(&event).await?.into_response()?;
         let wall = started.elapsed();
+        let seconds = |ticks: u64| ticks as f64 / clock_ticks_per_second() as f64;
+        let function_cpu = seconds(cpu_ticks(pid)? - function_before);
+        let harness_cpu = seconds(cpu_ticks(std::process::id())? - harness_before);
         let failures = out["batchItemFailures"]
             .as_array()
             .map(Vec::len)
@@ -232,6 +238,11 @@ async fn main() -> anyhow::Result<()> {
                 wall.as_secs_f64()
             ),
             "<= 2 s",
+        );
+        row(
+            "  CPU of the function; of this harness (stub, Runtime API)",
+            format!("{function_cpu:.2} s; {harness_cpu:.2} s"),
+            "-",
         );
         if failures != 0 {
             wrong_counts.push(format!("latency batch: {failures} failures"));
