@@ -39,6 +39,21 @@ pub struct World {
 }
 
 impl World {
+    /// The name of the inline policy the setup function puts on the replication role for the
+    /// pair S → D (see `replication_core::plan::role_policy_name`).
+    ///
+    /// # Errors
+    /// When an account id or bucket name does not parse.
+    pub fn role_policy_name(&self) -> anyhow::Result<String> {
+        use replication_core::arn::{AccountId, BucketName};
+        let scope = replication_core::policy::SidScope::for_replication(
+            &AccountId::parse(self.a.account.id())?,
+            &BucketName::parse(&self.source_bucket)?,
+            &BucketName::parse(&self.destination_bucket)?,
+        );
+        Ok(replication_core::plan::role_policy_name(&scope))
+    }
+
     /// Create the "before" world under fresh, unique names.
     ///
     /// # Errors

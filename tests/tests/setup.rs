@@ -152,6 +152,12 @@ impl Harness {
 
     /// An SSE-KMS object put in S is replicated into D under KB.
     async fn assert_replicates(&self, key: &str) {
+        self.assert_replicates_to(key, &self.world.destination_bucket)
+            .await;
+    }
+
+    /// An SSE-KMS object put in S is replicated into `bucket` (in B) under KB.
+    async fn assert_replicates_to(&self, key: &str, bucket: &str) {
         let w = &self.world;
         let version = w.put_source_object(key, "payload").await.unwrap();
         let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
@@ -163,7 +169,7 @@ impl Harness {
         let replica =
             w.b.s3
                 .head_object()
-                .bucket(&w.destination_bucket)
+                .bucket(bucket)
                 .key(key)
                 .version_id(&version)
                 .send()
@@ -192,7 +198,7 @@ impl Harness {
             w.a.iam
                 .get_role_policy()
                 .role_name(&self.role_name)
-                .policy_name("s3-kms-replication")
+                .policy_name(w.role_policy_name().unwrap())
                 .send()
                 .await
                 .ok()
@@ -345,6 +351,89 @@ async fn destination_then_source_configures_replication_and_delete_restores_what
         .await
         .unwrap();
     assert_eq!(v.status, Some(BucketVersioningStatus::Enabled));
+}
+
+#[tokio::test]
+async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_one_keeps_the_other()
+{
+    // GIVEN S -> D (objects under one/) configured
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    let mut first = h.source_props();
+    first["Rules"] = json!([{"Id": "to-d", "Priority": "1", "Prefix": "one/"}]);
+    let created = h.send("Create", SOURCE, first.clone(), None).await;
+    assert_eq!(created["Status"], "SUCCESS", "{created}");
+    let first_policy = h.world.role_policy_name().unwrap();
+    assert_eq!(created["Data"]["RolePolicyName"], first_policy.as_str());
+
+    // WHEN a second replication out of S, to D2 in B (objects under two/), is configured
+    let d2 = unique_name("second-destination");
+    h.world
+        .b
+        .s3
+        .create_bucket()
+        .bucket(&d2)
+        .send()
+        .await
+        .unwrap();
+    let mut dest2 = h.destination_props();
+    dest2["DestinationBucket"] = json!(d2);
+    dest2
+        .as_object_mut()
+        .unwrap()
+        .remove("NotificationQueueArn");
+    let answer = h.send("Create", DESTINATION, dest2, None).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let mut second = h.source_props();
+    second["DestinationBucket"] = json!(d2);
+    second["Rules"] = json!([{"Id": "to-d2", "Priority": "2", "Prefix": "two/"}]);
+    let created2 = h.send("Create", SOURCE, second.clone(), None).await;
+    assert_eq!(created2["Status"], "SUCCESS", "{created2}");
+
+    // THEN the shared role holds one inline policy per pair, and both replications work
+    let policies = |h: &Harness| {
+        let iam = h.world.a.iam.clone();
+        let role = h.role_name.clone();
+        async move {
+            let out = iam.list_role_policies().role_name(role).send().await;
+            out.map(|o| o.policy_names).unwrap_or_default()
+        }
+    };
+    let second_policy = created2["Data"]["RolePolicyName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut expected = vec![first_policy.clone(), second_policy.clone()];
+    expected.sort();
+    let mut names = policies(&h).await;
+    names.sort();
+    assert_eq!(names, expected);
+    h.assert_replicates("one/first pair.txt").await;
+    h.assert_replicates_to("two/second pair.txt", &d2).await;
+
+    // WHEN the first pair is deleted
+    let id = created["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", SOURCE, first, id).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+
+    // THEN the role and the second pair's policy stay, and the second replication still works
+    assert_eq!(policies(&h).await, vec![second_policy]);
+    h.assert_replicates_to("two/after the first is gone.txt", &d2)
+        .await;
+
+    // WHEN the second pair is deleted THEN the role we created goes too
+    let id = created2["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", SOURCE, second, id).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    let role = h
+        .world
+        .a
+        .iam
+        .get_role()
+        .role_name(&h.role_name)
+        .send()
+        .await;
+    assert!(role.is_err(), "role deleted with its last pair");
 }
 
 #[tokio::test]

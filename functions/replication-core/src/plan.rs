@@ -4,7 +4,7 @@
 //!
 //! | step | account | function | then |
 //! |---|---|---|---|
-//! | 2 | A | [`replication_role_trust_policy`], [`replication_role_policy`] | create/update the role and its inline policy [`ROLE_POLICY_NAME`] |
+//! | 2 | A | [`replication_role_trust_policy`], [`replication_role_policy`] | create/update the role and its inline policy [`role_policy_name`] |
 //! | 3 | A | [`source_key_policy_statements`] | [`crate::policy::merge_key_policy`] into KA's policy |
 //! | 4 | B | [`destination_key_policy_statements`] | [`crate::policy::merge_key_policy`] into KB's policy |
 //! | 5 | B | [`destination_bucket_policy_statements`] | [`crate::policy::merge_bucket_policy`] into D's policy |
@@ -58,11 +58,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::arn::{BucketName, Partition, Region};
-use crate::policy::{Effect, POLICY_VERSION, Statement, document};
+use crate::policy::{Effect, POLICY_VERSION, SidScope, Statement, document};
 use crate::properties::{DestinationSpec, RuleSpec, SourceSpec};
 
-/// Name of the inline policy the adapter puts on the replication role.
-pub const ROLE_POLICY_NAME: &str = "s3-kms-replication";
+/// Name of the inline policy the adapter puts on the replication role: the replication pair's
+/// Sid scope, such as `S3KmsReplicationA1B2C3D4`.
+///
+/// S3 allows one role per replication configuration, so every replication out of one source
+/// bucket shares the role; each pair keeps its grants in a policy of its own, so that one
+/// pair's Update or Delete never rewrites or removes another's (a fixed name would let the
+/// second pair overwrite the first's grants, and a destination-bucket replacement delete the
+/// new pair's policy when CloudFormation deletes the old resource).
+#[must_use]
+pub fn role_policy_name(scope: &SidScope) -> String {
+    scope.to_string()
+}
 
 /// Minutes for Replication Time Control and for the metrics' event threshold.
 pub const REPLICATION_TIME_MINUTES: i32 = 15;

@@ -505,6 +505,10 @@ async fn apply_source_request(
             versioning_was_enabled.to_string(),
         ),
         ("SidPrefix".into(), spec.sid_scope().to_string()),
+        (
+            "RolePolicyName".into(),
+            plan::role_policy_name(&spec.sid_scope()),
+        ),
     ]);
     Ok(Done {
         physical_id: props.physical_resource_id(),
@@ -533,7 +537,7 @@ async fn delete_source(
     if let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await? {
         steps::remove_key_policy_statements(c, &key, &scope).await?;
     }
-    steps::remove_replication_role(c, &props.effective_role_name()).await?;
+    steps::remove_replication_role(c, &props.effective_role_name(), &scope).await?;
     if let Some(role) = &props.destination_access_role_arn {
         let b = setup.assume(role).await?;
         remove_destination(

@@ -461,6 +461,7 @@ pub async fn ensure_replication_role(
     deadline: Instant,
 ) -> Result<RoleOutcome, StepError> {
     let name = spec.role_arn.name().to_owned();
+    let policy_name = plan::role_policy_name(&spec.sid_scope());
     let step = format!("ensure_replication_role({name})");
     let trust = policy::to_policy_string(&plan::replication_role_trust_policy());
     let managed = match c.iam.get_role().role_name(&name).send().await {
@@ -519,7 +520,7 @@ pub async fn ensure_replication_role(
         .iam
         .get_role_policy()
         .role_name(&name)
-        .policy_name(plan::ROLE_POLICY_NAME)
+        .policy_name(&policy_name)
         .send()
         .await
     {
@@ -540,7 +541,7 @@ pub async fn ensure_replication_role(
         c.iam
             .put_role_policy()
             .role_name(&name)
-            .policy_name(plan::ROLE_POLICY_NAME)
+            .policy_name(&policy_name)
             .policy_document(&inline)
             .send()
     })
@@ -560,13 +561,19 @@ fn decode_policy_document(text: &str) -> String {
         .unwrap_or_else(|_| text.to_owned())
 }
 
-/// Delete: remove our inline policy, and the role itself when we created it. A missing role
-/// is already clean; a role with other policies attached is kept.
+/// Delete: remove this pair's inline policy, and the role itself when we created it and no
+/// other policy is left on it (another pair out of the same bucket keeps it). A missing role
+/// is already clean.
 ///
 /// # Errors
 /// When IAM refuses.
-pub async fn remove_replication_role(c: &AccountClients, role_name: &str) -> Result<(), StepError> {
+pub async fn remove_replication_role(
+    c: &AccountClients,
+    role_name: &str,
+    scope: &SidScope,
+) -> Result<(), StepError> {
     let step = format!("remove_replication_role({role_name})");
+    let policy_name = plan::role_policy_name(scope);
     let role = match c.iam.get_role().role_name(role_name).send().await {
         Ok(out) => out.role,
         Err(e) if code_is(&e, &["NoSuchEntity"]) => return Ok(()),
@@ -576,7 +583,7 @@ pub async fn remove_replication_role(c: &AccountClients, role_name: &str) -> Res
         .iam
         .delete_role_policy()
         .role_name(role_name)
-        .policy_name(plan::ROLE_POLICY_NAME)
+        .policy_name(&policy_name)
         .send()
         .await
     {

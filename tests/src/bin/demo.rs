@@ -263,7 +263,7 @@ async fn main() -> anyhow::Result<()> {
         w.a.iam
             .get_role_policy()
             .role_name(&team_role)
-            .policy_name("s3-kms-replication")
+            .policy_name(w.role_policy_name()?)
             .send()
             .await;
     let inline_doc: Value = inline
@@ -509,7 +509,7 @@ async fn main() -> anyhow::Result<()> {
         w.a.iam
             .get_role_policy()
             .role_name(&team_role)
-            .policy_name("s3-kms-replication")
+            .policy_name(w.role_policy_name()?)
             .send()
             .await
             .is_err();
