@@ -36,9 +36,26 @@ pub mod world;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A name that is unique within this test process and across processes, for buckets, keys
-/// and queues (moto's bucket namespace is global, as AWS's is).
+/// and queues (moto's bucket namespace is global, as AWS's is). Besides the PID it carries a
+/// tag of the process's start time, because PIDs are reused and an emulator started with
+/// `make emulator-start` outlives many test runs.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        // Five base-36 digits of the start time in 10 µs units: wraps every ~10 minutes.
+        let mut t = (nanos / 10_000) % 36_u128.pow(5);
+        let mut tag = [b'0'; 5];
+        for digit in tag.iter_mut().rev() {
+            *digit = b"0123456789abcdefghijklmnopqrstuvwxyz"[(t % 36) as usize];
+            t /= 36;
+        }
+        format!("{}-{}", std::process::id(), String::from_utf8_lossy(&tag))
+    });
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}-{}-{n}", std::process::id())
+    format!("{prefix}-{run}-{n}")
 }
