@@ -256,6 +256,36 @@ async fn sse_kms_without_a_key_uses_the_accounts_aws_s3_key() {
 }
 
 #[tokio::test]
+async fn a_write_without_encryption_is_sse_s3_as_in_aws_since_2023() {
+    let a = account(Account::A).await;
+    let bucket = versioned_bucket(&a).await;
+    let put =
+        a.s3.put_object()
+            .bucket(&bucket)
+            .key("plain")
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        put.server_side_encryption,
+        Some(ServerSideEncryption::Aes256)
+    );
+    let head =
+        a.s3.head_object()
+            .bucket(&bucket)
+            .key("plain")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        head.server_side_encryption,
+        Some(ServerSideEncryption::Aes256)
+    );
+    assert_eq!(head.ssekms_key_id, None);
+}
+
+#[tokio::test]
 async fn put_with_a_missing_or_disabled_key_fails_and_writes_nothing() {
     let a = account(Account::A).await;
     let bucket = versioned_bucket(&a).await;

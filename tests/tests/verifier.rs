@@ -174,7 +174,7 @@ async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
     assert_eq!(wrong.len(), 1, "{lines:#?}");
     assert_eq!(wrong[0]["key"], key);
     assert_eq!(wrong[0]["expected_key"], world.destination_key_arn.as_str());
-    assert_eq!(wrong[0]["actual_key"], other_key.as_str());
+    assert_eq!(wrong[0]["found"], other_key.as_str());
     assert_eq!(emf_sum(&lines, "ReplicaWrongKey"), 1.0);
     assert_eq!(emf_sum(&lines, "ReplicasVerified"), 1.0);
 }
@@ -192,7 +192,8 @@ fn urlencode(key: &str) -> String {
 
 #[tokio::test]
 async fn unencrypted_object_in_the_destination_is_not_kms_encrypted() {
-    // GIVEN an object written straight into D without SSE-KMS, invoked as a direct S3 event
+    // GIVEN an object written straight into D without SSE-KMS (S3 makes it SSE-S3), invoked as
+    // a direct S3 event
     let world = World::create(Emulator::shared().unwrap()).await.unwrap();
     world
         .b
@@ -224,6 +225,10 @@ async fn unencrypted_object_in_the_destination_is_not_kms_encrypted() {
     let found = verdict_lines(&lines, "NotKmsEncrypted");
     assert_eq!(found.len(), 1, "{lines:#?}");
     assert_eq!(found[0]["key"], "plain upload.txt");
+    assert_eq!(
+        found[0]["found"], "AES256",
+        "S3's default SSE-S3: {lines:#?}"
+    );
     assert_eq!(emf_sum(&lines, "ReplicaNotKmsEncrypted"), 1.0);
 }
 

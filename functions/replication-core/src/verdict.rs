@@ -121,11 +121,19 @@ impl Verdict {
         matches!(self, Verdict::Error { .. })
     }
 
-    /// The key the replica is actually under, when known.
-    pub fn actual_key(&self) -> Option<&str> {
+    /// What was found instead of what was expected, for the log line of a replica that is
+    /// not verified: the key it is under (`WrongKey`), its encryption (`NotKmsEncrypted`), its
+    /// replication status (`NotReplica`) or its Bucket Key state (`BucketKeyMismatch`).
+    pub fn found(&self) -> Option<String> {
         match self {
-            Verdict::WrongKey { actual, .. } => Some(actual),
-            _ => None,
+            Verdict::WrongKey { actual, .. } => Some(actual.clone()),
+            Verdict::NotKmsEncrypted { sse } => Some(sse.clone()),
+            Verdict::NotReplica { status } => Some(status.clone()),
+            Verdict::BucketKeyMismatch { actual, .. } => Some(format!(
+                "bucket key {}",
+                if *actual { "enabled" } else { "disabled" }
+            )),
+            Verdict::Verified | Verdict::Missing | Verdict::Error { .. } => None,
         }
     }
 }
@@ -313,5 +321,33 @@ mod tests {
             }
         );
         assert!(v.is_transient());
+    }
+
+    #[test]
+    fn a_finding_names_what_was_found_instead() {
+        let found = |v: Verdict| v.found();
+        let wrong = Verdict::WrongKey {
+            expected: KB.into(),
+            actual: "arn:aws:kms:us-east-1:222222222222:key/other".into(),
+        };
+        assert_eq!(
+            found(wrong).as_deref(),
+            Some("arn:aws:kms:us-east-1:222222222222:key/other")
+        );
+        let sse = Verdict::NotKmsEncrypted {
+            sse: "AES256".into(),
+        };
+        assert_eq!(found(sse).as_deref(), Some("AES256"));
+        let status = Verdict::NotReplica {
+            status: "COMPLETED".into(),
+        };
+        assert_eq!(found(status).as_deref(), Some("COMPLETED"));
+        let bucket_key = Verdict::BucketKeyMismatch {
+            expected: true,
+            actual: false,
+        };
+        assert_eq!(found(bucket_key).as_deref(), Some("bucket key disabled"));
+        assert_eq!(found(Verdict::Verified), None);
+        assert_eq!(found(Verdict::Missing), None);
     }
 }

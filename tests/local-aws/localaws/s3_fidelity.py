@@ -40,8 +40,11 @@ Also: GetBucketVersioning and an empty GetBucketNotificationConfiguration answer
 ``VersioningConfiguration`` / ``NotificationConfiguration`` roots, as AWS does (moto's
 ``Get…Response`` roots break the Rust SDK's parsers).
 
-Not closed: objects written with no encryption at all stay unencrypted (AWS applies SSE-S3 by
-default since 2023); UploadPart responses carry no SSE headers; KMS key policies and grants are
+* a write that names no encryption, into a bucket without default encryption, is SSE-S3
+  (``AES256``), as S3 does for every new object since January 2023 (moto left it unencrypted).
+
+Not closed: GetBucketEncryption of a bucket never configured still answers
+``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); UploadPart responses carry no SSE headers; KMS key policies and grants are
 not consulted for the writer (any account's key ARN is usable), nor key usage/spec; the
 encryption context header is ignored.
 """
@@ -148,7 +151,9 @@ def effective_sse(
         )
     rule = (bucket.encryption or {}).get("Rule") or {}
     default = rule.get("ApplyServerSideEncryptionByDefault") or {}
-    effective = algorithm or default.get("SSEAlgorithm")
+    # Since 5 January 2023 S3 encrypts every new object: SSE-S3 unless the request or the
+    # bucket's default says otherwise.
+    effective = algorithm or default.get("SSEAlgorithm") or "AES256"
     if effective not in KMS_ALGORITHMS:
         return Sse(effective)
     key_id = kms_key_id if algorithm else default.get("KMSMasterKeyID")
