@@ -152,12 +152,13 @@ impl Harness {
 
     /// An SSE-KMS object put in S is replicated into D under KB.
     async fn assert_replicates(&self, key: &str) {
-        self.assert_replicates_to(key, &self.world.destination_bucket)
+        self.assert_replicates_to(key, &[&self.world.destination_bucket])
             .await;
     }
 
-    /// An SSE-KMS object put in S is replicated into `bucket` (in B) under KB.
-    async fn assert_replicates_to(&self, key: &str, bucket: &str) {
+    /// An SSE-KMS object put in S is replicated into every one of `buckets` (in B) under KB,
+    /// and only then is the source version COMPLETED.
+    async fn assert_replicates_to(&self, key: &str, buckets: &[&str]) {
         let w = &self.world;
         let version = w.put_source_object(key, "payload").await.unwrap();
         let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
@@ -166,20 +167,23 @@ impl Harness {
             "COMPLETED",
             "{key}"
         );
-        let replica =
-            w.b.s3
-                .head_object()
-                .bucket(bucket)
-                .key(key)
-                .version_id(&version)
-                .send()
-                .await
-                .unwrap();
-        assert_eq!(
-            replica.ssekms_key_id.as_deref(),
-            Some(w.destination_key_arn.as_str())
-        );
-        assert_eq!(replica.replication_status.unwrap().as_str(), "REPLICA");
+        for bucket in buckets {
+            let replica =
+                w.b.s3
+                    .head_object()
+                    .bucket(*bucket)
+                    .key(key)
+                    .version_id(&version)
+                    .send()
+                    .await
+                    .unwrap();
+            assert_eq!(
+                replica.ssekms_key_id.as_deref(),
+                Some(w.destination_key_arn.as_str()),
+                "{bucket}"
+            );
+            assert_eq!(replica.replication_status.unwrap().as_str(), "REPLICA");
+        }
     }
 
     /// Every document the function touches, for before/after comparisons.
@@ -356,17 +360,16 @@ async fn destination_then_source_configures_replication_and_delete_restores_what
 #[tokio::test]
 async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_one_keeps_the_other()
 {
-    // GIVEN S -> D (objects under one/) configured
+    // GIVEN S -> D configured with the default whole-bucket rule
     let mut h = Harness::new().await;
     h.create_destination().await;
-    let mut first = h.source_props();
-    first["Rules"] = json!([{"Id": "to-d", "Priority": "1", "Prefix": "one/"}]);
+    let first = h.source_props();
     let created = h.send("Create", SOURCE, first.clone(), None).await;
     assert_eq!(created["Status"], "SUCCESS", "{created}");
     let first_policy = h.world.role_policy_name().unwrap();
     assert_eq!(created["Data"]["RolePolicyName"], first_policy.as_str());
 
-    // WHEN a second replication out of S, to D2 in B (objects under two/), is configured
+    // WHEN a second replication out of S, to D2 in B, is configured (its own priority)
     let d2 = unique_name("second-destination");
     h.world
         .b
@@ -386,11 +389,11 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     let mut second = h.source_props();
     second["DestinationBucket"] = json!(d2);
-    second["Rules"] = json!([{"Id": "to-d2", "Priority": "2", "Prefix": "two/"}]);
+    second["Rules"] = json!([{"Id": "to-d2", "Priority": "2"}]);
     let created2 = h.send("Create", SOURCE, second.clone(), None).await;
     assert_eq!(created2["Status"], "SUCCESS", "{created2}");
 
-    // THEN the shared role holds one inline policy per pair, and both replications work
+    // THEN the shared role holds one inline policy per pair, and every object goes to both
     let policies = |h: &Harness| {
         let iam = h.world.a.iam.clone();
         let role = h.role_name.clone();
@@ -408,8 +411,8 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
     let mut names = policies(&h).await;
     names.sort();
     assert_eq!(names, expected);
-    h.assert_replicates("one/first pair.txt").await;
-    h.assert_replicates_to("two/second pair.txt", &d2).await;
+    let both = [h.world.destination_bucket.as_str(), d2.as_str()];
+    h.assert_replicates_to("fan out/to both.txt", &both).await;
 
     // WHEN the first pair is deleted
     let id = created["PhysicalResourceId"].as_str().map(str::to_owned);
@@ -418,7 +421,7 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
 
     // THEN the role and the second pair's policy stay, and the second replication still works
     assert_eq!(policies(&h).await, vec![second_policy]);
-    h.assert_replicates_to("two/after the first is gone.txt", &d2)
+    h.assert_replicates_to("after the first is gone.txt", &[&d2])
         .await;
 
     // WHEN the second pair is deleted THEN the role we created goes too

@@ -7,13 +7,17 @@ asynchronously by one background thread (usually within milliseconds; nothing is
 HTTP):
 
 * rule: the enabled rules whose filter matches (legacy ``Prefix``; ``Filter`` Prefix, Tag or
-  And{Prefix, Tags} on the object's tags) -- the highest ``Priority`` wins (a missing Priority
-  counts as 0, ties go to the first rule). The object is not replicated, and gets no status,
-  when no rule matches, when it is SSE-KMS and that rule lacks
-  ``SourceSelectionCriteria.SseKmsEncryptedObjects: Enabled``, or when it is itself a replica;
+  And{Prefix, Tags} on the object's tags), per destination bucket -- as in AWS's
+  multi-destination replication, an object goes to every destination bucket that one of its
+  matching rules names, and among the rules for one destination the highest ``Priority`` wins
+  (a missing Priority counts as 0, ties go to the first rule). The object is not replicated to
+  a destination, when its winning rule is SSE-KMS-blind (an SSE-KMS object and no
+  ``SourceSelectionCriteria.SseKmsEncryptedObjects: Enabled``); it is not replicated at all,
+  and gets no status, when no rule matches or when it is itself a replica;
 * status: ``x-amz-replication-status`` (HeadObject/GetObject; SDK ``ReplicationStatus``) is
-  ``PENDING`` on the source version before the write's response is sent, then ``COMPLETED`` or
-  ``FAILED``; replicas answer ``REPLICA``;
+  ``PENDING`` on the source version before the write's response is sent, and stays so until
+  every destination is done; then ``COMPLETED``, or ``FAILED`` when any destination failed (as
+  AWS documents for multiple destinations); replicas answer ``REPLICA``;
 * replica: written through the destination account's S3 backend, same key, same version id,
   Last-Modified, ETag, user metadata, Content-Type and other system metadata, tags, checksum;
   storage class from ``Destination.StorageClass`` else the source's; encrypted with
@@ -100,6 +104,7 @@ _LOG = logging.getLogger("localaws.replication")
 PENDING, COMPLETED, FAILED, REPLICA = "PENDING", "COMPLETED", "FAILED", "REPLICA"
 _STATUS_HEADER = "x-amz-replication-status"
 _STATUS = "localaws_replication_status"
+_OUTCOMES = "localaws_replication_outcomes"  # [expected destinations, done, failed]
 _FAILED_EVENT = S3NotificationEvent.REPLICATION_OPERATION_FAILED_REPLICATION_EVENT.value
 _CREATED_EVENT = S3NotificationEvent.OBJECT_CREATED_PUT_EVENT.value
 
@@ -198,44 +203,52 @@ class Job:
 def _schedule(bucket_name: str, version: Version) -> None:
     try:
         bucket = _find_bucket(bucket_name)
-        job = _job_for(bucket, version) if bucket is not None else None
+        jobs = _jobs_for(bucket, version) if bucket is not None else []
     except Exception:  # never fail the request that wrote the object
         _LOG.exception(
             "localaws replication: cannot schedule s3://%s/%s", bucket_name, version.name
         )
         return
-    if job is None:
+    if not jobs:
         return
-    if not job.delete_marker:
+    if isinstance(version, FakeKey):
         setattr(version, _STATUS, PENDING)
-    _worker.submit(job)
+        setattr(version, _OUTCOMES, [len(jobs), 0, 0])
+    for job in jobs:
+        _worker.submit(job)
 
 
-def _job_for(bucket: FakeBucket, version: Version) -> Job | None:
+def _jobs_for(bucket: FakeBucket, version: Version) -> list[Job]:
+    """One job per destination bucket the version goes to."""
     if getattr(version, _STATUS, None) == REPLICA or not bucket.is_versioned:
-        return None
+        return []
     config = _replication_config.load(bucket)
     if not config:
-        return None
+        return []
     marker = isinstance(version, FakeDeleteMarker)
-    rule = select_rule(config, version.name, {} if marker else _tags(version))
-    if rule is None:
-        return None
-    if not (_replicates_delete_markers(rule) if marker else _eligible(rule, version)):
-        return None
-    return Job(bucket.name, version.name, version.version_id, config.get("Role", ""), rule, marker)
-
-
-def select_rule(
-    config: dict[str, Any], key_name: str, tags: dict[str, str]
-) -> dict[str, Any] | None:
-    """The enabled rule with the highest priority whose filter matches the object."""
-    matching = [
-        rule
-        for rule in config.get("Rules", [])
-        if rule.get("Status") == "Enabled" and _filter_matches(rule, key_name, tags)
+    rules = select_rules(config, version.name, {} if marker else _tags(version))
+    return [
+        Job(bucket.name, version.name, version.version_id, config.get("Role", ""), rule, marker)
+        for rule in rules
+        if (_replicates_delete_markers(rule) if marker else _eligible(rule, version))
     ]
-    return max(matching, key=lambda rule: rule.get("Priority", 0), default=None)
+
+
+def select_rules(
+    config: dict[str, Any], key_name: str, tags: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Per destination bucket, the enabled matching rule with the highest priority (ties: the
+    first), in the order the winning rules appear in the configuration."""
+    winners: dict[str, dict[str, Any]] = {}
+    for rule in config.get("Rules", []):
+        if rule.get("Status") != "Enabled" or not _filter_matches(rule, key_name, tags):
+            continue
+        destination = rule.get("Destination", {}).get("Bucket", "")
+        best = winners.get(destination)
+        if best is None or rule.get("Priority", 0) > best.get("Priority", 0):
+            winners[destination] = rule
+    chosen = {id(rule) for rule in winners.values()}
+    return [rule for rule in config.get("Rules", []) if id(rule) in chosen]
 
 
 def _filter_matches(rule: dict[str, Any], key_name: str, tags: dict[str, str]) -> bool:
@@ -298,6 +311,16 @@ _worker = _Worker()
 # --- replication of one version ----------------------------------------------------------------
 
 
+def _record_outcome(version: FakeKey, failed: bool) -> None:
+    """Count one destination done; the status settles once every destination is."""
+    outcomes = getattr(version, _OUTCOMES, None) or [1, 0, 0]
+    outcomes[1] += 1
+    outcomes[2] += int(failed)
+    setattr(version, _OUTCOMES, outcomes)
+    if outcomes[1] >= outcomes[0]:
+        setattr(version, _STATUS, FAILED if outcomes[2] else COMPLETED)
+
+
 def _run_job(job: Job) -> None:
     """Replicate ``job`` and record the outcome (an unexpected error marks it FAILED)."""
     source_bucket = _find_bucket(job.bucket)
@@ -311,9 +334,9 @@ def _run_job(job: Job) -> None:
         try:
             failure = _replicate(job, source_bucket, version)
         except Exception:
-            setattr(version, _STATUS, FAILED)
+            _record_outcome(version, failed=True)
             raise
-        setattr(version, _STATUS, FAILED if failure else COMPLETED)
+        _record_outcome(version, failed=failure is not None)
     if failure is None:
         return
     destination = job.rule.get("Destination", {})
