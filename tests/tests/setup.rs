@@ -369,7 +369,8 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
     let first_policy = h.world.role_policy_name().unwrap();
     assert_eq!(created["Data"]["RolePolicyName"], first_policy.as_str());
 
-    // WHEN a second replication out of S, to D2 in B, is configured (its own priority)
+    // WHEN a second replication out of S, to D2 in B, is configured, also with the default
+    // rule (whose priority 1 the first one has: it moves to 2)
     let d2 = unique_name("second-destination");
     h.world
         .b
@@ -389,9 +390,20 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     let mut second = h.source_props();
     second["DestinationBucket"] = json!(d2);
-    second["Rules"] = json!([{"Id": "to-d2", "Priority": "2"}]);
     let created2 = h.send("Create", SOURCE, second.clone(), None).await;
     assert_eq!(created2["Status"], "SUCCESS", "{created2}");
+    let rules = h.world.source_replication_rules().await.unwrap();
+    let priorities: Vec<_> = rules.iter().map(|r| (r.id(), r.priority())).collect();
+    let first_id = created["Data"]["RuleIds"].as_str().unwrap();
+    let second_id = created2["Data"]["RuleIds"].as_str().unwrap();
+    assert_eq!(
+        priorities,
+        vec![(Some(first_id), Some(1)), (Some(second_id), Some(2))]
+    );
+    // AND a repeat of either changes nothing
+    let again = h.send("Create", SOURCE, second.clone(), None).await;
+    assert_eq!(again["Status"], "SUCCESS", "{again}");
+    assert_eq!(h.world.source_replication_rules().await.unwrap(), rules);
 
     // THEN the shared role holds one inline policy per pair, and every object goes to both
     let policies = |h: &Harness| {

@@ -676,6 +676,53 @@ fn check_our_rules(ours: &[ReplicationRule]) -> Result<(), PlanError> {
     Ok(())
 }
 
+/// Settle the priorities of our rules whose `Priority` was not given (`spec` lists them in
+/// the order of `ours`, as [`replication_rules`] made them), against S's existing
+/// configuration: such a rule keeps the priority it already has on S, else takes its default;
+/// when another rule (a foreign one, or one of ours with a given priority) already uses that
+/// priority, it takes the next free one above. So a second replication out of the same
+/// bucket, both with the default rule, just works, and a repeat changes nothing. Given
+/// priorities are left alone: a collision there is refused by [`merge_replication_rules`].
+pub fn settle_default_priorities(
+    existing: Option<&ReplicationConfiguration>,
+    ours: &mut [ReplicationRule],
+    spec: &[crate::properties::RuleSpec],
+    previously_ours: &[String],
+) {
+    let existing_rules = existing.map(|e| e.rules.as_slice()).unwrap_or_default();
+    let our_ids: HashSet<&str> = spec
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(previously_ours.iter().map(String::as_str))
+        .collect();
+    let mut taken: HashSet<i32> = existing_rules
+        .iter()
+        .filter(|r| !r.id.as_deref().is_some_and(|id| our_ids.contains(id)))
+        .filter_map(|r| r.priority)
+        .collect();
+    taken.extend(
+        ours.iter()
+            .zip(spec)
+            .filter(|(_, s)| s.priority_given)
+            .filter_map(|(r, _)| r.priority),
+    );
+    for (rule, s) in ours.iter_mut().zip(spec) {
+        if s.priority_given {
+            continue;
+        }
+        let current = existing_rules
+            .iter()
+            .find(|e| e.id.is_some() && e.id == rule.id)
+            .and_then(|e| e.priority);
+        let mut priority = current.or(rule.priority).unwrap_or(s.priority);
+        while taken.contains(&priority) && priority < i32::MAX {
+            priority += 1;
+        }
+        taken.insert(priority);
+        rule.priority = Some(priority);
+    }
+}
+
 /// Merge our rules into S's existing replication configuration (`None` when S has none).
 ///
 /// Rules with an Id in `ours` are replaced in place; rules with an Id in `previously_ours`
@@ -890,6 +937,59 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("Set Priority"));
+    }
+
+    fn spec_rule(id: &str, priority: i32, given: bool) -> crate::properties::RuleSpec {
+        crate::properties::RuleSpec {
+            id: id.into(),
+            priority,
+            priority_given: given,
+            prefix: None,
+            tags: Vec::new(),
+            delete_marker_replication: false,
+            storage_class: None,
+        }
+    }
+
+    fn settled(
+        existing: &ReplicationConfiguration,
+        spec: &[crate::properties::RuleSpec],
+    ) -> Vec<i32> {
+        let mut ours: Vec<ReplicationRule> =
+            spec.iter().map(|s| our_rule(&s.id, s.priority)).collect();
+        settle_default_priorities(Some(existing), &mut ours, spec, &[]);
+        ours.iter().map(|r| r.priority.unwrap()).collect()
+    }
+
+    #[test]
+    fn a_default_priority_taken_by_another_rule_moves_to_the_next_free_one() {
+        let existing = config(vec![foreign_rule("a", 1), foreign_rule("b", 2)]);
+        assert_eq!(settled(&existing, &[spec_rule("ours", 1, false)]), vec![3]);
+        // Our given priorities count as taken too, in order.
+        let spec = [spec_rule("x", 3, true), spec_rule("y", 1, false)];
+        assert_eq!(settled(&existing, &spec), vec![3, 4]);
+    }
+
+    #[test]
+    fn a_settled_priority_is_kept_on_a_repeat_and_given_ones_are_never_moved() {
+        // Our rule already sits at 3 (it was moved there); the foreign rule at 1 has gone since.
+        let existing = config(vec![our_rule("ours", 3)]);
+        assert_eq!(settled(&existing, &[spec_rule("ours", 1, false)]), vec![3]);
+        // A given priority that collides stays, for merge_replication_rules to refuse.
+        let existing = config(vec![foreign_rule("a", 1)]);
+        let spec = [spec_rule("ours", 1, true)];
+        assert_eq!(settled(&existing, &spec), vec![1]);
+        let mut ours = vec![our_rule("ours", 1)];
+        settle_default_priorities(Some(&existing), &mut ours, &spec, &[]);
+        let err = merge_replication_rules(Some(&existing), ROLE, &ours, &[]).unwrap_err();
+        assert!(matches!(err, PlanError::PriorityCollision { .. }));
+    }
+
+    #[test]
+    fn without_a_configuration_defaults_stay() {
+        let mut ours = vec![our_rule("ours", 1)];
+        settle_default_priorities(None, &mut ours, &[spec_rule("ours", 1, false)], &[]);
+        assert_eq!(ours[0].priority, Some(1));
     }
 
     #[test]

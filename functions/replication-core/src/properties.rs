@@ -686,6 +686,10 @@ pub struct RuleProperties {
     pub id: String,
     /// `Priority`; defaults to the rule's position in `Rules`, counting from 1.
     pub priority: i32,
+    /// Whether `Priority` was given. A defaulted priority that another rule on the source
+    /// bucket already uses is moved to the next free one
+    /// ([`crate::plan::settle_default_priorities`]); a given one is kept, or refused.
+    pub priority_given: bool,
     /// `Prefix`: replicate only keys with this prefix.
     pub prefix: Option<String>,
     /// `Tags`: replicate only objects with all these tags, as (key, value) in the given order.
@@ -707,12 +711,14 @@ impl RuleProperties {
         "StorageClass",
     ];
 
-    /// The rule used when `Rules` is omitted: the whole bucket, priority 1.
+    /// The rule used when `Rules` is omitted: the whole bucket, priority 1 (or the next free
+    /// one, see [`crate::plan::settle_default_priorities`]).
     #[must_use]
     pub fn whole_bucket(destination_bucket: &BucketName) -> Self {
         Self {
             id: format!("s3-kms-replication-to-{destination_bucket}"),
             priority: 1,
+            priority_given: false,
             prefix: None,
             tags: Vec::new(),
             delete_marker_replication: false,
@@ -729,10 +735,10 @@ impl RuleProperties {
             r.issue("Id", "longer than 255 characters", "shorten the rule Id");
         }
         let default_priority = i32::try_from(index + 1).unwrap_or(i32::MAX);
-        let priority = r
+        let given = r
             .number("Priority", 0..=i64::from(i32::MAX))
-            .and_then(|p| i32::try_from(p).ok())
-            .unwrap_or(default_priority);
+            .and_then(|p| i32::try_from(p).ok());
+        let priority = given.unwrap_or(default_priority);
         let prefix = r.string("Prefix", false).map(str::to_owned);
         if prefix.as_ref().is_some_and(|p| p.len() > 1024) {
             r.issue("Prefix", "longer than 1024 bytes", "shorten the prefix");
@@ -760,6 +766,7 @@ impl RuleProperties {
         Some(Self {
             id: id?,
             priority,
+            priority_given: given.is_some(),
             prefix,
             tags,
             delete_marker_replication,

@@ -635,7 +635,8 @@ pub async fn put_replication_rule(
     let bucket = spec.source_bucket.as_str();
     let step = format!("put_replication_rule({bucket})");
     let current = get_replication(c, bucket, &step).await?;
-    let ours = plan::replication_rules(spec);
+    let mut ours = plan::replication_rules(spec);
+    plan::settle_default_priorities(current.as_ref(), &mut ours, &spec.rules, previously_ours);
     let merged = plan::merge_replication_rules(
         current.as_ref(),
         &spec.role_arn.to_string(),
