@@ -718,18 +718,13 @@ async fn work_that_outlasts_the_deadline_is_answered_failed_in_time() {
     let answer = h
         .send_with_deadline("Create", DESTINATION, props, None, Duration::from_secs(13))
         .await;
-    // THEN CloudFormation hears FAILED "timed out", within the deadline
+    // THEN CloudFormation hears FAILED "timed out" from the guard, which fires at the deadline
+    // less the margin (the reason says so), not from Lambda killing the function
     assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(reason.contains("timed out after"), "{answer}");
     assert!(
-        answer["Reason"]
-            .as_str()
-            .unwrap()
-            .contains("timed out after"),
+        reason.contains("10 s before the Lambda deadline"),
         "{answer}"
-    );
-    assert!(
-        h.in_b.last_duration() < Duration::from_secs(13),
-        "{:?}",
-        h.in_b.last_duration()
     );
 }
