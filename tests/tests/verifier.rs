@@ -174,7 +174,7 @@ async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
     assert_eq!(wrong.len(), 1, "{lines:#?}");
     assert_eq!(wrong[0]["key"], key);
     assert_eq!(wrong[0]["expected_key"], world.destination_key_arn.as_str());
-    assert_eq!(wrong[0]["found"], other_key.as_str());
+    assert_eq!(wrong[0]["actual_key"], other_key.as_str());
     assert_eq!(emf_sum(&lines, "ReplicaWrongKey"), 1.0);
     assert_eq!(emf_sum(&lines, "ReplicasVerified"), 1.0);
 }

@@ -260,6 +260,7 @@ fn log_verdict(c: &Checked, expected: &str) {
         key = %c.object.key,
         version = c.object.version_id.as_deref(),
         expected_key = expected,
+        actual_key = c.verdict.actual_key(),
         found = c.verdict.found(),
         reason,
         "replica not verified"

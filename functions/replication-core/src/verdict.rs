@@ -121,19 +121,29 @@ impl Verdict {
         matches!(self, Verdict::Error { .. })
     }
 
-    /// What was found instead of what was expected, for the log line of a replica that is
-    /// not verified: the key it is under (`WrongKey`), its encryption (`NotKmsEncrypted`), its
-    /// replication status (`NotReplica`) or its Bucket Key state (`BucketKeyMismatch`).
+    /// The key the replica is actually under, when it is under the wrong one.
+    pub fn actual_key(&self) -> Option<&str> {
+        match self {
+            Verdict::WrongKey { actual, .. } => Some(actual),
+            _ => None,
+        }
+    }
+
+    /// For the other findings, what was found instead of what was expected: the replica's
+    /// encryption (`NotKmsEncrypted`), its replication status (`NotReplica`) or its Bucket
+    /// Key state (`BucketKeyMismatch`).
     pub fn found(&self) -> Option<String> {
         match self {
-            Verdict::WrongKey { actual, .. } => Some(actual.clone()),
             Verdict::NotKmsEncrypted { sse } => Some(sse.clone()),
             Verdict::NotReplica { status } => Some(status.clone()),
             Verdict::BucketKeyMismatch { actual, .. } => Some(format!(
                 "bucket key {}",
                 if *actual { "enabled" } else { "disabled" }
             )),
-            Verdict::Verified | Verdict::Missing | Verdict::Error { .. } => None,
+            Verdict::Verified
+            | Verdict::WrongKey { .. }
+            | Verdict::Missing
+            | Verdict::Error { .. } => None,
         }
     }
 }
@@ -331,9 +341,10 @@ mod tests {
             actual: "arn:aws:kms:us-east-1:222222222222:key/other".into(),
         };
         assert_eq!(
-            found(wrong).as_deref(),
+            wrong.actual_key(),
             Some("arn:aws:kms:us-east-1:222222222222:key/other")
         );
+        assert_eq!(found(wrong), None);
         let sse = Verdict::NotKmsEncrypted {
             sse: "AES256".into(),
         };

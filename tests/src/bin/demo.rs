@@ -583,7 +583,7 @@ fn verdict_table(event: &Value, verifier: &LambdaProcess) -> Vec<(String, String
                     format!(
                         "{} (actual key {})",
                         l["verdict"].as_str().unwrap_or("?"),
-                        l["found"].as_str().unwrap_or("-")
+                        l["actual_key"].as_str().unwrap_or("-")
                     )
                 })
                 .unwrap_or_else(|| "Verified".to_owned());
