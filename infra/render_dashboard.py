@@ -86,6 +86,29 @@ def describe(widget: dict[str, Any]) -> tuple[str, list[str]]:
     return title, lines
 
 
+def wrap(draw: ImageDraw.ImageDraw, line: str, font: Any, width: int) -> list[str]:
+    """``line`` broken at spaces into pieces that fit ``width`` pixels (a word longer than
+    that is cut)."""
+    out: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if draw.textlength(candidate, font=font) <= width:
+            current = candidate
+            continue
+        if current:
+            out.append(current)
+        while draw.textlength(word, font=font) > width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and draw.textlength(word[:cut], font=font) > width:
+                cut -= 1
+            out.append(word[:cut])
+            word = word[cut:]
+        current = word
+    out.append(current)
+    return out
+
+
 def render(widgets: list[dict[str, Any]], out: Path) -> None:
     rows = max((w.get("y", 0) + w.get("height", 6) for w in widgets), default=1)
     img = Image.new("RGB", (24 * CELL_W + 2 * PAD, rows * CELL_H + 2 * PAD), "white")
@@ -102,11 +125,12 @@ def render(widgets: list[dict[str, Any]], out: Path) -> None:
         title, lines = describe(w)
         draw.text((x0 + 8, y0 + 6), title[:70], fill="#16324f", font=title_font)
         y = y0 + 28
-        max_chars = max(10, (x1 - x0) // 7)
-        for line in lines:
+        width = x1 - x0 - 20
+        wrapped = [part for line in lines for part in wrap(draw, line, body_font, width)]
+        for line in wrapped:
             if y > y1 - 16:
                 break
-            draw.text((x0 + 10, y), line[:max_chars], fill="#333333", font=body_font)
+            draw.text((x0 + 10, y), line, fill="#333333", font=body_font)
             y += 16
     out.parent.mkdir(parents=True, exist_ok=True)
     img.save(out)
