@@ -69,6 +69,27 @@ async fn main() {
     assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), n + 100);
     println!("cpu_per_record_us={:.1}", cpu / n as f64 * 1e6);
 
+    // The SDK alone: the same number of HeadObject calls, 64 at a time, and nothing else. The
+    // floor any handler that makes one SDK call per record starts from.
+    use futures_util::StreamExt;
+    let s3 = verifier.s3.clone();
+    let before = cpu_seconds();
+    let heads = futures_util::stream::iter(0..n)
+        .map(|i| {
+            s3.head_object()
+                .bucket("bench-destination")
+                .key(format!("bench/object {i:05}.bin"))
+                .version_id(format!("v{i}"))
+                .send()
+        })
+        .buffered(64)
+        .filter(|r| std::future::ready(r.is_ok()))
+        .count()
+        .await;
+    assert_eq!(heads, n);
+    let sdk = (cpu_seconds() - before) / n as f64 * 1e6;
+    println!("sdk_head_object_us={sdk:.1}");
+
     // The same batch through our own code only (parse, verdicts, report, EMF and PutMetricData
     // shaping), without the SDK: the share of the figure above that is ours.
     let event = sqs(n);
