@@ -44,15 +44,10 @@ impl Emulator {
         {
             return Ok(Emulator { endpoint });
         }
-        // A directory of this run's own: PIDs are reused, and a ready file left by an earlier
-        // process with the same PID would name an emulator that is long gone.
-        let started = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        let dir =
-            std::env::temp_dir().join(format!("local-aws-{}-{started:x}", std::process::id()));
-        Self::start_in(&dir)
+        // A directory of this run's own (PID and start time, as every unique name): PIDs are
+        // reused, and a ready file left by an earlier process with the same PID would name an
+        // emulator that is long gone.
+        Self::start_in(&std::env::temp_dir().join(crate::unique_name("local-aws")))
     }
 
     /// Starts a new emulator, owned by this process, with its ready file and log in `dir`.

@@ -700,21 +700,16 @@ pub fn settle_default_priorities(
         .filter(|r| !r.id.as_deref().is_some_and(|id| our_ids.contains(id)))
         .filter_map(|r| r.priority)
         .collect();
-    taken.extend(
-        ours.iter()
-            .zip(spec)
-            .filter(|(_, s)| s.priority_given)
-            .filter_map(|(r, _)| r.priority),
-    );
+    taken.extend(spec.iter().filter(|s| s.priority_given).map(|s| s.priority));
     for (rule, s) in ours.iter_mut().zip(spec) {
         if s.priority_given {
             continue;
         }
-        let current = existing_rules
+        let mut priority = existing_rules
             .iter()
-            .find(|e| e.id.is_some() && e.id == rule.id)
-            .and_then(|e| e.priority);
-        let mut priority = current.or(rule.priority).unwrap_or(s.priority);
+            .find(|e| e.id.as_deref() == Some(s.id.as_str()))
+            .and_then(|e| e.priority)
+            .unwrap_or(s.priority);
         while taken.contains(&priority) && priority < i32::MAX {
             priority += 1;
         }

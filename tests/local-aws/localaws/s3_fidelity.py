@@ -44,9 +44,9 @@ Also: GetBucketVersioning and an empty GetBucketNotificationConfiguration answer
   (``AES256``), as S3 does for every new object since January 2023 (moto left it unencrypted).
 
 Not closed: GetBucketEncryption of a bucket never configured still answers
-``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); UploadPart responses carry no SSE headers; KMS key policies and grants are
-not consulted for the writer (any account's key ARN is usable), nor key usage/spec; the
-encryption context header is ignored.
+``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); UploadPart
+responses carry no SSE headers; KMS key policies and grants are not consulted for the writer
+(any account's key ARN is usable), nor key usage/spec; the encryption context header is ignored.
 """
 
 from __future__ import annotations
