@@ -408,3 +408,30 @@ async fn each_account_has_its_own_identity_keys_and_roles() {
     );
     assert!(b.iam.get_role().role_name(&role).send().await.is_err());
 }
+
+// (c) A HEAD of a key longer than S3's 1,024 bytes is a bare 400, not a 404.
+#[tokio::test]
+async fn head_of_a_key_longer_than_s3_allows_is_a_bad_request() {
+    let b = account(Account::B).await;
+    let bucket = versioned_bucket(&b).await;
+    let err =
+        b.s3.head_object()
+            .bucket(&bucket)
+            .key("k".repeat(1025))
+            .send()
+            .await
+            .unwrap_err();
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 400);
+    let err =
+        b.s3.head_object()
+            .bucket(&bucket)
+            .key("k".repeat(1024))
+            .send()
+            .await
+            .unwrap_err();
+    assert_eq!(
+        err.raw_response().unwrap().status().as_u16(),
+        404,
+        "1,024 bytes is allowed: not found"
+    );
+}

@@ -43,6 +43,13 @@ Also: GetBucketVersioning and an empty GetBucketNotificationConfiguration answer
 * a write that names no encryption, into a bucket without default encryption, is SSE-S3
   (``AES256``), as S3 does for every new object since January 2023 (moto left it unencrypted).
 
+Also: a HeadObject whose key is longer than S3 allows answers a bare 400, as S3 does (moto
+answered 404, which a verifier would retry as "not replicated yet"). S3 User Guide, "Naming
+Amazon S3 objects" (object-keys.md): a key is "up to 1,024 bytes long" in UTF-8; S3 API
+Reference, "Error responses": ``KeyTooLongError`` "Your key is too long", 400 Bad Request; and a
+HEAD error has no body ("if the HEAD request generates an error, it returns a generic code, such
+as 400 Bad Request").
+
 Not closed: GetBucketEncryption of a bucket never configured still answers
 ``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); UploadPart
 responses carry no SSE headers; KMS key policies and grants are not consulted for the writer
@@ -115,6 +122,21 @@ def install() -> None:
     wrap(S3Response, "_key_response_post", _TAG, _sse_multipart_headers)
     wrap(S3Response, "get_bucket_versioning", _TAG, _xml_root("VersioningConfiguration"))
     wrap(S3Response, "get_bucket_notification", _TAG, _xml_root("NotificationConfiguration"))
+    wrap(S3Response, "head_object", _TAG, _key_length_checked_head)
+
+
+MAX_KEY_BYTES = 1024
+
+
+def _key_length_checked_head(original: Func) -> Func:
+    def head_object(
+        self: S3Response, bucket_name: str, query: Any, key_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        if len(key_name.encode("utf-8")) > MAX_KEY_BYTES:
+            return 400, {}, ""
+        return original(self, bucket_name, query, key_name, *args, **kwargs)
+
+    return head_object
 
 
 def _xml_root(root: str) -> Callable[[Func], Func]:
