@@ -28,7 +28,7 @@ ZIPS      := $(if $(filter arm64,$(ARCH)),$(LAMBDA_DIR)-arm64,$(LAMBDA_DIR))
 KEYS      := s3-kms-replication/$(VERSION)
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
-.PHONY: help setup build test unit-test e2e-test lint fmt package package-arm64 watch invoke bench demo demo-debug \
+.PHONY: help setup build test unit-test e2e-test fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
         dashboard-image deploy destroy \
         emulator-start emulator-stop clean
 
@@ -55,25 +55,40 @@ lint: setup ## rustfmt, clippy (-D warnings) and cfn-lint
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
+# The robustness property over the verifier's entry point (functions/replica-verifier/src/robustness.rs);
+# `make test` runs it with its default of 300 cases.
+FUZZ_CASES ?= 100000
+fuzz: ## Feed the verifier's entry point FUZZ_CASES (100,000) arbitrary and mutated payloads
+	FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test --locked -p replica-verifier --lib robustness -- --nocapture
+
 unit-test: ## Unit tests only (no emulator)
 	$(CARGO) test --locked --workspace --exclude e2e-tests
 
 e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
 	$(CARGO) test --locked -p e2e-tests
 
-test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests, and the demo on debug builds
+test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests, the shipped zips' panic check, and the demo on them
 	$(CARGO) test --locked --workspace
-	$(MAKE) --no-print-directory demo-debug
+	$(MAKE) --no-print-directory shipped
+	$(SHIPPED_DEMO)
 
 # `build` builds every binary of the workspace, the demo and the bench included, with the
 # workspace's feature set; building one package alone would resolve features anew and rebuild.
-demo-debug: build ## The demo's scenario on the debug binaries (part of make test, so the demo cannot rot)
+demo-debug: build ## The demo's scenario on the debug binaries (quick iteration; make test runs it on the shipped ones)
 	SETUP_BOOTSTRAP=$(TARGET_DIR)/debug/replication-setup VERIFIER_BOOTSTRAP=$(TARGET_DIR)/debug/replica-verifier \
 	  $(TARGET_DIR)/debug/demo
 
 package: setup ## Release zips (x86_64) for both functions in dist/lambda/<fn>/bootstrap.zip
 	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)
 	@ls -l $(LAMBDA_DIR)/*/bootstrap.zip
+
+# The bootstraps inside the zips, unzipped; `make test` and `make demo` run exactly these.
+SHIPPED_DIR  := dist/shipped
+SHIPPED_DEMO  = SETUP_BOOTSTRAP=$(SHIPPED_DIR)/replication-setup/bootstrap \
+                VERIFIER_BOOTSTRAP=$(SHIPPED_DIR)/replica-verifier/bootstrap $(TARGET_DIR)/debug/demo
+
+shipped: package ## Unzip the shipped bootstraps into dist/shipped/<fn>/ and prove that each unwinds on panic
+	tests/check-shipped.sh $(LAMBDA_DIR) $(SHIPPED_DIR)
 
 package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run in CI)
 	cargo lambda build --locked --release --arm64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
@@ -89,12 +104,8 @@ watch: setup ## Serve both functions on 127.0.0.1:9000 with cargo lambda watch (
 invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
 	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --data-file events/$(EVENT).json
 
-demo: setup ## The seven seed steps end to end on the local emulator, with the release bootstraps
-	cargo lambda build --locked --release --x86-64 -p replication-setup -p replica-verifier
-	$(CARGO) build --locked --workspace --all-targets
-	SETUP_BOOTSTRAP=$(TARGET_DIR)/lambda/replication-setup/bootstrap \
-	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap \
-	  $(TARGET_DIR)/debug/demo
+demo: shipped build ## The seven steps end to end on the local emulator, with the shipped bootstraps
+	$(SHIPPED_DEMO)
 
 dashboard-image: setup ## Redraw docs/dashboard.png from the dashboard in infra/destination-account.yaml
 	$(PY) infra/render_dashboard.py
@@ -134,8 +145,6 @@ clean: ## Remove build outputs (keeps .venv)
 	$(CARGO) clean
 	rm -rf dist .local-aws
 
-bench: setup ## Verifier benchmarks on the release bootstrap (prints figures; no wall-clock asserts)
-	cargo lambda build --locked --release --x86-64 --bin replica-verifier
+bench: shipped build ## Verifier benchmarks on the shipped bootstrap (prints figures; no wall-clock asserts)
 	$(CARGO) run --locked --release --target x86_64-unknown-linux-gnu -p replica-verifier --example cpu_per_record
-	$(CARGO) build --locked --workspace --all-targets
-	VERIFIER_BOOTSTRAP=$(TARGET_DIR)/lambda/replica-verifier/bootstrap $(TARGET_DIR)/debug/bench
+	VERIFIER_BOOTSTRAP=$(SHIPPED_DIR)/replica-verifier/bootstrap $(TARGET_DIR)/debug/bench

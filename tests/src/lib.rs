@@ -13,6 +13,7 @@
 //! - [`stub_aws`]: a near-zero-cost S3/KMS/CloudWatch stand-in with injected latency, for benchmarks.
 //! - [`cfn`]: custom-resource requests with pre-signed emulator `ResponseURL`s, answers read back.
 //! - [`world`]: the two-account "before" world (buckets, keys, queue) and replication by hand.
+//! - [`batch`]: S3 Batch Operations invocation events, one task each, as the engine sends them.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -24,6 +25,7 @@
 //! ```
 
 pub mod accounts;
+pub mod batch;
 pub mod cfn;
 pub mod emulator;
 mod http;

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use aws_sdk_s3::types::ServerSideEncryption;
+use e2e_tests::batch::{encode_key, task_event};
 use e2e_tests::emulator::Emulator;
 use e2e_tests::proxy::{Fault, FaultProxy};
 use e2e_tests::runtime_api::{LambdaProcess, Outcome, binary_path};
@@ -68,6 +69,36 @@ async fn put_and_replicate(world: &World, keys: &[&str]) {
             "{key}"
         );
     }
+}
+
+/// Someone in B rewrites `key` in D under a new key KX: a new version, not a replica. Returns
+/// KX's ARN.
+async fn rewrite_under_a_new_key(world: &World, key: &str) -> String {
+    let other_key = world
+        .b
+        .kms
+        .create_key()
+        .description("KX")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap();
+    world
+        .b
+        .s3
+        .copy_object()
+        .bucket(&world.destination_bucket)
+        .key(key)
+        .copy_source(format!("{}/{}", world.destination_bucket, encode_key(key)))
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id(&other_key)
+        .send()
+        .await
+        .unwrap();
+    other_key
 }
 
 #[tokio::test]
@@ -139,30 +170,7 @@ async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
     put_and_replicate(&world, &[key]).await;
 
     // WHEN someone in B rewrites it under another key
-    let other_key = world
-        .b
-        .kms
-        .create_key()
-        .description("KX")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .arn
-        .unwrap();
-    world
-        .b
-        .s3
-        .copy_object()
-        .bucket(&world.destination_bucket)
-        .key(key)
-        .copy_source(format!("{}/{}", world.destination_bucket, urlencode(key)))
-        .server_side_encryption(ServerSideEncryption::AwsKms)
-        .ssekms_key_id(&other_key)
-        .send()
-        .await
-        .unwrap();
+    let other_key = rewrite_under_a_new_key(&world, key).await;
     let event = world.sqs_lambda_event(2, WAIT).await.unwrap();
     let mut f = verifier(&world, &[]).await;
     let response = f.invoke(&event).await.unwrap().into_response().unwrap();
@@ -177,17 +185,6 @@ async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
     assert_eq!(wrong[0]["actual_key"], other_key.as_str());
     assert_eq!(emf_sum(&lines, "ReplicaWrongKey"), 1.0);
     assert_eq!(emf_sum(&lines, "ReplicasVerified"), 1.0);
-}
-
-fn urlencode(key: &str) -> String {
-    key.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -383,4 +380,160 @@ async fn a_failed_put_metric_data_is_logged_and_its_metrics_written_as_emf() {
         "{failure}"
     );
     assert_eq!(emf_sum(&lines, "ReplicaNotKmsEncrypted"), 1.0);
+}
+
+#[tokio::test]
+async fn batch_operations_audit_answers_every_task_with_its_verdict() {
+    // GIVEN D holding a verified replica, a replica rewritten under another key, and an object
+    // written straight into D (SSE-S3)
+    let world = replicated_world().await;
+    let good = "audit/good report.txt";
+    let rewritten = "audit/rewritten+file.txt";
+    let good_version = world.put_source_object(good, "payload").await.unwrap();
+    world
+        .wait_for_source_status(good, &good_version, WAIT)
+        .await
+        .unwrap();
+    put_and_replicate(&world, &[rewritten]).await;
+    rewrite_under_a_new_key(&world, rewritten).await;
+    let plain = "audit/plain.txt";
+    world
+        .b
+        .s3
+        .put_object()
+        .bucket(&world.destination_bucket)
+        .key(plain)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let mut f = verifier(&world, &[("MISSING_RETRIES", "0")]).await;
+    let d = world.destination_bucket.clone();
+    let cases = [
+        (
+            encode_key(good),
+            Some(good_version.as_str()),
+            "Succeeded",
+            "Verified",
+        ),
+        (
+            encode_key(rewritten),
+            None,
+            "PermanentFailure",
+            "WrongKey: ",
+        ),
+        (
+            encode_key(plain),
+            None,
+            "PermanentFailure",
+            "NotKmsEncrypted: encryption AES256",
+        ),
+        (
+            "audit/gone.txt".to_owned(),
+            None,
+            "PermanentFailure",
+            "Missing: ",
+        ),
+        (
+            "audit/bad%ZZ".to_owned(),
+            None,
+            "PermanentFailure",
+            "Unreadable: s3Key",
+        ),
+    ];
+
+    for schema in ["1.0", "2.0"] {
+        for (encoded, version, code, prefix) in &cases {
+            // WHEN Batch Operations invokes the verifier with one task
+            let event = task_event(schema, &d, encoded, *version).unwrap();
+            let out = f.invoke(&event).await.unwrap().into_response().unwrap();
+
+            // THEN the one result echoes the ids and names the verdict
+            assert_eq!(out["invocationSchemaVersion"], schema);
+            assert_eq!(out["invocationId"], event["invocationId"]);
+            let result = &out["results"][0];
+            assert_eq!(result["taskId"], event["tasks"][0]["taskId"], "{out}");
+            assert_eq!(result["resultCode"], *code, "{schema} {encoded}: {out}");
+            let text = result["resultString"].as_str().unwrap();
+            assert!(text.starts_with(prefix), "{schema} {encoded}: {text}");
+        }
+    }
+
+    // AND the metrics are counted as for any other input (both schemas)
+    let lines = json_lines(&f);
+    assert_eq!(emf_sum(&lines, "ReplicasVerified"), 2.0);
+    assert_eq!(emf_sum(&lines, "ReplicaWrongKey"), 2.0);
+    assert_eq!(emf_sum(&lines, "ReplicaNotKmsEncrypted"), 2.0);
+    assert_eq!(emf_sum(&lines, "ReplicaMissing"), 2.0);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["message"] == "record unreadable")
+            .count(),
+        2,
+        "an unreadable task is logged with its raw key"
+    );
+}
+
+#[tokio::test]
+async fn a_key_longer_than_s3_allows_is_a_final_rejection_not_retried() {
+    // GIVEN an event naming a key of 1,100 bytes (S3 allows 1,024), invoked directly by S3
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let key = "k".repeat(1100);
+    let event = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3",
+        "awsRegion": "us-east-1", "eventTime": "2026-11-29T05:00:00.000Z",
+        "eventName": "ObjectCreated:Put", "s3": {"s3SchemaVersion": "1.0",
+        "bucket": {"name": world.destination_bucket}, "object": {"key": key}}}]});
+    let mut f = verifier(&world, &[("MISSING_RETRIES", "0")]).await;
+
+    // WHEN it is verified
+    let out = f.invoke(&event).await.unwrap();
+
+    // THEN the invocation succeeds (a final finding, so Lambda does not retry it forever), and
+    // the finding says why in a short reason
+    let response = out.into_response().unwrap();
+    assert_eq!(response["notVerified"], 1, "{response}");
+    assert_eq!(response["errors"], 0, "{response}");
+    let lines = json_lines(&f);
+    let rejected = verdict_lines(&lines, "Rejected");
+    assert_eq!(rejected.len(), 1, "{lines:#?}");
+    let reason = rejected[0]["reason"].as_str().unwrap();
+    assert!(reason.len() <= 256 && reason.contains("400"), "{reason}");
+    assert_eq!(emf_sum(&lines, "ReplicaCheckRejected"), 1.0);
+}
+
+#[tokio::test]
+async fn an_event_for_the_null_version_verifies_that_version_not_the_latest() {
+    // GIVEN a key written under KB before versioning was enabled (its version id is "null"),
+    // then overwritten under another key once versioning is on
+    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let s3 = &world.b.s3;
+    let bucket = unique_name("null-version");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let put = |key_arn: String| {
+        s3.put_object()
+            .bucket(&bucket)
+            .key("k")
+            .body(b"x".to_vec().into())
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(key_arn)
+            .send()
+    };
+    put(world.destination_key_arn.clone()).await.unwrap();
+    e2e_tests::world::enable_versioning(&world.b, &bucket)
+        .await
+        .unwrap();
+    let other = world.b.kms.create_key().send().await.unwrap();
+    put(other.key_metadata.unwrap().arn.unwrap()).await.unwrap();
+
+    // WHEN S3 reports the null version
+    let event = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3",
+        "awsRegion": "us-east-1", "eventTime": "2026-11-29T05:00:00.000Z",
+        "eventName": "ObjectCreated:Put", "s3": {"s3SchemaVersion": "1.0",
+        "bucket": {"name": bucket}, "object": {"key": "k", "versionId": "null"}}}]});
+    let mut f = verifier(&world, &[("REQUIRE_REPLICA_STATUS", "false")]).await;
+    let response = f.invoke(&event).await.unwrap().into_response().unwrap();
+
+    // THEN the null version is the one judged: under KB, verified (the latest is under another key)
+    assert_eq!(response["verified"], 1, "{response}");
 }

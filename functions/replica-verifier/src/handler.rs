@@ -2,14 +2,17 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use aws_lambda_events::s3::batch_job::{S3BatchJobResponse, S3BatchJobResult};
+use aws_lambda_events::sqs::SqsBatchResponse;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use futures_util::StreamExt;
-use replication_core::events::{self, EventShape, ObjectRef};
+use replication_core::events::{self, EventShape, ObjectRef, ReplicaEvent};
 use replication_core::metrics::MetricSet;
+use replication_core::panic_probe::{PANIC_PROBE_MESSAGE, panic_message};
 use replication_core::report::{self, Checked};
 use replication_core::verdict::{self, Expectation, ObjectFacts, Verdict};
 use replication_core::verifier_config::VerifierConfig;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::sink::MetricsSink;
 
@@ -146,6 +149,23 @@ impl Verifier {
                 tracing::info!(item = i, message_id = item.message_id.as_deref(), reason = ?reason, "message skipped");
             }
         }
+        for (i, event) in invocation.events() {
+            if let ReplicaEvent::Unreadable {
+                reason,
+                bucket,
+                raw_key,
+            } = event
+            {
+                tracing::warn!(
+                    item = i,
+                    message_id = invocation.items[i].message_id.as_deref(),
+                    bucket = bucket.as_deref(),
+                    raw_key = raw_key.as_deref(),
+                    reason = %verdict::cap_reason(reason.clone()),
+                    "record unreadable"
+                );
+            }
+        }
         let metric_calls = self.sink.publish(&report.metrics, now).await;
         let s = &report.summary;
         tracing::info!(
@@ -162,20 +182,28 @@ impl Verifier {
             "invocation summary"
         );
 
-        match invocation.shape {
-            EventShape::SqsBatch { .. } => Ok(json!({
-                "batchItemFailures": report.failed_message_ids.iter()
-                    .map(|id| json!({"itemIdentifier": id})).collect::<Vec<_>>()
-            })),
+        match &invocation.shape {
+            EventShape::BatchOperations {
+                schema_version,
+                invocation_id,
+            } => Ok(batch_response(
+                schema_version,
+                invocation_id,
+                report::task_results(&invocation, &checked),
+            )),
+            EventShape::SqsBatch { .. } => {
+                let mut response = SqsBatchResponse::default();
+                response.set_failures(report.failed_message_ids);
+                Ok(serde_json::to_value(response).unwrap_or(Value::Null))
+            }
             _ if s.errors > 0 => Err(VerifierError::Transient {
                 count: s.errors,
                 first: checked
                     .iter()
-                    .find_map(|c| match &c.verdict {
-                        Verdict::Error { reason } => Some(reason.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_default(),
+                    .find(|c| c.verdict.is_transient())
+                    .and_then(|c| c.verdict.reason())
+                    .unwrap_or_default()
+                    .to_owned(),
             }),
             _ => Ok(serde_json::to_value(s).unwrap_or(Value::Null)),
         }
@@ -183,6 +211,11 @@ impl Verifier {
 
     /// One `HeadObject` (plus bounded retries while the object is not found).
     async fn verify(&self, object: &ObjectRef) -> Verdict {
+        if let Some(verdict) =
+            verdict::judge_without_asking(&object.bucket, &object.key, object.version_id.as_deref())
+        {
+            return verdict;
+        }
         let mut attempt = 0;
         loop {
             let result = self
@@ -211,24 +244,66 @@ impl Verifier {
                     None => return Verdict::Missing,
                 },
                 Err(e) => {
-                    // A HEAD error has no body, so S3's code is often absent: name the status.
+                    // A HEAD error has no body, so S3's code is often absent: the status is
+                    // named instead. Without a response, the error chain says what failed
+                    // (short: no Debug dump of the SDK error).
                     let status = e.raw_response().map(|r| r.status().as_u16());
-                    let code = match (e.code(), status) {
-                        (Some(c), _) => c.to_owned(),
-                        (None, Some(403)) => "AccessDenied (HTTP 403)".to_owned(),
-                        (None, Some(503)) => "SlowDown (HTTP 503)".to_owned(),
-                        (None, Some(s)) => format!("HTTP {s}"),
-                        (None, None) => "NoResponse".to_owned(),
-                    };
                     let message = match e.message() {
-                        Some(m) => m.to_owned(),
-                        None => aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                        Some(m) => Some(m.to_owned()),
+                        None if status.is_none() => Some(error_chain(&e)),
+                        None => None,
                     };
-                    return verdict::judge_failure(&code, &message);
+                    return verdict::judge_failure(status, e.code(), message.as_deref());
                 }
             }
         }
     }
+}
+
+/// Panics once and returns what was caught. Lambda's runtime catches a handler's panic and
+/// reports the invocation failed; a binary built with `panic = "abort"` dies instead, losing the
+/// batch and the warm process (see [`replication_core::panic_probe`]).
+pub fn panic_probe() -> String {
+    match std::panic::catch_unwind(|| -> () { panic!("{PANIC_PROBE_MESSAGE}") }) {
+        Err(payload) => format!("panic caught: {}", panic_message(payload.as_ref())),
+        Ok(()) => "the probe did not panic".to_owned(),
+    }
+}
+
+/// The response S3 Batch Operations reads: the schema version and invocation id echoed, one
+/// result per task (S3 User Guide, "Invoking an AWS Lambda function", example response).
+fn batch_response(
+    schema_version: &str,
+    invocation_id: &str,
+    results: Vec<report::TaskResult>,
+) -> Value {
+    let mut response = S3BatchJobResponse::default();
+    response.invocation_schema_version = Some(schema_version.to_owned());
+    response.treat_missing_keys_as = Some(report::TaskResultCode::PermanentFailure.as_str().into());
+    response.invocation_id = Some(invocation_id.to_owned());
+    response.results = results
+        .into_iter()
+        .map(|r| {
+            let mut result = S3BatchJobResult::default();
+            result.task_id = Some(r.task_id);
+            result.result_code = Some(r.code.as_str().to_owned());
+            result.result_string = Some(r.result_string);
+            result
+        })
+        .collect();
+    serde_json::to_value(response).unwrap_or(Value::Null)
+}
+
+/// `error: its source: …`, each error's own Display, for failures without a response.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 fn is_not_found<E>(
@@ -246,14 +321,13 @@ fn shape_name(shape: &EventShape) -> &'static str {
         EventShape::S3Notification { .. } => "s3",
         EventShape::SqsBatch { .. } => "sqs",
         EventShape::EventBridge { .. } => "eventbridge",
+        EventShape::S3TestEvent => "s3-test-event",
+        EventShape::BatchOperations { .. } => "batch-operations",
     }
 }
 
 fn log_verdict(c: &Checked, expected: &str) {
-    let reason = match &c.verdict {
-        Verdict::Error { reason } => Some(reason.as_str()),
-        _ => None,
-    };
+    let reason = c.verdict.reason();
     tracing::warn!(
         verdict = c.verdict.name(),
         bucket = %c.object.bucket,
@@ -268,15 +342,17 @@ fn log_verdict(c: &Checked, expected: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::mock::{Head, s3_client};
     use replication_core::verifier_config::MetricsSink as SinkKind;
+    use serde_json::json;
     use std::sync::atomic::Ordering;
 
-    const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/1111-kb";
+    pub(crate) const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/1111-kb";
 
-    fn verifier(s3: aws_sdk_s3::Client, retries: &str) -> Verifier {
+    /// A verifier expecting [`KB`] over `s3`, with `retries` retries of a 404 (1 ms apart).
+    pub(crate) fn verifier(s3: aws_sdk_s3::Client, retries: &str) -> Verifier {
         let config = VerifierConfig::from_lookup(|k| match k {
             "EXPECTED_KMS_KEY_ARN" => Some(KB.to_owned()),
             "MISSING_RETRIES" => Some(retries.to_owned()),
@@ -299,6 +375,11 @@ mod tests {
             "body": json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
                 "s3": {"bucket": {"name": "dst"}, "object": {"key": k, "versionId": "v"}}}]}).to_string()
         })).collect::<Vec<_>>()})
+    }
+
+    #[test]
+    fn the_panic_probe_catches_its_panic() {
+        assert_eq!(panic_probe(), "panic caught: panic probe");
     }
 
     #[tokio::test]
@@ -355,6 +436,81 @@ mod tests {
             calls.load(Ordering::Relaxed),
             3,
             "one call plus two retries"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_request_is_final_and_not_a_batch_failure() {
+        let (s3, calls) = s3_client(|_| Head::Status(400));
+        let out = verifier(s3, "3").handle(sqs(&["k"])).await.unwrap();
+        assert_eq!(out, json!({"batchItemFailures": []}));
+        assert_eq!(calls.load(Ordering::Relaxed), 1, "a 400 is not retried");
+    }
+
+    #[tokio::test]
+    async fn the_null_version_is_read_as_versionid_null() {
+        let (s3, calls) = s3_client(|path| {
+            assert!(path.contains("versionId=null"), "{path}");
+            Head::Object {
+                sse: Some("aws:kms"),
+                key: Some(KB.into()),
+                status: Some("REPLICA"),
+            }
+        });
+        let event = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "dst"}, "object": {"key": "k", "versionId": "null"}}}]});
+        let out = verifier(s3, "0").handle(event).await.unwrap();
+        assert_eq!(out["verified"], 1);
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn a_test_event_invoked_directly_is_skipped_without_a_call() {
+        let (s3, calls) = s3_client(|_| Head::Status(500));
+        let event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent",
+            "Time": "2026-11-29T05:00:00.000Z", "Bucket": "dst", "RequestId": "r", "HostId": "h"});
+        let out = verifier(s3, "0").handle(event).await.unwrap();
+        assert_eq!(out["skipped"], 1);
+        assert_eq!(calls.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn batch_operations_tasks_get_one_result_each_named_by_the_verdict() {
+        const OTHER: &str = "arn:aws:kms:us-east-1:222222222222:key/other";
+        let (s3, calls) = s3_client(|path| match path {
+            p if p.contains("denied") => Head::Status(403),
+            p if p.contains("wrong") => Head::Object {
+                sse: Some("aws:kms"),
+                key: Some(OTHER.into()),
+                status: Some("REPLICA"),
+            },
+            _ => Head::Object {
+                sse: Some("aws:kms"),
+                key: Some(KB.into()),
+                status: Some("REPLICA"),
+            },
+        });
+        let task = |id: &str, key: &str| json!({"taskId": id, "s3Key": key, "s3VersionId": "v", "s3BucketArn": "arn:aws:s3:::dst"});
+        let event = json!({"invocationSchemaVersion": "1.0", "invocationId": "inv",
+            "job": {"id": "j"},
+            "tasks": [task("t1", "ok"), task("t2", "wrong"), task("t3", "denied"), task("t4", "bad%ZZ")]});
+        let out = verifier(s3, "0").handle(event).await.unwrap();
+        assert_eq!(
+            out,
+            json!({"invocationSchemaVersion": "1.0", "treatMissingKeysAs": "PermanentFailure",
+                "invocationId": "inv", "results": [
+                {"taskId": "t1", "resultCode": "Succeeded", "resultString": "Verified"},
+                {"taskId": "t2", "resultCode": "PermanentFailure",
+                 "resultString": format!("WrongKey: under {OTHER}, expected {KB}")},
+                {"taskId": "t3", "resultCode": "TemporaryFailure",
+                 "resultString": "Error: AccessDenied (HTTP 403)"},
+                {"taskId": "t4", "resultCode": "PermanentFailure",
+                 "resultString": "Unreadable: s3Key: object key \"bad%ZZ\" has a malformed percent escape at byte 3"}]})
+        );
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            3,
+            "one HEAD per readable task"
         );
     }
 

@@ -29,4 +29,6 @@
 pub mod handler;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod robustness;
 pub mod sink;

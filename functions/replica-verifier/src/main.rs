@@ -12,17 +12,11 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(false)
-        .with_target(false)
-        .without_time()
-        .init();
+    if replication_core::panic_probe::requested(std::env::args()) {
+        println!("{}", handler::panic_probe());
+        return Ok(());
+    }
+    lambda_support::init_tracing();
 
     let config = VerifierConfig::from_lookup(|name| std::env::var(name).ok()).inspect_err(|e| {
         tracing::error!(error = %e, "invalid configuration");

@@ -25,7 +25,8 @@ pub enum Head {
     Status(u16),
 }
 
-/// An S3 client answering every request with `answer(path)`, and a counter of requests.
+/// An S3 client answering every request with `answer(path and query)`, and a counter of
+/// requests.
 pub fn s3_client(
     answer: impl Fn(&str) -> Head + Send + Sync + 'static,
 ) -> (aws_sdk_s3::Client, Arc<AtomicUsize>) {
@@ -34,7 +35,12 @@ pub fn s3_client(
     let http = infallible_client_fn(move |req| {
         counter.fetch_add(1, Ordering::Relaxed);
         let builder = http::Response::builder().header("x-amz-request-id", "mock");
-        let response = match answer(req.uri().path()) {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        let response = match answer(&target) {
             Head::Object { sse, key, status } => {
                 let mut b = builder.status(200).header("content-length", "5");
                 if let Some(sse) = sse {

@@ -1,26 +1,40 @@
 //! The verifier's inputs: shape detection and parsing into [`ReplicaEvent`]s.
 //!
-//! The verifier is invoked in three ways, told apart from the payload alone ([`detect`]):
+//! The verifier is invoked in five ways, told apart from the payload alone ([`detect`]):
 //!
 //! | payload | shape |
 //! |---|---|
 //! | `{"Records":[{"eventSource":"aws:s3", …}]}` | [`EventShape::S3Notification`] (direct S3 notification) |
 //! | `{"Records":[{"eventSource":"aws:sqs", …}]}` | [`EventShape::SqsBatch`] (S3 events in message bodies) |
 //! | `{"source":"aws.s3","detail-type":…}` | [`EventShape::EventBridge`] |
+//! | `{"invocationSchemaVersion":…,"tasks":[…]}` | [`EventShape::BatchOperations`] (S3 Batch Operations, schema 1.0 or 2.0) |
+//! | `{"Event":"s3:TestEvent",…}` | [`EventShape::S3TestEvent`] (skipped and counted) |
 //!
 //! Anything else is a [`ShapeError`], which names what was found so the operator can fix the
 //! wiring. [`parse`] then turns the payload into [`Item`]s: one per SQS message (so batch
-//! failures can name it), or a single item for a direct or EventBridge invocation. Each item
-//! holds zero or more [`ReplicaEvent`]s, or says why it was skipped (S3's `s3:TestEvent`,
-//! SNS-wrapped messages, bodies that are not S3 events).
+//! failures can name it), one per Batch Operations task (so each gets its result), or a single
+//! item for a direct or EventBridge invocation. Each item holds zero or more [`ReplicaEvent`]s,
+//! or says why it was skipped (S3's `s3:TestEvent`, SNS-wrapped messages, bodies that are not S3
+//! events).
 //!
-//! Object keys are URL-decoded here ([`crate::s3_key`]), in S3 notifications and EventBridge
-//! events alike, so that everything downstream sees the real key.
+//! The payloads are read with the types `aws_lambda_events` maintains ([`SqsMessage`],
+//! [`S3Entity`], [`EventBridgeEvent`], [`S3BatchJobEvent`], with its `catch-all-fields` for
+//! what it does not model). Ours are only what the crate cannot express: which shape a payload
+//! is (the crate has a type per trigger, not a detector), the S3 fields it leaves out
+//! (`replicationEventData`, schema 2.0's `s3Bucket`), S3's detail inside an EventBridge event,
+//! and key decoding, which the crate leaves to the caller ([`crate::s3_key`]) — in S3
+//! notifications, EventBridge events and Batch Operations tasks alike, so that everything
+//! downstream sees the real key.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::s3_key::decode_event_key;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::s3::S3Entity;
+use aws_lambda_events::s3::batch_job::{S3BatchJobEvent, S3BatchJobTask};
+use aws_lambda_events::sqs::SqsMessage;
+
+use crate::s3_key::{decode_batch_key, decode_event_key};
 use crate::time::parse_rfc3339_millis;
 
 /// The recognised invocation payloads.
@@ -40,6 +54,17 @@ pub enum EventShape {
     EventBridge {
         /// For example `Object Created`.
         detail_type: String,
+    },
+    /// S3's `s3:TestEvent`, sent once when a notification configuration that targets the
+    /// function is saved: skipped and counted, never failed.
+    S3TestEvent,
+    /// An S3 Batch Operations "Invoke AWS Lambda function" event: one item per task, each
+    /// answered with a result code.
+    BatchOperations {
+        /// `invocationSchemaVersion`, `1.0` or `2.0`, echoed in the response.
+        schema_version: String,
+        /// `invocationId`, echoed in the response.
+        invocation_id: String,
     },
 }
 
@@ -76,6 +101,24 @@ pub fn detect(payload: &Value) -> Result<EventShape, ShapeError> {
             }),
         };
     }
+    if is_s3_test_event(payload) {
+        return Ok(EventShape::S3TestEvent);
+    }
+    if let (Some(version), Some(_)) = (
+        payload
+            .get("invocationSchemaVersion")
+            .and_then(Value::as_str),
+        payload.get("tasks"),
+    ) {
+        return Ok(EventShape::BatchOperations {
+            schema_version: version.to_owned(),
+            invocation_id: payload
+                .get("invocationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        });
+    }
     if payload.get("source").and_then(Value::as_str) == Some("aws.s3") {
         let detail_type = payload
             .get("detail-type")
@@ -96,6 +139,12 @@ pub fn detect(payload: &Value) -> Result<EventShape, ShapeError> {
     Err(ShapeError { found })
 }
 
+/// S3's test message, `{"Service":"Amazon S3","Event":"s3:TestEvent",…}`: no `Records`.
+/// Shape from the S3 User Guide, "Event message structure" (notification-content-structure.md).
+fn is_s3_test_event(payload: &Value) -> bool {
+    payload.get("Event").and_then(Value::as_str) == Some("s3:TestEvent")
+}
+
 /// One S3 object version named by an event, with its key decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectRef {
@@ -103,7 +152,8 @@ pub struct ObjectRef {
     pub bucket: String,
     /// The real object key (URL-decoded).
     pub key: String,
-    /// The version the event is about, when the bucket is versioned.
+    /// The version the event is about. `Some("null")` is the null version (an object written
+    /// while versioning was off or suspended), which S3 addresses as `versionId=null`.
     pub version_id: Option<String>,
 }
 
@@ -167,6 +217,10 @@ pub enum ReplicaEvent {
     Unreadable {
         /// Why, naming the field.
         reason: String,
+        /// The bucket, when the record names one.
+        bucket: Option<String>,
+        /// The object key as received (not decoded), when the record has one.
+        raw_key: Option<String>,
     },
 }
 
@@ -181,10 +235,12 @@ pub enum SkipReason {
     NotAnS3Event(String),
 }
 
-/// One unit of work: an SQS message, or the whole of a direct or EventBridge invocation.
+/// One unit of work: an SQS message, an S3 Batch Operations task, or the whole of a direct or
+/// EventBridge invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// The SQS message id (for `batchItemFailures`); `None` for other shapes.
+    /// The SQS message id (for `batchItemFailures`) or the Batch Operations `taskId` (for its
+    /// result); `None` for other shapes.
     pub message_id: Option<String>,
     /// What the item holds.
     pub content: ItemContent,
@@ -227,6 +283,13 @@ struct S3Notification {
     records: Vec<Value>,
 }
 
+/// The fields of an S3 event record the verifier reads; the `s3` entity (bucket, object, key,
+/// version) is `aws_lambda_events`' own [`S3Entity`].
+///
+/// Not the crate's whole `S3EventRecord`: that type makes `eventTime`, `userIdentity` and
+/// `requestParameters` required, which the verifier never reads, and a record without them is
+/// still a replica to check. Nor does the crate model `replicationEventData`, which S3 adds to
+/// replication events (S3 User Guide, "Event message structure"), so that part is ours.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct S3Record {
@@ -236,25 +299,6 @@ struct S3Record {
     s3: S3Entity,
     #[serde(default)]
     replication_event_data: Option<ReplicationEventData>,
-}
-
-#[derive(Deserialize)]
-struct S3Entity {
-    bucket: S3Bucket,
-    object: S3Object,
-}
-
-#[derive(Deserialize)]
-struct S3Bucket {
-    name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct S3Object {
-    key: String,
-    #[serde(default)]
-    version_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -288,12 +332,69 @@ pub fn parse(payload: &Value) -> Result<Invocation, ShapeError> {
             .and_then(Value::as_array)
             .map(|records| records.iter().map(sqs_item).collect())
             .unwrap_or_default(),
-        EventShape::EventBridge { detail_type } => vec![Item {
+        EventShape::EventBridge { .. } => vec![Item {
             message_id: None,
-            content: ItemContent::Events(vec![eventbridge_event(detail_type, payload)]),
+            content: ItemContent::Events(vec![eventbridge_event(payload)]),
         }],
+        EventShape::S3TestEvent => vec![Item {
+            message_id: None,
+            content: ItemContent::Skipped(SkipReason::TestEvent),
+        }],
+        EventShape::BatchOperations { .. } => batch_tasks(payload)?,
     };
     Ok(Invocation { shape, items })
+}
+
+/// The tasks of an S3 Batch Operations event, one item each, with the task id as the item's id.
+///
+/// Shapes from the S3 User Guide, "Invoking an AWS Lambda function" (batch-ops-invoke-lambda.md)
+/// and the S3 Control API Reference, `LambdaInvokeOperation`: schema 1.0 names the bucket by
+/// `s3BucketArn`; 2.0 replaces it with `s3Bucket`, the bucket's name ("uses bucket name rather
+/// than bucket ARN"), and adds `job.userArguments`. `aws_lambda_events` models 1.0; the 2.0
+/// field arrives in its catch-all map.
+fn batch_tasks(payload: &Value) -> Result<Vec<Item>, ShapeError> {
+    let event = S3BatchJobEvent::deserialize(payload).map_err(|e| ShapeError {
+        found: format!("an S3 Batch Operations event that does not parse: {e}"),
+    })?;
+    Ok(event.tasks.iter().map(batch_task).collect())
+}
+
+fn batch_task(task: &S3BatchJobTask) -> Item {
+    let bucket = task
+        .s3_bucket_arn
+        .as_deref()
+        // `arn:aws:s3:::bucket`; the guide's own example has `arn:aws:s3:us-east-1:…:bucket`.
+        .and_then(|arn| arn.rsplit(':').next())
+        .or_else(|| task.other.get("s3Bucket").and_then(Value::as_str))
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned);
+    let raw_key = task.s3_key.clone();
+    let event = match (&bucket, &raw_key) {
+        (Some(bucket), Some(raw)) => match decode_batch_key(raw) {
+            Ok(key) => ReplicaEvent::Created {
+                object: ObjectRef {
+                    bucket: bucket.clone(),
+                    key,
+                    version_id: event_version_id(task.s3_version_id.clone()),
+                },
+                event_time_ms: None,
+            },
+            Err(e) => ReplicaEvent::Unreadable {
+                reason: format!("s3Key: {e}"),
+                bucket: Some(bucket.clone()),
+                raw_key: Some(raw.clone()),
+            },
+        },
+        _ => ReplicaEvent::Unreadable {
+            reason: "task has no s3Key, or no s3BucketArn (schema 1.0) or s3Bucket (2.0)".into(),
+            bucket,
+            raw_key,
+        },
+    };
+    Item {
+        message_id: task.task_id.clone(),
+        content: ItemContent::Events(vec![event]),
+    }
 }
 
 fn s3_records(notification: &Value) -> Vec<ReplicaEvent> {
@@ -304,25 +405,35 @@ fn s3_records(notification: &Value) -> Vec<ReplicaEvent> {
         .unwrap_or_default()
 }
 
-fn sqs_item(message: &Value) -> Item {
-    let message_id = message
-        .get("messageId")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let body = message.get("body").and_then(Value::as_str).unwrap_or("");
+/// One SQS message, as `aws_lambda_events`' [`SqsMessage`]. Each message is read on its own
+/// (not the whole batch as one `SqsEvent`), so that a message that does not parse is skipped
+/// alone, with its id, and cannot hide the others.
+fn sqs_item(raw: &Value) -> Item {
+    let message = match SqsMessage::deserialize(raw) {
+        Ok(m) => m,
+        Err(e) => {
+            return Item {
+                message_id: raw
+                    .get("messageId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                content: ItemContent::Skipped(SkipReason::NotAnS3Event(format!(
+                    "SQS message does not parse: {e}"
+                ))),
+            };
+        }
+    };
+    let body = message.body.as_deref().unwrap_or("");
     let content = match serde_json::from_str::<Value>(body) {
         Err(e) => ItemContent::Skipped(SkipReason::NotAnS3Event(format!(
             "message body is not JSON: {e}"
         ))),
-        Ok(v) if v.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") => {
-            ItemContent::Skipped(SkipReason::TestEvent)
-        }
+        Ok(v) if is_s3_test_event(&v) => ItemContent::Skipped(SkipReason::TestEvent),
         Ok(v) if v.get("Type").and_then(Value::as_str) == Some("Notification") => {
             ItemContent::Skipped(SkipReason::SnsWrapped)
         }
         Ok(v) if v.get("source").and_then(Value::as_str) == Some("aws.s3") => {
-            let detail_type = v.get("detail-type").and_then(Value::as_str).unwrap_or("");
-            ItemContent::Events(vec![eventbridge_event(detail_type, &v)])
+            ItemContent::Events(vec![eventbridge_event(&v)])
         }
         Ok(v) => match serde_json::from_value::<S3Notification>(v) {
             Ok(n) => ItemContent::Events(n.records.iter().map(s3_record).collect()),
@@ -332,7 +443,7 @@ fn sqs_item(message: &Value) -> Item {
         },
     };
     Item {
-        message_id,
+        message_id: message.message_id,
         content,
     }
 }
@@ -341,47 +452,65 @@ fn s3_record(record: &Value) -> ReplicaEvent {
     let r: S3Record = match S3Record::deserialize(record) {
         Ok(r) => r,
         Err(e) => {
+            let s3 = &record["s3"];
             return ReplicaEvent::Unreadable {
                 reason: format!("S3 event record: {e}"),
+                bucket: s3["bucket"]["name"].as_str().map(str::to_owned),
+                raw_key: s3["object"]["key"].as_str().map(str::to_owned),
             };
         }
     };
-    let key = match decode_event_key(&r.s3.object.key) {
+    let (bucket, raw_key) = (r.s3.bucket.name, r.s3.object.key);
+    let (Some(name), Some(encoded)) = (&bucket, &raw_key) else {
+        return ReplicaEvent::Unreadable {
+            reason: "S3 event record: s3.bucket.name or s3.object.key is missing".to_owned(),
+            bucket,
+            raw_key,
+        };
+    };
+    let key = match decode_event_key(encoded) {
         Ok(k) => k,
         Err(e) => {
             return ReplicaEvent::Unreadable {
                 reason: format!("s3.object.key: {e}"),
+                bucket,
+                raw_key,
             };
         }
     };
     let object = ObjectRef {
-        bucket: r.s3.bucket.name,
+        bucket: name.clone(),
         key,
-        version_id: r
-            .s3
-            .object
-            .version_id
-            .filter(|v| !v.is_empty() && v != "null"),
+        version_id: event_version_id(r.s3.object.version_id),
     };
     classify(
         &r.event_name,
         object,
-        r.event_time.as_deref(),
+        r.event_time.as_deref().and_then(parse_rfc3339_millis),
         r.replication_event_data,
     )
+}
+
+/// The version an event names. The string `"null"` is kept: it is the id of the null version
+/// (S3 User Guide, "Adding objects to versioning-suspended buckets": S3 "adds a `null` version
+/// ID to every subsequent object stored"), and `HeadObject` with `versionId=null` reads that
+/// version, where a HEAD without a version would read whatever is latest — possibly another
+/// object. Absent, JSON null and empty mean the event names no version.
+fn event_version_id(version_id: Option<String>) -> Option<String> {
+    version_id.filter(|v| !v.is_empty())
 }
 
 fn classify(
     event_name: &str,
     object: ObjectRef,
-    event_time: Option<&str>,
+    event_time_ms: Option<i64>,
     replication: Option<ReplicationEventData>,
 ) -> ReplicaEvent {
     let name = event_name.strip_prefix("s3:").unwrap_or(event_name);
     if name.starts_with("ObjectCreated:") {
         ReplicaEvent::Created {
             object,
-            event_time_ms: event_time.and_then(parse_rfc3339_millis),
+            event_time_ms,
         }
     } else if name.starts_with("ObjectRemoved:") {
         ReplicaEvent::Removed {
@@ -423,14 +552,29 @@ fn classify(
     }
 }
 
-fn eventbridge_event(detail_type: &str, event: &Value) -> ReplicaEvent {
-    let detail = &event["detail"];
+/// An EventBridge event from S3, as `aws_lambda_events`' [`EventBridgeEvent`]. The crate
+/// leaves `detail` untyped (it has no type for S3's detail), so bucket, key and version are read
+/// from it here, as the S3 User Guide's "Using EventBridge" event examples name them.
+fn eventbridge_event(raw: &Value) -> ReplicaEvent {
+    let event = match EventBridgeEvent::<Value>::deserialize(raw) {
+        Ok(e) => e,
+        Err(e) => {
+            return ReplicaEvent::Unreadable {
+                reason: format!("EventBridge event: {e}"),
+                bucket: raw["detail"]["bucket"]["name"].as_str().map(str::to_owned),
+                raw_key: raw["detail"]["object"]["key"].as_str().map(str::to_owned),
+            };
+        }
+    };
+    let detail = &event.detail;
     let (Some(bucket), Some(raw_key)) = (
         detail["bucket"]["name"].as_str(),
         detail["object"]["key"].as_str(),
     ) else {
         return ReplicaEvent::Unreadable {
             reason: "EventBridge detail.bucket.name or detail.object.key is missing".to_owned(),
+            bucket: detail["bucket"]["name"].as_str().map(str::to_owned),
+            raw_key: detail["object"]["key"].as_str().map(str::to_owned),
         };
     };
     let key = match decode_event_key(raw_key) {
@@ -438,20 +582,27 @@ fn eventbridge_event(detail_type: &str, event: &Value) -> ReplicaEvent {
         Err(e) => {
             return ReplicaEvent::Unreadable {
                 reason: format!("detail.object.key: {e}"),
+                bucket: Some(bucket.to_owned()),
+                raw_key: Some(raw_key.to_owned()),
             };
         }
     };
     let object = ObjectRef {
         bucket: bucket.to_owned(),
         key,
-        version_id: detail["object"]["version-id"].as_str().map(str::to_owned),
+        version_id: event_version_id(detail["object"]["version-id"].as_str().map(str::to_owned)),
     };
-    let event_name = match detail_type {
+    let event_name = match event.detail_type.as_str() {
         "Object Created" => "ObjectCreated:EventBridge",
         "Object Deleted" => "ObjectRemoved:EventBridge",
         other => other,
     };
-    classify(event_name, object, event["time"].as_str(), None)
+    classify(
+        event_name,
+        object,
+        event.time.map(|t| t.timestamp_millis()),
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -636,9 +787,110 @@ mod tests {
             panic!()
         };
         assert!(
-            matches!(&events[0], ReplicaEvent::Unreadable { reason } if reason.contains("s3.object.key"))
+            matches!(&events[0], ReplicaEvent::Unreadable { reason, .. } if reason.contains("s3.object.key"))
         );
         assert_eq!(events[1], created("dst", "good", None));
+    }
+
+    #[test]
+    fn an_unreadable_record_keeps_its_bucket_and_raw_key_for_the_log() {
+        let mut no_key = s3_record("ObjectCreated:Put", "dst", "x", None);
+        no_key["s3"]["object"]
+            .as_object_mut()
+            .unwrap()
+            .remove("key");
+        let e = json!({"Records": [
+            s3_record("ObjectCreated:Put", "dst", "bad%ZZ", None),
+            s3_record("ObjectCreated:Put", "dst", "trunc%C3", None),
+            no_key]});
+        let inv = parse(&e).unwrap();
+        let ItemContent::Events(events) = &inv.items[0].content else {
+            panic!()
+        };
+        let unreadable: Vec<_> = events
+            .iter()
+            .map(|e| match e {
+                ReplicaEvent::Unreadable {
+                    bucket, raw_key, ..
+                } => (bucket.as_deref(), raw_key.as_deref()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            unreadable,
+            [
+                (Some("dst"), Some("bad%ZZ")),
+                (Some("dst"), Some("trunc%C3")),
+                (Some("dst"), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_null_version_is_addressed_as_null_and_an_empty_one_as_none() {
+        let e = json!({"Records": [
+            s3_record("ObjectCreated:Put", "dst", "k", Some("null")),
+            s3_record("ObjectCreated:Put", "dst", "k", Some(""))]});
+        let inv = parse(&e).unwrap();
+        assert_eq!(
+            inv.items[0].content,
+            ItemContent::Events(vec![
+                created("dst", "k", Some("null")),
+                created("dst", "k", None)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_test_event_invoked_directly_is_skipped_not_unrecognised() {
+        let e = json!({"Service": "Amazon S3", "Event": "s3:TestEvent",
+            "Time": "2026-11-29T05:00:00.000Z", "Bucket": "dst", "RequestId": "r", "HostId": "h"});
+        let inv = parse(&e).unwrap();
+        assert_eq!(inv.shape, EventShape::S3TestEvent);
+        assert_eq!(
+            inv.items,
+            vec![Item {
+                message_id: None,
+                content: ItemContent::Skipped(SkipReason::TestEvent)
+            }]
+        );
+    }
+
+    #[test]
+    fn batch_tasks_decode_percent_escapes_only_and_keep_the_null_version() {
+        let e = json!({"invocationSchemaVersion": "2.0", "invocationId": "inv",
+            "job": {"id": "j", "userArguments": {}},
+            "tasks": [
+                {"taskId": "t1", "s3Key": "a+b%20c", "s3VersionId": null, "s3Bucket": "dst"},
+                {"taskId": "t2", "s3Key": "k", "s3VersionId": "null", "s3Bucket": "dst"},
+                {"taskId": "t3", "s3Key": "bad%ZZ", "s3Bucket": "dst"},
+                {"taskId": "t4", "s3Key": "k"}]});
+        let inv = parse(&e).unwrap();
+        let contents: Vec<_> = inv.items.iter().map(|i| i.content.clone()).collect();
+        let created = |key: &str, version: Option<&str>| {
+            ItemContent::Events(vec![ReplicaEvent::Created {
+                object: ObjectRef {
+                    bucket: "dst".into(),
+                    key: key.into(),
+                    version_id: version.map(Into::into),
+                },
+                event_time_ms: None,
+            }])
+        };
+        assert_eq!(contents[0], created("a+b c", None));
+        assert_eq!(contents[1], created("k", Some("null")));
+        assert!(matches!(&contents[2], ItemContent::Events(e)
+            if matches!(&e[0], ReplicaEvent::Unreadable { raw_key: Some(k), .. } if k == "bad%ZZ")));
+        assert!(matches!(&contents[3], ItemContent::Events(e)
+            if matches!(&e[0], ReplicaEvent::Unreadable { bucket: None, .. })));
+        assert_eq!(inv.items[3].message_id.as_deref(), Some("t4"));
+    }
+
+    #[test]
+    fn a_batch_event_without_a_job_is_unrecognised_with_the_reason() {
+        let e = json!({"invocationSchemaVersion": "1.0", "invocationId": "i", "tasks": []});
+        let err = parse(&e).unwrap_err();
+        assert!(err.to_string().contains("S3 Batch Operations"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`metrics`]: aggregation, EMF documents and `PutMetricData` batches within the limits;
 //! - [`verifier_config`]: the verifier's environment, validated;
 //! - [`time`]: RFC 3339 timestamps to epoch milliseconds.
+//! - [`panic_probe`]: proof that a shipped bootstrap unwinds on panic.
 //!
 //! Replication setup (seed steps 1-6):
 //! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs;
@@ -27,6 +28,7 @@
 pub mod arn;
 pub mod events;
 pub mod metrics;
+pub mod panic_probe;
 pub mod plan;
 pub mod policy;
 pub mod properties;

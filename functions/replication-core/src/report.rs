@@ -5,7 +5,7 @@
 //!
 //! | metric | unit | dimensions |
 //! |---|---|---|
-//! | `ReplicasVerified`, `ReplicaWrongKey`, `ReplicaNotKmsEncrypted`, `ReplicaNotReplica`, `ReplicaBucketKeyMismatch`, `ReplicaMissing`, `VerificationErrors` | Count | `DestinationBucket` |
+//! | `ReplicasVerified`, `ReplicaWrongKey`, `ReplicaNotKmsEncrypted`, `ReplicaNotReplica`, `ReplicaBucketKeyMismatch`, `ReplicaMissing`, `ReplicaCheckRejected`, `VerificationErrors` | Count | `DestinationBucket` |
 //! | `ReplicaVerificationDelay` (event time to verdict) | Milliseconds | `DestinationBucket` |
 //! | `ReplicaDeletesSeen` (ObjectRemoved events, counted not verified) | Count | `DestinationBucket` |
 //! | `ReplicationFailed`, `ReplicationMissedThreshold` | Count | `DestinationBucket` (or `SourceBucket` when the event names no destination) |
@@ -26,13 +26,14 @@ use crate::metrics::MetricSet;
 use crate::verdict::Verdict;
 
 /// The verdict metrics, published as zeros on every invocation.
-pub const VERDICT_METRICS: [&str; 7] = [
+pub const VERDICT_METRICS: [&str; 8] = [
     "ReplicasVerified",
     "ReplicaWrongKey",
     "ReplicaNotKmsEncrypted",
     "ReplicaNotReplica",
     "ReplicaBucketKeyMismatch",
     "ReplicaMissing",
+    "ReplicaCheckRejected",
     "VerificationErrors",
 ];
 
@@ -45,6 +46,7 @@ pub fn verdict_metric(v: &Verdict) -> &'static str {
         Verdict::NotReplica { .. } => "ReplicaNotReplica",
         Verdict::BucketKeyMismatch { .. } => "ReplicaBucketKeyMismatch",
         Verdict::Missing => "ReplicaMissing",
+        Verdict::Rejected { .. } => "ReplicaCheckRejected",
         Verdict::Error { .. } => "VerificationErrors",
     }
 }
@@ -102,6 +104,79 @@ pub fn replicas_to_check(inv: &Invocation) -> Vec<(usize, ObjectRef, Option<i64>
                 event_time_ms,
             } => Some((i, object.clone(), *event_time_ms)),
             _ => None,
+        })
+        .collect()
+}
+
+/// How S3 Batch Operations is to treat a task (S3 User Guide, "Invoking an AWS Lambda
+/// function", response and result codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskResultCode {
+    /// The replica is verified.
+    Succeeded,
+    /// A transient error: "will be redriven before the job completes".
+    TemporaryFailure,
+    /// A final finding: the task is marked failed with the result string in the report.
+    PermanentFailure,
+}
+
+impl TaskResultCode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskResultCode::Succeeded => "Succeeded",
+            TaskResultCode::TemporaryFailure => "TemporaryFailure",
+            TaskResultCode::PermanentFailure => "PermanentFailure",
+        }
+    }
+}
+
+/// The answer to one S3 Batch Operations task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskResult {
+    /// The task's `taskId`, echoed.
+    pub task_id: String,
+    /// The result code.
+    pub code: TaskResultCode,
+    /// Starts with the verdict name ([`Verdict::describe`]), or `Unreadable: …`.
+    pub result_string: String,
+}
+
+/// One result per Batch Operations task, in input order: `Verified` succeeds, a transient
+/// `Error` is a temporary failure, and every final finding — and a task that cannot be read —
+/// is a permanent failure whose result string names the verdict.
+pub fn task_results(inv: &Invocation, checked: &[Checked]) -> Vec<TaskResult> {
+    inv.items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let unreadable = inv.events().find_map(|(at, e)| match e {
+                ReplicaEvent::Unreadable { reason, .. } if at == i => Some(reason),
+                _ => None,
+            });
+            let (code, result_string) = match (unreadable, checked.iter().find(|c| c.item == i)) {
+                (Some(reason), _) => (
+                    TaskResultCode::PermanentFailure,
+                    crate::verdict::cap_reason(format!("Unreadable: {reason}")),
+                ),
+                (None, Some(c)) => {
+                    let code = match &c.verdict {
+                        Verdict::Verified => TaskResultCode::Succeeded,
+                        v if v.is_transient() => TaskResultCode::TemporaryFailure,
+                        _ => TaskResultCode::PermanentFailure,
+                    };
+                    (code, c.verdict.describe())
+                }
+                (None, None) => (
+                    TaskResultCode::PermanentFailure,
+                    "Unreadable: the task names no object".to_owned(),
+                ),
+            };
+            TaskResult {
+                task_id: item.message_id.clone().unwrap_or_default(),
+                code,
+                result_string,
+            }
         })
         .collect()
 }

@@ -35,12 +35,35 @@ pub enum KeyDecodeError {
 /// # Errors
 /// [`KeyDecodeError`] for a malformed escape or bytes that are not UTF-8.
 pub fn decode_event_key(encoded: &str) -> Result<String, KeyDecodeError> {
+    decode(encoded, true)
+}
+
+/// Decode `s3Key` from an S3 Batch Operations task: `%XX` sequences only, `+` stays a plus.
+///
+/// The S3 User Guide, "Invoking an AWS Lambda function" (batch-ops-invoke-lambda.md): "keys
+/// from S3 Batch Operations are URL encoded … it's important that you URL decode the key that
+/// is passed from S3 Batch Operations", and its example decodes with Python's
+/// `urllib.parse.unquote`, which leaves `+` alone. A key read wrongly cannot pass as verified:
+/// its HEAD finds nothing and the task reports `Missing`.
+///
+/// ```
+/// use replication_core::s3_key::decode_batch_key;
+/// assert_eq!(decode_batch_key("a+b%20c%2Bd").unwrap(), "a+b c+d");
+/// ```
+///
+/// # Errors
+/// [`KeyDecodeError`] for a malformed escape or bytes that are not UTF-8.
+pub fn decode_batch_key(encoded: &str) -> Result<String, KeyDecodeError> {
+    decode(encoded, false)
+}
+
+fn decode(encoded: &str, plus_is_space: bool) -> Result<String, KeyDecodeError> {
     let bytes = encoded.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => {
+            b'+' if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }

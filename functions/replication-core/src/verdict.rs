@@ -94,12 +94,24 @@ pub enum Verdict {
     },
     /// The object version was not found, after the bounded retries.
     Missing,
+    /// S3 refused the `HeadObject` request itself (HTTP 400 and the other statuses in
+    /// [`judge_failure`]): a key longer than S3 allows, a malformed version id. Asking again
+    /// cannot change the answer, so this is a final finding.
+    Rejected {
+        /// The status or error code and a short message.
+        reason: String,
+    },
     /// HeadObject failed (access denied, throttled after the SDK's retries, …).
     Error {
         /// The error code and message.
         reason: String,
     },
 }
+
+/// The longest `reason` a verdict carries, in bytes: it goes into log lines, Lambda error
+/// messages and S3 Batch Operations completion reports, where a dump of an SDK error helps
+/// nobody.
+pub const MAX_REASON_LEN: usize = 256;
 
 impl Verdict {
     /// A short name for logs and tables: `Verified`, `WrongKey`, ….
@@ -111,6 +123,7 @@ impl Verdict {
             Verdict::NotReplica { .. } => "NotReplica",
             Verdict::BucketKeyMismatch { .. } => "BucketKeyMismatch",
             Verdict::Missing => "Missing",
+            Verdict::Rejected { .. } => "Rejected",
             Verdict::Error { .. } => "Error",
         }
     }
@@ -119,6 +132,35 @@ impl Verdict {
     /// are final findings, reported and never retried.
     pub fn is_transient(&self) -> bool {
         matches!(self, Verdict::Error { .. })
+    }
+
+    /// One line that starts with the verdict's [`name`](Self::name) and says what was found,
+    /// at most [`MAX_REASON_LEN`] bytes: the `resultString` of an S3 Batch Operations task,
+    /// which lands in the job's completion report.
+    pub fn describe(&self) -> String {
+        let detail = match self {
+            Verdict::Verified => return self.name().to_owned(),
+            Verdict::WrongKey { expected, actual } => {
+                format!("under {actual}, expected {expected}")
+            }
+            Verdict::NotKmsEncrypted { sse } => format!("encryption {sse}"),
+            Verdict::NotReplica { status } => format!("replication status {status}"),
+            Verdict::BucketKeyMismatch { expected, actual } => {
+                let state = |on: &bool| if *on { "enabled" } else { "disabled" };
+                format!("bucket key {}, expected {}", state(actual), state(expected))
+            }
+            Verdict::Missing => "no such object version".to_owned(),
+            Verdict::Rejected { reason } | Verdict::Error { reason } => reason.clone(),
+        };
+        cap_reason(format!("{}: {detail}", self.name()))
+    }
+
+    /// The reason of a failed `HeadObject` ([`Verdict::Rejected`], [`Verdict::Error`]).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Verdict::Rejected { reason } | Verdict::Error { reason } => Some(reason),
+            _ => None,
+        }
     }
 
     /// The key the replica is actually under, when it is under the wrong one.
@@ -143,6 +185,7 @@ impl Verdict {
             Verdict::Verified
             | Verdict::WrongKey { .. }
             | Verdict::Missing
+            | Verdict::Rejected { .. }
             | Verdict::Error { .. } => None,
         }
     }
@@ -181,14 +224,95 @@ pub fn judge(expect: &Expectation, facts: &ObjectFacts) -> Verdict {
 }
 
 /// Judge a failed `HeadObject` (anything but 404, which the adapter retries and then reports
-/// as [`Verdict::Missing`]).
-pub fn judge_failure(code: &str, message: &str) -> Verdict {
-    let reason = if message.is_empty() {
-        code.to_owned()
-    } else {
-        format!("{code}: {message}")
+/// as [`Verdict::Missing`]) from its HTTP `status` (none when no response came back), S3's
+/// error `code` and a short `message`.
+///
+/// A HEAD response has no body, so S3's error code is usually absent and the status is all
+/// there is (S3 API Reference, HeadObject: "if the HEAD request generates an error, it returns
+/// a generic code, such as 400 Bad Request, 403 Forbidden, 404 Not Found, 405 Method Not
+/// Allowed, 412 Precondition Failed, or 304 Not Modified"). Statuses that say the request can never
+/// succeed as sent are final ([`Verdict::Rejected`]): 400 (for example `KeyTooLongError` for a
+/// key over 1,024 bytes, or a malformed version id), 405 (the version is a delete marker), 411,
+/// 413, 414 and 431. Everything else — 403 (a grant can be fixed), throttling, 5xx, no
+/// response — is a transient [`Verdict::Error`], retried through SQS or Lambda. The reason is
+/// at most [`MAX_REASON_LEN`] bytes.
+pub fn judge_failure(status: Option<u16>, code: Option<&str>, message: Option<&str>) -> Verdict {
+    let code = match (code, status) {
+        (Some(c), _) => c.to_owned(),
+        (None, Some(s)) => match status_name(s) {
+            Some(name) => format!("{name} (HTTP {s})"),
+            None => format!("HTTP {s}"),
+        },
+        (None, None) => "NoResponse".to_owned(),
     };
-    Verdict::Error { reason }
+    let reason = match message.filter(|m| !m.is_empty()) {
+        Some(m) => cap_reason(format!("{code}: {m}")),
+        None => cap_reason(code),
+    };
+    match status {
+        Some(400 | 405 | 411 | 413 | 414 | 431) => Verdict::Rejected { reason },
+        _ => Verdict::Error { reason },
+    }
+}
+
+/// The longest object key S3 accepts, in UTF-8 bytes (S3 User Guide, "Naming Amazon S3
+/// objects": "up to 1,024 bytes long").
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// The longest version id S3 issues (S3 User Guide, "How S3 Versioning works": version IDs
+/// "are no more than 1,024 bytes long").
+pub const MAX_VERSION_ID_BYTES: usize = 1024;
+
+/// The longest bucket name S3 has ever allowed (legacy us-east-1 names: 255 characters).
+pub const MAX_BUCKET_NAME_BYTES: usize = 255;
+
+/// The verdict on an object that cannot exist in S3, decided before any call: a key, version id
+/// or bucket name longer than S3 allows. S3 would answer such a `HeadObject` 400 (a
+/// [`Verdict::Rejected`]), and an event can carry one far longer — long enough that the SDK's
+/// request URI overflows the `http` crate's limit, where the SDK panics instead of returning
+/// an error. So none is sent: the finding is the same, and it costs no call.
+pub fn judge_without_asking(bucket: &str, key: &str, version_id: Option<&str>) -> Option<Verdict> {
+    let too_long = |what: &str, len: usize, max: usize| {
+        (len > max).then(|| Verdict::Rejected {
+            reason: format!("{what} is {len} bytes; S3 allows {max} (S3 answers 400 Bad Request)"),
+        })
+    };
+    too_long("the object key", key.len(), MAX_KEY_BYTES)
+        .or_else(|| {
+            too_long(
+                "the version id",
+                version_id.map_or(0, str::len),
+                MAX_VERSION_ID_BYTES,
+            )
+        })
+        .or_else(|| too_long("the bucket name", bucket.len(), MAX_BUCKET_NAME_BYTES))
+}
+
+/// The name S3 gives a bare status (HEAD responses carry no error code).
+fn status_name(status: u16) -> Option<&'static str> {
+    Some(match status {
+        400 => "BadRequest",
+        403 => "AccessDenied",
+        405 => "MethodNotAllowed",
+        500 => "InternalError",
+        503 => "SlowDown",
+        _ => return None,
+    })
+}
+
+/// `reason` cut to at most [`MAX_REASON_LEN`] bytes, on a character boundary, with `…` when
+/// it was cut.
+pub fn cap_reason(mut reason: String) -> String {
+    if reason.len() <= MAX_REASON_LEN {
+        return reason;
+    }
+    let mut end = MAX_REASON_LEN - '…'.len_utf8();
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason.truncate(end);
+    reason.push('…');
+    reason
 }
 
 /// S3 returns the key ARN; accept a bare key id that names the same key too.
@@ -323,7 +447,7 @@ mod tests {
 
     #[test]
     fn head_failures_are_transient_errors_with_the_code() {
-        let v = judge_failure("AccessDenied", "Access Denied");
+        let v = judge_failure(Some(403), Some("AccessDenied"), Some("Access Denied"));
         assert_eq!(
             v,
             Verdict::Error {
@@ -331,6 +455,79 @@ mod tests {
             }
         );
         assert!(v.is_transient());
+        let bare = judge_failure(Some(403), None, None);
+        assert_eq!(bare.reason(), Some("AccessDenied (HTTP 403)"));
+        assert!(judge_failure(Some(503), None, None).is_transient());
+        assert!(judge_failure(None, None, Some("dispatch failure")).is_transient());
+    }
+
+    #[test]
+    fn a_bad_request_is_a_final_rejection_not_retried() {
+        let v = judge_failure(Some(400), None, None);
+        assert_eq!(
+            v,
+            Verdict::Rejected {
+                reason: "BadRequest (HTTP 400)".into()
+            }
+        );
+        assert!(!v.is_transient());
+        for status in [405, 411, 413, 414, 431] {
+            assert!(!judge_failure(Some(status), None, None).is_transient());
+        }
+    }
+
+    #[test]
+    fn a_description_starts_with_the_verdict_name() {
+        let wrong = Verdict::WrongKey {
+            expected: KB.into(),
+            actual: "arn:aws:kms:us-east-1:222222222222:key/other".into(),
+        };
+        assert_eq!(
+            wrong.describe(),
+            format!("WrongKey: under arn:aws:kms:us-east-1:222222222222:key/other, expected {KB}")
+        );
+        assert_eq!(Verdict::Verified.describe(), "Verified");
+        assert_eq!(
+            Verdict::Missing.describe(),
+            "Missing: no such object version"
+        );
+        let mismatch = Verdict::BucketKeyMismatch {
+            expected: true,
+            actual: false,
+        };
+        assert_eq!(
+            mismatch.describe(),
+            "BucketKeyMismatch: bucket key disabled, expected enabled"
+        );
+        let long = Verdict::Error {
+            reason: "x".repeat(1000),
+        };
+        assert!(long.describe().len() <= MAX_REASON_LEN);
+    }
+
+    #[test]
+    fn names_longer_than_s3_allows_are_rejected_without_a_call() {
+        let long = "k".repeat(MAX_KEY_BYTES + 1);
+        let v = judge_without_asking("dst", &long, None).unwrap();
+        assert_eq!(
+            v.reason(),
+            Some("the object key is 1025 bytes; S3 allows 1024 (S3 answers 400 Bad Request)")
+        );
+        assert!(!v.is_transient());
+        assert!(judge_without_asking("dst", "k", Some(&long)).is_some());
+        assert!(judge_without_asking(&"b".repeat(256), "k", None).is_some());
+        let at_limit = "é".repeat(MAX_KEY_BYTES / 2);
+        assert_eq!(judge_without_asking("dst", &at_limit, Some("v")), None);
+    }
+
+    #[test]
+    fn reasons_are_capped_on_a_character_boundary() {
+        let long = "é".repeat(400);
+        let v = judge_failure(Some(500), Some("InternalError"), Some(&long));
+        let reason = v.reason().unwrap();
+        assert!(reason.len() <= MAX_REASON_LEN, "{}", reason.len());
+        assert!(reason.ends_with('…'));
+        assert_eq!(cap_reason("short".into()), "short");
     }
 
     #[test]

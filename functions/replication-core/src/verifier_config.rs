@@ -139,6 +139,27 @@ impl VerifierConfig {
                 });
             }
         };
+        // Lambda's log-level filtering classes a line without a "level" field as INFO (Lambda
+        // Developer Guide, "Log-level filtering": "If the "level" value field is invalid or
+        // missing, Lambda assigns the log output the level INFO"), and EMF documents carry none:
+        // above INFO, Lambda would drop every metric without a word. RUST_LOG does not change
+        // what Lambda filters, so only AWS_LAMBDA_LOG_LEVEL counts here.
+        if sink.emf()
+            && let Some(level) = value("AWS_LAMBDA_LOG_LEVEL")
+            && matches!(
+                level.to_ascii_uppercase().as_str(),
+                "WARN" | "ERROR" | "FATAL"
+            )
+        {
+            return Err(ConfigError::Invalid {
+                var: "AWS_LAMBDA_LOG_LEVEL",
+                value: level,
+                expected: "TRACE, DEBUG or INFO while METRICS_SINK writes EMF: Lambda drops the \
+                           metric lines (they have no level, so Lambda classes them INFO); set \
+                           the function's LoggingConfig ApplicationLogLevel to INFO, or \
+                           METRICS_SINK=cloudwatch",
+            });
+        }
         let namespace = value("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
         if namespace.len() > 255 || namespace.starts_with(':') || namespace.starts_with("AWS/") {
             return Err(ConfigError::Invalid {
@@ -268,6 +289,28 @@ mod tests {
         assert_eq!(c.expected_bucket_key, None);
         assert_eq!(c.max_concurrency, 64);
         assert!(!c.key_needs_resolution());
+    }
+
+    #[test]
+    fn emf_metrics_refuse_a_lambda_log_level_that_would_drop_them() {
+        let err = parse(&[
+            ("EXPECTED_KMS_KEY_ARN", KB),
+            ("AWS_LAMBDA_LOG_LEVEL", "WARN"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("AWS_LAMBDA_LOG_LEVEL"), "{err}");
+        assert!(err.to_string().contains("METRICS_SINK=cloudwatch"), "{err}");
+        for ok in [
+            [("AWS_LAMBDA_LOG_LEVEL", "DEBUG"), ("METRICS_SINK", "emf")],
+            [
+                ("AWS_LAMBDA_LOG_LEVEL", "ERROR"),
+                ("METRICS_SINK", "cloudwatch"),
+            ],
+        ] {
+            let mut vars = vec![("EXPECTED_KMS_KEY_ARN", KB)];
+            vars.extend(ok);
+            assert!(parse(&vars).is_ok(), "{vars:?}");
+        }
     }
 
     #[test]

@@ -115,3 +115,39 @@ fn keys_fixture_decodes_spaces_plus_signs_percent_and_unicode() {
         ]
     );
 }
+
+#[test]
+fn batch_operations_fixtures_of_both_schemas_are_one_task_each() {
+    for (text, version) in [
+        (
+            include_str!("../../../events/s3-batch-operations-1.0.json"),
+            "1.0",
+        ),
+        (
+            include_str!("../../../events/s3-batch-operations-2.0.json"),
+            "2.0",
+        ),
+    ] {
+        let inv = parse(&fixture(text)).unwrap();
+        assert_eq!(
+            inv.shape,
+            EventShape::BatchOperations {
+                schema_version: version.into(),
+                invocation_id: "YXNkbGZqYWRmaiBhc2RmdW9hZHNmZGpmaGFzbGtkaGZza2RmaAo".into()
+            }
+        );
+        assert_eq!(
+            inv.items[0].message_id.as_deref(),
+            Some("dGFza2lkZ29lc2hlcmUK")
+        );
+        let ReplicaEvent::Created { object, .. } = &events(&inv.items[0].content)[0] else {
+            panic!("{version}")
+        };
+        assert_eq!(object.bucket, "example-destination-bucket", "{version}");
+        assert_eq!(object.key, "reports/2026/q4 summary.csv", "{version}");
+        assert_eq!(
+            object.version_id.as_deref(),
+            Some("096fKKXTRTtl3on89fVO.nfljtsv6qko")
+        );
+    }
+}

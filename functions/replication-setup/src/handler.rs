@@ -10,6 +10,7 @@ use aws_credential_types::Credentials;
 use futures_util::FutureExt;
 use lambda_runtime::LambdaEvent;
 use replication_core::arn::{AccountId, KmsKeyArn, KmsKeyRef, RoleArn};
+use replication_core::panic_probe::{PANIC_PROBE_MESSAGE, panic_message};
 use replication_core::plan;
 use replication_core::policy::SidScope;
 use replication_core::properties::{
@@ -192,14 +193,27 @@ async fn guarded(
             DEADLINE_MARGIN.as_secs()
         ))),
         Ok(Err(panic)) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let message = panic_message(panic.as_ref());
             Err(Failure::Other(format!("internal error (panic): {message}")))
         }
         Ok(Ok(result)) => result,
+    }
+}
+
+/// Panics inside [`guarded`], the guard that serves every request, and returns the Reason
+/// CloudFormation would be sent. A binary built with `panic = "abort"` (cargo-lambda's release
+/// default) dies here instead of answering (see [`replication_core::panic_probe`]).
+pub async fn panic_probe() -> String {
+    let deadline = Some(Instant::now() + Duration::from_secs(60));
+    let work = async {
+        if deadline.is_some() {
+            panic!("{PANIC_PROBE_MESSAGE}");
+        }
+        Ok(Done::default())
+    };
+    match guarded(work, deadline, Instant::now()).await {
+        Err(failure) => failure.to_string(),
+        Ok(_) => "the probe did not panic".to_owned(),
     }
 }
 
@@ -646,6 +660,11 @@ mod tests {
             failure.to_string(),
             "internal error (panic): bucket d vanished"
         );
+    }
+
+    #[tokio::test]
+    async fn the_panic_probe_answers_through_the_guard() {
+        assert_eq!(panic_probe().await, "internal error (panic): panic probe");
     }
 
     #[tokio::test]

@@ -33,17 +33,11 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(false)
-        .with_target(false)
-        .without_time()
-        .init();
+    if replication_core::panic_probe::requested(std::env::args()) {
+        println!("{}", handler::panic_probe().await);
+        return Ok(());
+    }
+    lambda_support::init_tracing();
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let force_path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
     let setup = handler::Setup {

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use aws_lambda_events::cloudformation::CloudFormationCustomResourceRequest;
 use serde::{Deserialize, Serialize};
 
 /// Largest response body CloudFormation accepts.
@@ -24,12 +25,15 @@ pub enum RequestType {
     Delete,
 }
 
-/// A CloudFormation custom-resource request.
+/// A CloudFormation custom-resource request, read as `aws_lambda_events`'
+/// [`CloudFormationCustomResourceRequest`] and held flat.
 ///
-/// Our own type rather than aws_lambda_events': that one is `#[non_exhaustive]` per request
-/// type, which makes every field access a three-way match.
+/// The crate's type is an enum of three request types, each `#[non_exhaustive]`, so every
+/// field the handler reads (the response URL, the ids, the properties) would be a three-way
+/// match; this is the one place that match is made. Deserializing a `CfnRequest` always goes
+/// through the crate's type (`#[serde(try_from)]`).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(try_from = "CloudFormationCustomResourceRequest")]
 pub struct CfnRequest {
     /// Create, Update or Delete.
     pub request_type: RequestType,
@@ -45,14 +49,54 @@ pub struct CfnRequest {
     /// The template's logical id.
     pub logical_resource_id: String,
     /// Absent on Create.
-    #[serde(default)]
     pub physical_resource_id: Option<String>,
     /// The template's Properties (CloudFormation sends numbers and booleans as strings).
-    #[serde(default)]
     pub resource_properties: serde_json::Value,
     /// Update only: the previous Properties.
-    #[serde(default)]
     pub old_resource_properties: Option<serde_json::Value>,
+}
+
+impl TryFrom<CloudFormationCustomResourceRequest> for CfnRequest {
+    type Error = String;
+
+    fn try_from(request: CloudFormationCustomResourceRequest) -> Result<Self, Self::Error> {
+        Ok(match request {
+            CloudFormationCustomResourceRequest::Create(r) => Self {
+                request_type: RequestType::Create,
+                response_url: r.response_url,
+                stack_id: r.stack_id,
+                request_id: r.request_id,
+                resource_type: r.resource_type,
+                logical_resource_id: r.logical_resource_id,
+                physical_resource_id: None,
+                resource_properties: r.resource_properties,
+                old_resource_properties: None,
+            },
+            CloudFormationCustomResourceRequest::Update(r) => Self {
+                request_type: RequestType::Update,
+                response_url: r.response_url,
+                stack_id: r.stack_id,
+                request_id: r.request_id,
+                resource_type: r.resource_type,
+                logical_resource_id: r.logical_resource_id,
+                physical_resource_id: Some(r.physical_resource_id),
+                resource_properties: r.resource_properties,
+                old_resource_properties: Some(r.old_resource_properties),
+            },
+            CloudFormationCustomResourceRequest::Delete(r) => Self {
+                request_type: RequestType::Delete,
+                response_url: r.response_url,
+                stack_id: r.stack_id,
+                request_id: r.request_id,
+                resource_type: r.resource_type,
+                logical_resource_id: r.logical_resource_id,
+                physical_resource_id: Some(r.physical_resource_id),
+                resource_properties: r.resource_properties,
+                old_resource_properties: None,
+            },
+            other => return Err(format!("unsupported request type: {other:?}")),
+        })
+    }
 }
 
 /// SUCCESS or FAILED.
@@ -66,6 +110,12 @@ pub enum Status {
 }
 
 /// The answer PUT to the `ResponseURL`.
+///
+/// Ours rather than the crate's `CloudFormationCustomResourceResponse`, which serializes an
+/// absent `Reason` as `"Reason": null`, always sends `NoEcho`, and keeps `Data` in a `HashMap`
+/// whose order changes between runs. The CloudFormation User Guide ("Custom resource response
+/// objects") makes `Reason` "Required if Status is FAILED. It's optional otherwise": absent is the
+/// documented form, and a stable `Data` order keeps the 4,096-byte truncation reproducible.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CfnResponse {

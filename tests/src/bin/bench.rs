@@ -1,16 +1,18 @@
-//! `make bench`: the verifier's cold start, memory, CPU per record, batch latency and AWS call
-//! counts, measured on the release bootstrap against a local stub of S3/KMS/CloudWatch.
+//! `make bench`: the verifier's cold start, memory, CPU per record, batch latency, audit
+//! throughput and cost, and AWS call counts, measured on the release bootstrap against a local
+//! stub of S3/KMS/CloudWatch.
 //!
 //! It prints figures and the targets beside them; it asserts nothing about wall-clock time
 //! (shared machines are noisy). It exits non-zero only when a *call count* is wrong, because
 //! those are exact.
 //!
-//! Needs `VERIFIER_BOOTSTRAP`: the release `bootstrap` that cargo-lambda builds (the Makefile
-//! sets it), so the figures are those of the shipped artifact.
+//! Needs `VERIFIER_BOOTSTRAP`: the bootstrap from the shipped zip (the Makefile sets it to
+//! `dist/shipped/replica-verifier/bootstrap`), so the figures are those of the shipped artifact.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use e2e_tests::batch;
 use e2e_tests::runtime_api::LambdaProcess;
 use e2e_tests::stub_aws::StubAws;
 use serde_json::{Value, json};
@@ -262,6 +264,81 @@ async fn main() -> anyhow::Result<()> {
         "<= 16 MB",
     );
     f.stop().await;
+
+    // Audit: S3 Batch Operations invokes one function instance per task at a time, one task
+    // per invocation; 10 ms per S3 call. One instance's rate, memory and billed duration.
+    stub.traffic().set_latency(Duration::from_millis(10));
+    stub.traffic().reset_calls();
+    let mut f = LambdaProcess::spawn(&binary, &env(&stub, &[])).await?;
+    let pid = f.pid().context("no pid")?;
+    let tasks = 1000;
+    let mut billed_ms = 0_u128;
+    let mut not_succeeded = 0;
+    let started = Instant::now();
+    for i in 0..tasks {
+        let event = batch::task_event(
+            "2.0",
+            "bench-destination",
+            &format!("audit/object%20{i:05}.bin"),
+            Some(&format!("v{i}")),
+        )?;
+        let out = f.invoke(&event).await?.into_response()?;
+        // Lambda bills each invocation's duration rounded up to the millisecond.
+        billed_ms += f.last_duration().as_micros().div_ceil(1000);
+        not_succeeded += usize::from(out["results"][0]["resultCode"] != "Succeeded");
+    }
+    let wall = started.elapsed();
+    let heads = stub
+        .traffic()
+        .calls()
+        .get("HeadObject")
+        .copied()
+        .unwrap_or(0);
+    let mean_billed_ms = billed_ms as f64 / tasks as f64;
+    row(
+        "audit: replicas per second, one instance (1 task/invocation)",
+        format!("{:.0} /s", tasks as f64 / wall.as_secs_f64()),
+        "-",
+    );
+    row(
+        "audit: billed duration per task, mean (10 ms S3)",
+        format!("{mean_billed_ms:.1} ms"),
+        "-",
+    );
+    row(
+        "audit: peak RSS over 1,000 tasks",
+        format!(
+            "{:.1} MB",
+            proc_field(pid, "status", "VmHWM:")? as f64 / 1024.0
+        ),
+        "<= 16 MB",
+    );
+    // us-east-1 list prices, x86_64: $0.0000166667 per GB-second and $0.20 per million
+    // requests (Lambda); S3 Standard GET/HEAD $0.0004 per 1,000 requests.
+    let lambda_cost =
+        |memory_gb: f64| 1e6 * (mean_billed_ms / 1000.0 * memory_gb * 0.000_016_666_7) + 0.20;
+    row(
+        "audit: Lambda cost per million replicas, 128 MB; 1,024 MB",
+        format!("${:.2}; ${:.2}", lambda_cost(0.125), lambda_cost(1.0)),
+        "-",
+    );
+    row(
+        "audit: S3 HEAD cost per million replicas (for comparison)",
+        "$0.40".to_owned(),
+        "-",
+    );
+    row(
+        "audit: S3 calls per task",
+        format!("{:.3}", heads as f64 / tasks as f64),
+        "exactly 1",
+    );
+    if heads != tasks || not_succeeded != 0 {
+        wrong_counts.push(format!(
+            "audit: {heads} HeadObject for {tasks} tasks, {not_succeeded} not Succeeded"
+        ));
+    }
+    f.stop().await;
+    stub.traffic().set_latency(Duration::ZERO);
 
     // cloudwatch sink: one PutMetricData per invocation.
     stub.traffic().reset_calls();
