@@ -150,8 +150,12 @@ pub fn task_results(inv: &Invocation, checked: &[Checked]) -> Vec<TaskResult> {
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let unreadable = inv.events().find_map(|(at, e)| match e {
-                ReplicaEvent::Unreadable { reason, .. } if at == i => Some(reason),
+            let events: &[ReplicaEvent] = match &item.content {
+                ItemContent::Events(events) => events,
+                ItemContent::Skipped(_) => &[],
+            };
+            let unreadable = events.iter().find_map(|e| match e {
+                ReplicaEvent::Unreadable { reason, .. } => Some(reason),
                 _ => None,
             });
             let (code, result_string) = match (unreadable, checked.iter().find(|c| c.item == i)) {
