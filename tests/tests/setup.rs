@@ -617,6 +617,25 @@ async fn bad_properties_fail_with_a_reason_that_names_the_property() {
 }
 
 #[tokio::test]
+async fn cloudformations_service_timeout_property_is_accepted_and_ignored() {
+    // GIVEN the properties CloudFormation forwards when a template sets ServiceTimeout
+    let mut h = Harness::new().await;
+    let mut destination = h.destination_props();
+    destination["ServiceTimeout"] = json!("720");
+    let mut source = h.source_props();
+    source["ServiceTimeout"] = json!("720");
+
+    // WHEN both resources are created
+    let dst = h.send("Create", DESTINATION, destination, None).await;
+    let src = h.send("Create", SOURCE, source, None).await;
+
+    // THEN both succeed, and replication works
+    assert_eq!(dst["Status"], "SUCCESS", "{dst}");
+    assert_eq!(src["Status"], "SUCCESS", "{src}");
+    h.assert_replicates("service-timeout/ok.txt").await;
+}
+
+#[tokio::test]
 async fn single_stack_mode_configures_both_accounts_through_the_access_role() {
     let mut h = Harness::new().await;
     let mut props = h.source_props();

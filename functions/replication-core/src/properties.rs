@@ -6,7 +6,8 @@
 //! 1. **Parse** ([`DestinationProperties::parse`], [`SourceProperties::parse`]): names,
 //!    shapes and syntax. Property names are PascalCase; numbers and booleans are accepted as
 //!    JSON values or as the strings CloudFormation sends (`"true"`, `"15"`). Unknown
-//!    properties are errors, except `ServiceToken`.
+//!    properties are errors, except `ServiceToken` and `ServiceTimeout`, which CloudFormation
+//!    itself reads and forwards.
 //! 2. **Validate** ([`DestinationProperties::validate`], [`SourceProperties::validate`]):
 //!    against facts only AWS knows, which the adapter looks up and passes in
 //!    ([`DestinationFacts`], [`SourceFacts`]): the account the stack runs in, the buckets'
@@ -56,6 +57,12 @@ use crate::policy::SidScope;
 
 /// The property CloudFormation adds to every custom resource; ignored.
 pub const SERVICE_TOKEN: &str = "ServiceToken";
+
+/// `AWS::CloudFormation::CustomResource`'s `ServiceTimeout` ("The maximum time, in seconds, that
+/// can elapse before a custom resource operation times out", 1 to 3600, default 3600: the
+/// CloudFormation User Guide's resource reference). CloudFormation forwards it in
+/// `ResourceProperties` like `ServiceToken`; it is CloudFormation's setting, not ours.
+pub const SERVICE_TIMEOUT: &str = "ServiceTimeout";
 
 /// The custom resource types this project implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +161,7 @@ impl<'a> Reader<'a> {
                 let unknown: Vec<&str> = map
                     .keys()
                     .map(String::as_str)
-                    .filter(|k| *k != SERVICE_TOKEN && !known.contains(k))
+                    .filter(|k| ![SERVICE_TOKEN, SERVICE_TIMEOUT].contains(k) && !known.contains(k))
                     .collect();
                 for name in unknown {
                     reader.issue(
@@ -1414,6 +1421,14 @@ mod tests {
         assert_eq!(issue.problem, "unknown property");
         assert!(issue.fix.contains("SourceBucket"));
         assert_eq!(err.issues.len(), 1, "ServiceToken is not reported: {err}");
+    }
+
+    #[test]
+    fn service_timeout_is_cloudformations_and_accepted_on_both_types() {
+        let props = with(source_props(), "ServiceTimeout", json!("720"));
+        assert!(SourceProperties::parse(&props).is_ok());
+        let props = with(destination_props(), "ServiceTimeout", json!(720));
+        assert!(DestinationProperties::parse(&props).is_ok());
     }
 
     #[test]
