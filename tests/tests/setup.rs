@@ -636,6 +636,60 @@ async fn cloudformations_service_timeout_property_is_accepted_and_ignored() {
 }
 
 #[tokio::test]
+async fn an_existing_role_with_a_path_is_used_by_its_real_arn() {
+    // GIVEN a replication role that already exists under a path, as the S3 console creates them
+    let mut h = Harness::new().await;
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = h
+        .world
+        .a
+        .iam
+        .create_role()
+        .role_name(&h.role_name)
+        .path("/service-role/")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    let path_arn = format!(
+        "arn:aws:iam::{}:role/service-role/{}",
+        Account::A.id(),
+        h.role_name
+    );
+    assert_eq!(role.arn, path_arn);
+
+    // WHEN the destination names that ARN and the source names the role by its name
+    let mut destination = h.destination_props();
+    destination["ReplicationRoleArn"] = json!(path_arn);
+    let dst = h.send("Create", DESTINATION, destination, None).await;
+    let src = h.create_source().await;
+
+    // THEN everything names the role by its real ARN, and replication works
+    assert_eq!(dst["Status"], "SUCCESS", "{dst}");
+    assert_eq!(src["Data"]["RoleArn"], path_arn.as_str());
+    assert_eq!(src["Data"]["RoleCreatedByThisResource"], "false");
+    let rules = h.world.source_replication_rules().await.unwrap();
+    assert!(!rules.is_empty());
+    let config = h
+        .world
+        .a
+        .s3
+        .get_bucket_replication()
+        .bucket(&h.world.source_bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        config.replication_configuration.unwrap().role,
+        path_arn.as_str()
+    );
+    h.assert_replicates("service-role/path.txt").await;
+}
+
+#[tokio::test]
 async fn single_stack_mode_configures_both_accounts_through_the_access_role() {
     let mut h = Harness::new().await;
     let mut props = h.source_props();

@@ -38,6 +38,7 @@ fn sample(name: &str, parameter: &Value, full: bool) -> Value {
         "DestinationAccessRoleArn": "arn:aws:iam::222222222222:role/replication-admin",
         "RoleName": "team-replication",
         "ReplicationRoleName": "team-replication",
+        "ReplicationRolePath": "/service-role/",
         "ArtifactBucket": "example-artifacts",
         "SetupCodeKey": "replication-setup/bootstrap.zip",
         "VerifierCodeKey": "replica-verifier/bootstrap.zip",

@@ -468,13 +468,23 @@ async fn apply_source_request(
         destination_key,
         destination_bucket_region,
     };
-    let spec = props.validate(&facts).map_err(properties_error)?;
+    let mut spec = props.validate(&facts).map_err(properties_error)?;
+    // An existing role keeps its path: every document names it by the ARN IAM gives it (a role
+    // ARN is arn:aws:iam::<account>:role/<path><name>, IAM User Guide, "IAM identifiers"), not
+    // by one built from the name, which S3, KMS and aws:PrincipalArn would not match.
+    let existing_role = steps::get_role(c, spec.role_arn.name()).await?;
+    if let Some(arn) = existing_role.as_ref().map(|r| r.arn())
+        && arn != spec.role_arn.to_string()
+    {
+        spec.role_arn = RoleArn::parse(arn)
+            .map_err(|e| Failure::Other(format!("RoleName: IAM returned an unusable ARN: {e}")))?;
+    }
 
     if let Some(b) = &remote {
         apply_destination(b, &spec.destination_spec(), deadline).await?;
     }
     let versioning_was_enabled = steps::enable_versioning(c, spec.source_bucket.as_str()).await?;
-    let role = steps::ensure_replication_role(c, &spec, deadline).await?;
+    let role = steps::ensure_replication_role(c, &spec, existing_role, deadline).await?;
     steps::merge_key_policy(
         c,
         &spec.source_key,

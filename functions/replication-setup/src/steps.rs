@@ -450,23 +450,41 @@ pub struct RoleOutcome {
     pub managed: bool,
 }
 
+/// The role named `name`, if it exists: its ARN carries its path (`/service-role/` for the
+/// roles the S3 console creates), which a role ARN built from the name alone would not.
+///
+/// # Errors
+/// When IAM refuses.
+pub async fn get_role(
+    c: &AccountClients,
+    name: &str,
+) -> Result<Option<aws_sdk_iam::types::Role>, StepError> {
+    match c.iam.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role),
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => Ok(None),
+        Err(e) => Err(aws_error(format!("get_role({name})"), &e)),
+    }
+}
+
 /// Step 2: the replication role with S3's trust and our least-privilege inline policy. A role
-/// we did not create keeps its trust policy; only our inline policy is put on it.
+/// we did not create keeps its trust policy; only our inline policy is put on it. `existing` is
+/// what [`get_role`] found for `spec.role_arn`'s name.
 ///
 /// # Errors
 /// When IAM refuses.
 pub async fn ensure_replication_role(
     c: &AccountClients,
     spec: &SourceSpec,
+    existing: Option<aws_sdk_iam::types::Role>,
     deadline: Instant,
 ) -> Result<RoleOutcome, StepError> {
     let name = spec.role_arn.name().to_owned();
     let policy_name = plan::role_policy_name(&spec.sid_scope());
     let step = format!("ensure_replication_role({name})");
     let trust = policy::to_policy_string(&plan::replication_role_trust_policy());
-    let managed = match c.iam.get_role().role_name(&name).send().await {
-        Ok(out) => {
-            let role = out.role;
+    let managed = match existing {
+        Some(existing) => {
+            let role = Some(existing);
             let managed = role
                 .as_ref()
                 .is_some_and(|r| r.tags().iter().any(|t| t.key() == MANAGED_TAG));
@@ -488,7 +506,7 @@ pub async fn ensure_replication_role(
             }
             managed
         }
-        Err(e) if code_is(&e, &["NoSuchEntity"]) => {
+        None => {
             c.iam
                 .create_role()
                 .role_name(&name)
@@ -513,7 +531,6 @@ pub async fn ensure_replication_role(
                 .map_err(|e| aws_error(&step, &e))?;
             true
         }
-        Err(e) => return Err(aws_error(&step, &e)),
     };
     let wanted = plan::replication_role_policy(spec);
     let current = match c
