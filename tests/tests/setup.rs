@@ -636,6 +636,38 @@ async fn cloudformations_service_timeout_property_is_accepted_and_ignored() {
 }
 
 #[tokio::test]
+async fn the_destination_policy_lets_a_replicate_but_not_change_ds_versioning() {
+    // GIVEN the destination resource created in B
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+
+    // WHEN D's bucket policy is read back
+    let policy = h.world.destination_bucket_policy().await.unwrap().unwrap();
+    let granted: Vec<String> = statements(&policy)
+        .iter()
+        .filter(|s| {
+            s["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
+        })
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+
+    // THEN A's role may replicate into D but not suspend D's versioning, and replication works
+    assert!(
+        granted.contains(&"s3:ReplicateObject".to_owned()),
+        "{granted:?}"
+    );
+    assert!(
+        !granted.contains(&"s3:PutBucketVersioning".to_owned()),
+        "{granted:?}"
+    );
+    h.create_source().await;
+    h.assert_replicates("least-privilege/ok.txt").await;
+}
+
+#[tokio::test]
 async fn an_existing_role_with_a_path_is_used_by_its_real_arn() {
     // GIVEN a replication role that already exists under a path, as the S3 console creates them
     let mut h = Harness::new().await;

@@ -275,8 +275,14 @@ pub fn destination_key_policy_statements(spec: &DestinationSpec) -> Vec<Value> {
 /// - on D/*: `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags` (unless
 ///   `ReplicateTags` is false), `s3:ObjectOwnerOverrideToBucketOwner` (unless `OwnerOverride`
 ///   is false);
-/// - on D: `s3:GetBucketVersioning`, `s3:PutBucketVersioning` and, instead of the walkthrough's
-///   `s3:List*`, `s3:ListBucket` and `s3:ListBucketVersions` (no wildcard actions).
+/// - on D: `s3:GetBucketVersioning` and, instead of the walkthrough's `s3:List*`,
+///   `s3:ListBucket` and `s3:ListBucketVersions` (no wildcard actions), all read-only.
+///
+/// Not `s3:PutBucketVersioning`, although the S3 User Guide's cross-account example ("Granting
+/// permissions when the source and destination buckets are owned by different AWS accounts")
+/// lists it: replication writes objects and delete markers, never D's configuration, and the
+/// grant would let account A suspend D's versioning, which stops replication into D. D's owner
+/// (our `Custom::ReplicationDestination`) enables versioning itself.
 #[must_use]
 pub fn destination_bucket_policy_statements(spec: &DestinationSpec) -> Vec<Value> {
     let p = &spec.partition;
@@ -306,7 +312,6 @@ pub fn destination_bucket_policy_statements(spec: &DestinationSpec) -> Vec<Value
             principal: Some(principal),
             actions: strings(&[
                 "s3:GetBucketVersioning",
-                "s3:PutBucketVersioning",
                 "s3:ListBucket",
                 "s3:ListBucketVersions",
             ]),
