@@ -214,3 +214,46 @@ async fn verifier_bootstrap_answers_batch_operations_tasks_of_both_schemas() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_response_url_that_never_answers_is_given_up_before_the_lambda_deadline() {
+    // GIVEN a ResponseURL that accepts connections and never answers
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/response", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut event = fixture("cfn-destination-delete.json");
+    event["ResponseURL"] = json!(url);
+    event["PhysicalResourceId"] = json!("s3-kms-replication:failed-create:request-1");
+    let b = Account::B
+        .connect(Emulator::shared().unwrap())
+        .await
+        .unwrap();
+    let mut f = LambdaProcess::spawn(&binary_path("replication-setup"), &b.lambda_env())
+        .await
+        .unwrap();
+
+    // WHEN it is invoked with 12 s to its deadline (the answer's margin is the last 10 s)
+    let out = f
+        .invoke_with_deadline(&event, Duration::from_secs(12))
+        .await
+        .expect("the function reports to Lambda before its deadline");
+
+    // THEN it gave up on the answer by itself and said so, instead of being killed mid-retry
+    let Outcome::Error {
+        error_type,
+        error_message,
+    } = out
+    else {
+        panic!("expected an error, got {out:?}");
+    };
+    assert_eq!(error_type, "ResponseNotDelivered");
+    assert!(
+        error_message.contains("by the answer deadline"),
+        "{error_message}"
+    );
+}

@@ -25,6 +25,9 @@ use crate::steps::{self, AccountClients, StepError};
 /// Time kept back from the Lambda deadline to answer CloudFormation.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
+/// Of the margin, what is left to the function after the answer's last attempt.
+const ANSWER_RESERVE: Duration = Duration::from_secs(1);
+
 /// Prefix of the PhysicalResourceId of a Create that failed before it could write anything;
 /// Delete of such a resource does nothing.
 pub const FAILED_CREATE_PREFIX: &str = "s3-kms-replication:failed-create:";
@@ -123,7 +126,8 @@ impl Setup {
 /// When the event is not a custom-resource request or the answer cannot be delivered.
 pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, HandlerError> {
     let request: CfnRequest = serde_json::from_value(event.payload)?;
-    let deadline = deadline_from_epoch_ms(event.context.deadline).checked_sub(DEADLINE_MARGIN);
+    let lambda_deadline = deadline_from_epoch_ms(event.context.deadline);
+    let deadline = lambda_deadline.checked_sub(DEADLINE_MARGIN);
     let account = account_of_function(&event.context.invoked_function_arn);
     let started = Instant::now();
 
@@ -161,9 +165,14 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
         elapsed_ms = started.elapsed().as_millis() as u64,
         "answering CloudFormation"
     );
+    // The answer, retries included, fits in the margin: it is given up 1 s before the Lambda
+    // deadline, so the function still reports to Lambda itself.
+    let answer_by = lambda_deadline
+        .checked_sub(ANSWER_RESERVE)
+        .unwrap_or_else(Instant::now);
     setup
         .responder
-        .send(&request.response_url, &response)
+        .send(&request.response_url, &response, answer_by.into())
         .await?;
     Ok(serde_json::json!({
         "Status": response.status,

@@ -2,7 +2,8 @@
 //!
 //! The URL was signed without a `Content-Type`, so none is sent. The body is at most 4096
 //! bytes: the `Reason` is truncated to fit. The PUT is retried with backoff, because a
-//! CloudFormation stack that never hears back waits an hour.
+//! CloudFormation stack that never hears back waits for its `ServiceTimeout`; every attempt,
+//! sleep and retry ends by the answer deadline the handler gives, inside the Lambda deadline.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,6 +14,8 @@ use serde::{Deserialize, Serialize};
 /// Largest response body CloudFormation accepts.
 pub const MAX_BODY: usize = 4096;
 const ATTEMPTS: u32 = 4;
+/// The longest one PUT may take; a pre-signed S3 PUT of 4 KB normally takes well under 1 s.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// The request type CloudFormation sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -163,9 +166,14 @@ pub enum ResponseError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
-    /// Every attempt failed; the last failure is given.
-    #[error("response PUT failed after {ATTEMPTS} attempts: {0}")]
-    Put(String),
+    /// Every attempt failed, or the answer deadline came first; the last failure is given.
+    #[error("response PUT failed after {attempts} attempt(s) by the answer deadline: {last}")]
+    Put {
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
     /// The response could not be serialised.
     #[error("cannot serialise the response: {0}")]
     Serialise(#[from] serde_json::Error),
@@ -178,37 +186,55 @@ pub struct HttpResponder {
 }
 
 impl HttpResponder {
-    /// A responder with a 10 s timeout per attempt.
+    /// A responder; each attempt's timeout is set per request (see [`HttpResponder::send`]).
     ///
     /// # Errors
     /// When the TLS stack cannot be initialised.
     pub fn new() -> Result<Self, ResponseError> {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
             .build()
             .map_err(ResponseError::Client)?;
         Ok(Self { client })
     }
 
-    /// PUT `response` to `url`, retrying transient failures.
+    /// PUT `response` to `url`, retrying transient failures, and give up by `until`: each
+    /// attempt may take at most [`ATTEMPT_TIMEOUT`] and never past `until`, and no attempt or
+    /// backoff starts that `until` would cut short.
     ///
     /// # Errors
-    /// When every attempt failed.
-    pub async fn send(&self, url: &str, response: &CfnResponse) -> Result<(), ResponseError> {
+    /// When every attempt failed or `until` came first.
+    pub async fn send(
+        &self,
+        url: &str,
+        response: &CfnResponse,
+        until: tokio::time::Instant,
+    ) -> Result<(), ResponseError> {
         let body = encode(response)?;
-        let mut last = String::new();
+        let mut last = "no time left to send".to_owned();
+        let mut attempts = 0;
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                let backoff = Duration::from_millis(200 << attempt);
+                if tokio::time::Instant::now() + backoff >= until {
+                    break;
+                }
+                tokio::time::sleep(backoff).await;
             }
-            match self.client.put(url).body(body.clone()).send().await {
-                Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) => last = format!("HTTP {}", r.status()),
-                Err(e) => last = e.to_string(),
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            attempts += 1;
+            let put = self.client.put(url).body(body.clone()).send();
+            match tokio::time::timeout(left.min(ATTEMPT_TIMEOUT), put).await {
+                Ok(Ok(r)) if r.status().is_success() => return Ok(()),
+                Ok(Ok(r)) => last = format!("HTTP {}", r.status()),
+                Ok(Err(e)) => last = e.to_string(),
+                Err(_) => last = format!("no answer within {:?}", left.min(ATTEMPT_TIMEOUT)),
             }
             tracing::warn!(attempt, error = %last, "CloudFormation response PUT failed");
         }
-        Err(ResponseError::Put(last))
+        Err(ResponseError::Put { attempts, last })
     }
 }
 
@@ -261,6 +287,59 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert!(v["Reason"].as_str().unwrap().ends_with("[truncated]"));
         assert_eq!(v["Status"], "FAILED");
+    }
+
+    /// A ResponseURL that accepts the connection and never answers.
+    async fn silent_url() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        format!("http://{addr}/response")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_url_that_never_answers_is_given_up_by_the_answer_deadline() {
+        // Time is tokio's paused clock: it advances only while everything waits, so the
+        // bound below is exact and independent of the machine's speed.
+        let url = silent_url().await;
+        let responder = HttpResponder::new().unwrap();
+        let started = tokio::time::Instant::now();
+        let until = started + Duration::from_secs(9);
+        let err = responder
+            .send(&url, &response("x"), until)
+            .await
+            .unwrap_err();
+        assert!(
+            tokio::time::Instant::now() <= until,
+            "answered past the deadline"
+        );
+        let ResponseError::Put { attempts, last } = err else {
+            panic!("{err}")
+        };
+        assert!(attempts >= 2, "{attempts} attempts");
+        assert!(last.starts_with("no answer within"), "{last}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_time_left_means_no_attempt() {
+        let responder = HttpResponder::new().unwrap();
+        let err = responder
+            .send(
+                "http://127.0.0.1:9/x",
+                &response("x"),
+                tokio::time::Instant::now(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ResponseError::Put { attempts: 0, .. }),
+            "{err}"
+        );
     }
 
     #[test]
