@@ -668,6 +668,82 @@ async fn the_destination_policy_lets_a_replicate_but_not_change_ds_versioning() 
 }
 
 #[tokio::test]
+async fn the_rollback_of_a_create_that_met_a_foreign_rule_id_keeps_that_rule() {
+    use aws_sdk_s3::types::{
+        DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination,
+        ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
+    };
+    // GIVEN S replicating with another team's rule "shared-id" to another bucket
+    let mut h = Harness::new().await;
+    let a = &h.world.a;
+    e2e_tests::world::enable_versioning(a, &h.world.source_bucket)
+        .await
+        .unwrap();
+    let elsewhere = unique_name("elsewhere");
+    a.s3.create_bucket()
+        .bucket(&elsewhere)
+        .send()
+        .await
+        .unwrap();
+    e2e_tests::world::enable_versioning(a, &elsewhere)
+        .await
+        .unwrap();
+    let team_rule = ReplicationRule::builder()
+        .id("shared-id")
+        .priority(7)
+        .status(ReplicationRuleStatus::Enabled)
+        .filter(ReplicationRuleFilter::builder().prefix("team/").build())
+        .delete_marker_replication(
+            DeleteMarkerReplication::builder()
+                .status(DeleteMarkerReplicationStatus::Disabled)
+                .build(),
+        )
+        .destination(
+            Destination::builder()
+                .bucket(format!("arn:aws:s3:::{elsewhere}"))
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    a.s3.put_bucket_replication()
+        .bucket(&h.world.source_bucket)
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .role(format!("arn:aws:iam::{}:role/team-role", Account::A.id()))
+                .rules(team_rule)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // WHEN our Create names the same rule Id, fails, and CloudFormation rolls it back with a
+    // Delete of the PhysicalResourceId the Create answered
+    let mut props = h.source_props();
+    props["Rules"] = json!([{"Id": "shared-id"}]);
+    let created = h.send("Create", SOURCE, props.clone(), None).await;
+    assert_eq!(created["Status"], "FAILED", "{created}");
+    assert!(
+        created["Reason"].as_str().unwrap().contains("shared-id"),
+        "{created}"
+    );
+    let id = created["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", SOURCE, props, id).await;
+
+    // THEN the rollback succeeds and the other team's rule is still there
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    let rules = h.world.source_replication_rules().await.unwrap();
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    assert_eq!(rules[0].id(), Some("shared-id"));
+    assert_eq!(
+        rules[0].destination().map(|d| d.bucket()),
+        Some(format!("arn:aws:s3:::{elsewhere}").as_str())
+    );
+}
+
+#[tokio::test]
 async fn an_existing_role_with_a_path_is_used_by_its_real_arn() {
     // GIVEN a replication role that already exists under a path, as the S3 console creates them
     let mut h = Harness::new().await;

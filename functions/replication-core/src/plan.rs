@@ -814,17 +814,22 @@ pub fn merge_replication_rules(
     })
 }
 
-/// Remove our rules (by Id) from S's configuration. `None` means no rule is left: the adapter
-/// calls `DeleteBucketReplication` instead of writing an empty configuration, which S3 rejects.
+/// Delete: `existing` without our rules. `None` means no rule is left: the adapter calls
+/// `DeleteBucketReplication` instead of writing an empty configuration, which S3 rejects. A
+/// rule is ours only if both its Id is one of `our_ids` and it replicates
+/// to `destination_bucket` (a name): a Create that failed with
+/// [`PlanError::ForeignRuleIdTaken`] is rolled back by CloudFormation with a Delete naming the
+/// same Ids, and another team's rule of the same Id, to another bucket, must survive it.
 #[must_use]
 pub fn remove_replication_rules(
     existing: &ReplicationConfiguration,
     our_ids: &[String],
+    destination_bucket: &str,
 ) -> Option<ReplicationConfiguration> {
     let rules: Vec<ReplicationRule> = existing
         .rules
         .iter()
-        .filter(|r| !r.id.as_ref().is_some_and(|id| our_ids.contains(id)))
+        .filter(|r| !is_our_rule(r, our_ids, destination_bucket))
         .cloned()
         .collect();
     if rules.is_empty() {
@@ -835,6 +840,18 @@ pub fn remove_replication_rules(
             rules,
         })
     }
+}
+
+/// Whether `rule` is one of `our_ids` and replicates to `destination_bucket` (its ARN is
+/// `arn:<partition>:s3:::<bucket>`).
+#[must_use]
+pub fn is_our_rule(rule: &ReplicationRule, our_ids: &[String], destination_bucket: &str) -> bool {
+    rule.id.as_ref().is_some_and(|id| our_ids.contains(id))
+        && rule
+            .destination
+            .bucket
+            .rsplit_once(":::")
+            .is_some_and(|(_, name)| name == destination_bucket)
 }
 
 #[cfg(test)]
@@ -1043,12 +1060,22 @@ mod tests {
     #[test]
     fn removing_our_rules_keeps_foreign_ones_or_deletes_the_configuration() {
         let existing = config(vec![foreign_rule("a", 1), our_rule("ours", 5)]);
-        let left = remove_replication_rules(&existing, &["ours".to_owned()]).unwrap();
+        let left = remove_replication_rules(&existing, &["ours".to_owned()], "replicas").unwrap();
         assert_eq!(left, config(vec![foreign_rule("a", 1)]));
         let only_ours = config(vec![our_rule("ours", 5)]);
         assert_eq!(
-            remove_replication_rules(&only_ours, &["ours".to_owned()]),
+            remove_replication_rules(&only_ours, &["ours".to_owned()], "replicas"),
             None
+        );
+    }
+
+    #[test]
+    fn a_foreign_rule_with_our_id_but_another_destination_survives_a_delete() {
+        // The rollback Delete of a Create that failed with ForeignRuleIdTaken names that Id.
+        let existing = config(vec![foreign_rule("ours", 1)]);
+        assert_eq!(
+            remove_replication_rules(&existing, &["ours".to_owned()], "replicas"),
+            Some(existing.clone())
         );
     }
 
@@ -1081,7 +1108,7 @@ mod tests {
             let kept_foreign: Vec<&ReplicationRule> = once.rules.iter().filter(|r| r.id.as_deref().is_some_and(|i| i.starts_with("foreign"))).collect();
             prop_assert_eq!(kept_foreign, foreign.iter().collect::<Vec<_>>());
             let all_ours: Vec<String> = vec!["r1".into(), "r2".into(), "r3".into()];
-            let removed = remove_replication_rules(&once, &all_ours);
+            let removed = remove_replication_rules(&once, &all_ours, "replicas");
             let expected = if foreign.is_empty() { None } else { Some(config(foreign)) };
             prop_assert_eq!(removed, expected);
         }

@@ -562,7 +562,13 @@ async fn delete_source(
     };
     let c = &setup.home;
     let rule_ids: Vec<String> = props.rules.iter().map(|r| r.id.clone()).collect();
-    steps::remove_replication_rules(c, props.source_bucket.as_str(), &rule_ids).await?;
+    steps::remove_replication_rules(
+        c,
+        props.source_bucket.as_str(),
+        &rule_ids,
+        props.destination_bucket.as_str(),
+    )
+    .await?;
     let account = account
         .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
     let scope =

@@ -678,8 +678,9 @@ pub async fn put_replication_rule(
     Ok(())
 }
 
-/// Delete: remove our rules from S's replication configuration (deleting it when none is
-/// left). A missing bucket or configuration is already clean.
+/// Delete: remove our rules (our Ids, to `destination_bucket`) from S's replication
+/// configuration, deleting it when none is left. A missing bucket or configuration is already
+/// clean.
 ///
 /// # Errors
 /// When S3 refuses.
@@ -687,6 +688,7 @@ pub async fn remove_replication_rules(
     c: &AccountClients,
     bucket: &str,
     our_ids: &[String],
+    destination_bucket: &str,
 ) -> Result<(), StepError> {
     let step = format!("remove_replication_rules({bucket})");
     let current = match get_replication(c, bucket, &step).await {
@@ -699,11 +701,11 @@ pub async fn remove_replication_rules(
     if !current
         .rules
         .iter()
-        .any(|r| r.id.as_ref().is_some_and(|id| our_ids.contains(id)))
+        .any(|r| plan::is_our_rule(r, our_ids, destination_bucket))
     {
         return Ok(());
     }
-    match plan::remove_replication_rules(&current, our_ids) {
+    match plan::remove_replication_rules(&current, our_ids, destination_bucket) {
         None => {
             c.s3.delete_bucket_replication()
                 .bucket(bucket)
