@@ -435,3 +435,45 @@ async fn head_of_a_key_longer_than_s3_allows_is_a_bad_request() {
         "1,024 bytes is allowed: not found"
     );
 }
+
+// IAM's 10,240-character quota on a role's inline policies together (white space not counted).
+#[tokio::test]
+async fn a_role_refuses_inline_policies_over_iams_aggregate_quota() {
+    let a = account(Account::A).await;
+    let role = unique_name("quota");
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    a.iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+    // A policy of about 6,000 characters: one fits, a second does not.
+    let resources: Vec<String> = (0..200)
+        .map(|i| format!("arn:aws:s3:::bucket-{i:04}/*"))
+        .collect();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": resources}]})
+    .to_string();
+    assert!((5_000..10_240).contains(&policy.len()), "{}", policy.len());
+    let put = |name: &'static str| {
+        a.iam
+            .put_role_policy()
+            .role_name(&role)
+            .policy_name(name)
+            .policy_document(&policy)
+            .send()
+    };
+    put("first").await.unwrap();
+    put("first")
+        .await
+        .expect("replacing a policy counts it once");
+    let err = put("second").await.unwrap_err();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::code(&err),
+        Some("LimitExceeded"),
+        "{err:?}"
+    );
+}

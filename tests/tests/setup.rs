@@ -744,6 +744,63 @@ async fn the_rollback_of_a_create_that_met_a_foreign_rule_id_keeps_that_rule() {
 }
 
 #[tokio::test]
+async fn a_role_without_room_for_our_inline_policy_is_refused_with_what_fits() {
+    // GIVEN an existing role whose other inline policies leave less room than our policy needs
+    let mut h = Harness::new().await;
+    let a = &h.world.a;
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    a.iam
+        .create_role()
+        .role_name(&h.role_name)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+    let resources: Vec<String> = (0..360)
+        .map(|i| format!("arn:aws:s3:::team-{i:04}/*"))
+        .collect();
+    let team_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": resources}]});
+    a.iam
+        .put_role_policy()
+        .role_name(&h.role_name)
+        .policy_name("team")
+        .policy_document(team_policy.to_string())
+        .send()
+        .await
+        .unwrap();
+
+    // WHEN the source is created on that role
+    let props = h.source_props();
+    let created = h.send("Create", SOURCE, props.clone(), None).await;
+
+    // THEN it fails before the write, with a Reason that names the budget and what fits, and
+    // its rollback succeeds
+    assert_eq!(created["Status"], "FAILED", "{created}");
+    let reason = created["Reason"].as_str().unwrap();
+    assert!(reason.contains("over IAM's 10240"), "{reason}");
+    assert!(
+        reason.contains("pairs of this size fit on one role"),
+        "{reason}"
+    );
+    let id = created["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", SOURCE, props, id).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    let names = h
+        .world
+        .a
+        .iam
+        .list_role_policies()
+        .role_name(&h.role_name)
+        .send()
+        .await
+        .unwrap()
+        .policy_names;
+    assert_eq!(names, vec!["team".to_owned()]);
+}
+
+#[tokio::test]
 async fn an_existing_role_with_a_path_is_used_by_its_real_arn() {
     // GIVEN a replication role that already exists under a path, as the S3 console creates them
     let mut h = Harness::new().await;

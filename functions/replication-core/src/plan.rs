@@ -74,6 +74,59 @@ pub fn role_policy_name(scope: &SidScope) -> String {
     scope.to_string()
 }
 
+/// IAM's quota on the aggregate size of one role's inline policies, in characters, white space
+/// not counted (IAM User Guide, "IAM and AWS STS quotas": "Role policy size cannot exceed 10,240
+/// characters"; "IAM doesn't count white space when calculating the size of a policy").
+pub const ROLE_INLINE_POLICY_QUOTA: usize = 10_240;
+
+/// A policy document's size as IAM counts it against [`ROLE_INLINE_POLICY_QUOTA`].
+#[must_use]
+pub fn iam_policy_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Whether our inline policy of `ours` characters fits on a role beside `others` (the sizes of
+/// its other inline policies) within [`ROLE_INLINE_POLICY_QUOTA`]. Checked before
+/// `PutRolePolicy`, so that a full role is refused with a Reason that says what fits rather than
+/// IAM's bare `LimitExceeded`.
+///
+/// # Errors
+/// [`RoleBudgetExceeded`] with the totals and how many pairs of this size fit on one role.
+pub fn check_role_inline_budget(others: &[usize], ours: usize) -> Result<(), RoleBudgetExceeded> {
+    let used: usize = others.iter().sum();
+    if used + ours <= ROLE_INLINE_POLICY_QUOTA {
+        return Ok(());
+    }
+    Err(RoleBudgetExceeded {
+        total: used + ours,
+        ours,
+        others: others.len(),
+        pairs_that_fit: ROLE_INLINE_POLICY_QUOTA / ours.max(1),
+    })
+}
+
+/// The role's inline policies would exceed IAM's quota.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "RoleName: the replication role's inline policies would total {total} characters, over IAM's \
+     {quota} (white space not counted): this pair's policy is {ours} characters beside {others} \
+     other inline policies, and at most {pairs_that_fit} pairs of this size fit on one role. All \
+     rules of one source bucket use one role (S3 allows one per replication configuration), so \
+     that is as many pairs as one source bucket can have; remove another pair or the role's other \
+     inline policies, or, for a role shared by several source buckets, give each its own RoleName",
+    quota = ROLE_INLINE_POLICY_QUOTA
+)]
+pub struct RoleBudgetExceeded {
+    /// The total with our policy.
+    pub total: usize,
+    /// Our policy's size.
+    pub ours: usize,
+    /// How many other inline policies the role has.
+    pub others: usize,
+    /// How many policies of our size fit on an empty role.
+    pub pairs_that_fit: usize,
+}
+
 /// Minutes for Replication Time Control and for the metrics' event threshold.
 pub const REPLICATION_TIME_MINUTES: i32 = 15;
 
@@ -1067,6 +1120,16 @@ mod tests {
             remove_replication_rules(&only_ours, &["ours".to_owned()], "replicas"),
             None
         );
+    }
+
+    #[test]
+    fn the_role_inline_budget_counts_without_white_space_and_says_what_fits() {
+        assert_eq!(iam_policy_size("{ \"a\" : 1 }\n"), 7);
+        assert!(check_role_inline_budget(&[4_000, 4_000], 2_240).is_ok());
+        let err = check_role_inline_budget(&[4_000, 4_000], 2_241).unwrap_err();
+        assert_eq!(err.total, 10_241);
+        assert_eq!(err.pairs_that_fit, 4);
+        assert!(err.to_string().contains("at most 4 pairs"), "{err}");
     }
 
     #[test]

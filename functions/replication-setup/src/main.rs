@@ -18,7 +18,8 @@
 //! - source: `s3:GetBucketLocation`, `s3:GetBucketVersioning`, `s3:PutBucketVersioning`,
 //!   `s3:GetReplicationConfiguration`, `s3:PutReplicationConfiguration` on S;
 //!   `kms:DescribeKey`, `kms:GetKeyPolicy`, `kms:PutKeyPolicy` on KA; `iam:GetRole`,
-//!   `iam:CreateRole`, `iam:TagRole`, `iam:UpdateAssumeRolePolicy`, `iam:GetRolePolicy`, `iam:PutRolePolicy`,
+//!   `iam:CreateRole`, `iam:TagRole`, `iam:UpdateAssumeRolePolicy`, `iam:GetRolePolicy`,
+//!   `iam:ListRolePolicies`, `iam:PutRolePolicy`,
 //!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
 //!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode.
 

@@ -45,6 +45,9 @@ pub enum StepError {
     /// The replication rules cannot be merged.
     #[error("put_replication_rule: {0}")]
     Plan(#[from] plan::PlanError),
+    /// The role has no room left for this pair's inline policy.
+    #[error("ensure_replication_role: {0}")]
+    RoleBudget(#[from] plan::RoleBudgetExceeded),
     /// A document from AWS or for AWS could not be converted.
     #[error("{step}: {message}")]
     Invalid {
@@ -482,6 +485,7 @@ pub async fn ensure_replication_role(
     let policy_name = plan::role_policy_name(&spec.sid_scope());
     let step = format!("ensure_replication_role({name})");
     let trust = policy::to_policy_string(&plan::replication_role_trust_policy());
+    let created_now = existing.is_none();
     let managed = match existing {
         Some(existing) => {
             let role = Some(existing);
@@ -554,6 +558,11 @@ pub async fn ensure_replication_role(
         });
     }
     let inline = policy::to_policy_string(&wanted);
+    // A role we just created holds no other inline policy: nothing to list.
+    if !created_now {
+        let others = other_inline_policy_sizes(c, &name, &policy_name, &step).await?;
+        plan::check_role_inline_budget(&others, plan::iam_policy_size(&inline))?;
+    }
     eventually(deadline, || {
         c.iam
             .put_role_policy()
@@ -568,6 +577,38 @@ pub async fn ensure_replication_role(
         arn: spec.role_arn.to_string(),
         managed,
     })
+}
+
+/// The sizes (as IAM counts them) of `role`'s inline policies other than `ours`: one
+/// `ListRolePolicies` and one `GetRolePolicy` per other policy.
+async fn other_inline_policy_sizes(
+    c: &AccountClients,
+    role: &str,
+    ours: &str,
+    step: &str,
+) -> Result<Vec<usize>, StepError> {
+    let names = c
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| aws_error(step, &e))?
+        .policy_names;
+    let mut sizes = Vec::new();
+    for name in names.iter().filter(|n| n.as_str() != ours) {
+        let document = c
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(|e| aws_error(step, &e))?
+            .policy_document;
+        sizes.push(plan::iam_policy_size(&decode_policy_document(&document)));
+    }
+    Ok(sizes)
 }
 
 /// IAM returns policy documents URL-encoded.

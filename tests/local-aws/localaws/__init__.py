@@ -15,8 +15,9 @@ ACCOUNT_B = "222222222222"
 
 def install_all() -> None:
     """Apply every in-process patch to moto (idempotent)."""
-    from . import kms_default_policy, s3_fidelity, replication
+    from . import iam_quotas, kms_default_policy, s3_fidelity, replication
 
+    iam_quotas.install()
     kms_default_policy.install()
     s3_fidelity.install()
     replication.install()
