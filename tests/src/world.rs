@@ -172,8 +172,7 @@ impl World {
         name: &str,
         policy: &Value,
     ) -> anyhow::Result<String> {
-        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let trust = s3_trust_policy();
         let role = self
             .a
             .iam
@@ -567,6 +566,42 @@ async fn create_bucket(c: &Clients, bucket: &str, versioned: bool) -> anyhow::Re
 ///
 /// # Errors
 /// When S3 refuses.
+/// The plain trust policy of a role that S3 may assume, as a team writes it by hand.
+pub fn s3_trust_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+}
+
+/// Another team's replication rule: `id` at `priority`, objects under `prefix` to `bucket`,
+/// no delete markers.
+///
+/// # Errors
+/// When the SDK's builder rejects the rule.
+pub fn foreign_replication_rule(
+    id: &str,
+    priority: i32,
+    prefix: &str,
+    bucket: &str,
+) -> anyhow::Result<aws_sdk_s3::types::ReplicationRule> {
+    use aws_sdk_s3::types::*;
+    Ok(ReplicationRule::builder()
+        .id(id)
+        .priority(priority)
+        .status(ReplicationRuleStatus::Enabled)
+        .filter(ReplicationRuleFilter::builder().prefix(prefix).build())
+        .delete_marker_replication(
+            DeleteMarkerReplication::builder()
+                .status(DeleteMarkerReplicationStatus::Disabled)
+                .build(),
+        )
+        .destination(
+            Destination::builder()
+                .bucket(format!("arn:aws:s3:::{bucket}"))
+                .build()?,
+        )
+        .build()?)
+}
+
 pub async fn enable_versioning(c: &Clients, bucket: &str) -> anyhow::Result<()> {
     c.s3.put_bucket_versioning()
         .bucket(bucket)

@@ -441,8 +441,7 @@ async fn head_of_a_key_longer_than_s3_allows_is_a_bad_request() {
 async fn a_role_refuses_inline_policies_over_iams_aggregate_quota() {
     let a = account(Account::A).await;
     let role = unique_name("quota");
-    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let trust = e2e_tests::world::s3_trust_policy();
     a.iam
         .create_role()
         .role_name(&role)

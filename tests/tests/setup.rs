@@ -11,7 +11,7 @@ use e2e_tests::emulator::Emulator;
 use e2e_tests::proxy::{Fault, FaultProxy};
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::unique_name;
-use e2e_tests::world::World;
+use e2e_tests::world::{World, foreign_replication_rule, s3_trust_policy};
 use serde_json::{Value, json};
 
 const DESTINATION: &str = "Custom::ReplicationDestination";
@@ -669,10 +669,7 @@ async fn the_destination_policy_lets_a_replicate_but_not_change_ds_versioning() 
 
 #[tokio::test]
 async fn the_rollback_of_a_create_that_met_a_foreign_rule_id_keeps_that_rule() {
-    use aws_sdk_s3::types::{
-        DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination,
-        ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
-    };
+    use aws_sdk_s3::types::ReplicationConfiguration;
     // GIVEN S replicating with another team's rule "shared-id" to another bucket
     let mut h = Harness::new().await;
     let a = &h.world.a;
@@ -688,24 +685,7 @@ async fn the_rollback_of_a_create_that_met_a_foreign_rule_id_keeps_that_rule() {
     e2e_tests::world::enable_versioning(a, &elsewhere)
         .await
         .unwrap();
-    let team_rule = ReplicationRule::builder()
-        .id("shared-id")
-        .priority(7)
-        .status(ReplicationRuleStatus::Enabled)
-        .filter(ReplicationRuleFilter::builder().prefix("team/").build())
-        .delete_marker_replication(
-            DeleteMarkerReplication::builder()
-                .status(DeleteMarkerReplicationStatus::Disabled)
-                .build(),
-        )
-        .destination(
-            Destination::builder()
-                .bucket(format!("arn:aws:s3:::{elsewhere}"))
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
+    let team_rule = foreign_replication_rule("shared-id", 7, "team/", &elsewhere).unwrap();
     a.s3.put_bucket_replication()
         .bucket(&h.world.source_bucket)
         .replication_configuration(
@@ -748,8 +728,7 @@ async fn a_role_without_room_for_our_inline_policy_is_refused_with_what_fits() {
     // GIVEN an existing role whose other inline policies leave less room than our policy needs
     let mut h = Harness::new().await;
     let a = &h.world.a;
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let trust = s3_trust_policy();
     a.iam
         .create_role()
         .role_name(&h.role_name)
@@ -804,8 +783,7 @@ async fn a_role_without_room_for_our_inline_policy_is_refused_with_what_fits() {
 async fn an_existing_role_with_a_path_is_used_by_its_real_arn() {
     // GIVEN a replication role that already exists under a path, as the S3 console creates them
     let mut h = Harness::new().await;
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let trust = s3_trust_policy();
     let role = h
         .world
         .a

@@ -30,7 +30,7 @@ use e2e_tests::cfn::{Request, ResponseBucket};
 use e2e_tests::emulator::Emulator;
 use e2e_tests::runtime_api::LambdaProcess;
 use e2e_tests::unique_name;
-use e2e_tests::world::{World, enable_versioning};
+use e2e_tests::world::{World, enable_versioning, foreign_replication_rule};
 use replication_core::s3_key::decode_event_key;
 use serde_json::{Value, json};
 
@@ -131,22 +131,7 @@ async fn main() -> anyhow::Result<()> {
         "Action": ["s3:GetObjectVersionForReplication", "s3:ReplicateObject"],
         "Resource": [format!("arn:aws:s3:::{}/*", w.source_bucket), format!("arn:aws:s3:::{archive}/*")]}]});
     let team_role_arn = w.create_replication_role(&team_role, &team_policy).await?;
-    let team_rule = ReplicationRule::builder()
-        .id("team-archive")
-        .priority(1)
-        .status(ReplicationRuleStatus::Enabled)
-        .filter(ReplicationRuleFilter::builder().prefix("archive/").build())
-        .delete_marker_replication(
-            DeleteMarkerReplication::builder()
-                .status(DeleteMarkerReplicationStatus::Disabled)
-                .build(),
-        )
-        .destination(
-            Destination::builder()
-                .bucket(format!("arn:aws:s3:::{archive}"))
-                .build()?,
-        )
-        .build()?;
+    let team_rule = foreign_replication_rule("team-archive", 1, "archive/", &archive)?;
     w.a.s3
         .put_bucket_replication()
         .bucket(&w.source_bucket)
