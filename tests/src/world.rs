@@ -465,6 +465,20 @@ impl World {
     /// # Errors
     /// When the put fails.
     pub async fn put_source_object(&self, key: &str, body: &str) -> anyhow::Result<String> {
+        self.put_source_object_with(key, body, None).await
+    }
+
+    /// [`World::put_source_object`], with the write's own `x-amz-server-side-encryption-bucket-key-enabled`
+    /// header when `bucket_key` is given (else S's default decides).
+    ///
+    /// # Errors
+    /// When the put fails.
+    pub async fn put_source_object_with(
+        &self,
+        key: &str,
+        body: &str,
+        bucket_key: Option<bool>,
+    ) -> anyhow::Result<String> {
         let out = self
             .a
             .s3
@@ -474,6 +488,7 @@ impl World {
             .body(body.as_bytes().to_vec().into())
             .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
             .ssekms_key_id(&self.source_key_arn)
+            .set_bucket_key_enabled(bucket_key)
             .send()
             .await?;
         out.version_id.context("PutObject returned no version id")
@@ -609,6 +624,41 @@ pub async fn enable_versioning(c: &Clients, bucket: &str) -> anyhow::Result<()> 
             VersioningConfiguration::builder()
                 .status(BucketVersioningStatus::Enabled)
                 .build(),
+        )
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Set `bucket`'s default encryption to SSE-KMS under `key`, with S3 Bucket Keys on or off.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn set_default_encryption(
+    c: &Clients,
+    bucket: &str,
+    key: &str,
+    bucket_key: bool,
+) -> anyhow::Result<()> {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::AwsKms)
+                .kms_master_key_id(key)
+                .build()?,
+        )
+        .bucket_key_enabled(bucket_key)
+        .build();
+    c.s3.put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(rule)
+                .build()?,
         )
         .send()
         .await?;

@@ -451,6 +451,88 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
     assert!(role.is_err(), "role deleted with its last pair");
 }
 
+/// Issue 8, defect 1: with no property set, objects with and without S3 Bucket Keys replicate,
+/// from a source whose default encryption uses them into a destination whose default does too
+/// (the S3 User Guide, "S3 Bucket Keys and replication").
+#[tokio::test]
+async fn objects_with_and_without_bucket_keys_replicate_with_default_properties() {
+    use e2e_tests::world::set_default_encryption;
+    // GIVEN S and D whose default encryption uses S3 Bucket Keys
+    let mut h = Harness::new().await;
+    let w = &h.world;
+    set_default_encryption(&w.a, &w.source_bucket, &w.source_key_arn, true)
+        .await
+        .unwrap();
+    set_default_encryption(&w.b, &w.destination_bucket, &w.destination_key_arn, true)
+        .await
+        .unwrap();
+    // WHEN both sides are created with the default properties
+    let destination = h.create_destination().await;
+    let source = h.create_source().await;
+    // THEN each reports its bucket's default encryption
+    assert_eq!(
+        destination["Data"]["DestinationDefaultEncryption"],
+        "aws:kms"
+    );
+    assert_eq!(destination["Data"]["DestinationBucketKeyEnabled"], "true");
+    assert_eq!(
+        destination["Data"]["DestinationDefaultKmsKeyId"],
+        h.world.destination_key_arn.as_str()
+    );
+    assert_eq!(source["Data"]["SourceBucketKeyEnabled"], "true");
+    // AND objects with a Bucket Key (S's default, or the write's header) and without one all
+    // replicate under KB, each replica keeping the source's Bucket Key setting
+    let w = &h.world;
+    for (key, header, want) in [
+        ("default.txt", None, true),
+        ("with-header.txt", Some(true), true),
+        ("without.txt", Some(false), false),
+    ] {
+        let version = w.put_source_object_with(key, "x", header).await.unwrap();
+        let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
+        assert_eq!(head.bucket_key_enabled.unwrap_or(false), want, "{key}");
+        assert_eq!(
+            head.replication_status.unwrap().as_str(),
+            "COMPLETED",
+            "{key}"
+        );
+        let replica =
+            w.b.s3
+                .head_object()
+                .bucket(&w.destination_bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(replica.bucket_key_enabled.unwrap_or(false), want, "{key}");
+        assert_eq!(
+            replica.ssekms_key_id.as_deref(),
+            Some(w.destination_key_arn.as_str())
+        );
+    }
+}
+
+/// `BucketKeyEnabled: false` narrows the grants; beside a Bucket Key default it is refused.
+#[tokio::test]
+async fn narrowing_to_object_contexts_beside_a_bucket_key_default_is_refused() {
+    use e2e_tests::world::set_default_encryption;
+    let mut h = Harness::new().await;
+    let w = &h.world;
+    set_default_encryption(&w.b, &w.destination_bucket, &w.destination_key_arn, true)
+        .await
+        .unwrap();
+    let mut props = h.destination_props();
+    props["BucketKeyEnabled"] = json!("false");
+    let answer = h.send("Create", DESTINATION, props, None).await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("BucketKeyEnabled") && reason.contains("DestinationBucket"),
+        "{reason}"
+    );
+    assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
+}
+
 #[tokio::test]
 async fn source_first_then_destination_converges() {
     let mut h = Harness::new().await;
@@ -903,11 +985,12 @@ async fn api_calls_per_create_are_counted_and_a_repeat_only_reads() {
         counts.push(n);
     }
     // THEN a first Create reads and writes each document once; a repeat only reads:
-    // destination: GetBucketLocation, DescribeKey, Get/PutBucketVersioning, Get/PutBucketPolicy,
-    //   Get/PutKeyPolicy, Get/PutBucketNotificationConfiguration;
-    // source: GetBucketLocation, DescribeKey, Get/PutBucketVersioning, GetRole, CreateRole,
-    //   GetRolePolicy, PutRolePolicy, Get/PutKeyPolicy, Get/PutBucketReplication.
-    assert_eq!(counts, vec![10, 12, 6, 7]);
+    // destination: GetBucketLocation, DescribeKey, GetBucketEncryption, Get/PutBucketVersioning,
+    //   Get/PutBucketPolicy, Get/PutKeyPolicy, Get/PutBucketNotificationConfiguration;
+    // source: GetBucketLocation, DescribeKey, GetBucketEncryption, Get/PutBucketVersioning,
+    //   GetRole, CreateRole, GetRolePolicy, PutRolePolicy, Get/PutKeyPolicy,
+    //   Get/PutBucketReplication.
+    assert_eq!(counts, vec![11, 13, 7, 8]);
 }
 
 #[tokio::test]

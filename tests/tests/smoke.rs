@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use e2e_tests::emulator::Emulator;
 use e2e_tests::world::World;
+use serde_json::json;
 
 #[tokio::test]
 async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
@@ -65,4 +66,119 @@ async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
         bodies.iter().any(is_replica_event),
         "no ObjectCreated message for the replica; got {bodies:#?}"
     );
+}
+
+/// The S3 User Guide, "Using an S3 Bucket Key with replication" (example 1) and "S3 Bucket Keys
+/// and replication": a Bucket Key source object keeps its Bucket Key in the replica, whose KMS
+/// context is D's bucket ARN, and S3 then needs `kms:Decrypt` on the replica key as well as
+/// `kms:Encrypt`. A source object without one gets none, whatever D's default says.
+#[tokio::test]
+async fn a_bucket_key_object_needs_bucket_arn_contexts_and_decrypt_on_the_replica_key() {
+    use e2e_tests::world::{append_key_statement, set_default_encryption};
+    let world = World::create_replicated(Emulator::shared().unwrap())
+        .await
+        .unwrap();
+    set_default_encryption(
+        &world.b,
+        &world.destination_bucket,
+        &world.destination_key_arn,
+        true,
+    )
+    .await
+    .unwrap();
+
+    // GIVEN the hand-made role, which admits only object-ARN contexts
+    // WHEN a Bucket Key object is put in S THEN it fails (KA's context is S's bucket ARN)
+    assert_eq!(replicate(&world, "bk-1", true).await, "FAILED");
+
+    // GIVEN a role that admits both contexts of each bucket, but only kms:Encrypt on KB
+    let (s, d) = (&world.source_bucket, &world.destination_bucket);
+    let contexts = |b: &str| json!([format!("arn:aws:s3:::{b}"), format!("arn:aws:s3:::{b}/*")]);
+    let mut policy = world.replication_role_policy();
+    policy["Statement"][3]["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] =
+        contexts(s);
+    policy["Statement"][4]["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] =
+        contexts(d);
+    let role_name = replication_role_name(&world).await;
+    put_role_policy(&world, &role_name, &policy).await;
+    // WHEN a Bucket Key object is put THEN its replica (a Bucket Key one) is refused
+    assert_eq!(
+        replicate(&world, "bk-2", true).await,
+        "FAILED",
+        "kms:Decrypt on KB is required"
+    );
+    // AND an object without a Bucket Key replicates without one, despite D's default
+    assert_eq!(replicate(&world, "plain", false).await, "COMPLETED");
+    let replica = world
+        .b
+        .s3
+        .head_object()
+        .bucket(d)
+        .key("plain")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(replica.bucket_key_enabled, Some(true));
+
+    // GIVEN kms:Decrypt on KB, in the role policy and in KB's key policy
+    policy["Statement"][4]["Action"] = json!(["kms:Encrypt", "kms:Decrypt"]);
+    put_role_policy(&world, &role_name, &policy).await;
+    let decrypt = json!({"Sid": "ReplicaDecrypt", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{}:root", e2e_tests::accounts::Account::A.id())},
+        "Action": "kms:Decrypt", "Resource": "*"});
+    append_key_statement(&world.b, &world.destination_key_arn, decrypt)
+        .await
+        .unwrap();
+    // WHEN a Bucket Key object is put THEN it replicates, and the replica has a Bucket Key
+    assert_eq!(replicate(&world, "bk-3", true).await, "COMPLETED");
+    let replica = world
+        .b
+        .s3
+        .head_object()
+        .bucket(d)
+        .key("bk-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replica.bucket_key_enabled, Some(true));
+}
+
+/// Put a source object with or without a Bucket Key; its final replication status.
+async fn replicate(world: &World, key: &str, bucket_key: bool) -> String {
+    let version = world
+        .put_source_object_with(key, "x", Some(bucket_key))
+        .await
+        .unwrap();
+    let head = world
+        .wait_for_source_status(key, &version, Duration::from_secs(10))
+        .await
+        .unwrap();
+    head.replication_status.unwrap().as_str().to_owned()
+}
+
+async fn replication_role_name(world: &World) -> String {
+    let config = world
+        .a
+        .s3
+        .get_bucket_replication()
+        .bucket(&world.source_bucket)
+        .send()
+        .await
+        .unwrap()
+        .replication_configuration
+        .unwrap();
+    config.role().rsplit('/').next().unwrap().to_owned()
+}
+
+async fn put_role_policy(world: &World, role: &str, policy: &serde_json::Value) {
+    world
+        .a
+        .iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name("replication")
+        .policy_document(policy.to_string())
+        .send()
+        .await
+        .unwrap();
 }

@@ -25,13 +25,20 @@
 //!   default". The rules here replicate SSE-KMS objects re-encrypted under KB, which is the
 //!   `kms:Encrypt` case. A plaintext or SSE-S3 object that lands in a D with default SSE-KMS
 //!   would need it; the replica verifier reports such replicas as not KMS-encrypted.
-//! - **S3 Bucket Keys** (`BucketKeyEnabled`): the guide's section "S3 Bucket Keys and
-//!   replication" says the encryption context becomes the bucket ARN, and that "the AWS KMS
-//!   key policy for the KMS key that's used to encrypt the object replica must include the
-//!   `kms:Decrypt` permission for the calling principal". So with Bucket Keys the KB grants
-//!   (role policy and KB's key policy) add `kms:Decrypt`, and the encryption-context
-//!   condition lists the bucket ARN *and* the object pattern: objects written before Bucket
-//!   Keys were turned on still carry the object ARN as their context.
+//! - **S3 Bucket Keys are admitted by default.** The guide's section "S3 Bucket Keys and
+//!   replication" says that when a Bucket Key is enabled "the encryption context will be the
+//!   bucket's Amazon Resource Name (ARN), not the object's ARN", and that "the AWS KMS key
+//!   policy for the KMS key that's used to encrypt the object replica must include the
+//!   `kms:Decrypt` permission for the calling principal". Any object can carry a Bucket Key,
+//!   from the bucket's default encryption or from its own write's header, and a Bucket Key
+//!   source object keeps its Bucket Key in the replica (the S3 guide, "Using an S3 Bucket Key
+//!   with replication", example 1). So every encryption-context condition lists the bucket
+//!   ARN *and* the object pattern of its bucket, and the KB grants (role policy and KB's key
+//!   policy) add `kms:Decrypt`, under the same `kms:ViaService`, context and role conditions:
+//!   the role has no S3 read on D, so that `kms:Decrypt` reads no replica.
+//!   `BucketKeyEnabled: false` narrows both back to the object pattern and `kms:Encrypt`, for
+//!   buckets known never to hold Bucket Key objects
+//!   ([`crate::properties::DestinationProperties::bucket_key_enabled`]).
 //! - **KB's key policy** names A's account principal with an `aws:PrincipalArn` condition
 //!   (DESIGN.md, "Order-independent"), and allows `kms:Encrypt` (plus `kms:Decrypt` with Bucket
 //!   Keys, as above) under the same `kms:ViaService` and encryption-context conditions as the
@@ -197,8 +204,9 @@ pub fn replication_role_trust_policy() -> Value {
 ///   `s3:GetObjectVersionTagging` on S/*;
 /// - `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags`,
 ///   `s3:ObjectOwnerOverrideToBucketOwner` on D/*;
-/// - `kms:Decrypt` on KA, and `kms:Encrypt` on KB (plus `kms:Decrypt` with Bucket Keys, see
-///   the module doc), each conditioned on `kms:ViaService` and the encryption context.
+/// - `kms:Decrypt` on KA, and `kms:Encrypt` and `kms:Decrypt` on KB (only `kms:Encrypt` when
+///   narrowed to object contexts, see the module doc), each conditioned on `kms:ViaService`
+///   and the bucket's encryption contexts.
 #[must_use]
 pub fn replication_role_policy(spec: &SourceSpec) -> Value {
     let p = &spec.partition;
@@ -297,7 +305,8 @@ pub fn source_key_policy_statements(spec: &SourceSpec) -> Vec<Value> {
 }
 
 /// Step 4: our statement for KB's key policy. A's account principal, conditioned on
-/// `aws:PrincipalArn` = the role, may `kms:Encrypt` (and `kms:Decrypt` with Bucket Keys) for
+/// `aws:PrincipalArn` = the role, may `kms:Encrypt` and `kms:Decrypt` (only `kms:Encrypt` when
+/// narrowed to object contexts) for
 /// D's objects through S3 in D's region.
 #[must_use]
 pub fn destination_key_policy_statements(spec: &DestinationSpec) -> Vec<Value> {

@@ -291,6 +291,38 @@ impl ResolvedKey {
     }
 }
 
+/// A bucket's default encryption, as `GetBucketEncryption` reports it (its first rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultEncryption {
+    /// `SSEAlgorithm`: `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    /// `KMSMasterKeyID`, as configured (key id, alias or ARN), when set.
+    pub kms_key_id: Option<String>,
+    /// `BucketKeyEnabled`: new SSE-KMS objects use an S3 Bucket Key unless the write says not
+    /// to.
+    pub bucket_key_enabled: bool,
+}
+
+/// `BucketKeyEnabled: false` narrows the grants to per-object encryption contexts; refuse it
+/// when the bucket's own default encryption writes Bucket Key objects, which would then be
+/// denied.
+fn check_bucket_keys(
+    issues: &mut Vec<PropertyIssue>,
+    admit_bucket_keys: bool,
+    bucket_property: &str,
+    encryption: Option<&DefaultEncryption>,
+) {
+    if !admit_bucket_keys && encryption.is_some_and(|e| e.bucket_key_enabled) {
+        issues.push(PropertyIssue {
+            property: "BucketKeyEnabled".to_owned(),
+            problem: format!(
+                "false narrows the KMS grants to per-object encryption contexts, but {bucket_property}'s default encryption enables S3 Bucket Keys, whose objects carry the bucket ARN as their context and would fail to replicate"
+            ),
+            fix: "remove BucketKeyEnabled (the default admits both contexts)".to_owned(),
+        });
+    }
+}
+
 fn key_ref(reader: &mut Reader<'_>, property: &str) -> Option<KmsKeyRef> {
     let key = reader.parsed(property, true, KmsKeyRef::parse)?;
     if key.is_aws_managed_alias() {
@@ -429,7 +461,9 @@ pub struct DestinationProperties {
     pub replicate_tags: bool,
     /// `OwnerOverride` (default true): grant `s3:ObjectOwnerOverrideToBucketOwner` on D.
     pub owner_override: bool,
-    /// `BucketKeyEnabled` (default false): D uses S3 Bucket Keys.
+    /// `BucketKeyEnabled` (default true): admit S3 Bucket Key objects, whose KMS encryption
+    /// context is the bucket ARN (see [`crate::plan`]). `false` narrows the grants to
+    /// per-object contexts, for buckets known never to use Bucket Keys.
     pub bucket_key_enabled: bool,
     /// `NotificationQueueArn`: D's object-created events go to this queue.
     pub notification_queue_arn: Option<SqsQueueArn>,
@@ -444,6 +478,8 @@ pub struct DestinationFacts {
     pub destination_bucket_region: Region,
     /// KB, described.
     pub destination_key: ResolvedKey,
+    /// D's default encryption; `None` when D has none.
+    pub destination_encryption: Option<DefaultEncryption>,
 }
 
 /// A validated `Custom::ReplicationDestination`: everything the destination-side plan needs.
@@ -469,7 +505,7 @@ pub struct DestinationSpec {
     pub replicate_tags: bool,
     /// Grant `s3:ObjectOwnerOverrideToBucketOwner`.
     pub owner_override: bool,
-    /// D uses S3 Bucket Keys.
+    /// Admit S3 Bucket Key encryption contexts (and `kms:Decrypt` on KB).
     pub bucket_key_enabled: bool,
     /// Queue for D's notifications.
     pub notification_queue: Option<SqsQueueArn>,
@@ -514,7 +550,7 @@ impl DestinationProperties {
         let replication_role_arn = r.parsed("ReplicationRoleArn", true, RoleArn::parse);
         let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
         let owner_override = r.boolean("OwnerOverride").unwrap_or(true);
-        let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(false);
+        let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
         let notification_queue_arn = r.parsed("NotificationQueueArn", false, SqsQueueArn::parse);
         if let (Some(role), Some(account)) = (&replication_role_arn, &source_account_id)
             && role.account() != account
@@ -570,6 +606,12 @@ impl DestinationProperties {
                 fix: "give the key ARN exactly as DescribeKey reports it".to_owned(),
             });
         }
+        check_bucket_keys(
+            &mut issues,
+            self.bucket_key_enabled,
+            "DestinationBucket",
+            facts.destination_encryption.as_ref(),
+        );
         let partition = key.arn.partition().clone();
         check_partition(
             &mut issues,
@@ -858,7 +900,9 @@ pub struct SourceProperties {
     pub replication_time_control: bool,
     /// `ReplicationMetrics` (default false).
     pub replication_metrics: bool,
-    /// `BucketKeyEnabled` (default false): S and D use S3 Bucket Keys.
+    /// `BucketKeyEnabled` (default true): admit S3 Bucket Key objects in S and D, whose KMS
+    /// encryption context is the bucket ARN. `false` narrows the grants to per-object
+    /// contexts.
     pub bucket_key_enabled: bool,
     /// `OwnerOverride`; `None` means "true when the accounts differ".
     pub owner_override: Option<bool>,
@@ -879,6 +923,10 @@ pub struct SourceFacts {
     pub destination_key: ResolvedKey,
     /// D's region, when the adapter could learn it.
     pub destination_bucket_region: Option<Region>,
+    /// S's default encryption; `None` when S has none.
+    pub source_encryption: Option<DefaultEncryption>,
+    /// D's default encryption, when the adapter could read it (single-stack mode).
+    pub destination_encryption: Option<DefaultEncryption>,
 }
 
 /// A validated rule.
@@ -913,7 +961,7 @@ pub struct SourceSpec {
     pub replication_time_control: bool,
     /// Replication metrics on (always on with RTC).
     pub replication_metrics: bool,
-    /// Bucket Keys in use.
+    /// Admit S3 Bucket Key encryption contexts (and `kms:Decrypt` on KB).
     pub bucket_key_enabled: bool,
     /// Replica ownership goes to B.
     pub owner_override: bool,
@@ -996,7 +1044,7 @@ impl SourceProperties {
         }
         let replication_time_control = r.boolean("ReplicationTimeControl").unwrap_or(false);
         let replication_metrics = r.boolean("ReplicationMetrics").unwrap_or(false);
-        let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(false);
+        let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
         let owner_override = r.boolean("OwnerOverride");
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
@@ -1122,6 +1170,18 @@ impl SourceProperties {
             "DestinationAccountId",
             facts.destination_bucket_region.as_ref(),
             "DestinationBucket",
+        );
+        check_bucket_keys(
+            &mut issues,
+            self.bucket_key_enabled,
+            "SourceBucket",
+            facts.source_encryption.as_ref(),
+        );
+        check_bucket_keys(
+            &mut issues,
+            self.bucket_key_enabled,
+            "DestinationBucket",
+            facts.destination_encryption.as_ref(),
         );
         let partition = facts.source_key.arn.partition().clone();
         check_partition(
@@ -1311,6 +1371,8 @@ mod tests {
             },
             destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
             destination_bucket_region: None,
+            source_encryption: None,
+            destination_encryption: None,
         }
     }
 
@@ -1322,6 +1384,7 @@ mod tests {
                 arn: KmsKeyArn::parse(KB).unwrap(),
                 manager: Some(KeyManager::Customer),
             },
+            destination_encryption: None,
         }
     }
 
@@ -1345,7 +1408,11 @@ mod tests {
             p.rules,
             vec![RuleProperties::whole_bucket(&p.destination_bucket)]
         );
-        assert!(!p.replication_time_control && !p.replication_metrics && !p.bucket_key_enabled);
+        assert!(!p.replication_time_control && !p.replication_metrics);
+        assert!(
+            p.bucket_key_enabled,
+            "Bucket Key contexts are admitted by default"
+        );
         let spec = p.validate(&source_facts()).unwrap();
         assert!(
             spec.owner_override,
@@ -1605,7 +1672,7 @@ mod tests {
     fn destination_properties_validate_against_facts() {
         let p = DestinationProperties::parse(&destination_props()).unwrap();
         let spec = p.validate(&destination_facts()).unwrap();
-        assert!(spec.replicate_tags && spec.owner_override && !spec.bucket_key_enabled);
+        assert!(spec.replicate_tags && spec.owner_override && spec.bucket_key_enabled);
         assert_eq!(spec.destination_key.to_string(), KB);
 
         let mut facts = destination_facts();
@@ -1742,5 +1809,50 @@ mod tests {
         let dest = spec.destination_spec();
         assert_eq!(dest.sid_scope(), spec.sid_scope());
         assert_eq!(dest.role_arn, spec.role_arn);
+    }
+
+    fn bucket_keys_on() -> Option<DefaultEncryption> {
+        Some(DefaultEncryption {
+            algorithm: "aws:kms".to_owned(),
+            kms_key_id: Some(KB.to_owned()),
+            bucket_key_enabled: true,
+        })
+    }
+
+    #[test]
+    fn narrowing_to_object_contexts_is_refused_when_a_bucket_writes_bucket_key_objects() {
+        // Absent or true: both contexts, whatever the buckets' default encryption.
+        let mut facts = destination_facts();
+        facts.destination_encryption = bucket_keys_on();
+        let p = DestinationProperties::parse(&destination_props()).unwrap();
+        assert!(p.validate(&facts).unwrap().bucket_key_enabled);
+        // False beside a Bucket Key default: refused, naming the property and the bucket.
+        let p = DestinationProperties::parse(&with(
+            destination_props(),
+            "BucketKeyEnabled",
+            json!("false"),
+        ))
+        .unwrap();
+        let err = p.validate(&facts).unwrap_err();
+        let issue = issue_for(&err, "BucketKeyEnabled");
+        assert!(issue.problem.contains("DestinationBucket"), "{issue}");
+        assert!(issue.fix.contains("remove BucketKeyEnabled"), "{issue}");
+        // False where no bucket uses Bucket Keys: accepted, narrow.
+        let spec = p.validate(&destination_facts()).unwrap();
+        assert!(!spec.bucket_key_enabled);
+
+        let narrow = with(source_props(), "BucketKeyEnabled", json!(false));
+        let p = SourceProperties::parse(&narrow).unwrap();
+        for (source, destination, bucket) in [
+            (bucket_keys_on(), None, "SourceBucket"),
+            (None, bucket_keys_on(), "DestinationBucket"),
+        ] {
+            let mut facts = source_facts();
+            facts.source_encryption = source;
+            facts.destination_encryption = destination;
+            let err = p.validate(&facts).unwrap_err();
+            assert!(issue_for(&err, "BucketKeyEnabled").problem.contains(bucket));
+        }
+        assert!(!p.validate(&source_facts()).unwrap().bucket_key_enabled);
     }
 }

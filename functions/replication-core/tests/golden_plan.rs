@@ -64,6 +64,8 @@ fn source_spec(properties: &Value) -> SourceSpec {
             },
             destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
             destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
+            source_encryption: None,
+            destination_encryption: None,
         })
         .unwrap()
 }
@@ -78,6 +80,7 @@ fn destination_spec(properties: &Value) -> DestinationSpec {
                 arn: KmsKeyArn::parse(KB).unwrap(),
                 manager: Some(KeyManager::Customer),
             },
+            destination_encryption: None,
         })
         .unwrap()
 }
@@ -103,7 +106,7 @@ fn full_source() -> Value {
         "DestinationKmsKeyArn": KB,
         "RoleName": "replicator",
         "ReplicationTimeControl": "true",
-        "BucketKeyEnabled": "true",
+        "BucketKeyEnabled": "false",
         "Rules": [
             {"Id": "invoices", "Priority": "10", "Prefix": "invoices/", "DeleteMarkerReplication": "true", "StorageClass": "STANDARD_IA"},
             {"Id": "tagged", "Priority": "20", "Tags": [{"Key": "replicate", "Value": "yes"}]},
@@ -123,9 +126,10 @@ fn minimal_destination() -> Value {
     })
 }
 
-fn bucket_key_destination() -> Value {
+/// Narrowed to per-object encryption contexts, without tags or owner override.
+fn narrow_destination() -> Value {
     let mut props = minimal_destination();
-    props["BucketKeyEnabled"] = json!("true");
+    props["BucketKeyEnabled"] = json!("false");
     props["ReplicateTags"] = json!("false");
     props["OwnerOverride"] = json!(false);
     props
@@ -137,6 +141,8 @@ fn role_trust_policy_matches_golden() {
 }
 
 #[test]
+/// By default both encryption contexts of each bucket are admitted (S3 Bucket Key objects use
+/// the bucket ARN), and the role may `kms:Decrypt` with KB (which a Bucket Key replica needs).
 fn role_policy_is_the_documented_least_privilege() {
     assert_golden(
         "role-policy.json",
@@ -145,9 +151,9 @@ fn role_policy_is_the_documented_least_privilege() {
 }
 
 #[test]
-fn role_policy_with_bucket_keys_uses_bucket_arn_context_and_replica_decrypt() {
+fn role_policy_narrowed_to_object_contexts_has_no_bucket_arn_context_and_no_replica_decrypt() {
     assert_golden(
-        "role-policy.bucket-keys.json",
+        "role-policy.object-contexts-only.json",
         &replication_role_policy(&source_spec(&full_source())),
     );
 }
@@ -165,11 +171,10 @@ fn destination_key_policy_statement_matches_golden() {
 }
 
 #[test]
-fn destination_key_policy_with_bucket_keys_adds_decrypt() {
-    let statements =
-        destination_key_policy_statements(&destination_spec(&bucket_key_destination()));
+fn destination_key_policy_narrowed_to_object_contexts_has_encrypt_only() {
+    let statements = destination_key_policy_statements(&destination_spec(&narrow_destination()));
     assert_golden(
-        "destination-key-policy-statements.bucket-keys.json",
+        "destination-key-policy-statements.object-contexts-only.json",
         &json!(statements),
     );
 }
@@ -186,8 +191,7 @@ fn destination_bucket_policy_statements_match_golden() {
 
 #[test]
 fn destination_bucket_policy_without_tags_or_owner_override() {
-    let statements =
-        destination_bucket_policy_statements(&destination_spec(&bucket_key_destination()));
+    let statements = destination_bucket_policy_statements(&destination_spec(&narrow_destination()));
     assert_golden(
         "destination-bucket-policy-statements.no-tags-no-override.json",
         &json!(statements),

@@ -14,8 +14,8 @@ use replication_core::panic_probe::{PANIC_PROBE_MESSAGE, panic_message};
 use replication_core::plan;
 use replication_core::policy::SidScope;
 use replication_core::properties::{
-    DestinationFacts, DestinationProperties, DestinationSpec, ResolvedKey, ResourceType,
-    SourceFacts, SourceProperties, UpdateKind,
+    DefaultEncryption, DestinationFacts, DestinationProperties, DestinationSpec, ResolvedKey,
+    ResourceType, SourceFacts, SourceProperties, UpdateKind,
 };
 use serde_json::Value;
 
@@ -321,6 +321,8 @@ async fn apply_destination_request(
             .await?,
         destination_key: steps::describe_key(c, &props.destination_kms_key, "DestinationKmsKeyArn")
             .await?,
+        destination_encryption: steps::bucket_encryption(c, props.destination_bucket.as_str())
+            .await?,
     };
     let spec = props.validate(&facts).map_err(properties_error)?;
     // A queue dropped by an in-place Update: remove our notification. (A replacement's old
@@ -339,6 +341,10 @@ async fn apply_destination_request(
         "DestinationVersioningWasEnabled".into(),
         versioning_was_enabled.to_string(),
     );
+    data.extend(encryption_data(
+        "Destination",
+        facts.destination_encryption.as_ref(),
+    ));
     Ok(Done {
         physical_id: props.physical_resource_id(),
         data,
@@ -382,6 +388,27 @@ fn destination_data(spec: &DestinationSpec) -> BTreeMap<String, String> {
         ("ReplicationRoleArn".into(), spec.role_arn.to_string()),
         ("SidPrefix".into(), spec.sid_scope().to_string()),
     ])
+}
+
+/// A bucket's default encryption as `Data`: `<side>DefaultEncryption` (`aws:kms`, `AES256`, …,
+/// or `none`), `<side>DefaultKmsKeyId` (empty without one) and `<side>BucketKeyEnabled`.
+fn encryption_data(side: &str, encryption: Option<&DefaultEncryption>) -> [(String, String); 3] {
+    [
+        (
+            format!("{side}DefaultEncryption"),
+            encryption.map_or_else(|| "none".to_owned(), |e| e.algorithm.clone()),
+        ),
+        (
+            format!("{side}DefaultKmsKeyId"),
+            encryption
+                .and_then(|e| e.kms_key_id.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            format!("{side}BucketKeyEnabled"),
+            encryption.is_some_and(|e| e.bucket_key_enabled).to_string(),
+        ),
+    ]
 }
 
 /// Resolve a key reference for Delete: an ARN as is, anything else with DescribeKey; a key
@@ -456,13 +483,14 @@ async fn apply_source_request(
         Some(role) => Some(setup.assume(role).await?),
         None => None,
     };
-    let (destination_key, destination_bucket_region) = match &remote {
+    let (destination_key, destination_bucket_region, destination_encryption) = match &remote {
         Some(b) => (
             steps::describe_key(b, &props.destination_kms_key, "DestinationKmsKeyArn").await?,
             Some(steps::bucket_region(b, props.destination_bucket.as_str()).await?),
+            steps::bucket_encryption(b, props.destination_bucket.as_str()).await?,
         ),
         None => match props.destination_kms_key.as_key_arn() {
-            Some(arn) => (ResolvedKey::from_arn(arn.clone()), None),
+            Some(arn) => (ResolvedKey::from_arn(arn.clone()), None, None),
             None => {
                 return Err(Failure::Properties(
                     "DestinationKmsKeyArn: a key id or alias cannot be resolved from the source account; give the key ARN or set DestinationAccessRoleArn".into(),
@@ -476,6 +504,8 @@ async fn apply_source_request(
         source_key: steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?,
         destination_key,
         destination_bucket_region,
+        source_encryption: steps::bucket_encryption(c, props.source_bucket.as_str()).await?,
+        destination_encryption,
     };
     let mut spec = props.validate(&facts).map_err(properties_error)?;
     // An existing role keeps its path: every document names it by the ARN IAM gives it (a role
@@ -515,7 +545,7 @@ async fn apply_source_request(
         .unwrap_or_default();
     steps::put_replication_rule(c, &spec, &dropped, deadline).await?;
 
-    let data = BTreeMap::from([
+    let mut data = BTreeMap::from([
         ("RoleArn".into(), role.arn),
         ("RoleName".into(), spec.role_arn.name().to_owned()),
         ("RoleCreatedByThisResource".into(), role.managed.to_string()),
@@ -543,6 +573,13 @@ async fn apply_source_request(
             plan::role_policy_name(&spec.sid_scope()),
         ),
     ]);
+    data.extend(encryption_data("Source", facts.source_encryption.as_ref()));
+    if remote.is_some() {
+        data.extend(encryption_data(
+            "Destination",
+            facts.destination_encryption.as_ref(),
+        ));
+    }
     Ok(Done {
         physical_id: props.physical_resource_id(),
         data,

@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use replication_core::arn::{KeyManager, KmsKeyArn, KmsKeyRef, Region};
 use replication_core::plan::{self, ReplicationConfiguration};
 use replication_core::policy::{self, SidScope};
-use replication_core::properties::{DestinationSpec, ResolvedKey, SourceSpec};
+use replication_core::properties::{DefaultEncryption, DestinationSpec, ResolvedKey, SourceSpec};
 use serde_json::Value;
 
 use crate::convert;
@@ -223,6 +223,43 @@ pub async fn describe_key(
         _ => KeyManager::Customer,
     });
     Ok(ResolvedKey { arn, manager })
+}
+
+/// A bucket's default encryption (`GetBucketEncryption`), `None` when it has none. (Since
+/// January 2023 every bucket has at least SSE-S3; a bucket without a configuration answers
+/// `ServerSideEncryptionConfigurationNotFoundError`, S3 API Reference, GetBucketEncryption.)
+///
+/// # Errors
+/// When the bucket is missing or its encryption is not readable.
+pub async fn bucket_encryption(
+    c: &AccountClients,
+    bucket: &str,
+) -> Result<Option<DefaultEncryption>, StepError> {
+    let out = match c.s3.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(out) => out,
+        Err(e) if code_is(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(aws_error(format!("bucket_encryption({bucket})"), &e)),
+    };
+    let Some(rule) = out
+        .server_side_encryption_configuration
+        .as_ref()
+        .and_then(|c| c.rules().first())
+    else {
+        return Ok(None);
+    };
+    let default = rule.apply_server_side_encryption_by_default();
+    Ok(Some(DefaultEncryption {
+        algorithm: default.map_or_else(
+            || "none".to_owned(),
+            |d| d.sse_algorithm().as_str().to_owned(),
+        ),
+        kms_key_id: default
+            .and_then(|d| d.kms_master_key_id())
+            .map(str::to_owned),
+        bucket_key_enabled: rule.bucket_key_enabled().unwrap_or(false),
+    }))
 }
 
 /// Step 1: versioning Enabled on `bucket`. Returns whether it already was. Never suspends.

@@ -21,7 +21,8 @@ HTTP):
 * replica: written through the destination account's S3 backend, same key, same version id,
   Last-Modified, ETag, user metadata, Content-Type and other system metadata, tags, checksum;
   storage class from ``Destination.StorageClass`` else the source's; encrypted with
-  ``ReplicaKmsKeyID`` (resolved to the key ARN) when the source is SSE-KMS, else as the source
+  ``ReplicaKmsKeyID`` (resolved to the key ARN), keeping the source's S3 Bucket Key setting,
+  when the source is SSE-KMS, else as the source
   (an unencrypted source takes the destination bucket's default encryption, as in AWS). With
   ``AccessControlTranslation.Owner: Destination`` the replica gets a private ACL of the
   destination account, else the source's ACL (moto uses one canonical owner id for every
@@ -44,7 +45,8 @@ HTTP):
   (s3:GetObjectVersionTagging, tagged objects only), SrcKmsKeyInvalidState (source key missing,
   disabled or pending deletion), DstKmsKeyNotFound, DstKmsKeyInvalidState (replica key disabled
   or pending deletion), DstPutObjectNotPermitted (s3:ReplicateObject, or
-  s3:ObjectOwnerOverrideToBucketOwner with Owner=Destination, or kms:Encrypt on the replica key),
+  s3:ObjectOwnerOverrideToBucketOwner with Owner=Destination, or kms:Encrypt on the replica key,
+  and kms:Decrypt on it too for a Bucket Key replica),
   DstPutTaggingNotPermitted (s3:ReplicateTags, tagged objects only). ``s3Operation`` is
   ``OBJECT_PUT``; ``requestTime`` is the source write's time;
 * permissions (``_policy``): the role is the IAM role named by the configuration's Role ARN;
@@ -410,8 +412,12 @@ def _replica_encryption(
 ) -> tuple[Sse, Key | None] | str:
     """The replica's encryption and, for SSE-KMS sources, its key; or the failure reason.
 
-    An SSE-KMS source is re-encrypted with ReplicaKmsKeyID; any other keeps its algorithm (an
-    unencrypted one takes the destination bucket's default encryption).
+    An SSE-KMS source is re-encrypted with ReplicaKmsKeyID and keeps its own S3 Bucket Key
+    setting, whatever the destination bucket's default ("If your source object uses an S3 Bucket
+    Key but your destination bucket uses default encryption with SSE-KMS, the replica object
+    maintains its S3 Bucket Key encryption settings": the S3 User Guide, "Using an S3 Bucket Key
+    with replication", example 1); any other keeps its algorithm (an unencrypted one takes the
+    destination bucket's default encryption, Bucket Key included: example 2).
     """
     replica_key_id = None
     if source.encryption in KMS_ALGORITHMS:
@@ -420,7 +426,10 @@ def _replica_encryption(
         if not replica_key_id:
             return "DstKmsKeyNotFound"
     try:
-        sse = effective_sse(target, role.account_id, source.encryption, replica_key_id, None)
+        bucket_key = None
+        if replica_key_id is not None:
+            bucket_key = "true" if str(source.bucket_key_enabled).lower() == "true" else "false"
+        sse = effective_sse(target, role.account_id, source.encryption, replica_key_id, bucket_key)
         if replica_key_id is None:
             return sse, None
         return sse, resolve(sse.kms_key_arn, role.account_id, target.region_name)
@@ -474,6 +483,14 @@ def _check_destination(
     if replica_key is not None:
         context_arn = target.arn if sse.bucket_key else object_arn
         if not access.kms("kms:Encrypt", replica_key, target, context_arn):
+            return "DstPutObjectNotPermitted"
+        # "To use replication with an S3 Bucket Key, the AWS KMS key policy for the KMS key
+        # that's used to encrypt the object replica must include the kms:Decrypt permission for
+        # the calling principal. The call to kms:Decrypt verifies the integrity of the S3 Bucket
+        # Key before using it." (S3 User Guide, "Replicating encrypted objects", section "S3
+        # Bucket Keys and replication"). The guide names the key policy; the identity policy is
+        # required too, as for every cross-account KMS call.
+        if sse.bucket_key and not access.kms("kms:Decrypt", replica_key, target, context_arn):
             return "DstPutObjectNotPermitted"
     return None
 
