@@ -1,5 +1,5 @@
-//! Emulator gaps (b), (c), (d) and (f): S3 and KMS answers as AWS gives them, read through the
-//! Rust SDK the way our functions read them. Each test fails on plain moto 5.2.5
+//! Emulator gaps (b), (c), (d), (f), (g) and (h): S3, KMS and IAM answers as AWS gives them, read
+//! through the Rust SDK the way our functions read them. Each test fails on plain moto 5.2.5
 //! (`LOCAL_AWS_PLAIN=1`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -475,4 +475,85 @@ async fn a_role_refuses_inline_policies_over_iams_aggregate_quota() {
         Some("LimitExceeded"),
         "{err:?}"
     );
+}
+
+// (h) S3 refuses overlapping notification configurations (S3 User Guide, "Configuring event
+// notifications using object key name filtering").
+#[tokio::test]
+async fn overlapping_notification_configurations_are_refused_as_in_aws() {
+    let b = account(Account::B).await;
+    let bucket = versioned_bucket(&b).await;
+    let queue = |id: &str, event: &str, prefix: Option<&str>| {
+        let mut q = QueueConfiguration::builder()
+            .id(id)
+            .queue_arn(format!("arn:aws:sqs:us-east-1:{}:{id}", Account::B.id()))
+            .events(Event::from(event));
+        if let Some(prefix) = prefix {
+            q = q.filter(
+                NotificationConfigurationFilter::builder()
+                    .key(
+                        S3KeyFilter::builder()
+                            .filter_rules(
+                                FilterRule::builder()
+                                    .name(FilterRuleName::Prefix)
+                                    .value(prefix)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
+        q.build().unwrap()
+    };
+    let put = |queues: Vec<QueueConfiguration>| {
+        b.s3.put_bucket_notification_configuration()
+            .bucket(&bucket)
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .set_queue_configurations(Some(queues))
+                    .build(),
+            )
+            .send()
+    };
+    // Allowed: disjoint prefixes; the same filters for different event types.
+    put(vec![
+        queue("a", "s3:ObjectCreated:*", Some("images/")),
+        queue("b", "s3:ObjectCreated:*", Some("logs/")),
+        queue("c", "s3:ObjectRemoved:*", None),
+    ])
+    .await
+    .unwrap();
+    // Refused: two unfiltered configurations of one event type (even to different queues); an
+    // unfiltered one beside a filtered one; a wildcard beside one of its event types.
+    let refused = [
+        (
+            vec![
+                queue("a", "s3:ObjectCreated:*", None),
+                queue("b", "s3:ObjectCreated:*", None),
+            ],
+            "Configurations overlap",
+        ),
+        (
+            vec![
+                queue("a", "s3:ObjectCreated:*", None),
+                queue("b", "s3:ObjectCreated:Put", Some("logs/")),
+            ],
+            "ambiguously defined",
+        ),
+    ];
+    for (queues, message) in refused {
+        let err = put(queues).await.unwrap_err();
+        let meta = aws_sdk_s3::error::ProvideErrorMetadata::meta(&err);
+        assert_eq!(meta.code(), Some("InvalidArgument"), "{err:?}");
+        assert!(meta.message().unwrap().contains(message), "{err:?}");
+    }
+    // Nothing was written by the refused calls.
+    let now =
+        b.s3.get_bucket_notification_configuration()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(now.queue_configurations().len(), 3);
 }

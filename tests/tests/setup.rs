@@ -136,6 +136,50 @@ impl Harness {
             .unwrap()
     }
 
+    /// An Update from `old` to `new` properties of the resource `physical_id`.
+    async fn update(
+        &mut self,
+        resource_type: &str,
+        old: Value,
+        new: Value,
+        physical_id: &Value,
+    ) -> Value {
+        let f = if resource_type == SOURCE {
+            &mut self.in_a
+        } else {
+            &mut self.in_b
+        };
+        let request = Request {
+            request_type: "Update",
+            resource_type,
+            properties: new,
+            old_properties: Some(old),
+            physical_id: physical_id.as_str().map(str::to_owned),
+        };
+        self.responses.send(f, request).await.unwrap()
+    }
+
+    /// D's queue notification configurations: (Id, queue ARN).
+    async fn queue_notifications(&self) -> Vec<(String, String)> {
+        let w = &self.world;
+        let out =
+            w.b.s3
+                .get_bucket_notification_configuration()
+                .bucket(&w.destination_bucket)
+                .send()
+                .await
+                .unwrap();
+        out.queue_configurations()
+            .iter()
+            .map(|q| {
+                (
+                    q.id().unwrap_or_default().to_owned(),
+                    q.queue_arn().to_owned(),
+                )
+            })
+            .collect()
+    }
+
     async fn create_destination(&mut self) -> Value {
         let props = self.destination_props();
         let answer = self.send("Create", DESTINATION, props, None).await;
@@ -530,6 +574,84 @@ async fn narrowing_to_object_contexts_beside_a_bucket_key_default_is_refused() {
         reason.contains("BucketKeyEnabled") && reason.contains("DestinationBucket"),
         "{reason}"
     );
+    assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
+}
+
+/// Issue 8, defect 2: S3 refuses overlapping notification configurations, so every pair into D
+/// shares one configuration per queue, which goes with the last pair.
+#[tokio::test]
+async fn two_sources_into_one_destination_share_one_notification_configuration() {
+    // GIVEN the first pair's destination resource, with the verifier's queue
+    let mut h = Harness::new().await;
+    let first = h.create_destination().await;
+    // WHEN a second source bucket's destination resource names the same queue
+    let mut second_props = h.destination_props();
+    second_props["SourceBucket"] = json!(unique_name("second-src"));
+    let second = h
+        .send("Create", DESTINATION, second_props.clone(), None)
+        .await;
+    // THEN it succeeds (a second configuration would overlap the first) and joins the first
+    assert_eq!(second["Status"], "SUCCESS", "{second}");
+    let queue = h.world.queue_arn.clone();
+    let shared = h.queue_notifications().await;
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0].1, queue);
+    // AND deleting the first pair keeps it for the second; deleting the second removes it
+    let props = h.destination_props();
+    let id = first["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", DESTINATION, props, id).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    let left = h.queue_notifications().await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_ne!(
+        left[0].0, shared[0].0,
+        "the Id lists the pairs still using it"
+    );
+    let id = second["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", DESTINATION, second_props, id).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    assert!(h.queue_notifications().await.is_empty());
+}
+
+/// Issue 8, defect 2: a foreign configuration that overlaps ours fails the Create with a Reason
+/// that names it; it is never dropped and never duplicated.
+#[tokio::test]
+async fn an_overlapping_foreign_notification_fails_the_create_and_is_kept() {
+    // GIVEN D already sends its object-created events somewhere else
+    let mut h = Harness::new().await;
+    let w = &h.world;
+    let foreign = aws_sdk_s3::types::QueueConfiguration::builder()
+        .id("data-lake-ingest")
+        .queue_arn(format!("arn:aws:sqs:us-east-1:{}:ingest", Account::B.id()))
+        .events(aws_sdk_s3::types::Event::from("s3:ObjectCreated:Put"))
+        .build()
+        .unwrap();
+    w.b.s3
+        .put_bucket_notification_configuration()
+        .bucket(&w.destination_bucket)
+        .notification_configuration(
+            aws_sdk_s3::types::NotificationConfiguration::builder()
+                .queue_configurations(foreign)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = h.queue_notifications().await;
+    // WHEN our destination resource with a queue is created
+    let props = h.destination_props();
+    let answer = h.send("Create", DESTINATION, props, None).await;
+    // THEN it fails, naming the configuration and the way out
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("NotificationQueueArn")
+            && reason.contains("data-lake-ingest")
+            && reason.contains("EventBridge"),
+        "{reason}"
+    );
+    // AND the foreign configuration is as it was, and nothing else was written
+    assert_eq!(h.queue_notifications().await, before);
     assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
 }
 

@@ -28,6 +28,7 @@
 pub mod arn;
 pub mod events;
 pub mod metrics;
+pub mod notification;
 pub mod panic_probe;
 pub mod plan;
 pub mod policy;

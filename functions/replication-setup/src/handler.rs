@@ -359,6 +359,15 @@ async fn apply_destination(
     deadline: Instant,
 ) -> Result<bool, Failure> {
     let bucket = spec.destination_bucket.as_str();
+    // Planned before any write: a notification that S3 would refuse as overlapping fails the
+    // request before anything has changed.
+    let notification = match &spec.notification_queue {
+        Some(queue) => {
+            let queue = queue.to_string();
+            steps::prepare_notification(c, bucket, &spec.sid_scope(), Some(&queue)).await?
+        }
+        None => None,
+    };
     let was_enabled = steps::enable_versioning(c, bucket).await?;
     steps::merge_bucket_policy(c, spec, deadline).await?;
     steps::merge_key_policy(
@@ -369,8 +378,8 @@ async fn apply_destination(
         deadline,
     )
     .await?;
-    if let Some(queue) = &spec.notification_queue {
-        steps::set_notification(c, bucket, &spec.sid_scope(), Some(&queue.to_string())).await?;
+    if let Some(config) = notification {
+        steps::put_notification(c, bucket, config).await?;
     }
     Ok(was_enabled)
 }

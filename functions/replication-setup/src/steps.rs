@@ -11,6 +11,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use replication_core::arn::{KeyManager, KmsKeyArn, KmsKeyRef, Region};
+use replication_core::notification;
 use replication_core::plan::{self, ReplicationConfiguration};
 use replication_core::policy::{self, SidScope};
 use replication_core::properties::{DefaultEncryption, DestinationSpec, ResolvedKey, SourceSpec};
@@ -45,6 +46,9 @@ pub enum StepError {
     /// The replication rules cannot be merged.
     #[error("put_replication_rule: {0}")]
     Plan(#[from] plan::PlanError),
+    /// Our notification configuration would overlap another.
+    #[error("{0}")]
+    Notification(#[from] notification::Conflict),
     /// The role has no room left for this pair's inline policy.
     #[error("ensure_replication_role: {0}")]
     RoleBudget(#[from] plan::RoleBudgetExceeded),
@@ -808,18 +812,56 @@ pub async fn remove_replication_rules(
     }
 }
 
-/// Optional: D's `s3:ObjectCreated:*` notifications to the verifier's queue, as one
-/// QueueConfiguration with our Id; other notification configurations are kept.
-/// `queue = None` removes ours.
+/// Optional: D's `s3:ObjectCreated:*` notifications to the verifier's queue, in one
+/// QueueConfiguration per queue shared by every pair into D ([`notification::plan`]); other
+/// notification configurations are kept as read. `queue = None` takes this pair out, and the
+/// configuration goes with its last pair.
 ///
 /// # Errors
-/// When S3 refuses (for example when the queue policy does not let S3 send).
+/// When our configuration would overlap another (S3 refuses that), or S3 refuses (for example
+/// when the queue policy does not let S3 send).
 pub async fn set_notification(
     c: &AccountClients,
     bucket: &str,
     scope: &SidScope,
     queue: Option<&str>,
 ) -> Result<(), StepError> {
+    match prepare_notification(c, bucket, scope, queue).await? {
+        Some(config) => put_notification(c, bucket, config).await,
+        None => Ok(()),
+    }
+}
+
+/// Write what [`prepare_notification`] planned.
+///
+/// # Errors
+/// When S3 refuses (for example when the queue policy does not let S3 send).
+pub async fn put_notification(
+    c: &AccountClients,
+    bucket: &str,
+    config: aws_sdk_s3::types::NotificationConfiguration,
+) -> Result<(), StepError> {
+    c.s3.put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(config)
+        .send()
+        .await
+        .map_err(|e| aws_error(format!("set_notification({bucket})"), &e))?;
+    Ok(())
+}
+
+/// The read and plan half of [`set_notification`]: D's whole notification configuration as it
+/// should be written, or `None` when it already is. Run before any write, so that a conflict
+/// fails the request before anything has changed.
+///
+/// # Errors
+/// When our configuration would overlap another, or S3 refuses the read.
+pub async fn prepare_notification(
+    c: &AccountClients,
+    bucket: &str,
+    scope: &SidScope,
+    queue: Option<&str>,
+) -> Result<Option<aws_sdk_s3::types::NotificationConfiguration>, StepError> {
     use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
     let step = format!("set_notification({bucket})");
     let current = match c
@@ -830,47 +872,102 @@ pub async fn set_notification(
         .await
     {
         Ok(out) => out,
-        Err(e) if queue.is_none() && code_is(&e, &["NoSuchBucket"]) => return Ok(()),
+        Err(e) if queue.is_none() && code_is(&e, &["NoSuchBucket"]) => return Ok(None),
         Err(e) => return Err(aws_error(&step, &e)),
     };
-    let id = scope.as_str();
-    let mut queues: Vec<QueueConfiguration> = current
+    let queues: Vec<notification::Entry> = current
         .queue_configurations()
         .iter()
-        .filter(|q| q.id() != Some(id))
-        .cloned()
+        .map(|q| {
+            entry(
+                notification::TargetKind::Queue,
+                q.id(),
+                q.queue_arn(),
+                q.events(),
+                q.filter(),
+            )
+        })
         .collect();
-    let had_ours = queues.len() != current.queue_configurations().len();
-    if let Some(arn) = queue {
-        let ours = QueueConfiguration::builder()
-            .id(id)
-            .queue_arn(arn)
-            .events(Event::from("s3:ObjectCreated:*"))
-            .build()
-            .map_err(|e| StepError::Invalid {
-                step: step.clone(),
-                message: e.to_string(),
-            })?;
-        if current.queue_configurations().iter().any(|q| q == &ours) {
-            return Ok(());
-        }
-        queues.push(ours);
-    } else if !had_ours {
-        return Ok(());
+    let others: Vec<notification::Entry> = current
+        .topic_configurations()
+        .iter()
+        .map(|t| {
+            let kind = notification::TargetKind::Topic;
+            entry(kind, t.id(), t.topic_arn(), t.events(), t.filter())
+        })
+        .chain(current.lambda_function_configurations().iter().map(|l| {
+            let kind = notification::TargetKind::Lambda;
+            entry(
+                kind,
+                l.id(),
+                l.lambda_function_arn(),
+                l.events(),
+                l.filter(),
+            )
+        }))
+        .collect();
+    let Some(planned) = notification::plan(&queues, &others, scope, queue)? else {
+        return Ok(None);
+    };
+    let mut written = Vec::with_capacity(planned.len());
+    for p in planned {
+        written.push(match p {
+            notification::Planned::Keep(i) => current.queue_configurations()[i].clone(),
+            notification::Planned::Ours { id, queue } => QueueConfiguration::builder()
+                .id(id)
+                .queue_arn(queue)
+                .events(Event::from(notification::EVENT))
+                .build()
+                .map_err(|e| StepError::Invalid {
+                    step: step.clone(),
+                    message: e.to_string(),
+                })?,
+        });
     }
-    let config = NotificationConfiguration::builder()
-        .set_topic_configurations(Some(current.topic_configurations().to_vec()))
-        .set_queue_configurations(Some(queues))
-        .set_lambda_function_configurations(Some(current.lambda_function_configurations().to_vec()))
-        .set_event_bridge_configuration(current.event_bridge_configuration().cloned())
-        .build();
-    c.s3.put_bucket_notification_configuration()
-        .bucket(bucket)
-        .notification_configuration(config)
-        .send()
-        .await
-        .map_err(|e| aws_error(&step, &e))?;
-    Ok(())
+    Ok(Some(
+        NotificationConfiguration::builder()
+            .set_topic_configurations(Some(current.topic_configurations().to_vec()))
+            .set_queue_configurations(Some(written))
+            .set_lambda_function_configurations(Some(
+                current.lambda_function_configurations().to_vec(),
+            ))
+            .set_event_bridge_configuration(current.event_bridge_configuration().cloned())
+            .build(),
+    ))
+}
+
+/// One notification configuration as [`notification::plan`] reads it.
+fn entry(
+    kind: notification::TargetKind,
+    id: Option<&str>,
+    arn: &str,
+    events: &[aws_sdk_s3::types::Event],
+    filter: Option<&aws_sdk_s3::types::NotificationConfigurationFilter>,
+) -> notification::Entry {
+    let rules = filter
+        .and_then(|f| f.key())
+        .map(|k| k.filter_rules())
+        .unwrap_or_default();
+    // The API's names are `prefix` and `suffix`; S3 has been seen answering `Prefix`.
+    let rule = |name: &str| {
+        rules
+            .iter()
+            .find(|r| {
+                r.name()
+                    .is_some_and(|n| n.as_str().eq_ignore_ascii_case(name))
+            })
+            .and_then(|r| r.value())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    notification::Entry {
+        kind,
+        id: id.map(str::to_owned),
+        arn: arn.to_owned(),
+        events: events.iter().map(|e| e.as_str().to_owned()).collect(),
+        prefix: rule("prefix"),
+        suffix: rule("suffix"),
+    }
 }
 
 #[cfg(test)]

@@ -15,11 +15,12 @@ ACCOUNT_B = "222222222222"
 
 def install_all() -> None:
     """Apply every in-process patch to moto (idempotent)."""
-    from . import iam_quotas, kms_default_policy, s3_fidelity, replication
+    from . import iam_quotas, kms_default_policy, replication, s3_fidelity, s3_notification_overlap
 
     iam_quotas.install()
     kms_default_policy.install()
     s3_fidelity.install()
+    s3_notification_overlap.install()
     replication.install()
 
 
