@@ -692,7 +692,11 @@ pub async fn append_key_statement(c: &Clients, key: &str, statement: Value) -> a
     Ok(())
 }
 
-async fn create_key(c: &Clients, description: &str) -> anyhow::Result<String> {
+/// Create a customer managed key in `c`'s account; returns its ARN.
+///
+/// # Errors
+/// When KMS fails.
+pub async fn create_key(c: &Clients, description: &str) -> anyhow::Result<String> {
     let meta = c
         .kms
         .create_key()

@@ -876,22 +876,17 @@ pub fn merge_replication_rules(
     })
 }
 
-/// Delete: `existing` without our rules. `None` means no rule is left: the adapter calls
-/// `DeleteBucketReplication` instead of writing an empty configuration, which S3 rejects. A
-/// rule is ours only if both its Id is one of `our_ids` and it replicates
-/// to `destination_bucket` (a name): a Create that failed with
-/// [`PlanError::ForeignRuleIdTaken`] is rolled back by CloudFormation with a Delete naming the
-/// same Ids, and another team's rule of the same Id, to another bucket, must survive it.
+/// Delete: `existing` without the rules `owner` owns. `None` means no rule is left: the adapter
+/// calls `DeleteBucketReplication` instead of writing an empty configuration, which S3 rejects.
 #[must_use]
 pub fn remove_replication_rules(
     existing: &ReplicationConfiguration,
-    our_ids: &[String],
-    destination_bucket: &str,
+    owner: &RuleOwner<'_>,
 ) -> Option<ReplicationConfiguration> {
     let rules: Vec<ReplicationRule> = existing
         .rules
         .iter()
-        .filter(|r| !is_our_rule(r, our_ids, destination_bucket))
+        .filter(|r| !owner.owns(r))
         .cloned()
         .collect();
     if rules.is_empty() {
@@ -904,16 +899,69 @@ pub fn remove_replication_rules(
     }
 }
 
-/// Whether `rule` is one of `our_ids` and replicates to `destination_bucket` (its ARN is
+/// The rules one `Custom::ReplicationSource`'s properties own in S's configuration: a rule is
+/// theirs only if its Id is one of `ids` *and* it replicates to `destination_bucket` (a name)
+/// in `destination_account`.
+///
+/// An Id alone is not enough. A Create that failed with [`PlanError::ForeignRuleIdTaken`] is
+/// rolled back by CloudFormation with a Delete naming the same Ids, and another team's rule of
+/// that Id, to another bucket, must survive it. And a replacement that changed only
+/// `DestinationAccountId` writes rules of the same Ids to the same bucket: CloudFormation's
+/// Delete of the old resource must not remove them.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleOwner<'a> {
+    /// The rule Ids.
+    pub ids: &'a [String],
+    /// The destination bucket's name.
+    pub destination_bucket: &'a str,
+    /// The destination account (`Destination.Account`).
+    pub destination_account: &'a str,
+}
+
+impl RuleOwner<'_> {
+    /// Whether `rule` is one of these.
+    #[must_use]
+    pub fn owns(&self, rule: &ReplicationRule) -> bool {
+        rule.id.as_ref().is_some_and(|id| self.ids.contains(id))
+            && replicates_to(rule, self.destination_bucket)
+            && rule.destination.account.as_deref() == Some(self.destination_account)
+    }
+}
+
+/// Whether `rule` replicates to the bucket named `bucket` (its ARN is
 /// `arn:<partition>:s3:::<bucket>`).
 #[must_use]
-pub fn is_our_rule(rule: &ReplicationRule, our_ids: &[String], destination_bucket: &str) -> bool {
-    rule.id.as_ref().is_some_and(|id| our_ids.contains(id))
-        && rule
-            .destination
-            .bucket
-            .rsplit_once(":::")
-            .is_some_and(|(_, name)| name == destination_bucket)
+pub fn replicates_to(rule: &ReplicationRule, bucket: &str) -> bool {
+    rule.destination
+        .bucket
+        .rsplit_once(":::")
+        .is_some_and(|(_, name)| name == bucket)
+}
+
+/// On Update, what the old properties' rules (`previous`) become beside our new rules `ours`:
+/// `existing` without the old rules whose Id a new rule takes to another bucket (S3 Ids are
+/// unique, so the new rule replaces them), and the Ids of the old rules that no new rule
+/// continues, for [`merge_replication_rules`] to drop. Rules `previous` does not own are
+/// untouched, whatever their Id.
+#[must_use]
+pub fn previous_rules(
+    existing: &ReplicationConfiguration,
+    previous: &RuleOwner<'_>,
+    ours: &[ReplicationRule],
+) -> (ReplicationConfiguration, Vec<String>) {
+    let continued = |rule: &ReplicationRule| ours.iter().find(|o| o.id == rule.id);
+    let mut kept = existing.clone();
+    kept.rules.retain(|r| {
+        !(previous.owns(r)
+            && continued(r).is_some_and(|o| o.destination.bucket != r.destination.bucket))
+    });
+    let dropped = existing
+        .rules
+        .iter()
+        .filter(|r| previous.owns(r) && continued(r).is_none())
+        .filter_map(|r| r.id.clone())
+        .collect();
+    (kept, dropped)
 }
 
 #[cfg(test)]
@@ -944,6 +992,15 @@ mod tests {
     }
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/s3-kms-replication-src";
+
+    /// The owner of `ids` among [`our_rule`]s (to `replicas` in 222233334444).
+    fn owner(ids: &[String]) -> RuleOwner<'_> {
+        RuleOwner {
+            ids,
+            destination_bucket: "replicas",
+            destination_account: "222233334444",
+        }
+    }
 
     fn config(rules: Vec<ReplicationRule>) -> ReplicationConfiguration {
         ReplicationConfiguration {
@@ -1122,13 +1179,11 @@ mod tests {
     #[test]
     fn removing_our_rules_keeps_foreign_ones_or_deletes_the_configuration() {
         let existing = config(vec![foreign_rule("a", 1), our_rule("ours", 5)]);
-        let left = remove_replication_rules(&existing, &["ours".to_owned()], "replicas").unwrap();
+        let ours = ["ours".to_owned()];
+        let left = remove_replication_rules(&existing, &owner(&ours)).unwrap();
         assert_eq!(left, config(vec![foreign_rule("a", 1)]));
         let only_ours = config(vec![our_rule("ours", 5)]);
-        assert_eq!(
-            remove_replication_rules(&only_ours, &["ours".to_owned()], "replicas"),
-            None
-        );
+        assert_eq!(remove_replication_rules(&only_ours, &owner(&ours)), None);
     }
 
     #[test]
@@ -1145,10 +1200,48 @@ mod tests {
     fn a_foreign_rule_with_our_id_but_another_destination_survives_a_delete() {
         // The rollback Delete of a Create that failed with ForeignRuleIdTaken names that Id.
         let existing = config(vec![foreign_rule("ours", 1)]);
+        let ours = ["ours".to_owned()];
         assert_eq!(
-            remove_replication_rules(&existing, &["ours".to_owned()], "replicas"),
+            remove_replication_rules(&existing, &owner(&ours)),
             Some(existing.clone())
         );
+    }
+
+    #[test]
+    fn a_rule_of_our_id_and_bucket_in_another_account_is_not_the_old_resources() {
+        // A replacement that changed only DestinationAccountId wrote these; the old resource's
+        // Delete names the old account.
+        let mut moved = our_rule("ours", 1);
+        moved.destination.account = Some("999988887777".to_owned());
+        let existing = config(vec![moved]);
+        let ours = ["ours".to_owned()];
+        assert_eq!(
+            remove_replication_rules(&existing, &owner(&ours)),
+            Some(existing.clone())
+        );
+    }
+
+    #[test]
+    fn an_update_takes_over_its_old_rules_ids_and_drops_the_rest() {
+        // Old: r1 and r2 to replicas. New: r1 to another bucket, no r2. A foreign r3 too.
+        let mut r1_new = our_rule("r1", 1);
+        r1_new.destination.bucket = "arn:aws:s3:::new-replicas".to_owned();
+        let existing = config(vec![
+            our_rule("r1", 1),
+            our_rule("r2", 2),
+            foreign_rule("r3", 3),
+        ]);
+        let old_ids = ["r1".to_owned(), "r2".to_owned()];
+        let (kept, dropped) = previous_rules(&existing, &owner(&old_ids), &[r1_new.clone()]);
+        assert_eq!(ids(&kept), vec!["r2", "r3"], "r1 is taken over");
+        assert_eq!(dropped, vec!["r2".to_owned()]);
+        let merged = merge_replication_rules(Some(&kept), ROLE, &[r1_new], &dropped).unwrap();
+        assert_eq!(ids(&merged), vec!["r3", "r1"]);
+        // A foreign rule with an old Id is neither taken over nor dropped.
+        let existing = config(vec![foreign_rule("r2", 3)]);
+        let (kept, dropped) = previous_rules(&existing, &owner(&old_ids), &[]);
+        assert_eq!(kept, existing);
+        assert!(dropped.is_empty());
     }
 
     fn foreign_rules() -> impl Strategy<Value = Vec<ReplicationRule>> {
@@ -1180,7 +1273,7 @@ mod tests {
             let kept_foreign: Vec<&ReplicationRule> = once.rules.iter().filter(|r| r.id.as_deref().is_some_and(|i| i.starts_with("foreign"))).collect();
             prop_assert_eq!(kept_foreign, foreign.iter().collect::<Vec<_>>());
             let all_ours: Vec<String> = vec!["r1".into(), "r2".into(), "r3".into()];
-            let removed = remove_replication_rules(&once, &all_ours, "replicas");
+            let removed = remove_replication_rules(&once, &owner(&all_ours));
             let expected = if foreign.is_empty() { None } else { Some(config(foreign)) };
             prop_assert_eq!(removed, expected);
         }

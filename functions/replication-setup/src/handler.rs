@@ -336,6 +336,15 @@ async fn apply_destination_request(
             .await?;
     }
     let versioning_was_enabled = apply_destination(c, &spec, deadline).await?;
+    // An in-place move to another KB: our statement leaves the old key (compared by ARN).
+    if let Some(old) = &old
+        && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
+        && let Some(key) =
+            key_for_delete(c, &old.destination_kms_key, "DestinationKmsKeyArn").await?
+        && key != spec.destination_key
+    {
+        steps::remove_key_policy_statements(c, &key, &spec.sid_scope()).await?;
+    }
     let mut data = destination_data(&spec);
     data.insert(
         "DestinationVersioningWasEnabled".into(),
@@ -542,17 +551,25 @@ async fn apply_source_request(
     )
     .await?;
     let new_ids = spec.rule_ids();
-    let dropped: Vec<String> = old
+    // The old properties' rules, when they are on this S: an Update replaces them.
+    let old_ids: Vec<String> = old
         .as_ref()
-        .map(|o| {
-            o.rules
-                .iter()
-                .map(|r| r.id.clone())
-                .filter(|id| !new_ids.contains(id))
-                .collect()
-        })
+        .map(|o| o.rules.iter().map(|r| r.id.clone()).collect())
         .unwrap_or_default();
-    steps::put_replication_rule(c, &spec, &dropped, deadline).await?;
+    let old_account = old.as_ref().map(|o| o.destination_account_id.to_string());
+    let previous = old
+        .as_ref()
+        .zip(old_account.as_deref())
+        .filter(|(o, _)| o.source_bucket == spec.source_bucket)
+        .map(|(o, account)| plan::RuleOwner {
+            ids: &old_ids,
+            destination_bucket: o.destination_bucket.as_str(),
+            destination_account: account,
+        });
+    steps::put_replication_rule(c, &spec, previous.as_ref(), deadline).await?;
+    if let Some(old) = &old {
+        release_old_source_grants(c, remote.as_ref(), old, &spec).await?;
+    }
 
     let mut data = BTreeMap::from([
         ("RoleArn".into(), role.arn),
@@ -595,6 +612,43 @@ async fn apply_source_request(
     })
 }
 
+/// After an Update of one pair (the same Sid scope), our grants leave the key and the role
+/// that the old properties named and the new ones do not (issue 8, defect 4). Keys are compared
+/// by ARN, so an alias of the same key is not "another key".
+async fn release_old_source_grants(
+    c: &AccountClients,
+    remote: Option<&AccountClients>,
+    old: &SourceProperties,
+    spec: &replication_core::properties::SourceSpec,
+) -> Result<(), Failure> {
+    let scope = spec.sid_scope();
+    let old_scope = SidScope::for_replication(
+        &spec.source_account,
+        &old.source_bucket,
+        &old.destination_bucket,
+    );
+    if old_scope != scope {
+        return Ok(()); // a replacement: CloudFormation's Delete of the old resource cleans up
+    }
+    if let Some(key) = key_for_delete(c, &old.source_kms_key, "SourceKmsKeyArn").await?
+        && key != spec.source_key
+    {
+        steps::remove_key_policy_statements(c, &key, &scope).await?;
+    }
+    let old_role = old.effective_role_name();
+    if old_role != spec.role_arn.name() {
+        steps::remove_replication_role(c, &old_role, &scope).await?;
+    }
+    if let Some(b) = remote
+        && let Some(key) =
+            key_for_delete(b, &old.destination_kms_key, "DestinationKmsKeyArn").await?
+        && key != spec.destination_key
+    {
+        steps::remove_key_policy_statements(b, &key, &scope).await?;
+    }
+    Ok(())
+}
+
 async fn delete_source(
     request: &CfnRequest,
     setup: &Setup,
@@ -608,17 +662,32 @@ async fn delete_source(
     };
     let c = &setup.home;
     let rule_ids: Vec<String> = props.rules.iter().map(|r| r.id.clone()).collect();
-    steps::remove_replication_rules(
-        c,
-        props.source_bucket.as_str(),
-        &rule_ids,
-        props.destination_bucket.as_str(),
-    )
-    .await?;
+    let owner = plan::RuleOwner {
+        ids: &rule_ids,
+        destination_bucket: props.destination_bucket.as_str(),
+        destination_account: props.destination_account_id.as_str(),
+    };
+    let still_used_by =
+        steps::remove_replication_rules(c, props.source_bucket.as_str(), &owner).await?;
     let account = account
         .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
     let scope =
         SidScope::for_replication(&account, &props.source_bucket, &props.destination_bucket);
+    // Rules from S to D remain: a replacement's new resource (same Sid scope, such as a change
+    // of DestinationAccountId alone) or someone else still replicates through the scope's
+    // grants. They stay; only a role that the configuration no longer uses loses our policy.
+    if let Some(role) = still_used_by {
+        let old_role = props.effective_role_name();
+        tracing::info!(
+            rules_to = %props.destination_bucket,
+            role = %role,
+            "rules to the destination remain; the pair's grants are kept"
+        );
+        if role.rsplit('/').next() != Some(old_role.as_str()) {
+            steps::remove_replication_role(c, &old_role, &scope).await?;
+        }
+        return Ok(());
+    }
     if let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await? {
         steps::remove_key_policy_statements(c, &key, &scope).await?;
     }

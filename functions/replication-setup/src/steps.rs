@@ -721,27 +721,31 @@ async fn get_replication(
 }
 
 /// Step 6: merge our rules into S's replication configuration by Id, keeping every other
-/// rule; `previously_ours` are rule Ids an Update dropped, removed now.
+/// rule. On Update, `previous` names the old properties' rules: those the new rules do not
+/// continue are removed, and a new rule may take an old rule's Id to another bucket.
 ///
 /// # Errors
 /// When S3 refuses, or the rules conflict with existing ones (priority, role, Ids).
 pub async fn put_replication_rule(
     c: &AccountClients,
     spec: &SourceSpec,
-    previously_ours: &[String],
+    previous: Option<&plan::RuleOwner<'_>>,
     deadline: Instant,
 ) -> Result<(), StepError> {
     let bucket = spec.source_bucket.as_str();
     let step = format!("put_replication_rule({bucket})");
     let current = get_replication(c, bucket, &step).await?;
     let mut ours = plan::replication_rules(spec);
-    plan::settle_default_priorities(current.as_ref(), &mut ours, &spec.rules, previously_ours);
-    let merged = plan::merge_replication_rules(
-        current.as_ref(),
-        &spec.role_arn.to_string(),
-        &ours,
-        previously_ours,
-    )?;
+    let (base, dropped) = match (&current, previous) {
+        (Some(current), Some(previous)) => {
+            let (kept, dropped) = plan::previous_rules(current, previous, &ours);
+            (Some(kept), dropped)
+        }
+        _ => (current.clone(), Vec::new()),
+    };
+    plan::settle_default_priorities(base.as_ref(), &mut ours, &spec.rules, &dropped);
+    let merged =
+        plan::merge_replication_rules(base.as_ref(), &spec.role_arn.to_string(), &ours, &dropped)?;
     if current.as_ref() == Some(&merged) {
         return Ok(());
     }
@@ -760,41 +764,46 @@ pub async fn put_replication_rule(
     Ok(())
 }
 
-/// Delete: remove our rules (our Ids, to `destination_bucket`) from S's replication
-/// configuration, deleting it when none is left. A missing bucket or configuration is already
-/// clean.
+/// Delete: remove the rules `owner` owns from S's replication configuration, deleting it when
+/// none is left. A missing bucket or configuration is already clean.
+///
+/// Returns the configuration's role when rules to `owner`'s destination bucket remain: a
+/// replacement's new resource (or someone else) still replicates from S to that bucket, through
+/// that role, and needs the pair's grants, which the caller must then keep.
 ///
 /// # Errors
 /// When S3 refuses.
 pub async fn remove_replication_rules(
     c: &AccountClients,
     bucket: &str,
-    our_ids: &[String],
-    destination_bucket: &str,
-) -> Result<(), StepError> {
+    owner: &plan::RuleOwner<'_>,
+) -> Result<Option<String>, StepError> {
     let step = format!("remove_replication_rules({bucket})");
     let current = match get_replication(c, bucket, &step).await {
-        Err(StepError::Aws { code, .. }) if code == "NoSuchBucket" => return Ok(()),
+        Err(StepError::Aws { code, .. }) if code == "NoSuchBucket" => return Ok(None),
         other => other?,
     };
     let Some(current) = current else {
-        return Ok(());
+        return Ok(None);
     };
-    if !current
-        .rules
-        .iter()
-        .any(|r| plan::is_our_rule(r, our_ids, destination_bucket))
-    {
-        return Ok(());
+    let left = plan::remove_replication_rules(&current, owner);
+    let still_used = left.as_ref().is_some_and(|l| {
+        l.rules
+            .iter()
+            .any(|r| plan::replicates_to(r, owner.destination_bucket))
+    });
+    let role = still_used.then(|| current.role.clone());
+    if !current.rules.iter().any(|r| owner.owns(r)) {
+        return Ok(role);
     }
-    match plan::remove_replication_rules(&current, our_ids, destination_bucket) {
+    match left {
         None => {
             c.s3.delete_bucket_replication()
                 .bucket(bucket)
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(&step, &e))
+                .map_err(|e| aws_error(&step, &e))?
         }
         Some(left) => {
             let sdk = convert::to_sdk(&left).map_err(|e| StepError::Invalid {
@@ -807,9 +816,10 @@ pub async fn remove_replication_rules(
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(&step, &e))
+                .map_err(|e| aws_error(&step, &e))?;
         }
     }
+    Ok(role)
 }
 
 /// Optional: D's `s3:ObjectCreated:*` notifications to the verifier's queue, in one
