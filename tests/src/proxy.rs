@@ -87,6 +87,13 @@ impl FaultProxy {
         }
     }
 
+    /// Remove every fault rule.
+    pub fn clear_faults(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.faults.clear();
+        }
+    }
+
     /// Its latency and call counts by HTTP method.
     pub fn traffic(&self) -> &TrafficControl {
         &self.traffic

@@ -650,7 +650,14 @@ async fn an_overlapping_foreign_notification_fails_the_create_and_is_kept() {
             && reason.contains("EventBridge"),
         "{reason}"
     );
-    // AND the foreign configuration is as it was, and nothing else was written
+    // AND nothing was written: the foreign configuration is as it was, no policy, and the
+    // failed-create marker keeps the rollback Delete from touching anything
+    assert!(
+        answer["PhysicalResourceId"]
+            .as_str()
+            .unwrap()
+            .starts_with(MARKER)
+    );
     assert_eq!(h.queue_notifications().await, before);
     assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
 }
@@ -1415,4 +1422,77 @@ async fn an_update_to_another_key_and_role_removes_our_grants_from_the_old_ones(
             .await
             .unwrap();
     assert_eq!(names.policy_names.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 8, defect 3: a Create that fails before writing answers the failed-create marker; one
+// that fails after a write is cleaned up by its rollback Delete.
+// ---------------------------------------------------------------------------------------
+
+const MARKER: &str = "s3-kms-replication:failed-create:";
+
+#[tokio::test]
+async fn a_create_that_fails_before_any_write_answers_the_marker_and_its_rollback_touches_nothing()
+{
+    let mut h = Harness::new().await;
+    h.add_foreign_statements().await;
+    let before = h.snapshot().await;
+    // A key that does not exist: DescribeKey fails before anything is written.
+    let mut missing_key = h.destination_props();
+    missing_key["DestinationKmsKeyArn"] = json!(format!(
+        "arn:aws:kms:us-east-1:{}:key/00000000-0000-0000-0000-000000000000",
+        Account::B.id()
+    ));
+    let answer = h
+        .send("Create", DESTINATION, missing_key.clone(), None)
+        .await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(id.starts_with(MARKER), "{id}");
+    let rollback = h.send("Delete", DESTINATION, missing_key, Some(id)).await;
+    assert_eq!(rollback["Status"], "SUCCESS", "{rollback}");
+    assert_eq!(h.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_create_that_fails_after_a_write_is_cleaned_up_by_its_rollback_delete() {
+    // GIVEN the destination side, and S3 refusing every replication-configuration call in A
+    let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL_S3").await;
+    h.create_destination().await;
+    let before = h.snapshot().await;
+    proxy.add_fault(Fault {
+        path_contains: "?replication".into(),
+        status: 500,
+        code: "InternalError".into(),
+    });
+    // WHEN the source Create fails at step 6, after the role and KA's statement were written
+    let props = h.source_props();
+    let answer = h.send("Create", SOURCE, props.clone(), None).await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(!id.starts_with(MARKER), "{id}");
+    let w = &h.world;
+    assert!(
+        w.a.iam
+            .get_role()
+            .role_name(&h.role_name)
+            .send()
+            .await
+            .is_ok()
+    );
+    assert!(ours(&w.key_policy(&w.source_key_arn).await.unwrap()) > 0);
+    // THEN its rollback Delete (S3 answering again) removes what it wrote
+    proxy.clear_faults();
+    let rollback = h.send("Delete", SOURCE, props, Some(id)).await;
+    assert_eq!(rollback["Status"], "SUCCESS", "{rollback}");
+    let w = &h.world;
+    assert!(
+        w.a.iam
+            .get_role()
+            .role_name(&h.role_name)
+            .send()
+            .await
+            .is_err()
+    );
+    assert_eq!(h.snapshot().await["ka"], before["ka"]);
 }

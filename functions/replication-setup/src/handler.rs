@@ -130,6 +130,7 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
     let deadline = lambda_deadline.checked_sub(DEADLINE_MARGIN);
     let account = account_of_function(&event.context.invoked_function_arn);
     let started = Instant::now();
+    let writes_before = steps::writes_attempted();
 
     // Never polled when no time is left: `guarded` answers without it.
     let work = run(
@@ -147,7 +148,8 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
             r
         }
         Err(failure) => {
-            let physical = failed_physical_id(&request);
+            let wrote = steps::writes_attempted() != writes_before;
+            let physical = failed_physical_id(&request, wrote);
             CfnResponse::for_request(
                 &request,
                 Status::Failed,
@@ -239,12 +241,18 @@ fn account_of_function(arn: &str) -> Option<AccountId> {
     arn.split(':').nth(4).and_then(|a| AccountId::parse(a).ok())
 }
 
-/// A failed Create whose properties cannot be parsed gets a marker id that Delete ignores;
-/// otherwise the id names what the properties name, so that Delete cleans up what a partly
-/// successful Create wrote.
-fn failed_physical_id(request: &CfnRequest) -> String {
+/// The PhysicalResourceId of a failed request. An Update or Delete keeps its id. A Create
+/// that failed before any write was attempted (`wrote` false), or whose properties cannot be
+/// parsed, gets a marker that Delete ignores: CloudFormation's rollback Delete then touches
+/// nothing, not even documents of the same names that someone else owns. A Create that failed
+/// after a write gets the id its properties name, so that its rollback Delete, and nothing
+/// else, cleans up what it wrote.
+fn failed_physical_id(request: &CfnRequest, wrote: bool) -> String {
     if let Some(id) = &request.physical_resource_id {
         return id.clone();
+    }
+    if !wrote {
+        return format!("{FAILED_CREATE_PREFIX}{}", request.request_id);
     }
     let props = &request.resource_properties;
     match ResourceType::parse(&request.resource_type) {
@@ -758,10 +766,14 @@ mod tests {
     fn failed_create_with_unparseable_properties_gets_a_marker_that_delete_ignores() {
         let mut r = fixture(include_str!("../../../events/cfn-destination-create.json"));
         r.resource_properties = serde_json::json!({"DestinationBucket": 5});
-        assert!(failed_physical_id(&r).starts_with(FAILED_CREATE_PREFIX));
+        assert!(failed_physical_id(&r, true).starts_with(FAILED_CREATE_PREFIX));
         let r = fixture(include_str!("../../../events/cfn-destination-create.json"));
+        assert!(
+            failed_physical_id(&r, false).starts_with(FAILED_CREATE_PREFIX),
+            "no write attempted"
+        );
         assert_eq!(
-            failed_physical_id(&r),
+            failed_physical_id(&r, true),
             "s3-kms-replication:destination:111111111111:example-source-bucket:example-destination-bucket"
         );
     }

@@ -5,6 +5,7 @@
 //! already holds what we want, so a repeated Create costs only reads.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -133,6 +134,54 @@ fn is_eventual_consistency<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse
         ) && (message.contains("principal") || message.contains("role")))
 }
 
+/// AWS operations other than reads that this process has attempted (see [`WriteCounter`]).
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// How many AWS operations other than reads this process has attempted so far. The handler
+/// compares it before and after a request: a Create that failed without a single write
+/// attempt answers the failed-create marker, which CloudFormation's rollback Delete then
+/// ignores.
+#[must_use]
+pub fn writes_attempted() -> u64 {
+    WRITES.load(Ordering::Relaxed)
+}
+
+/// Whether an operation only reads, by its name: S3, KMS and IAM name every read `Get…`,
+/// `List…`, `Describe…` or `Head…`.
+#[must_use]
+pub fn is_read(operation: &str) -> bool {
+    ["Get", "List", "Describe", "Head"]
+        .iter()
+        .any(|verb| operation.starts_with(verb))
+}
+
+/// Counts every attempted operation that is not a read ([`is_read`]) into [`writes_attempted`],
+/// before it is sent: a write that then fails may still have happened. An operation whose name
+/// cannot be told counts as a write.
+#[derive(Debug)]
+struct WriteCounter;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for WriteCounter {
+    fn name(&self) -> &'static str {
+        "WriteCounter"
+    }
+
+    // Not `read_before_execution`: a client's interceptors run that before the operation's
+    // configuration, which holds its name, is applied.
+    fn read_before_serialization(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let operation = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>();
+        if !operation.is_some_and(|m| is_read(m.name())) {
+            WRITES.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
 /// S3, KMS and IAM clients acting in one account.
 #[derive(Debug, Clone)]
 pub struct AccountClients {
@@ -151,10 +200,19 @@ impl AccountClients {
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(config)
                     .force_path_style(force_path_style)
+                    .interceptor(WriteCounter)
                     .build(),
             ),
-            kms: aws_sdk_kms::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(config)
+                    .interceptor(WriteCounter)
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config)
+                    .interceptor(WriteCounter)
+                    .build(),
+            ),
         }
     }
 }
@@ -1015,6 +1073,63 @@ mod tests {
         })
         .await;
         (outcome, calls.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn the_clients_count_attempted_writes_and_not_reads() {
+        // Nothing listens on port 9 of loopback: every call fails, after the interceptor.
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("a", "b", None, None, "test"),
+                ),
+            )
+            .build();
+        let c = AccountClients::new(&config, true);
+        let before = writes_attempted();
+        let _ = c.s3.get_bucket_policy().bucket("b").send().await;
+        let _ = c.kms.describe_key().key_id("k").send().await;
+        let _ = c.iam.get_role().role_name("r").send().await;
+        assert_eq!(writes_attempted(), before, "reads are not counted");
+        let _ =
+            c.s3.put_bucket_policy()
+                .bucket("b")
+                .policy("{}")
+                .send()
+                .await;
+        let _ = c.iam.delete_role().role_name("r").send().await;
+        assert!(writes_attempted() >= before + 2, "writes are counted");
+    }
+
+    #[test]
+    fn reads_are_told_from_writes_by_the_operation_name() {
+        for read in [
+            "GetBucketPolicy",
+            "GetKeyPolicy",
+            "ListRolePolicies",
+            "DescribeKey",
+            "HeadBucket",
+            "GetBucketLocation",
+        ] {
+            assert!(is_read(read), "{read}");
+        }
+        for write in [
+            "PutBucketPolicy",
+            "DeleteBucketPolicy",
+            "PutKeyPolicy",
+            "CreateRole",
+            "TagRole",
+            "UpdateAssumeRolePolicy",
+            "PutBucketReplication",
+            "DeleteRole",
+            "",
+        ] {
+            assert!(!is_read(write), "{write}");
+        }
     }
 
     #[test]
