@@ -159,6 +159,16 @@ impl Harness {
         self.responses.send(f, request).await.unwrap()
     }
 
+    /// Whether the replication role exists in A.
+    async fn role_exists(&self) -> bool {
+        let iam = &self.world.a.iam;
+        iam.get_role()
+            .role_name(&self.role_name)
+            .send()
+            .await
+            .is_ok()
+    }
+
     /// D's queue notification configurations: (Id, queue ARN).
     async fn queue_notifications(&self) -> Vec<(String, String)> {
         let w = &self.world;
@@ -1472,27 +1482,12 @@ async fn a_create_that_fails_after_a_write_is_cleaned_up_by_its_rollback_delete(
     let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
     assert!(!id.starts_with(MARKER), "{id}");
     let w = &h.world;
-    assert!(
-        w.a.iam
-            .get_role()
-            .role_name(&h.role_name)
-            .send()
-            .await
-            .is_ok()
-    );
+    assert!(h.role_exists().await);
     assert!(ours(&w.key_policy(&w.source_key_arn).await.unwrap()) > 0);
     // THEN its rollback Delete (S3 answering again) removes what it wrote
     proxy.clear_faults();
     let rollback = h.send("Delete", SOURCE, props, Some(id)).await;
     assert_eq!(rollback["Status"], "SUCCESS", "{rollback}");
-    let w = &h.world;
-    assert!(
-        w.a.iam
-            .get_role()
-            .role_name(&h.role_name)
-            .send()
-            .await
-            .is_err()
-    );
+    assert!(!h.role_exists().await);
     assert_eq!(h.snapshot().await["ka"], before["ka"]);
 }
