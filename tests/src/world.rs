@@ -479,6 +479,29 @@ impl World {
         body: &str,
         bucket_key: Option<bool>,
     ) -> anyhow::Result<String> {
+        self.put_source(key, body, bucket_key, None).await
+    }
+
+    /// [`World::put_source_object`], with tags (`tagging` as in the header: `k=v&k2=v2`).
+    ///
+    /// # Errors
+    /// When the put fails.
+    pub async fn put_source_object_tagged(
+        &self,
+        key: &str,
+        body: &str,
+        tagging: &str,
+    ) -> anyhow::Result<String> {
+        self.put_source(key, body, None, Some(tagging)).await
+    }
+
+    async fn put_source(
+        &self,
+        key: &str,
+        body: &str,
+        bucket_key: Option<bool>,
+        tagging: Option<&str>,
+    ) -> anyhow::Result<String> {
         let out = self
             .a
             .s3
@@ -489,6 +512,7 @@ impl World {
             .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
             .ssekms_key_id(&self.source_key_arn)
             .set_bucket_key_enabled(bucket_key)
+            .set_tagging(tagging.map(str::to_owned))
             .send()
             .await?;
         out.version_id.context("PutObject returned no version id")

@@ -1491,3 +1491,121 @@ async fn a_create_that_fails_after_a_write_is_cleaned_up_by_its_rollback_delete(
     assert!(!h.role_exists().await);
     assert_eq!(h.snapshot().await["ka"], before["ka"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 8, defect 5: tags and ownership are the source's switches.
+// ---------------------------------------------------------------------------------------
+
+impl Harness {
+    /// Put a tagged SSE-KMS object in S; wait for COMPLETED; the replica's tags.
+    async fn replicate_tagged(&self, key: &str) -> Vec<(String, String)> {
+        let w = &self.world;
+        let version = w
+            .put_source_object_tagged(key, "tagged", "team=finance")
+            .await
+            .unwrap();
+        let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
+        assert_eq!(
+            head.replication_status.unwrap().as_str(),
+            "COMPLETED",
+            "{key}"
+        );
+        let tags =
+            w.b.s3
+                .get_object_tagging()
+                .bucket(&w.destination_bucket)
+                .key(key)
+                .version_id(&version)
+                .send()
+                .await
+                .unwrap();
+        tags.tag_set()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()
+    }
+
+    /// The actions of our inline policy on the role.
+    async fn role_policy_actions(&self) -> Vec<String> {
+        let w = &self.world;
+        let doc =
+            w.a.iam
+                .get_role_policy()
+                .role_name(&self.role_name)
+                .policy_name(w.role_policy_name().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .policy_document;
+        let doc = percent_encoding::percent_decode_str(&doc)
+            .decode_utf8()
+            .unwrap();
+        let doc: Value = serde_json::from_str(&doc).unwrap();
+        statements(&doc)
+            .iter()
+            .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn tags_replicate_by_default_and_not_when_the_source_says_so() {
+    // GIVEN the default switches: the tagged object's replica carries its tags
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    let created = h.create_source().await;
+    let team = vec![("team".to_owned(), "finance".to_owned())];
+    assert_eq!(h.replicate_tagged("tagged-1.txt").await, team);
+    // WHEN the source turns ReplicateTags off (an in-place Update)
+    let old = h.source_props();
+    let mut new = old.clone();
+    new["ReplicateTags"] = json!("false");
+    let answer = h
+        .update(SOURCE, old, new, &created["PhysicalResourceId"])
+        .await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    // THEN the role may no longer read or write tags, and tagged objects replicate untagged
+    let actions = h.role_policy_actions().await;
+    assert!(
+        !actions
+            .iter()
+            .any(|a| a.contains("Tagging") || a == "s3:ReplicateTags")
+    );
+    assert!(h.replicate_tagged("tagged-2.txt").await.is_empty());
+}
+
+#[tokio::test]
+async fn without_owner_override_the_role_cannot_hand_replicas_over_and_the_rule_does_not_ask() {
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    let mut props = h.source_props();
+    props["OwnerOverride"] = json!("false");
+    let answer = h.send("Create", SOURCE, props, None).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let actions = h.role_policy_actions().await;
+    assert!(!actions.contains(&"s3:ObjectOwnerOverrideToBucketOwner".to_owned()));
+    let rules = h.world.source_replication_rules().await.unwrap();
+    assert!(
+        format!("{rules:?}").contains("access_control_translation: None"),
+        "{rules:?}"
+    );
+    h.assert_replicates("no-override.txt").await;
+}
+
+#[tokio::test]
+async fn the_destination_refuses_to_withhold_tags_or_ownership_and_says_where_to_choose() {
+    let mut h = Harness::new().await;
+    for property in ["ReplicateTags", "OwnerOverride"] {
+        let mut props = h.destination_props();
+        props[property] = json!("false");
+        let answer = h.send("Create", DESTINATION, props, None).await;
+        assert_eq!(answer["Status"], "FAILED", "{answer}");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(
+            reason.contains(property) && reason.contains("Custom::ReplicationSource"),
+            "{reason}"
+        );
+    }
+    assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
+}

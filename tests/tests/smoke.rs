@@ -182,3 +182,38 @@ async fn put_role_policy(world: &World, role: &str, policy: &serde_json::Value) 
         .await
         .unwrap();
 }
+
+/// The S3 User Guide, "Setting up permissions": without `s3:GetObjectVersionTagging`, "it
+/// replicates the objects, but not the object tags".
+#[tokio::test]
+async fn without_permission_to_read_tags_an_object_replicates_without_them() {
+    let world = World::create_replicated(Emulator::shared().unwrap())
+        .await
+        .unwrap();
+    let mut policy = world.replication_role_policy();
+    policy["Statement"][1]["Action"] = json!([
+        "s3:GetObjectVersionForReplication",
+        "s3:GetObjectVersionAcl"
+    ]);
+    let role_name = replication_role_name(&world).await;
+    put_role_policy(&world, &role_name, &policy).await;
+    let version = world
+        .put_source_object_tagged("tagged", "x", "team=finance")
+        .await
+        .unwrap();
+    let head = world
+        .wait_for_source_status("tagged", &version, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(head.replication_status.unwrap().as_str(), "COMPLETED");
+    let tags = world
+        .b
+        .s3
+        .get_object_tagging()
+        .bucket(&world.destination_bucket)
+        .key("tagged")
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tag_set().is_empty());
+}

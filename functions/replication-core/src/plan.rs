@@ -200,10 +200,13 @@ pub fn replication_role_trust_policy() -> Value {
 /// Step 2, permissions: the role's inline policy, exactly the documented least privilege.
 ///
 /// - `s3:GetReplicationConfiguration`, `s3:ListBucket` on S;
-/// - `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl`,
-///   `s3:GetObjectVersionTagging` on S/*;
-/// - `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags`,
-///   `s3:ObjectOwnerOverrideToBucketOwner` on D/*;
+/// - `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl`, and
+///   `s3:GetObjectVersionTagging` when tags are replicated, on S/*;
+/// - `s3:ReplicateObject`, `s3:ReplicateDelete`, and `s3:ReplicateTags` when tags are
+///   replicated and `s3:ObjectOwnerOverrideToBucketOwner` with owner override, on D/*. These two
+///   switches live here, on the source side, because this is where S3 honours them: without
+///   `s3:GetObjectVersionTagging` it replicates objects without their tags (S3 User Guide,
+///   "Setting up permissions"), and ownership follows the rule's `AccessControlTranslation`;
 /// - `kms:Decrypt` on KA, and `kms:Encrypt` and `kms:Decrypt` on KB (only `kms:Encrypt` when
 ///   narrowed to object contexts, see the module doc), each conditioned on `kms:ViaService`
 ///   and the bucket's encryption contexts.
@@ -223,11 +226,15 @@ pub fn replication_role_policy(spec: &SourceSpec) -> Value {
             sid: "SourceObjects".to_owned(),
             effect: Effect::Allow,
             principal: None,
-            actions: strings(&[
-                "s3:GetObjectVersionForReplication",
-                "s3:GetObjectVersionAcl",
-                "s3:GetObjectVersionTagging",
-            ]),
+            actions: [
+                Some("s3:GetObjectVersionForReplication"),
+                Some("s3:GetObjectVersionAcl"),
+                spec.replicate_tags.then_some("s3:GetObjectVersionTagging"),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
             resources: vec![spec.source_bucket.objects_arn(p)],
             condition: None,
         },
@@ -235,12 +242,17 @@ pub fn replication_role_policy(spec: &SourceSpec) -> Value {
             sid: "ReplicaObjects".to_owned(),
             effect: Effect::Allow,
             principal: None,
-            actions: strings(&[
-                "s3:ReplicateObject",
-                "s3:ReplicateDelete",
-                "s3:ReplicateTags",
-                "s3:ObjectOwnerOverrideToBucketOwner",
-            ]),
+            actions: [
+                Some("s3:ReplicateObject"),
+                Some("s3:ReplicateDelete"),
+                spec.replicate_tags.then_some("s3:ReplicateTags"),
+                spec.owner_override
+                    .then_some("s3:ObjectOwnerOverrideToBucketOwner"),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
             resources: vec![spec.destination_bucket.objects_arn(p)],
             condition: None,
         },
@@ -334,9 +346,11 @@ pub fn destination_key_policy_statements(spec: &DestinationSpec) -> Vec<Value> {
 /// Step 5: our statements for D's bucket policy, for A's account principal conditioned on
 /// `aws:PrincipalArn` = the role.
 ///
-/// - on D/*: `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags` (unless
-///   `ReplicateTags` is false), `s3:ObjectOwnerOverrideToBucketOwner` (unless `OwnerOverride`
-///   is false);
+/// - on D/*: `s3:ReplicateObject`, `s3:ReplicateDelete`, `s3:ReplicateTags` and
+///   `s3:ObjectOwnerOverrideToBucketOwner`, always: whether tags are replicated and who owns
+///   replicas is the source's choice, made in the role's policy and the rule (see
+///   [`replication_role_policy`]). Withheld here, they would not turn either off, only fail
+///   objects (`DstPutTaggingNotPermitted`, `DstPutObjectNotPermitted`);
 /// - on D: `s3:GetBucketVersioning` and, instead of the walkthrough's `s3:List*`,
 ///   `s3:ListBucket` and `s3:ListBucketVersions` (no wildcard actions), all read-only.
 ///
@@ -351,13 +365,12 @@ pub fn destination_bucket_policy_statements(spec: &DestinationSpec) -> Vec<Value
     let scope = spec.sid_scope();
     let principal = account_principal(p, &spec.source_account);
     let condition = json!({ "ArnEquals": { "aws:PrincipalArn": spec.role_arn.to_string() } });
-    let mut object_actions = strings(&["s3:ReplicateObject", "s3:ReplicateDelete"]);
-    if spec.replicate_tags {
-        object_actions.push("s3:ReplicateTags".to_owned());
-    }
-    if spec.owner_override {
-        object_actions.push("s3:ObjectOwnerOverrideToBucketOwner".to_owned());
-    }
+    let object_actions = strings(&[
+        "s3:ReplicateObject",
+        "s3:ReplicateDelete",
+        "s3:ReplicateTags",
+        "s3:ObjectOwnerOverrideToBucketOwner",
+    ]);
     vec![
         Statement {
             sid: scope.sid("ReplicaObjects"),

@@ -34,10 +34,9 @@
 //!     "SourceAccountId": "111122223333",
 //!     "SourceBucket": "source-bucket",
 //!     "ReplicationRoleArn": "arn:aws:iam::111122223333:role/s3-kms-replication-source-bucket",
-//!     "BucketKeyEnabled": "true"
+//!     "BucketKeyEnabled": "false"
 //! })).unwrap();
-//! assert!(props.bucket_key_enabled);
-//! assert!(props.replicate_tags, "defaults to true");
+//! assert!(!props.bucket_key_enabled);
 //!
 //! let err = DestinationProperties::parse(&json!({"DestinationBucket": "Bad_Name"})).unwrap_err();
 //! assert!(err.to_string().contains("DestinationBucket"));
@@ -457,16 +456,24 @@ pub struct DestinationProperties {
     pub source_bucket: BucketName,
     /// `ReplicationRoleArn`: A's replication role; it need not exist yet.
     pub replication_role_arn: RoleArn,
-    /// `ReplicateTags` (default true): grant `s3:ReplicateTags` on D.
-    pub replicate_tags: bool,
-    /// `OwnerOverride` (default true): grant `s3:ObjectOwnerOverrideToBucketOwner` on D.
-    pub owner_override: bool,
     /// `BucketKeyEnabled` (default true): admit S3 Bucket Key objects, whose KMS encryption
     /// context is the bucket ARN (see [`crate::plan`]). `false` narrows the grants to
     /// per-object contexts, for buckets known never to use Bucket Keys.
     pub bucket_key_enabled: bool,
     /// `NotificationQueueArn`: D's object-created events go to this queue.
     pub notification_queue_arn: Option<SqsQueueArn>,
+}
+
+/// `ReplicateTags` and `OwnerOverride` on the destination side: `true` is accepted (D always
+/// grants both actions to A's role), `false` is refused. S3 honours these choices only on the
+/// source side: without `s3:GetObjectVersionTagging` it replicates objects without their tags
+/// (S3 User Guide, "Setting up permissions": "If Amazon S3 doesn't have these permissions, it
+/// replicates the objects, but not the object tags"), and the rule's `AccessControlTranslation`
+/// decides ownership. Withheld on D, the grants only make objects fail.
+fn refuse_destination_switch(r: &mut Reader<'_>, property: &str, problem: &str, fix: &str) {
+    if r.boolean(property) == Some(false) {
+        r.issue(property, &format!("false {problem}"), fix);
+    }
 }
 
 /// What the adapter learned in the destination account before validation.
@@ -501,10 +508,6 @@ pub struct DestinationSpec {
     pub source_bucket: BucketName,
     /// A's replication role.
     pub role_arn: RoleArn,
-    /// Grant `s3:ReplicateTags`.
-    pub replicate_tags: bool,
-    /// Grant `s3:ObjectOwnerOverrideToBucketOwner`.
-    pub owner_override: bool,
     /// Admit S3 Bucket Key encryption contexts (and `kms:Decrypt` on KB).
     pub bucket_key_enabled: bool,
     /// Queue for D's notifications.
@@ -548,8 +551,18 @@ impl DestinationProperties {
         let source_account_id = r.parsed("SourceAccountId", true, AccountId::parse);
         let source_bucket = r.parsed("SourceBucket", true, BucketName::parse);
         let replication_role_arn = r.parsed("ReplicationRoleArn", true, RoleArn::parse);
-        let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
-        let owner_override = r.boolean("OwnerOverride").unwrap_or(true);
+        refuse_destination_switch(
+            &mut r,
+            "ReplicateTags",
+            "withholds s3:ReplicateTags on D, which S3 does not read as \"replicate without tags\": it fails every tagged object (DstPutTaggingNotPermitted)",
+            "remove it here, and set ReplicateTags to false on Custom::ReplicationSource (the source stack's ReplicateTags), which replicates objects without their tags",
+        );
+        refuse_destination_switch(
+            &mut r,
+            "OwnerOverride",
+            "withholds s3:ObjectOwnerOverrideToBucketOwner on D, which fails every object whose rule hands ownership to D's account (the source's default across accounts)",
+            "remove it here; owner override is chosen on Custom::ReplicationSource (OwnerOverride), where S3 honours it",
+        );
         let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
         let notification_queue_arn = r.parsed("NotificationQueueArn", false, SqsQueueArn::parse);
         if let (Some(role), Some(account)) = (&replication_role_arn, &source_account_id)
@@ -571,8 +584,6 @@ impl DestinationProperties {
                 source_account_id: source_account_id?,
                 source_bucket: source_bucket?,
                 replication_role_arn: replication_role_arn?,
-                replicate_tags,
-                owner_override,
                 bucket_key_enabled,
                 notification_queue_arn,
             })
@@ -641,8 +652,6 @@ impl DestinationProperties {
             source_account: self.source_account_id.clone(),
             source_bucket: self.source_bucket.clone(),
             role_arn: self.replication_role_arn.clone(),
-            replicate_tags: self.replicate_tags,
-            owner_override: self.owner_override,
             bucket_key_enabled: self.bucket_key_enabled,
             notification_queue: self.notification_queue_arn.clone(),
         };
@@ -685,16 +694,6 @@ impl DestinationProperties {
             (
                 "ReplicationRoleArn",
                 self.replication_role_arn != old.replication_role_arn,
-                false,
-            ),
-            (
-                "ReplicateTags",
-                self.replicate_tags != old.replicate_tags,
-                false,
-            ),
-            (
-                "OwnerOverride",
-                self.owner_override != old.owner_override,
                 false,
             ),
             (
@@ -906,6 +905,10 @@ pub struct SourceProperties {
     pub bucket_key_enabled: bool,
     /// `OwnerOverride`; `None` means "true when the accounts differ".
     pub owner_override: Option<bool>,
+    /// `ReplicateTags` (default true): the role may read S's object tags
+    /// (`s3:GetObjectVersionTagging`) and write them to replicas (`s3:ReplicateTags`). Without
+    /// them S3 replicates objects without their tags.
+    pub replicate_tags: bool,
     /// `DestinationAccessRoleArn`: a role in B for single-stack mode.
     pub destination_access_role_arn: Option<RoleArn>,
 }
@@ -965,6 +968,8 @@ pub struct SourceSpec {
     pub bucket_key_enabled: bool,
     /// Replica ownership goes to B.
     pub owner_override: bool,
+    /// Object tags are replicated.
+    pub replicate_tags: bool,
     /// Single-stack mode role in B.
     pub destination_access_role_arn: Option<RoleArn>,
 }
@@ -999,8 +1004,6 @@ impl SourceSpec {
             source_account: self.source_account.clone(),
             source_bucket: self.source_bucket.clone(),
             role_arn: self.role_arn.clone(),
-            replicate_tags: true,
-            owner_override: self.owner_override,
             bucket_key_enabled: self.bucket_key_enabled,
             notification_queue: None,
         }
@@ -1009,7 +1012,7 @@ impl SourceSpec {
 
 impl SourceProperties {
     /// Accepted property names.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "SourceBucket",
         "SourceKmsKeyArn",
         "DestinationBucket",
@@ -1021,6 +1024,7 @@ impl SourceProperties {
         "ReplicationMetrics",
         "BucketKeyEnabled",
         "OwnerOverride",
+        "ReplicateTags",
         "DestinationAccessRoleArn",
     ];
 
@@ -1046,6 +1050,7 @@ impl SourceProperties {
         let replication_metrics = r.boolean("ReplicationMetrics").unwrap_or(false);
         let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
         let owner_override = r.boolean("OwnerOverride");
+        let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
 
@@ -1116,6 +1121,18 @@ impl SourceProperties {
         };
         if let Some(rules) = &rules {
             check_unique_rules(rules, &mut issues);
+            if !replicate_tags {
+                for (i, rule) in rules.iter().enumerate().filter(|(_, r)| !r.tags.is_empty()) {
+                    issues.push(PropertyIssue {
+                        property: format!("Rules[{i}].Tags"),
+                        problem: format!(
+                            "rule {:?} selects objects by their tags, but ReplicateTags false withholds s3:GetObjectVersionTagging, the permission to read them",
+                            rule.id
+                        ),
+                        fix: "set ReplicateTags to true, or select by Prefix only".to_owned(),
+                    });
+                }
+            }
         }
 
         let parsed = (|| {
@@ -1131,6 +1148,7 @@ impl SourceProperties {
                 replication_metrics: replication_metrics || replication_time_control,
                 bucket_key_enabled,
                 owner_override,
+                replicate_tags,
                 destination_access_role_arn,
             })
         })();
@@ -1206,9 +1224,18 @@ impl SourceProperties {
                 fix: e.fix.clone(),
             });
         }
-        let owner_override = self
-            .owner_override
-            .unwrap_or(self.destination_account_id != facts.account_id);
+        let cross_account = self.destination_account_id != facts.account_id;
+        if self.owner_override == Some(true) && !cross_account {
+            issues.push(PropertyIssue {
+                property: "OwnerOverride".to_owned(),
+                problem: format!(
+                    "true, but the destination account is this account ({}); the S3 guide (\"Changing the replica owner\") says to add owner override only when different accounts own the buckets",
+                    facts.account_id
+                ),
+                fix: "remove OwnerOverride (it defaults to false within one account)".to_owned(),
+            });
+        }
+        let owner_override = self.owner_override.unwrap_or(cross_account);
         let spec = role_arn.ok().map(|role_arn| SourceSpec {
             partition,
             source_account: facts.account_id.clone(),
@@ -1228,6 +1255,7 @@ impl SourceProperties {
             replication_metrics: self.replication_metrics,
             bucket_key_enabled: self.bucket_key_enabled,
             owner_override,
+            replicate_tags: self.replicate_tags,
             destination_access_role_arn: self.destination_access_role_arn.clone(),
         });
         finish(issues, spec)
@@ -1295,6 +1323,11 @@ impl SourceProperties {
             (
                 "OwnerOverride",
                 self.owner_override != old.owner_override,
+                false,
+            ),
+            (
+                "ReplicateTags",
+                self.replicate_tags != old.replicate_tags,
                 false,
             ),
             (
@@ -1441,6 +1474,47 @@ mod tests {
         let mut facts = source_facts();
         facts.destination_key = ResolvedKey::from_arn(KmsKeyArn::parse(kb_same).unwrap());
         assert!(!p.validate(&facts).unwrap().owner_override);
+        // Asked for explicitly within one account: refused, as the S3 guide advises.
+        let p = SourceProperties::parse(&with(props, "OwnerOverride", json!(true))).unwrap();
+        let err = p.validate(&facts).unwrap_err();
+        assert!(
+            issue_for(&err, "OwnerOverride")
+                .problem
+                .contains("different accounts")
+        );
+    }
+
+    #[test]
+    fn the_tag_and_owner_switches_are_the_sources_and_refused_on_the_destination() {
+        let p = SourceProperties::parse(&source_props()).unwrap();
+        assert!(p.replicate_tags, "defaults to true");
+        let off = with(source_props(), "ReplicateTags", json!("false"));
+        assert!(!SourceProperties::parse(&off).unwrap().replicate_tags);
+        // A tag filter needs the tags read: contradictory with ReplicateTags false.
+        let tagged = with(
+            off,
+            "Rules",
+            json!([{"Id": "t", "Tags": {"team": "a"}}, {"Id": "p", "Prefix": "x/"}]),
+        );
+        let err = SourceProperties::parse(&tagged).unwrap_err();
+        assert_eq!(
+            issue_for(&err, "Rules[0].Tags").fix,
+            "set ReplicateTags to true, or select by Prefix only"
+        );
+        assert_eq!(err.issues.len(), 1);
+        // On the destination: true (or absent) is accepted, false is refused with the fix.
+        let on = with(destination_props(), "ReplicateTags", json!(true));
+        assert!(DestinationProperties::parse(&on).is_ok());
+        for property in ["ReplicateTags", "OwnerOverride"] {
+            let err =
+                DestinationProperties::parse(&with(destination_props(), property, json!("false")))
+                    .unwrap_err();
+            assert!(
+                issue_for(&err, property)
+                    .fix
+                    .contains("Custom::ReplicationSource")
+            );
+        }
     }
 
     #[test]
@@ -1672,7 +1746,7 @@ mod tests {
     fn destination_properties_validate_against_facts() {
         let p = DestinationProperties::parse(&destination_props()).unwrap();
         let spec = p.validate(&destination_facts()).unwrap();
-        assert!(spec.replicate_tags && spec.owner_override && spec.bucket_key_enabled);
+        assert!(spec.bucket_key_enabled);
         assert_eq!(spec.destination_key.to_string(), KB);
 
         let mut facts = destination_facts();

@@ -126,12 +126,10 @@ fn minimal_destination() -> Value {
     })
 }
 
-/// Narrowed to per-object encryption contexts, without tags or owner override.
+/// Narrowed to per-object encryption contexts.
 fn narrow_destination() -> Value {
     let mut props = minimal_destination();
     props["BucketKeyEnabled"] = json!("false");
-    props["ReplicateTags"] = json!("false");
-    props["OwnerOverride"] = json!(false);
     props
 }
 
@@ -189,13 +187,20 @@ fn destination_bucket_policy_statements_match_golden() {
     );
 }
 
+/// Tags and ownership are the source's switches: off, the role may neither read tags nor
+/// replicate them, nor hand replicas to D's owner, and the rule has no AccessControlTranslation.
 #[test]
-fn destination_bucket_policy_without_tags_or_owner_override() {
-    let statements = destination_bucket_policy_statements(&destination_spec(&narrow_destination()));
+fn role_policy_without_tags_or_owner_override() {
+    let mut props = minimal_source();
+    props["ReplicateTags"] = json!("false");
+    props["OwnerOverride"] = json!("false");
+    let spec = source_spec(&props);
     assert_golden(
-        "destination-bucket-policy-statements.no-tags-no-override.json",
-        &json!(statements),
+        "role-policy.no-tags-no-override.json",
+        &replication_role_policy(&spec),
     );
+    let rules = replication_rules(&spec);
+    assert!(rules[0].destination.access_control_translation.is_none());
 }
 
 #[test]

@@ -19,7 +19,10 @@ HTTP):
   every destination is done; then ``COMPLETED``, or ``FAILED`` when any destination failed (as
   AWS documents for multiple destinations); replicas answer ``REPLICA``;
 * replica: written through the destination account's S3 backend, same key, same version id,
-  Last-Modified, ETag, user metadata, Content-Type and other system metadata, tags, checksum;
+  Last-Modified, ETag, user metadata, Content-Type and other system metadata, checksum, and tags
+  when the role may read them (s3:GetObjectVersionTagging; without it the object replicates
+  without its tags, as the S3 guide's "Setting up permissions" says -- the failure-code list's
+  SrcGetTaggingNotPermitted is therefore never produced);
   storage class from ``Destination.StorageClass`` else the source's; encrypted with
   ``ReplicaKmsKeyID`` (resolved to the key ARN), keeping the source's S3 Bucket Key setting,
   when the source is SSE-KMS, else as the source
@@ -41,8 +44,7 @@ HTTP):
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-failure-codes.html :
   AssumeRoleNotPermitted (role missing, or its trust policy does not let s3.amazonaws.com
   sts:AssumeRole), DstBucketNotFound, DstBucketUnversioned, SrcGetObjectNotPermitted
-  (s3:GetObjectVersionForReplication, or kms:Decrypt on the source key), SrcGetTaggingNotPermitted
-  (s3:GetObjectVersionTagging, tagged objects only), SrcKmsKeyInvalidState (source key missing,
+  (s3:GetObjectVersionForReplication, or kms:Decrypt on the source key), SrcKmsKeyInvalidState (source key missing,
   disabled or pending deletion), DstKmsKeyNotFound, DstKmsKeyInvalidState (replica key disabled
   or pending deletion), DstPutObjectNotPermitted (s3:ReplicateObject, or
   s3:ObjectOwnerOverrideToBucketOwner with Owner=Destination, or kms:Encrypt on the replica key,
@@ -390,8 +392,9 @@ def _replicate(job: Job, source_bucket: FakeBucket, source: FakeKey) -> str | No
     if isinstance(found, str):
         return found
     role, target = found
-    access, tags = _Access(role), _tags(source)
-    failure = _check_source(access, source_bucket, source, tags)
+    access = _Access(role)
+    tags = _readable_tags(access, source_bucket, source)
+    failure = _check_source(access, source_bucket, source)
     if failure:
         return failure
     encryption = _replica_encryption(source, target, role, job.rule)
@@ -437,14 +440,22 @@ def _replica_encryption(
         return "DstKmsKeyNotFound" if error.missing else "DstKmsKeyInvalidState"
 
 
-def _check_source(
-    access: _Access, bucket: FakeBucket, source: FakeKey, tags: dict[str, str]
-) -> str | None:
+def _readable_tags(access: _Access, bucket: FakeBucket, source: FakeKey) -> dict[str, str]:
+    """The source's tags, when the role may read them; else none: "s3:GetObjectVersionTagging
+    -- Permissions for this action on objects in the source bucket allow Amazon S3 to read object
+    tags for replication [...] If Amazon S3 doesn't have these permissions, it replicates the
+    objects, but not the object tags" (S3 User Guide, "Setting up permissions")."""
+    tags = _tags(source)
+    object_arn = f"{bucket.arn}/{source.name}"
+    if tags and not access.s3("s3:GetObjectVersionTagging", bucket, object_arn):
+        return {}
+    return tags
+
+
+def _check_source(access: _Access, bucket: FakeBucket, source: FakeKey) -> str | None:
     object_arn = f"{bucket.arn}/{source.name}"
     if not access.s3("s3:GetObjectVersionForReplication", bucket, object_arn):
         return "SrcGetObjectNotPermitted"
-    if tags and not access.s3("s3:GetObjectVersionTagging", bucket, object_arn):
-        return "SrcGetTaggingNotPermitted"
     if source.encryption not in KMS_ALGORITHMS:
         return None
     try:
