@@ -1,6 +1,6 @@
-//! Emulator gaps (b), (c), (d), (f), (g) and (h): S3, KMS and IAM answers as AWS gives them, read
-//! through the Rust SDK the way our functions read them. Each test fails on plain moto 5.2.5
-//! (`LOCAL_AWS_PLAIN=1`).
+//! Emulator gaps (b), (c), (d), (f), (g), (h) and (j): S3, KMS and IAM answers as AWS gives
+//! them, read through the Rust SDK the way our functions read them. Each test fails on plain
+//! moto 5.2.5 (`LOCAL_AWS_PLAIN=1`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use aws_sdk_s3::types::*;
@@ -556,4 +556,101 @@ async fn overlapping_notification_configurations_are_refused_as_in_aws() {
             .await
             .unwrap();
     assert_eq!(now.queue_configurations().len(), 3);
+}
+
+// (j) A principal deleted after the policy was written shows as its unique ID, and a policy
+// holding one cannot be written back (S3 User Guide, "Principals").
+#[tokio::test]
+async fn a_deleted_role_shows_as_its_unique_id_and_cannot_be_written_back() {
+    let b = account(Account::B).await;
+    let bucket = versioned_bucket(&b).await;
+    let key = key_arn(&b).await;
+    let role = unique_name("auditor");
+    let trust = e2e_tests::world::s3_trust_policy();
+    let created = b
+        .iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    let statement = serde_json::json!({"Sid": "TeamAudit", "Effect": "Allow",
+        "Principal": {"AWS": created.arn}, "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{bucket}/*")});
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [statement]});
+    b.s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let admin = serde_json::json!({"Sid": "Admin", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{}:root", Account::B.id())},
+        "Action": "kms:*", "Resource": "*"});
+    let mut key_statement = statement.clone();
+    key_statement["Action"] = serde_json::json!("kms:Decrypt");
+    key_statement["Resource"] = serde_json::json!("*");
+    let key_policy =
+        serde_json::json!({"Version": "2012-10-17", "Statement": [admin, key_statement]});
+    b.kms
+        .put_key_policy()
+        .key_id(&key)
+        .policy_name("default")
+        .policy(key_policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    // WHEN the role is deleted
+    b.iam.delete_role().role_name(&role).send().await.unwrap();
+    // THEN both policies show its unique ID instead of its ARN
+    let shown =
+        b.s3.get_bucket_policy()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+    let shown = shown.policy().unwrap().to_owned();
+    assert!(
+        shown.contains(&created.role_id) && !shown.contains(&created.arn),
+        "{shown}"
+    );
+    let shown_key = b
+        .kms
+        .get_key_policy()
+        .key_id(&key)
+        .policy_name("default")
+        .send()
+        .await
+        .unwrap();
+    let shown_key = shown_key.policy().unwrap().to_owned();
+    assert!(shown_key.contains(&created.role_id), "{shown_key}");
+    // AND neither can be written back as shown
+    let err =
+        b.s3.put_bucket_policy()
+            .bucket(&bucket)
+            .policy(&shown)
+            .send()
+            .await
+            .unwrap_err();
+    let meta = aws_sdk_s3::error::ProvideErrorMetadata::meta(&err);
+    assert_eq!(meta.code(), Some("MalformedPolicy"), "{err:?}");
+    assert_eq!(meta.message(), Some("Invalid principal in policy"));
+    let err = b
+        .kms
+        .put_key_policy()
+        .key_id(&key)
+        .policy_name("default")
+        .policy(&shown_key)
+        .send()
+        .await
+        .unwrap_err();
+    let meta = aws_sdk_kms::error::ProvideErrorMetadata::meta(&err);
+    assert_eq!(
+        meta.code(),
+        Some("MalformedPolicyDocumentException"),
+        "{err:?}"
+    );
 }

@@ -1609,3 +1609,51 @@ async fn the_destination_refuses_to_withhold_tags_or_ownership_and_says_where_to
     }
     assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
 }
+
+/// Issue 8, defect 8: a policy that holds another team's statement naming a deleted principal
+/// can never be written back; the request fails at once, naming that statement, instead of
+/// retrying until the deadline.
+#[tokio::test]
+async fn a_stale_foreign_principal_fails_at_once_with_a_reason_that_names_its_statement() {
+    // GIVEN D's policy grants a role of B that is then deleted
+    let mut h = Harness::new().await;
+    let w = &h.world;
+    let auditor = unique_name("auditor");
+    let role =
+        w.b.iam
+            .create_role()
+            .role_name(&auditor)
+            .assume_role_policy_document(s3_trust_policy().to_string())
+            .send()
+            .await
+            .unwrap()
+            .role
+            .unwrap();
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Sid": "TeamAudit",
+        "Effect": "Allow", "Principal": {"AWS": role.arn}, "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{}/*", w.destination_bucket)}]});
+    w.b.s3
+        .put_bucket_policy()
+        .bucket(&w.destination_bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    w.b.iam
+        .delete_role()
+        .role_name(&auditor)
+        .send()
+        .await
+        .unwrap();
+    // WHEN the destination is created
+    let props = h.destination_props();
+    let answer = h.send("Create", DESTINATION, props, None).await;
+    // THEN it fails naming the statement and the deleted principal's ID
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("TeamAudit") && reason.contains(&role.role_id),
+        "{reason}"
+    );
+    assert!(!reason.contains("timed out"), "{reason}");
+}

@@ -276,6 +276,47 @@ fn owned_sid<'a>(statement: &'a Value, scope: &SidScope) -> Option<&'a str> {
     sid_of(statement).filter(|sid| scope.owns(sid))
 }
 
+/// The statements of `doc` whose `AWS` principal (in `Principal` or `NotPrincipal`) is neither
+/// `*`, a 12-digit account ID nor an ARN, each described as `Sid (value)` (`#<index>` for a
+/// statement without Sid).
+///
+/// That is how AWS shows a principal deleted after the policy was written: "If an IAM identity
+/// is deleted after you update your bucket policy, the bucket policy will show a unique
+/// identifier in the principal element instead of an ARN. These unique IDs are never reused, so
+/// you can safely remove principals with unique identifiers from all of your policy statements"
+/// (S3 User Guide, "Principals"). S3 and KMS refuse such a policy when it is written back, so a
+/// merge into it can never succeed: retrying is pointless, and these statements are what the
+/// owner must fix.
+#[must_use]
+pub fn unresolved_principals(doc: &Value) -> Vec<String> {
+    let is_resolved = |v: &str| {
+        v == "*"
+            || v.starts_with("arn:")
+            || (v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let statements = doc
+        .as_object()
+        .and_then(|d| statements_of(d).ok())
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    for (i, statement) in statements.iter().enumerate() {
+        for element in ["Principal", "NotPrincipal"] {
+            let values = match &statement[element]["AWS"] {
+                Value::String(v) => vec![v.as_str()],
+                Value::Array(vs) => vs.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            for value in values.into_iter().filter(|v| !is_resolved(v)) {
+                let sid = statement["Sid"]
+                    .as_str()
+                    .map_or_else(|| format!("#{i}"), str::to_owned);
+                found.push(format!("{sid} ({value})"));
+            }
+        }
+    }
+    found
+}
+
 /// Whether `doc` holds any statement of `scope`.
 #[must_use]
 pub fn contains_ours(doc: Option<&Value>, scope: &SidScope) -> bool {
@@ -992,5 +1033,23 @@ mod tests {
             let back = remove_from_key_policy(&merged, &account(), &scope()).unwrap();
             prop_assert_eq!(text(&back), text(&d));
         }
+    }
+
+    #[test]
+    fn principals_deleted_since_the_policy_was_written_are_named() {
+        let doc = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Ok", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "111122223333", "*"]}, "Action": "s3:GetObject", "Resource": "*"},
+            {"Sid": "TeamAudit", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:role/a", "AROADBQP57FF2AEXAMPLE"]}, "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Deny", "NotPrincipal": {"AWS": "AIDACKCEVSQ6C2EXAMPLE"}, "Action": "s3:*", "Resource": "*"},
+            {"Sid": "Service", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"}
+        ]});
+        assert_eq!(
+            unresolved_principals(&doc),
+            vec![
+                "TeamAudit (AROADBQP57FF2AEXAMPLE)",
+                "#2 (AIDACKCEVSQ6C2EXAMPLE)"
+            ]
+        );
+        assert!(unresolved_principals(&json!({"Statement": "x"})).is_empty());
     }
 }

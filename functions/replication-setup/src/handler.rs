@@ -295,9 +295,7 @@ async fn run(
     let account = account
         .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
     match resource_type {
-        ResourceType::Destination => {
-            apply_destination_request(request, setup, account, deadline).await
-        }
+        ResourceType::Destination => apply_destination_request(request, setup, account).await,
         ResourceType::Source => apply_source_request(request, setup, account, deadline).await,
     }
 }
@@ -314,7 +312,6 @@ async fn apply_destination_request(
     request: &CfnRequest,
     setup: &Setup,
     account: AccountId,
-    deadline: Instant,
 ) -> Result<Done, Failure> {
     let props =
         DestinationProperties::parse(&request.resource_properties).map_err(properties_error)?;
@@ -343,7 +340,7 @@ async fn apply_destination_request(
         steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
             .await?;
     }
-    let versioning_was_enabled = apply_destination(c, &spec, deadline).await?;
+    let versioning_was_enabled = apply_destination(c, &spec).await?;
     // An in-place move to another KB: our statement leaves the old key (compared by ARN).
     if let Some(old) = &old
         && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
@@ -370,11 +367,7 @@ async fn apply_destination_request(
 
 /// Steps 1, 4, 5 (and the optional notification) in the destination account. Returns whether
 /// versioning was already enabled.
-async fn apply_destination(
-    c: &AccountClients,
-    spec: &DestinationSpec,
-    deadline: Instant,
-) -> Result<bool, Failure> {
+async fn apply_destination(c: &AccountClients, spec: &DestinationSpec) -> Result<bool, Failure> {
     let bucket = spec.destination_bucket.as_str();
     // Planned before any write: a notification that S3 would refuse as overlapping fails the
     // request before anything has changed.
@@ -386,13 +379,12 @@ async fn apply_destination(
         None => None,
     };
     let was_enabled = steps::enable_versioning(c, bucket).await?;
-    steps::merge_bucket_policy(c, spec, deadline).await?;
+    steps::merge_bucket_policy(c, spec).await?;
     steps::merge_key_policy(
         c,
         &spec.destination_key,
         &spec.sid_scope(),
         &plan::destination_key_policy_statements(spec),
-        deadline,
     )
     .await?;
     if let Some(config) = notification {
@@ -546,7 +538,7 @@ async fn apply_source_request(
     }
 
     if let Some(b) = &remote {
-        apply_destination(b, &spec.destination_spec(), deadline).await?;
+        apply_destination(b, &spec.destination_spec()).await?;
     }
     let versioning_was_enabled = steps::enable_versioning(c, spec.source_bucket.as_str()).await?;
     let role = steps::ensure_replication_role(c, &spec, existing_role, deadline).await?;
@@ -555,7 +547,6 @@ async fn apply_source_request(
         &spec.source_key,
         &spec.sid_scope(),
         &plan::source_key_policy_statements(&spec),
-        deadline,
     )
     .await?;
     let new_ids = spec.rule_ids();

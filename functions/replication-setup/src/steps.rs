@@ -36,6 +36,21 @@ pub enum StepError {
         /// The service's message.
         message: String,
     },
+    /// AWS refused a policy for a principal that does not exist. Never retried: our statements
+    /// name account principals, which are never seconds old, so the principal is another
+    /// statement's (or the account does not exist) and no retry can succeed.
+    #[error("{step}: {code}: {message}; {}", describe_unresolved(statements))]
+    InvalidPrincipal {
+        /// The step.
+        step: String,
+        /// The service's error code.
+        code: String,
+        /// The service's message.
+        message: String,
+        /// The policy's statements that name deleted principals
+        /// ([`policy::unresolved_principals`]).
+        statements: Vec<String>,
+    },
     /// A document could not be merged (too large, no key administrator, …).
     #[error("{step}: {source}")]
     Policy {
@@ -84,6 +99,46 @@ fn aws_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
             }
             text
         }),
+    }
+}
+
+fn describe_unresolved(statements: &[String]) -> String {
+    if statements.is_empty() {
+        return "no statement of the policy names a deleted principal, and ours name account \
+                principals only: check that SourceAccountId names an existing AWS account"
+            .to_owned();
+    }
+    format!(
+        "the policy holds statements that name principals deleted since they were written (AWS \
+         shows them by unique ID and refuses to store them again): {}. They are not ours to \
+         change: remove the deleted principal from them (the S3 guide: principals with unique \
+         identifiers can safely be removed), then retry the stack operation",
+        statements.join(", ")
+    )
+}
+
+/// The error of writing the policy `written`: an invalid principal becomes
+/// [`StepError::InvalidPrincipal`], naming the statements to fix.
+fn policy_write_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    step: &str,
+    e: &SdkError<E, HttpResponse>,
+    written: &Value,
+) -> StepError {
+    let invalid_principal = code_is(e, &["MalformedPolicy", "MalformedPolicyDocumentException"])
+        && e.message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("principal"));
+    match aws_error(step, e) {
+        StepError::Aws {
+            step,
+            code,
+            message,
+        } if invalid_principal => StepError::InvalidPrincipal {
+            step,
+            code,
+            message,
+            statements: policy::unresolved_principals(written),
+        },
+        other => other,
     }
 }
 
@@ -377,7 +432,6 @@ async fn get_bucket_policy(
 pub async fn merge_bucket_policy(
     c: &AccountClients,
     spec: &DestinationSpec,
-    deadline: Instant,
 ) -> Result<(), StepError> {
     let bucket = spec.destination_bucket.as_str();
     let step = format!("merge_bucket_policy({bucket})");
@@ -392,12 +446,13 @@ pub async fn merge_bucket_policy(
     if current.as_ref() == Some(&merged) {
         return Ok(());
     }
-    let text = policy::to_policy_string(&merged);
-    eventually(deadline, || {
-        c.s3.put_bucket_policy().bucket(bucket).policy(&text).send()
-    })
-    .await
-    .map_err(|e| aws_error(&step, &e))?;
+    // Not retried: see StepError::InvalidPrincipal.
+    c.s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy::to_policy_string(&merged))
+        .send()
+        .await
+        .map_err(|e| policy_write_error(&step, &e, &merged))?;
     Ok(())
 }
 
@@ -441,7 +496,7 @@ pub async fn remove_bucket_policy_statements(
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(&step, &e))
+                .map_err(|e| policy_write_error(&step, &e, &doc))
         }
     }
 }
@@ -480,7 +535,6 @@ pub async fn merge_key_policy(
     key: &KmsKeyArn,
     scope: &SidScope,
     ours: &[Value],
-    deadline: Instant,
 ) -> Result<(), StepError> {
     let step = format!("merge_key_policy({key})");
     let current = get_key_policy(c, key, &step).await?;
@@ -494,17 +548,15 @@ pub async fn merge_key_policy(
     if merged == current {
         return Ok(());
     }
-    let text = policy::to_policy_string(&merged);
-    eventually(deadline, || {
-        c.kms
-            .put_key_policy()
-            .key_id(key.to_string())
-            .policy_name("default")
-            .policy(&text)
-            .send()
-    })
-    .await
-    .map_err(|e| aws_error(&step, &e))?;
+    // Not retried: see StepError::InvalidPrincipal.
+    c.kms
+        .put_key_policy()
+        .key_id(key.to_string())
+        .policy_name("default")
+        .policy(policy::to_policy_string(&merged))
+        .send()
+        .await
+        .map_err(|e| policy_write_error(&step, &e, &merged))?;
     Ok(())
 }
 
@@ -539,7 +591,7 @@ pub async fn remove_key_policy_statements(
         .policy(policy::to_policy_string(&left))
         .send()
         .await
-        .map_err(|e| aws_error(&step, &e))?;
+        .map_err(|e| policy_write_error(&step, &e, &left))?;
     Ok(())
 }
 

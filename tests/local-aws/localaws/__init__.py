@@ -15,8 +15,16 @@ ACCOUNT_B = "222222222222"
 
 def install_all() -> None:
     """Apply every in-process patch to moto (idempotent)."""
-    from . import iam_quotas, kms_default_policy, replication, s3_fidelity, s3_notification_overlap
+    from . import (
+        deleted_principals,
+        iam_quotas,
+        kms_default_policy,
+        replication,
+        s3_fidelity,
+        s3_notification_overlap,
+    )
 
+    deleted_principals.install()
     iam_quotas.install()
     kms_default_policy.install()
     s3_fidelity.install()
