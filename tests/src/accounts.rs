@@ -1,4 +1,4 @@
-//! SDK clients for the two emulated accounts.
+//! SDK clients for the two accounts: emulated, or real ones in live mode ([`crate::target`]).
 //!
 //! moto keeps one set of backends per account and picks the account from the caller's access
 //! key. Keys returned by `sts:AssumeRole` belong to the account in the role ARN, so assuming
@@ -8,11 +8,18 @@
 //! Limits that remain in moto: the bucket namespace is global (as in AWS), and KMS calls work
 //! only with the key owner's credentials (AWS also allows a key policy to grant other accounts).
 
+use std::sync::OnceLock;
+
+use anyhow::Context;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 
 use crate::emulator::Emulator;
+use crate::target::Target;
+
+/// The live accounts' ids, once live mode identified them.
+static LIVE_IDS: OnceLock<[String; 2]> = OnceLock::new();
 
 /// The region every test uses.
 pub const REGION: &str = "us-east-1";
@@ -27,12 +34,39 @@ pub enum Account {
 }
 
 impl Account {
-    /// The 12-digit account id.
+    /// The 12-digit account id: the emulated one, or in live mode the real one.
     pub fn id(self) -> &'static str {
-        match self {
-            Account::A => "111111111111",
-            Account::B => "222222222222",
+        match (LIVE_IDS.get(), self) {
+            (Some(ids), Account::A) => &ids[0],
+            (Some(ids), Account::B) => &ids[1],
+            (None, Account::A) => "111111111111",
+            (None, Account::B) => "222222222222",
         }
+    }
+
+    /// Record the live accounts' ids (A, B); the first call wins.
+    pub(crate) fn set_live_ids(ids: [String; 2]) {
+        let _ = LIVE_IDS.set(ids);
+    }
+
+    /// Clients for this account on `target`: the emulator ([`Account::connect`]) or, in live
+    /// mode, the account's AWS CLI profile.
+    ///
+    /// # Errors
+    /// When the account cannot be reached or its credentials cannot be loaded.
+    pub async fn connect_to(self, target: &Target) -> anyhow::Result<Clients> {
+        let profile = match target {
+            Target::Emulator(emulator) => return self.connect(emulator).await,
+            Target::Live(live) => live.profile(self),
+        };
+        let config = live_config(profile).await;
+        let credentials = config
+            .credentials_provider()
+            .context("no credentials provider")?
+            .provide_credentials()
+            .await
+            .with_context(|| format!("loading the credentials of profile {profile}"))?;
+        Ok(Clients::new(self, None, credentials, config))
     }
 
     /// Clients for this account, against `emulator`.
@@ -61,21 +95,22 @@ impl Account {
             "local-aws-assumed",
         );
         let config = base_config(emulator, credentials.clone());
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build();
-        Ok(Clients {
-            account: self,
-            endpoint: emulator.endpoint().to_owned(),
+        Ok(Clients::new(
+            self,
+            Some(emulator.endpoint().to_owned()),
             credentials,
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
-            kms: aws_sdk_kms::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            sqs: aws_sdk_sqs::Client::new(&config),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             config,
-        })
+        ))
     }
+}
+
+/// The SDK configuration of a live account's AWS CLI profile, in [`REGION`].
+pub async fn live_config(profile: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile)
+        .region(Region::new(REGION))
+        .load()
+        .await
 }
 
 fn base_config(emulator: &Emulator, credentials: Credentials) -> SdkConfig {
@@ -92,13 +127,13 @@ fn base_config(emulator: &Emulator, credentials: Credentials) -> SdkConfig {
 pub struct Clients {
     /// Which account these clients act as.
     pub account: Account,
-    /// The emulator endpoint.
-    pub endpoint: String,
+    /// The emulator endpoint; `None` in live mode.
+    pub endpoint: Option<String>,
     /// The assumed-role credentials (handed to bootstrap binaries through their environment).
     pub credentials: Credentials,
     /// The shared SDK configuration.
     pub config: SdkConfig,
-    /// S3, path-style (the emulator has no wildcard DNS).
+    /// S3: path-style on the emulator (it has no wildcard DNS), virtual-hosted in live mode.
     pub s3: aws_sdk_s3::Client,
     /// KMS.
     pub kms: aws_sdk_kms::Client,
@@ -111,7 +146,30 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// The environment a Lambda in this account sees: its credentials, region and endpoint.
+    fn new(
+        account: Account,
+        endpoint: Option<String>,
+        credentials: Credentials,
+        config: SdkConfig,
+    ) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(endpoint.is_some())
+            .build();
+        Clients {
+            account,
+            endpoint,
+            credentials,
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            kms: aws_sdk_kms::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            config,
+        }
+    }
+
+    /// The environment a Lambda in this account sees: its credentials and region, and on the
+    /// emulator its endpoint.
     pub fn lambda_env(&self) -> Vec<(String, String)> {
         let mut env = vec![
             (
@@ -124,9 +182,11 @@ impl Clients {
             ),
             ("AWS_REGION".to_owned(), REGION.to_owned()),
             ("AWS_DEFAULT_REGION".to_owned(), REGION.to_owned()),
-            ("AWS_ENDPOINT_URL".to_owned(), self.endpoint.clone()),
-            ("S3_FORCE_PATH_STYLE".to_owned(), "true".to_owned()),
         ];
+        if let Some(endpoint) = &self.endpoint {
+            env.push(("AWS_ENDPOINT_URL".to_owned(), endpoint.clone()));
+            env.push(("S3_FORCE_PATH_STYLE".to_owned(), "true".to_owned()));
+        }
         if let Some(token) = self.credentials.session_token() {
             env.push(("AWS_SESSION_TOKEN".to_owned(), token.to_owned()));
         }

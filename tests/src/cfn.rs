@@ -1,5 +1,6 @@
-//! CloudFormation's side of a custom resource, on the emulator: requests whose `ResponseURL`
-//! is a pre-signed emulator S3 PUT URL, and the answers read back from that bucket.
+//! CloudFormation's side of a custom resource: requests whose `ResponseURL` is a pre-signed S3
+//! PUT URL (of the emulator, or of a real bucket in live mode), and the answers read back from
+//! that bucket.
 
 use std::time::Duration;
 
@@ -45,6 +46,11 @@ impl ResponseBucket {
             clients: clients.clone(),
             bucket,
         })
+    }
+
+    /// The bucket's name.
+    pub fn name(&self) -> &str {
+        &self.bucket
     }
 
     /// Send `request` to the running setup function `f` and return CloudFormation's view of

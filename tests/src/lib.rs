@@ -6,7 +6,11 @@
 //!   `tests/local-aws/`), started once per test process on a free 127.0.0.1 port, or reused
 //!   from `LOCAL_AWS_ENDPOINT` when `make emulator-start` already runs one.
 //! - [`accounts`]: SDK clients for the two emulated accounts, A = `111111111111` and
-//!   B = `222222222222`, through `sts:AssumeRole` (moto maps the returned keys to the account).
+//!   B = `222222222222`, through `sts:AssumeRole` (moto maps the returned keys to the account),
+//!   or for two real accounts in live mode.
+//! - [`target`]: where the tests run: the emulator, or two real accounts when
+//!   `S3KR_LIVE_PROFILE_A` and `S3KR_LIVE_PROFILE_B` name AWS CLI profiles (live mode).
+//! - [`cleanup`]: what a test created, deleted when its world is dropped, also on failure.
 //! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
 //! - [`proxy`]: a call-counting, latency- and fault-injecting proxy in front of the emulator.
@@ -27,12 +31,14 @@
 pub mod accounts;
 pub mod batch;
 pub mod cfn;
+pub mod cleanup;
 pub mod emulator;
 mod http;
 pub use http::TrafficControl;
 pub mod proxy;
 pub mod runtime_api;
 pub mod stub_aws;
+pub mod target;
 pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};

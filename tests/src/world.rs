@@ -14,7 +14,8 @@ use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use serde_json::{Value, json};
 
 use crate::accounts::{Account, Clients, REGION};
-use crate::emulator::Emulator;
+use crate::cleanup::{Created, Resource};
+use crate::target::Target;
 use crate::unique_name;
 
 /// Buckets, keys and the notification queue of both accounts.
@@ -36,6 +37,16 @@ pub struct World {
     pub queue_url: String,
     /// Its ARN.
     pub queue_arn: String,
+    /// Everything created for this world, deleted when it is dropped ([`crate::cleanup`]).
+    pub created: Created,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for failure in self.created.delete_all(&self.a, &self.b) {
+            eprintln!("cleanup: could not delete {failure}");
+        }
+    }
 }
 
 impl World {
@@ -54,32 +65,59 @@ impl World {
         Ok(replication_core::plan::role_policy_name(&scope))
     }
 
-    /// Create the "before" world under fresh, unique names.
+    /// Create the "before" world under fresh, unique names, on `target`.
     ///
     /// # Errors
-    /// When an emulator call fails.
-    pub async fn create(emulator: &Emulator) -> anyhow::Result<World> {
-        Self::create_with(emulator, true, true).await
+    /// When an AWS call fails.
+    pub async fn create(target: &Target) -> anyhow::Result<World> {
+        Self::create_with(target, true, true).await
+    }
+
+    /// Remember `resource`, created in `account`, for deletion with this world.
+    pub fn track(&self, account: Account, resource: Resource) {
+        self.created.add(account, resource);
     }
 
     /// [`World::create`], choosing whether the buckets start versioned and whether D already
     /// notifies the queue (the setup function does both itself).
     ///
     /// # Errors
-    /// When an emulator call fails.
+    /// When an AWS call fails; what was created by then is deleted.
     pub async fn create_with(
-        emulator: &Emulator,
+        target: &Target,
         versioned: bool,
         notify: bool,
     ) -> anyhow::Result<World> {
-        let a = Account::A.connect(emulator).await?;
-        let b = Account::B.connect(emulator).await?;
-        let source_bucket = unique_name("src");
-        let destination_bucket = unique_name("dst");
-        create_bucket(&a, &source_bucket, versioned).await?;
-        create_bucket(&b, &destination_bucket, versioned).await?;
-        let source_key_arn = create_key(&a, "KA").await?;
-        let destination_key_arn = create_key(&b, "KB").await?;
+        let a = Account::A.connect_to(target).await?;
+        let b = Account::B.connect_to(target).await?;
+        let mut world = World {
+            a,
+            b,
+            source_bucket: unique_name("src"),
+            destination_bucket: unique_name("dst"),
+            source_key_arn: String::new(),
+            destination_key_arn: String::new(),
+            queue_url: String::new(),
+            queue_arn: String::new(),
+            created: Created::default(),
+        };
+        // From here on, a failure drops `world`, which deletes what was created.
+        world.populate(versioned, notify).await?;
+        Ok(world)
+    }
+
+    async fn populate(&mut self, versioned: bool, notify: bool) -> anyhow::Result<()> {
+        let (a, b) = (&self.a, &self.b);
+        let source_bucket = self.source_bucket.clone();
+        let destination_bucket = self.destination_bucket.clone();
+        self.track(Account::A, Resource::Bucket(source_bucket.clone()));
+        create_bucket(a, &source_bucket, versioned).await?;
+        self.track(Account::B, Resource::Bucket(destination_bucket.clone()));
+        create_bucket(b, &destination_bucket, versioned).await?;
+        let source_key_arn = create_key(a, "KA").await?;
+        self.track(Account::A, Resource::Key(source_key_arn.clone()));
+        let destination_key_arn = create_key(b, "KB").await?;
+        self.track(Account::B, Resource::Key(destination_key_arn.clone()));
 
         let queue_url = b
             .sqs
@@ -89,6 +127,7 @@ impl World {
             .await?
             .queue_url
             .context("CreateQueue returned no URL")?;
+        self.track(Account::B, Resource::Queue(queue_url.clone()));
         let queue_arn = b
             .sqs
             .get_queue_attributes()
@@ -99,19 +138,30 @@ impl World {
             .attributes
             .and_then(|mut m| m.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
             .context("queue without ARN")?;
+        let b = &self.b;
+        // S3 may send to the queue, for buckets of either account (AWS checks this when the
+        // notification is configured; the emulator does not, but the call is the same).
+        let queue_policy = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": queue_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": [Account::A.id(), Account::B.id()]}}}]});
+        b.sqs
+            .set_queue_attributes()
+            .queue_url(&queue_url)
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::Policy,
+                queue_policy.to_string(),
+            )
+            .send()
+            .await?;
         if notify {
-            notify_queue(&b, &destination_bucket, &queue_arn).await?;
+            notify_queue(b, &destination_bucket, &queue_arn).await?;
         }
-        Ok(World {
-            a,
-            b,
-            source_bucket,
-            destination_bucket,
-            source_key_arn,
-            destination_key_arn,
-            queue_url,
-            queue_arn,
-        })
+        self.source_key_arn = source_key_arn;
+        self.destination_key_arn = destination_key_arn;
+        self.queue_url = queue_url;
+        self.queue_arn = queue_arn;
+        Ok(())
     }
 
     /// The least-privilege identity policy a replication role needs (AWS docs, "Granting
@@ -150,8 +200,8 @@ impl World {
     ///
     /// # Errors
     /// When an emulator call fails.
-    pub async fn create_replicated(emulator: &Emulator) -> anyhow::Result<World> {
-        let world = World::create(emulator).await?;
+    pub async fn create_replicated(target: &Target) -> anyhow::Result<World> {
+        let world = World::create(target).await?;
         let role = world
             .create_replication_role(
                 &unique_name("replication"),
@@ -173,6 +223,7 @@ impl World {
         policy: &Value,
     ) -> anyhow::Result<String> {
         let trust = s3_trust_policy();
+        self.track(Account::A, Resource::Role(name.to_owned()));
         let role = self
             .a
             .iam

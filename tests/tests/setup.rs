@@ -7,16 +7,21 @@ use std::time::Duration;
 use aws_sdk_s3::types::BucketVersioningStatus;
 use e2e_tests::accounts::{Account, Clients};
 use e2e_tests::cfn::{Request, ResponseBucket};
+use e2e_tests::cleanup::Resource;
 use e2e_tests::emulator::Emulator;
 use e2e_tests::proxy::{Fault, FaultProxy};
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
+use e2e_tests::target::{Target, emulator_only};
 use e2e_tests::unique_name;
 use e2e_tests::world::{World, create_key, foreign_replication_rule, s3_trust_policy};
 use serde_json::{Value, json};
 
 const DESTINATION: &str = "Custom::ReplicationDestination";
 const SOURCE: &str = "Custom::ReplicationSource";
-const WAIT: Duration = Duration::from_secs(15);
+/// How long an object may take to replicate (15 s on the emulator, minutes in live mode).
+fn wait() -> Duration {
+    Target::shared().map_or(Duration::from_secs(15), Target::replication_wait)
+}
 
 struct Harness {
     world: World,
@@ -55,12 +60,17 @@ impl Harness {
     }
 
     async fn with_env(extra: &[(&str, &str)]) -> Self {
-        let world = World::create_with(Emulator::shared().unwrap(), false, false)
+        let world = World::create_with(Target::shared().unwrap(), false, false)
             .await
             .unwrap();
+        // The role the setup function creates, and the answers' bucket, go with the world.
+        let role_name = unique_name("replication");
+        world.track(Account::A, Resource::Role(role_name.clone()));
+        let responses = ResponseBucket::create(&world.b).await.unwrap();
+        world.track(Account::B, Resource::Bucket(responses.name().to_owned()));
         Self {
-            role_name: unique_name("replication"),
-            responses: ResponseBucket::create(&world.b).await.unwrap(),
+            role_name,
+            responses,
             in_a: setup_function(&world.a, extra).await,
             in_b: setup_function(&world.b, extra).await,
             world,
@@ -215,7 +225,10 @@ impl Harness {
     async fn assert_replicates_to(&self, key: &str, buckets: &[&str]) {
         let w = &self.world;
         let version = w.put_source_object(key, "payload").await.unwrap();
-        let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
+        let head = w
+            .wait_for_source_status(key, &version, wait())
+            .await
+            .unwrap();
         assert_eq!(
             head.replication_status.unwrap().as_str(),
             "COMPLETED",
@@ -425,15 +438,7 @@ async fn two_replications_out_of_one_bucket_keep_their_own_grants_and_deleting_o
 
     // WHEN a second replication out of S, to D2 in B, is configured, also with the default
     // rule (whose priority 1 the first one has: it moves to 2)
-    let d2 = unique_name("second-destination");
-    h.world
-        .b
-        .s3
-        .create_bucket()
-        .bucket(&d2)
-        .send()
-        .await
-        .unwrap();
+    let d2 = extra_bucket(&h.world, Account::B).await;
     let mut dest2 = h.destination_props();
     dest2["DestinationBucket"] = json!(d2);
     dest2
@@ -543,7 +548,10 @@ async fn objects_with_and_without_bucket_keys_replicate_with_default_properties(
         ("without.txt", Some(false), false),
     ] {
         let version = w.put_source_object_with(key, "x", header).await.unwrap();
-        let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
+        let head = w
+            .wait_for_source_status(key, &version, wait())
+            .await
+            .unwrap();
         assert_eq!(head.bucket_key_enabled.unwrap_or(false), want, "{key}");
         assert_eq!(
             head.replication_status.unwrap().as_str(),
@@ -897,12 +905,7 @@ async fn the_rollback_of_a_create_that_met_a_foreign_rule_id_keeps_that_rule() {
     e2e_tests::world::enable_versioning(a, &h.world.source_bucket)
         .await
         .unwrap();
-    let elsewhere = unique_name("elsewhere");
-    a.s3.create_bucket()
-        .bucket(&elsewhere)
-        .send()
-        .await
-        .unwrap();
+    let elsewhere = extra_bucket(&h.world, Account::A).await;
     e2e_tests::world::enable_versioning(a, &elsewhere)
         .await
         .unwrap();
@@ -1083,6 +1086,12 @@ async fn single_stack_mode_configures_both_accounts_through_the_access_role() {
 
 #[tokio::test]
 async fn an_aws_error_is_answered_with_failed_never_silence() {
+    if emulator_only(
+        "an_aws_error_is_answered_with_failed_never_silence",
+        "it injects faults through a proxy to the emulator",
+    ) {
+        return;
+    }
     // GIVEN an S3 endpoint that refuses every bucket-policy call
     let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL_S3").await;
     proxy.add_fault(Fault {
@@ -1104,6 +1113,12 @@ async fn an_aws_error_is_answered_with_failed_never_silence() {
 
 #[tokio::test]
 async fn api_calls_per_create_are_counted_and_a_repeat_only_reads() {
+    if emulator_only(
+        "api_calls_per_create_are_counted_and_a_repeat_only_reads",
+        "it injects faults through a proxy to the emulator",
+    ) {
+        return;
+    }
     // GIVEN both functions behind a counting proxy (every AWS call; the answer PUT goes to the
     // pre-signed URL directly)
     let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL").await;
@@ -1149,6 +1164,12 @@ async fn a_request_without_time_left_is_answered_failed_before_the_deadline() {
 
 #[tokio::test]
 async fn work_that_outlasts_the_deadline_is_answered_failed_in_time() {
+    if emulator_only(
+        "work_that_outlasts_the_deadline_is_answered_failed_in_time",
+        "it injects faults through a proxy to the emulator",
+    ) {
+        return;
+    }
     // GIVEN every AWS call takes 1 s, and the function has 13 s (3 s after the margin)
     let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL").await;
     proxy.traffic().set_latency(Duration::from_secs(1));
@@ -1274,8 +1295,15 @@ impl Harness {
     }
 }
 
-async fn extra_bucket(c: &Clients) -> String {
+/// A new bucket in `account`, deleted with `world`.
+async fn extra_bucket(world: &World, account: Account) -> String {
     let bucket = unique_name("extra");
+    world.track(account, Resource::Bucket(bucket.clone()));
+    let c = if account == Account::A {
+        &world.a
+    } else {
+        &world.b
+    };
     c.s3.create_bucket().bucket(&bucket).send().await.unwrap();
     bucket
 }
@@ -1304,7 +1332,7 @@ async fn destination_replacement_by_source_bucket_or_account_then_old_delete_kee
 async fn destination_replacement_by_destination_bucket_then_old_delete_keeps_the_new() {
     let mut h = Harness::new().await;
     let old = h.destination_props();
-    let moved = extra_bucket(&h.world.b).await;
+    let moved = extra_bucket(&h.world, Account::B).await;
     let mut new = old.clone();
     new["DestinationBucket"] = json!(moved);
     let b = h.world.b.clone();
@@ -1364,7 +1392,7 @@ async fn source_replacement_by_source_bucket_then_old_delete_keeps_the_new() {
     let mut h = Harness::new().await;
     h.create_destination().await;
     let new = h.source_props();
-    let previous = extra_bucket(&h.world.a).await;
+    let previous = extra_bucket(&h.world, Account::A).await;
     let mut old = new.clone();
     old["SourceBucket"] = json!(previous);
     let a = h.world.a.clone();
@@ -1385,8 +1413,11 @@ async fn an_update_to_another_key_and_role_removes_our_grants_from_the_old_ones(
     let w = &h.world;
     // GIVEN new keys in each account, and a new role name
     let new_ka = create_key(&w.a, "KA2").await.unwrap();
+    w.track(Account::A, Resource::Key(new_ka.clone()));
     let new_kb = create_key(&w.b, "KB2").await.unwrap();
+    w.track(Account::B, Resource::Key(new_kb.clone()));
     let new_role = unique_name("replication-2");
+    w.track(Account::A, Resource::Role(new_role.clone()));
     // WHEN both resources are updated in place
     let old = h.destination_props();
     let mut new = old.clone();
@@ -1466,6 +1497,12 @@ async fn a_create_that_fails_before_any_write_answers_the_marker_and_its_rollbac
 
 #[tokio::test]
 async fn a_create_that_fails_after_a_write_is_cleaned_up_by_its_rollback_delete() {
+    if emulator_only(
+        "a_create_that_fails_after_a_write_is_cleaned_up_by_its_rollback_delete",
+        "it injects faults through a proxy to the emulator",
+    ) {
+        return;
+    }
     // GIVEN the destination side, and S3 refusing every replication-configuration call in A
     let (mut h, proxy) = Harness::behind_proxy("AWS_ENDPOINT_URL_S3").await;
     h.create_destination().await;
@@ -1504,7 +1541,10 @@ impl Harness {
             .put_source_object_tagged(key, "tagged", "team=finance")
             .await
             .unwrap();
-        let head = w.wait_for_source_status(key, &version, WAIT).await.unwrap();
+        let head = w
+            .wait_for_source_status(key, &version, wait())
+            .await
+            .unwrap();
         assert_eq!(
             head.replication_status.unwrap().as_str(),
             "COMPLETED",

@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use e2e_tests::emulator::Emulator;
+use e2e_tests::target::Target;
 use e2e_tests::world::World;
 use serde_json::json;
 
 #[tokio::test]
 async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
     // GIVEN the two accounts' buckets, keys and notification queue, and a replication rule
-    let world = World::create_replicated(Emulator::shared().unwrap())
+    let world = World::create_replicated(Target::shared().unwrap())
         .await
         .unwrap();
 
@@ -75,7 +75,7 @@ async fn sse_kms_object_replicates_across_accounts_under_the_destination_key() {
 #[tokio::test]
 async fn a_bucket_key_object_needs_bucket_arn_contexts_and_decrypt_on_the_replica_key() {
     use e2e_tests::world::{append_key_statement, set_default_encryption};
-    let world = World::create_replicated(Emulator::shared().unwrap())
+    let world = World::create_replicated(Target::shared().unwrap())
         .await
         .unwrap();
     set_default_encryption(
@@ -187,7 +187,7 @@ async fn put_role_policy(world: &World, role: &str, policy: &serde_json::Value) 
 /// replicates the objects, but not the object tags".
 #[tokio::test]
 async fn without_permission_to_read_tags_an_object_replicates_without_them() {
-    let world = World::create_replicated(Emulator::shared().unwrap())
+    let world = World::create_replicated(Target::shared().unwrap())
         .await
         .unwrap();
     let mut policy = world.replication_role_policy();

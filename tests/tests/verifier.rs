@@ -1,22 +1,29 @@
-//! replica-verifier end to end: the real bootstrap, S3 -> SQS events from the emulator, and
-//! metrics read back from the emulator's CloudWatch or from EMF lines on stdout.
+//! replica-verifier end to end: the real bootstrap, S3 -> SQS events from the emulator (or from
+//! two real accounts in live mode, see `e2e_tests::target`), and metrics read back from the
+//! emulator's CloudWatch or from EMF lines on stdout.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use std::time::Duration;
 
 use aws_sdk_s3::types::ServerSideEncryption;
+use e2e_tests::accounts::Account;
 use e2e_tests::batch::{encode_key, task_event};
+use e2e_tests::cleanup::Resource;
 use e2e_tests::emulator::Emulator;
 use e2e_tests::proxy::{Fault, FaultProxy};
 use e2e_tests::runtime_api::{LambdaProcess, Outcome, binary_path};
+use e2e_tests::target::{Target, emulator_only};
 use e2e_tests::unique_name;
 use e2e_tests::world::World;
 use serde_json::{Value, json};
 
-const WAIT: Duration = Duration::from_secs(15);
+/// How long an object may take to replicate or notify (15 s on the emulator, minutes live).
+fn wait() -> Duration {
+    Target::shared().map_or(Duration::from_secs(15), Target::replication_wait)
+}
 
 async fn replicated_world() -> World {
-    World::create_replicated(Emulator::shared().unwrap())
+    World::create_replicated(Target::shared().unwrap())
         .await
         .unwrap()
 }
@@ -60,7 +67,7 @@ async fn put_and_replicate(world: &World, keys: &[&str]) {
     for key in keys {
         let version = world.put_source_object(key, "payload").await.unwrap();
         let head = world
-            .wait_for_source_status(key, &version, WAIT)
+            .wait_for_source_status(key, &version, wait())
             .await
             .unwrap();
         assert_eq!(
@@ -86,6 +93,7 @@ async fn rewrite_under_a_new_key(world: &World, key: &str) -> String {
         .unwrap()
         .arn
         .unwrap();
+    world.track(Account::B, Resource::Key(other_key.clone()));
     world
         .b
         .s3
@@ -103,11 +111,17 @@ async fn rewrite_under_a_new_key(world: &World, key: &str) -> String {
 
 #[tokio::test]
 async fn replicas_are_verified_and_metrics_read_back_from_cloudwatch() {
+    if emulator_only(
+        "replicas_are_verified_and_metrics_read_back_from_cloudwatch",
+        "CloudWatch takes minutes to make new metrics readable",
+    ) {
+        return;
+    }
     // GIVEN replication from S to D and three replicas with keys that need decoding
     let world = replicated_world().await;
     let keys = ["plain.txt", "with space+plus.txt", "ünï/cødé 日本.txt"];
     put_and_replicate(&world, &keys).await;
-    let event = world.sqs_lambda_event(keys.len(), WAIT).await.unwrap();
+    let event = world.sqs_lambda_event(keys.len(), wait()).await.unwrap();
 
     // AND the verifier expects KB through an alias, publishing with PutMetricData
     let alias = format!("alias/{}", unique_name("kb"));
@@ -171,7 +185,7 @@ async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
 
     // WHEN someone in B rewrites it under another key
     let other_key = rewrite_under_a_new_key(&world, key).await;
-    let event = world.sqs_lambda_event(2, WAIT).await.unwrap();
+    let event = world.sqs_lambda_event(2, wait()).await.unwrap();
     let mut f = verifier(&world, &[]).await;
     let response = f.invoke(&event).await.unwrap().into_response().unwrap();
 
@@ -191,7 +205,7 @@ async fn replica_rewritten_under_another_key_is_wrong_key_in_logs_and_emf() {
 async fn unencrypted_object_in_the_destination_is_not_kms_encrypted() {
     // GIVEN an object written straight into D without SSE-KMS (S3 makes it SSE-S3), invoked as
     // a direct S3 event
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
     world
         .b
         .s3
@@ -202,7 +216,7 @@ async fn unencrypted_object_in_the_destination_is_not_kms_encrypted() {
         .send()
         .await
         .unwrap();
-    let sqs = world.sqs_lambda_event(1, WAIT).await.unwrap();
+    let sqs = world.sqs_lambda_event(1, wait()).await.unwrap();
     let body = sqs["Records"]
         .as_array()
         .unwrap()
@@ -231,8 +245,14 @@ async fn unencrypted_object_in_the_destination_is_not_kms_encrypted() {
 
 #[tokio::test]
 async fn a_denied_head_object_fails_exactly_its_sqs_message() {
+    if emulator_only(
+        "a_denied_head_object_fails_exactly_its_sqs_message",
+        "it injects faults through a proxy to the emulator",
+    ) {
+        return;
+    }
     // GIVEN two objects in D and an S3 endpoint that denies HeadObject on one of them
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
     for key in ["allowed.txt", "denied.txt"] {
         world
             .b
@@ -247,7 +267,7 @@ async fn a_denied_head_object_fails_exactly_its_sqs_message() {
             .await
             .unwrap();
     }
-    let event = world.sqs_lambda_event(2, WAIT).await.unwrap();
+    let event = world.sqs_lambda_event(2, wait()).await.unwrap();
     let denied_id = event["Records"]
         .as_array()
         .unwrap()
@@ -314,7 +334,7 @@ async fn a_denied_head_object_fails_exactly_its_sqs_message() {
 
 #[tokio::test]
 async fn bad_configuration_stops_the_cold_start_with_the_variable_named() {
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
     let mut env = world.b.lambda_env();
     env.push((
         "EXPECTED_KMS_KEY_ARN".into(),
@@ -329,8 +349,14 @@ async fn bad_configuration_stops_the_cold_start_with_the_variable_named() {
 
 #[tokio::test]
 async fn a_failed_put_metric_data_is_logged_and_its_metrics_written_as_emf() {
+    if emulator_only(
+        "a_failed_put_metric_data_is_logged_and_its_metrics_written_as_emf",
+        "it injects faults through a proxy to the emulator",
+    ) {
+        return;
+    }
     // GIVEN a CloudWatch endpoint that fails every call, and an object to verify
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
     world
         .b
         .s3
@@ -341,7 +367,7 @@ async fn a_failed_put_metric_data_is_logged_and_its_metrics_written_as_emf() {
         .send()
         .await
         .unwrap();
-    let event = world.sqs_lambda_event(1, WAIT).await.unwrap();
+    let event = world.sqs_lambda_event(1, wait()).await.unwrap();
     let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
         .await
         .unwrap();
@@ -391,7 +417,7 @@ async fn batch_operations_audit_answers_every_task_with_its_verdict() {
     let rewritten = "audit/rewritten+file.txt";
     let good_version = world.put_source_object(good, "payload").await.unwrap();
     world
-        .wait_for_source_status(good, &good_version, WAIT)
+        .wait_for_source_status(good, &good_version, wait())
         .await
         .unwrap();
     put_and_replicate(&world, &[rewritten]).await;
@@ -478,7 +504,7 @@ async fn batch_operations_audit_answers_every_task_with_its_verdict() {
 #[tokio::test]
 async fn a_key_longer_than_s3_allows_is_a_final_rejection_not_retried() {
     // GIVEN an event naming a key of 1,100 bytes (S3 allows 1,024), invoked directly by S3
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
     let key = "k".repeat(1100);
     let event = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3",
         "awsRegion": "us-east-1", "eventTime": "2026-11-29T05:00:00.000Z",
@@ -506,9 +532,10 @@ async fn a_key_longer_than_s3_allows_is_a_final_rejection_not_retried() {
 async fn an_event_for_the_null_version_verifies_that_version_not_the_latest() {
     // GIVEN a key written under KB before versioning was enabled (its version id is "null"),
     // then overwritten under another key once versioning is on
-    let world = World::create(Emulator::shared().unwrap()).await.unwrap();
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
     let s3 = &world.b.s3;
     let bucket = unique_name("null-version");
+    world.track(Account::B, Resource::Bucket(bucket.clone()));
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let put = |key_arn: String| {
         s3.put_object()
@@ -524,7 +551,9 @@ async fn an_event_for_the_null_version_verifies_that_version_not_the_latest() {
         .await
         .unwrap();
     let other = world.b.kms.create_key().send().await.unwrap();
-    put(other.key_metadata.unwrap().arn.unwrap()).await.unwrap();
+    let other = other.key_metadata.unwrap().arn.unwrap();
+    world.track(Account::B, Resource::Key(other.clone()));
+    put(other).await.unwrap();
 
     // WHEN S3 reports the null version
     let event = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3",

@@ -29,6 +29,7 @@ use e2e_tests::batch;
 use e2e_tests::cfn::{Request, ResponseBucket};
 use e2e_tests::emulator::Emulator;
 use e2e_tests::runtime_api::LambdaProcess;
+use e2e_tests::target::Target;
 use e2e_tests::unique_name;
 use e2e_tests::world::{World, enable_versioning, foreign_replication_rule};
 use replication_core::s3_key::decode_event_key;
@@ -120,7 +121,8 @@ async fn main() -> anyhow::Result<()> {
         Account::B.id(),
         emulator.endpoint()
     );
-    let w = World::create_with(emulator, false, false).await?;
+    // Always the emulator, whatever the live-mode variables say.
+    let w = World::create_with(Target::emulator()?, false, false).await?;
     let team_role = unique_name("team-replication");
     let archive = unique_name("archive");
     w.a.s3.create_bucket().bucket(&archive).send().await?;
