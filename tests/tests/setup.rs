@@ -1697,3 +1697,69 @@ async fn a_stale_foreign_principal_fails_at_once_with_a_reason_that_names_its_st
     );
     assert!(!reason.contains("timed out"), "{reason}");
 }
+
+/// Issue 8, defect 9: the confused-deputy conditions on the role's trust policy, opt-in.
+#[tokio::test]
+async fn role_trust_conditions_restrict_the_role_to_s3_for_this_source_and_replication_works() {
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    // Off by default: S3's bare trust, as the S3 guide's examples show it.
+    let created = h.create_source().await;
+    let trust = |h: &Harness| {
+        let role = h.world.a.iam.get_role().role_name(&h.role_name).send();
+        async move {
+            let doc = role.await.unwrap().role.unwrap();
+            let doc = doc.assume_role_policy_document().unwrap().to_owned();
+            let doc = percent_encoding::percent_decode_str(&doc)
+                .decode_utf8()
+                .unwrap();
+            serde_json::from_str::<Value>(&doc).unwrap()
+        }
+    };
+    assert!(trust(&h).await["Statement"][0].get("Condition").is_none());
+    // WHEN the source turns RoleTrustConditions on
+    let old = h.source_props();
+    let mut new = old.clone();
+    new["RoleTrustConditions"] = json!("true");
+    let answer = h
+        .update(SOURCE, old, new, &created["PhysicalResourceId"])
+        .await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    // THEN the trust admits S3 only for A and S, and replication still works
+    let condition = trust(&h).await["Statement"][0]["Condition"].clone();
+    assert_eq!(
+        condition["StringEquals"]["aws:SourceAccount"],
+        Account::A.id()
+    );
+    assert_eq!(
+        condition["ArnLike"]["aws:SourceArn"],
+        json!([format!("arn:aws:s3:::{}", h.world.source_bucket)])
+    );
+    h.assert_replicates("restricted-trust.txt").await;
+}
+
+#[tokio::test]
+async fn role_trust_conditions_are_refused_for_a_role_we_did_not_create() {
+    let mut h = Harness::new().await;
+    h.world
+        .a
+        .iam
+        .create_role()
+        .role_name(&h.role_name)
+        .assume_role_policy_document(s3_trust_policy().to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut props = h.source_props();
+    props["RoleTrustConditions"] = json!(true);
+    let answer = h.send("Create", SOURCE, props, None).await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(reason.contains("RoleTrustConditions"), "{reason}");
+    assert!(
+        answer["PhysicalResourceId"]
+            .as_str()
+            .unwrap()
+            .starts_with(MARKER)
+    );
+}

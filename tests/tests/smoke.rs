@@ -217,3 +217,36 @@ async fn without_permission_to_read_tags_an_object_replicates_without_them() {
         .unwrap();
     assert!(tags.tag_set().is_empty());
 }
+
+/// The IAM User Guide, "The confused deputy problem": a trust policy conditioned on
+/// `aws:SourceAccount` and `aws:SourceArn` admits S3 only when it acts for that account and
+/// bucket. The emulator supplies both keys when S3 assumes the replication role.
+#[tokio::test]
+async fn a_trust_policy_for_another_source_bucket_stops_replication() {
+    let world = World::create_replicated(Target::shared().unwrap())
+        .await
+        .unwrap();
+    let role_name = replication_role_name(&world).await;
+    let trust = |source_arn: String| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": world.a.account.id()},
+                          "ArnLike": {"aws:SourceArn": source_arn}}}]})
+    };
+    for (source_arn, want) in [
+        ("arn:aws:s3:::some-other-bucket".to_owned(), "FAILED"),
+        (format!("arn:aws:s3:::{}", world.source_bucket), "COMPLETED"),
+    ] {
+        world
+            .a
+            .iam
+            .update_assume_role_policy()
+            .role_name(&role_name)
+            .policy_document(trust(source_arn.clone()).to_string())
+            .send()
+            .await
+            .unwrap();
+        let key = format!("trusted-for-{}", source_arn.len());
+        assert_eq!(replicate(&world, &key, false).await, want, "{source_arn}");
+    }
+}

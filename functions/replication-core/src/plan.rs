@@ -55,7 +55,7 @@
 //!
 //! ```
 //! use replication_core::plan::replication_role_trust_policy;
-//! let trust = replication_role_trust_policy();
+//! let trust = replication_role_trust_policy(None);
 //! assert_eq!(trust["Statement"][0]["Principal"]["Service"], "s3.amazonaws.com");
 //! ```
 
@@ -184,17 +184,55 @@ fn replica_key_actions(bucket_keys: bool) -> Vec<String> {
     }
 }
 
-/// Step 2, trust: the replication role may be assumed by S3 only.
+/// Who may make S3 assume the role, when `RoleTrustConditions` asks for the confused-deputy
+/// conditions: S3 acting for `source_account`, for one of `source_bucket_arns`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustRestriction {
+    /// `aws:SourceAccount`.
+    pub source_account: String,
+    /// `aws:SourceArn` (`ArnLike`), sorted, each once.
+    pub source_bucket_arns: Vec<String>,
+}
+
+/// Step 2, trust: the replication role may be assumed by S3 only; with `restriction`, only by
+/// S3 acting for that account and those source buckets (`aws:SourceAccount`, `aws:SourceArn`:
+/// the IAM User Guide's "The confused deputy problem").
+///
+/// Off by default (`RoleTrustConditions`): the S3 guide's replication trust policies
+/// ("Setting up permissions for live replication") carry no condition, and no AWS document we
+/// found says which of these keys S3 supplies when it assumes a replication role. A condition
+/// that S3 does not satisfy stops every object with `AssumeRoleNotPermitted`, silently, so
+/// this is the owner's choice, to confirm in live mode (README) before relying on it.
 #[must_use]
-pub fn replication_role_trust_policy() -> Value {
-    json!({
-        "Version": POLICY_VERSION,
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Service": "s3.amazonaws.com" },
-            "Action": "sts:AssumeRole"
-        }]
-    })
+pub fn replication_role_trust_policy(restriction: Option<&TrustRestriction>) -> Value {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": { "Service": "s3.amazonaws.com" },
+        "Action": "sts:AssumeRole"
+    });
+    if let Some(r) = restriction {
+        statement["Condition"] = json!({
+            "StringEquals": { "aws:SourceAccount": r.source_account },
+            "ArnLike": { "aws:SourceArn": r.source_bucket_arns },
+        });
+    }
+    json!({ "Version": POLICY_VERSION, "Statement": [statement] })
+}
+
+/// The source bucket ARNs a trust policy written by [`replication_role_trust_policy`] admits,
+/// so that a role shared by several source buckets keeps admitting each of them.
+#[must_use]
+pub fn trusted_source_arns(trust: &Value) -> Vec<String> {
+    let arns = &trust["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"];
+    match arns {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(many) => many
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Step 2, permissions: the role's inline policy, exactly the documented least privilege.

@@ -909,6 +909,10 @@ pub struct SourceProperties {
     /// (`s3:GetObjectVersionTagging`) and write them to replicas (`s3:ReplicateTags`). Without
     /// them S3 replicates objects without their tags.
     pub replicate_tags: bool,
+    /// `RoleTrustConditions` (default false): the role's trust policy admits S3 only for this
+    /// account and source bucket (`aws:SourceAccount`, `aws:SourceArn`; see
+    /// [`crate::plan::replication_role_trust_policy`] for why it is off by default).
+    pub role_trust_conditions: bool,
     /// `DestinationAccessRoleArn`: a role in B for single-stack mode.
     pub destination_access_role_arn: Option<RoleArn>,
 }
@@ -970,6 +974,8 @@ pub struct SourceSpec {
     pub owner_override: bool,
     /// Object tags are replicated.
     pub replicate_tags: bool,
+    /// The role's trust policy carries the confused-deputy conditions.
+    pub role_trust_conditions: bool,
     /// Single-stack mode role in B.
     pub destination_access_role_arn: Option<RoleArn>,
 }
@@ -1012,7 +1018,7 @@ impl SourceSpec {
 
 impl SourceProperties {
     /// Accepted property names.
-    pub const NAMES: [&'static str; 13] = [
+    pub const NAMES: [&'static str; 14] = [
         "SourceBucket",
         "SourceKmsKeyArn",
         "DestinationBucket",
@@ -1025,6 +1031,7 @@ impl SourceProperties {
         "BucketKeyEnabled",
         "OwnerOverride",
         "ReplicateTags",
+        "RoleTrustConditions",
         "DestinationAccessRoleArn",
     ];
 
@@ -1051,6 +1058,7 @@ impl SourceProperties {
         let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
         let owner_override = r.boolean("OwnerOverride");
         let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
+        let role_trust_conditions = r.boolean("RoleTrustConditions").unwrap_or(false);
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
 
@@ -1149,6 +1157,7 @@ impl SourceProperties {
                 bucket_key_enabled,
                 owner_override,
                 replicate_tags,
+                role_trust_conditions,
                 destination_access_role_arn,
             })
         })();
@@ -1256,6 +1265,7 @@ impl SourceProperties {
             bucket_key_enabled: self.bucket_key_enabled,
             owner_override,
             replicate_tags: self.replicate_tags,
+            role_trust_conditions: self.role_trust_conditions,
             destination_access_role_arn: self.destination_access_role_arn.clone(),
         });
         finish(issues, spec)
@@ -1328,6 +1338,11 @@ impl SourceProperties {
             (
                 "ReplicateTags",
                 self.replicate_tags != old.replicate_tags,
+                false,
+            ),
+            (
+                "RoleTrustConditions",
+                self.role_trust_conditions != old.role_trust_conditions,
                 false,
             ),
             (

@@ -135,7 +135,20 @@ fn narrow_destination() -> Value {
 
 #[test]
 fn role_trust_policy_matches_golden() {
-    assert_golden("role-trust-policy.json", &replication_role_trust_policy());
+    assert_golden(
+        "role-trust-policy.json",
+        &replication_role_trust_policy(None),
+    );
+    let restriction = replication_core::plan::TrustRestriction {
+        source_account: "111122223333".to_owned(),
+        source_bucket_arns: vec!["arn:aws:s3:::source-bucket".to_owned()],
+    };
+    let restricted = replication_role_trust_policy(Some(&restriction));
+    assert_golden("role-trust-policy.restricted.json", &restricted);
+    assert_eq!(
+        replication_core::plan::trusted_source_arns(&restricted),
+        restriction.source_bucket_arns
+    );
 }
 
 #[test]

@@ -537,6 +537,17 @@ async fn apply_source_request(
             .map_err(|e| Failure::Other(format!("RoleName: IAM returned an unusable ARN: {e}")))?;
     }
 
+    // Refused before any write: a role this project did not create keeps its owner's trust.
+    if spec.role_trust_conditions
+        && let Some(role) = existing_role.as_ref().filter(|r| !steps::is_managed(r))
+    {
+        return Err(Failure::Properties(format!(
+            "RoleTrustConditions: the role {} was not created by s3-kms-replication, so its trust \
+             policy is its owner's to change; add the aws:SourceAccount and aws:SourceArn \
+             conditions there, or remove RoleTrustConditions",
+            role.arn()
+        )));
+    }
     if let Some(b) = &remote {
         apply_destination(b, &spec.destination_spec()).await?;
     }

@@ -635,26 +635,20 @@ pub async fn ensure_replication_role(
     let name = spec.role_arn.name().to_owned();
     let policy_name = plan::role_policy_name(&spec.sid_scope());
     let step = format!("ensure_replication_role({name})");
-    let trust = policy::to_policy_string(&plan::replication_role_trust_policy());
     let created_now = existing.is_none();
     let managed = match existing {
         Some(existing) => {
-            let role = Some(existing);
-            let managed = role
-                .as_ref()
-                .is_some_and(|r| r.tags().iter().any(|t| t.key() == MANAGED_TAG));
-            let current_trust = role
-                .as_ref()
-                .and_then(|r| r.assume_role_policy_document())
-                .map(decode_policy_document);
-            let same = current_trust
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .is_some_and(|t| t == plan::replication_role_trust_policy());
-            if managed && !same {
+            let managed = is_managed(&existing);
+            let current_trust = existing
+                .assume_role_policy_document()
+                .map(decode_policy_document)
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+            let wanted = wanted_trust(spec, current_trust.as_ref());
+            if managed && current_trust.as_ref() != Some(&wanted) {
                 c.iam
                     .update_assume_role_policy()
                     .role_name(&name)
-                    .policy_document(&trust)
+                    .policy_document(policy::to_policy_string(&wanted))
                     .send()
                     .await
                     .map_err(|e| aws_error(&step, &e))?;
@@ -666,7 +660,7 @@ pub async fn ensure_replication_role(
                 .create_role()
                 .role_name(&name)
                 .path(spec.role_arn.path())
-                .assume_role_policy_document(&trust)
+                .assume_role_policy_document(policy::to_policy_string(&wanted_trust(spec, None)))
                 .description(format!(
                     "S3 replication from {} to {} with SSE-KMS (s3-kms-replication)",
                     spec.source_bucket, spec.destination_bucket
@@ -728,6 +722,29 @@ pub async fn ensure_replication_role(
         arn: spec.role_arn.to_string(),
         managed,
     })
+}
+
+/// Whether `role` is ours: created by this project, tagged [`MANAGED_TAG`].
+#[must_use]
+pub fn is_managed(role: &aws_sdk_iam::types::Role) -> bool {
+    role.tags().iter().any(|t| t.key() == MANAGED_TAG)
+}
+
+/// The trust policy our role should have: S3's, with the confused-deputy conditions when
+/// `RoleTrustConditions` asks, admitting every source bucket the `current` policy admits (a
+/// role shared by several source buckets) and this one.
+fn wanted_trust(spec: &SourceSpec, current: Option<&Value>) -> Value {
+    if !spec.role_trust_conditions {
+        return plan::replication_role_trust_policy(None);
+    }
+    let mut arns = current.map(plan::trusted_source_arns).unwrap_or_default();
+    arns.push(spec.source_bucket.arn(&spec.partition));
+    arns.sort();
+    arns.dedup();
+    plan::replication_role_trust_policy(Some(&plan::TrustRestriction {
+        source_account: spec.source_account.to_string(),
+        source_bucket_arns: arns,
+    }))
 }
 
 /// The sizes (as IAM counts them) of `role`'s inline policies other than `ours`: one
@@ -800,7 +817,7 @@ pub async fn remove_replication_role(
         Err(e) if code_is(&e, &["NoSuchEntity"]) => {}
         Err(e) => return Err(aws_error(&step, &e)),
     }
-    let managed = role.is_some_and(|r| r.tags().iter().any(|t| t.key() == MANAGED_TAG));
+    let managed = role.as_ref().is_some_and(is_managed);
     if !managed {
         return Ok(());
     }
