@@ -26,6 +26,8 @@
 //! ```
 
 pub mod arn;
+pub mod doctor;
+pub mod evaluate;
 pub mod events;
 pub mod metrics;
 pub mod notification;

@@ -1,0 +1,330 @@
+//! The doctor is the single source of truth for "is this grant enough": what the setup plan
+//! writes passes it, and each thing broken afterwards is its one finding, with the right step
+//! and document.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use replication_core::arn::{AccountId, KeyManager, KmsKeyArn, Region};
+use replication_core::doctor::{KeyDocs, Outcome, Report, RoleDocs, Seen, Snapshot, diagnose};
+use replication_core::notification::{EVENT, Entry};
+use replication_core::plan::{
+    destination_bucket_policy_statements, destination_key_policy_statements,
+    merge_replication_rules, replication_role_policy, replication_role_trust_policy,
+    replication_rules, source_key_policy_statements,
+};
+use replication_core::policy::{merge_bucket_policy, merge_key_policy};
+use replication_core::properties::{
+    DefaultEncryption, DestinationFacts, DestinationProperties, ResolvedKey, SourceFacts,
+    SourceProperties,
+};
+use serde_json::{Value, json};
+
+const A: &str = "111122223333";
+const B: &str = "222233334444";
+const KA: &str = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-11aa-11aa-11aa-111111aaaaaa";
+const KB: &str = "arn:aws:kms:eu-central-1:222233334444:key/2222bbbb-22bb-22bb-22bb-222222bbbbbb";
+const QUEUE: &str = "arn:aws:sqs:eu-central-1:222233334444:verifier";
+const ROLE: &str = "arn:aws:iam::111122223333:role/s3-kms-replication-source-bucket";
+
+fn default_key_policy(account: &str) -> Value {
+    json!({"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+        "Action": "kms:*", "Resource": "*"}]})
+}
+
+/// The world as our two resources leave it, with default properties.
+fn healthy() -> Snapshot {
+    let source = SourceProperties::parse(&json!({
+        "SourceBucket": "source-bucket", "SourceKmsKeyArn": KA,
+        "DestinationBucket": "replica-bucket", "DestinationAccountId": B,
+        "DestinationKmsKeyArn": KB,
+    }))
+    .unwrap()
+    .validate(&SourceFacts {
+        account_id: AccountId::parse(A).unwrap(),
+        source_bucket_region: Region::parse("eu-west-1").unwrap(),
+        source_key: ResolvedKey {
+            arn: KmsKeyArn::parse(KA).unwrap(),
+            manager: Some(KeyManager::Customer),
+        },
+        destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
+        destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
+        source_encryption: None,
+        destination_encryption: None,
+    })
+    .unwrap();
+    let destination = DestinationProperties::parse(&json!({
+        "DestinationBucket": "replica-bucket", "DestinationKmsKeyArn": KB,
+        "SourceAccountId": A, "SourceBucket": "source-bucket", "ReplicationRoleArn": ROLE,
+    }))
+    .unwrap()
+    .validate(&DestinationFacts {
+        account_id: AccountId::parse(B).unwrap(),
+        destination_bucket_region: Region::parse("eu-central-1").unwrap(),
+        destination_key: ResolvedKey {
+            arn: KmsKeyArn::parse(KB).unwrap(),
+            manager: Some(KeyManager::Customer),
+        },
+        destination_encryption: None,
+    })
+    .unwrap();
+    let scope = source.sid_scope();
+    let ka = merge_key_policy(
+        &default_key_policy(A),
+        &AccountId::parse(A).unwrap(),
+        &scope,
+        &source_key_policy_statements(&source),
+    )
+    .unwrap();
+    let kb = merge_key_policy(
+        &default_key_policy(B),
+        &AccountId::parse(B).unwrap(),
+        &scope,
+        &destination_key_policy_statements(&destination),
+    )
+    .unwrap();
+    let bucket_policy = merge_bucket_policy(
+        None,
+        &scope,
+        &destination_bucket_policy_statements(&destination),
+    )
+    .unwrap();
+    let config = merge_replication_rules(None, ROLE, &replication_rules(&source), &[]).unwrap();
+    Snapshot {
+        partition: "aws".into(),
+        source_account: A.into(),
+        source_bucket: "source-bucket".into(),
+        source_region: "eu-west-1".into(),
+        destination_bucket: "replica-bucket".into(),
+        destination_region: "eu-central-1".into(),
+        destination_account: Some(B.into()),
+        rule_id: None,
+        expected_destination_key: Some(KB.into()),
+        expected_queue: Some(QUEUE.into()),
+        source_versioning: Seen::Read(Some("Enabled".into())),
+        destination_versioning: Seen::Read(Some("Enabled".into())),
+        replication: Seen::Read(Some(config)),
+        role: Seen::Read(Some(RoleDocs {
+            arn: ROLE.into(),
+            trust: replication_role_trust_policy(None),
+            policies: vec![(scope.to_string(), replication_role_policy(&source))],
+        })),
+        source_bucket_policy: Seen::Read(None),
+        destination_bucket_policy: Seen::Read(Some(bucket_policy)),
+        source_key: Seen::Read(Some(KeyDocs {
+            arn: KA.into(),
+            state: "Enabled".into(),
+            policy: ka,
+        })),
+        destination_key: Seen::Read(Some(KeyDocs {
+            arn: KB.into(),
+            state: "Enabled".into(),
+            policy: kb,
+        })),
+        source_encryption: Seen::Read(None),
+        destination_encryption: Seen::Read(None),
+        notifications: Seen::Read(vec![Entry::queue(
+            Some("S3KmsReplication:ABCD1234"),
+            QUEUE,
+            &[EVENT],
+            "",
+            "",
+        )]),
+    }
+}
+
+/// The one finding of `report`, with its step and a part of its document's name.
+fn only_finding(report: &Report, step: u8, document: &str) {
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    let f = &report.findings[0];
+    assert_eq!(f.step, step, "{f}");
+    assert!(f.document.contains(document), "{f}");
+    assert!(!report.healthy);
+    assert_eq!(report.exit_code(), 1);
+}
+
+fn statements_without(doc: &Value, sid_part: &str) -> Value {
+    let mut doc = doc.clone();
+    let kept: Vec<Value> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["Sid"].as_str().unwrap_or("").contains(sid_part))
+        .cloned()
+        .collect();
+    doc["Statement"] = json!(kept);
+    doc
+}
+
+#[test]
+fn what_the_setup_plan_writes_is_healthy() {
+    let report = diagnose(&healthy());
+    assert!(report.healthy, "{:#?}", report);
+    assert_eq!(report.exit_code(), 0);
+    assert!(report.checks.iter().all(|c| c.outcome == Outcome::Pass));
+    assert_eq!(report.checks.len(), 8, "{:#?}", report.checks);
+}
+
+#[test]
+fn kbs_statement_removed() {
+    let mut s = healthy();
+    if let Seen::Read(Some(k)) = &mut s.destination_key {
+        k.policy = statements_without(&k.policy, "S3KmsReplication");
+    }
+    only_finding(&diagnose(&s), 4, "KB's key policy");
+}
+
+#[test]
+fn kms_decrypt_removed_from_the_role() {
+    let mut s = healthy();
+    if let Seen::Read(Some(r)) = &mut s.role {
+        r.policies[0].1 = statements_without(&r.policies[0].1, "SourceKeyDecrypt");
+    }
+    let report = diagnose(&s);
+    only_finding(&report, 2, "the replication role's policies");
+    assert!(
+        report.findings[0].problem.contains("kms:Decrypt"),
+        "{}",
+        report.findings[0]
+    );
+}
+
+#[test]
+fn d_versioning_suspended() {
+    let mut s = healthy();
+    s.destination_versioning = Seen::Read(Some("Suspended".into()));
+    only_finding(&diagnose(&s), 1, "D's versioning");
+}
+
+#[test]
+fn kb_disabled_and_ka_pending_deletion() {
+    let mut s = healthy();
+    if let Seen::Read(Some(k)) = &mut s.destination_key {
+        k.state = "Disabled".into();
+    }
+    only_finding(&diagnose(&s), 4, "KB");
+    let mut s = healthy();
+    if let Seen::Read(Some(k)) = &mut s.source_key {
+        k.state = "PendingDeletion".into();
+    }
+    let report = diagnose(&s);
+    only_finding(&report, 3, "KA");
+    assert!(report.findings[0].fix.contains("cancel-key-deletion"));
+}
+
+#[test]
+fn replica_key_pointed_elsewhere_or_at_an_alias() {
+    for other in [
+        "arn:aws:kms:eu-central-1:222233334444:key/3333cccc-33cc-33cc-33cc-333333cccccc",
+        "arn:aws:kms:eu-central-1:222233334444:alias/replicas",
+    ] {
+        let mut s = healthy();
+        if let Seen::Read(Some(c)) = &mut s.replication {
+            c.rules[0]
+                .destination
+                .encryption_configuration
+                .as_mut()
+                .unwrap()
+                .replica_kms_key_id = Some(other.into());
+        }
+        let report = diagnose(&s);
+        only_finding(&report, 6, "S's replication configuration");
+        assert!(
+            report.findings[0].problem.contains(other),
+            "{}",
+            report.findings[0]
+        );
+    }
+}
+
+#[test]
+fn a_deny_in_ds_policy_is_named() {
+    let mut s = healthy();
+    if let Seen::Read(Some(p)) = &mut s.destination_bucket_policy {
+        p["Statement"].as_array_mut().unwrap().push(json!({"Sid": "NoOutsiders", "Effect": "Deny",
+            "Principal": "*", "Action": "s3:Replicate*", "Resource": "arn:aws:s3:::replica-bucket/*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalAccount": B}}}));
+    }
+    let report = diagnose(&s);
+    only_finding(&report, 5, "D's bucket policy");
+    assert_eq!(report.findings[0].statement.as_deref(), Some("NoOutsiders"));
+}
+
+#[test]
+fn bucket_keys_on_s_with_a_role_policy_that_lacks_the_bucket_context() {
+    let mut s = healthy();
+    s.source_encryption = Seen::Read(Some(DefaultEncryption {
+        algorithm: "aws:kms".into(),
+        kms_key_id: Some(KA.into()),
+        bucket_key_enabled: true,
+    }));
+    assert!(diagnose(&s).healthy, "our grants admit both contexts");
+    if let Seen::Read(Some(r)) = &mut s.role {
+        let statements = r.policies[0].1["Statement"].as_array_mut().unwrap();
+        let decrypt = statements
+            .iter_mut()
+            .find(|st| st["Sid"] == "SourceKeyDecrypt")
+            .unwrap();
+        decrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] =
+            json!(["arn:aws:s3:::source-bucket/*"]);
+    }
+    let report = diagnose(&s);
+    only_finding(&report, 2, "the replication role's policies");
+    assert!(
+        report.findings[0]
+            .problem
+            .contains("arn:aws:s3:::source-bucket"),
+        "{}",
+        report.findings[0]
+    );
+}
+
+#[test]
+fn the_role_deleted_or_its_trust_broken() {
+    let mut s = healthy();
+    s.role = Seen::Read(None);
+    let report = diagnose(&s);
+    only_finding(&report, 2, "the replication role");
+    assert!(
+        report.findings[0]
+            .problem
+            .contains("AssumeRoleNotPermitted")
+    );
+    let mut s = healthy();
+    if let Seen::Read(Some(r)) = &mut s.role {
+        r.trust["Statement"][0]["Principal"] = json!({"Service": "lambda.amazonaws.com"});
+    }
+    only_finding(&diagnose(&s), 2, "trust policy");
+}
+
+#[test]
+fn the_notification_removed() {
+    let mut s = healthy();
+    s.notifications = Seen::Read(Vec::new());
+    only_finding(&diagnose(&s), 7, "D's notification configuration");
+}
+
+#[test]
+fn what_cannot_be_read_is_unknown_not_a_finding() {
+    let mut s = healthy();
+    s.destination_bucket_policy = Seen::Unreadable("no credentials for account B".into());
+    s.destination_key = Seen::Unreadable("no credentials for account B".into());
+    s.destination_versioning = Seen::Unreadable("no credentials for account B".into());
+    let report = diagnose(&s);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.exit_code(), 2);
+    assert!(!report.healthy);
+}
+
+#[test]
+fn the_reason_fits_and_keeps_the_most_serious_first() {
+    let mut s = healthy();
+    s.source_versioning = Seen::Read(None);
+    s.notifications = Seen::Read(Vec::new());
+    let report = diagnose(&s);
+    assert_eq!(report.findings.len(), 2);
+    let reason = report.reason(120);
+    assert!(reason.len() <= 120, "{}", reason.len());
+    assert!(reason.starts_with("2 finding(s): step 1"), "{reason}");
+}
