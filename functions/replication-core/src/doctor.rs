@@ -344,6 +344,13 @@ fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
     let s = d.s;
     let name = format!("a replication rule on S to {}", s.destination_bucket);
     let document = format!("S's replication configuration ({})", s.source_bucket);
+    let missing = |problem: String| Finding {
+        step: 6,
+        document: document.clone(),
+        statement: None,
+        problem,
+        fix: "create the Custom::ReplicationSource resource (or run its stack's Update)".into(),
+    };
     let config = match s.replication.get() {
         Err(why) => {
             d.unknown(6, name, why);
@@ -353,15 +360,7 @@ fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
             d.fail(
                 6,
                 name,
-                Finding {
-                    step: 6,
-                    document,
-                    statement: None,
-                    problem: "S has no replication configuration".into(),
-                    fix:
-                        "create the Custom::ReplicationSource resource (or run its stack's Update)"
-                            .into(),
-                },
+                missing("S has no replication configuration".into()),
             );
             return None;
         }
@@ -374,25 +373,13 @@ fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
                 .is_none_or(|id| r.id.as_ref() == Some(id))
     });
     let Some(rule) = found.cloned() else {
-        d.fail(
-            6,
-            name,
-            Finding {
-                step: 6,
-                document,
-                statement: None,
-                problem: format!(
-                    "no rule{} replicates to {}",
-                    s.rule_id
-                        .as_ref()
-                        .map(|i| format!(" {i:?}"))
-                        .unwrap_or_default(),
-                    s.destination_bucket
-                ),
-                fix: "create the Custom::ReplicationSource resource (or run its stack's Update)"
-                    .into(),
-            },
-        );
+        let which = s
+            .rule_id
+            .as_ref()
+            .map(|i| format!(" {i:?}"))
+            .unwrap_or_default();
+        let problem = format!("no rule{which} replicates to {}", s.destination_bucket);
+        d.fail(6, name, missing(problem));
         return None;
     };
     let label = rule.id.clone().unwrap_or_else(|| "(no Id)".into());

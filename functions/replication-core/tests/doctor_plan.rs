@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use replication_core::arn::{AccountId, KeyManager, KmsKeyArn, Region};
+use replication_core::arn::AccountId;
 use replication_core::doctor::{KeyDocs, Outcome, Report, RoleDocs, Seen, Snapshot, diagnose};
 use replication_core::notification::{EVENT, Entry};
 use replication_core::plan::{
@@ -13,16 +13,13 @@ use replication_core::plan::{
     replication_rules, source_key_policy_statements,
 };
 use replication_core::policy::{merge_bucket_policy, merge_key_policy};
-use replication_core::properties::{
-    DefaultEncryption, DestinationFacts, DestinationProperties, ResolvedKey, SourceFacts,
-    SourceProperties,
-};
+use replication_core::properties::DefaultEncryption;
 use serde_json::{Value, json};
 
 const A: &str = "111122223333";
 const B: &str = "222233334444";
-const KA: &str = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-11aa-11aa-11aa-111111aaaaaa";
-const KB: &str = "arn:aws:kms:eu-central-1:222233334444:key/2222bbbb-22bb-22bb-22bb-222222bbbbbb";
+mod common;
+use common::{KA, KB, destination_spec, source_spec};
 const QUEUE: &str = "arn:aws:sqs:eu-central-1:222233334444:verifier";
 const ROLE: &str = "arn:aws:iam::111122223333:role/s3-kms-replication-source-bucket";
 
@@ -35,40 +32,15 @@ fn default_key_policy(account: &str) -> Value {
 
 /// The world as our two resources leave it, with default properties.
 fn healthy() -> Snapshot {
-    let source = SourceProperties::parse(&json!({
+    let source = source_spec(&json!({
         "SourceBucket": "source-bucket", "SourceKmsKeyArn": KA,
         "DestinationBucket": "replica-bucket", "DestinationAccountId": B,
         "DestinationKmsKeyArn": KB,
-    }))
-    .unwrap()
-    .validate(&SourceFacts {
-        account_id: AccountId::parse(A).unwrap(),
-        source_bucket_region: Region::parse("eu-west-1").unwrap(),
-        source_key: ResolvedKey {
-            arn: KmsKeyArn::parse(KA).unwrap(),
-            manager: Some(KeyManager::Customer),
-        },
-        destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
-        destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
-        source_encryption: None,
-        destination_encryption: None,
-    })
-    .unwrap();
-    let destination = DestinationProperties::parse(&json!({
+    }));
+    let destination = destination_spec(&json!({
         "DestinationBucket": "replica-bucket", "DestinationKmsKeyArn": KB,
         "SourceAccountId": A, "SourceBucket": "source-bucket", "ReplicationRoleArn": ROLE,
-    }))
-    .unwrap()
-    .validate(&DestinationFacts {
-        account_id: AccountId::parse(B).unwrap(),
-        destination_bucket_region: Region::parse("eu-central-1").unwrap(),
-        destination_key: ResolvedKey {
-            arn: KmsKeyArn::parse(KB).unwrap(),
-            manager: Some(KeyManager::Customer),
-        },
-        destination_encryption: None,
-    })
-    .unwrap();
+    }));
     let scope = source.sid_scope();
     let ka = merge_key_policy(
         &default_key_policy(A),

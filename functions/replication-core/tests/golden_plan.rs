@@ -8,21 +8,16 @@
 
 use std::path::PathBuf;
 
-use replication_core::arn::{AccountId, KeyManager, KmsKeyArn, Region};
 use replication_core::plan::{
     ReplicationConfiguration, destination_bucket_policy_statements,
     destination_key_policy_statements, merge_replication_rules, replication_role_policy,
     replication_role_trust_policy, replication_rules, source_key_policy_statements,
 };
 use replication_core::policy::{merge_bucket_policy, merge_key_policy, remove_from_key_policy};
-use replication_core::properties::{
-    DestinationFacts, DestinationProperties, DestinationSpec, ResolvedKey, SourceFacts,
-    SourceProperties, SourceSpec,
-};
 use serde_json::{Value, json};
 
-const KA: &str = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-11aa-11aa-11aa-111111aaaaaa";
-const KB: &str = "arn:aws:kms:eu-central-1:222233334444:key/2222bbbb-22bb-22bb-22bb-222222bbbbbb";
+mod common;
+use common::{KA, KB, destination_spec, source_spec};
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -50,39 +45,6 @@ fn assert_golden(name: &str, actual: &Value) {
         pretty, expected,
         "{name} differs from its golden file; if intended, run with UPDATE_GOLDEN=1"
     );
-}
-
-fn source_spec(properties: &Value) -> SourceSpec {
-    SourceProperties::parse(properties)
-        .unwrap()
-        .validate(&SourceFacts {
-            account_id: AccountId::parse("111122223333").unwrap(),
-            source_bucket_region: Region::parse("eu-west-1").unwrap(),
-            source_key: ResolvedKey {
-                arn: KmsKeyArn::parse(KA).unwrap(),
-                manager: Some(KeyManager::Customer),
-            },
-            destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
-            destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
-            source_encryption: None,
-            destination_encryption: None,
-        })
-        .unwrap()
-}
-
-fn destination_spec(properties: &Value) -> DestinationSpec {
-    DestinationProperties::parse(properties)
-        .unwrap()
-        .validate(&DestinationFacts {
-            account_id: AccountId::parse("222233334444").unwrap(),
-            destination_bucket_region: Region::parse("eu-central-1").unwrap(),
-            destination_key: ResolvedKey {
-                arn: KmsKeyArn::parse(KB).unwrap(),
-                manager: Some(KeyManager::Customer),
-            },
-            destination_encryption: None,
-        })
-        .unwrap()
 }
 
 fn minimal_source() -> Value {
