@@ -24,7 +24,6 @@
 //!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
 //!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode.
 
-mod convert;
 mod handler;
 mod response;
 mod steps;

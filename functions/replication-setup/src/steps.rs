@@ -18,7 +18,7 @@ use replication_core::policy::{self, SidScope};
 use replication_core::properties::{DefaultEncryption, DestinationSpec, ResolvedKey, SourceSpec};
 use serde_json::Value;
 
-use crate::convert;
+use replication_aws::convert;
 
 /// The tag our replication role carries, so that Delete removes only a role it created.
 pub const MANAGED_TAG: &str = "s3-kms-replication:managed";
@@ -359,24 +359,9 @@ pub async fn bucket_encryption(
         }
         Err(e) => return Err(aws_error(format!("bucket_encryption({bucket})"), &e)),
     };
-    let Some(rule) = out
-        .server_side_encryption_configuration
-        .as_ref()
-        .and_then(|c| c.rules().first())
-    else {
-        return Ok(None);
-    };
-    let default = rule.apply_server_side_encryption_by_default();
-    Ok(Some(DefaultEncryption {
-        algorithm: default.map_or_else(
-            || "none".to_owned(),
-            |d| d.sse_algorithm().as_str().to_owned(),
-        ),
-        kms_key_id: default
-            .and_then(|d| d.kms_master_key_id())
-            .map(str::to_owned),
-        bucket_key_enabled: rule.bucket_key_enabled().unwrap_or(false),
-    }))
+    Ok(convert::default_encryption(
+        out.server_side_encryption_configuration.as_ref(),
+    ))
 }
 
 /// Step 1: versioning Enabled on `bucket`. Returns whether it already was. Never suspends.
@@ -1012,37 +997,7 @@ pub async fn prepare_notification(
         Err(e) if queue.is_none() && code_is(&e, &["NoSuchBucket"]) => return Ok(None),
         Err(e) => return Err(aws_error(&step, &e)),
     };
-    let queues: Vec<notification::Entry> = current
-        .queue_configurations()
-        .iter()
-        .map(|q| {
-            entry(
-                notification::TargetKind::Queue,
-                q.id(),
-                q.queue_arn(),
-                q.events(),
-                q.filter(),
-            )
-        })
-        .collect();
-    let others: Vec<notification::Entry> = current
-        .topic_configurations()
-        .iter()
-        .map(|t| {
-            let kind = notification::TargetKind::Topic;
-            entry(kind, t.id(), t.topic_arn(), t.events(), t.filter())
-        })
-        .chain(current.lambda_function_configurations().iter().map(|l| {
-            let kind = notification::TargetKind::Lambda;
-            entry(
-                kind,
-                l.id(),
-                l.lambda_function_arn(),
-                l.events(),
-                l.filter(),
-            )
-        }))
-        .collect();
+    let (queues, others) = convert::notification_entries(&current);
     let Some(planned) = notification::plan(&queues, &others, scope, queue)? else {
         return Ok(None);
     };
@@ -1071,40 +1026,6 @@ pub async fn prepare_notification(
             .set_event_bridge_configuration(current.event_bridge_configuration().cloned())
             .build(),
     ))
-}
-
-/// One notification configuration as [`notification::plan`] reads it.
-fn entry(
-    kind: notification::TargetKind,
-    id: Option<&str>,
-    arn: &str,
-    events: &[aws_sdk_s3::types::Event],
-    filter: Option<&aws_sdk_s3::types::NotificationConfigurationFilter>,
-) -> notification::Entry {
-    let rules = filter
-        .and_then(|f| f.key())
-        .map(|k| k.filter_rules())
-        .unwrap_or_default();
-    // The API's names are `prefix` and `suffix`; S3 has been seen answering `Prefix`.
-    let rule = |name: &str| {
-        rules
-            .iter()
-            .find(|r| {
-                r.name()
-                    .is_some_and(|n| n.as_str().eq_ignore_ascii_case(name))
-            })
-            .and_then(|r| r.value())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    notification::Entry {
-        kind,
-        id: id.map(str::to_owned),
-        arn: arn.to_owned(),
-        events: events.iter().map(|e| e.as_str().to_owned()).collect(),
-        prefix: rule("prefix"),
-        suffix: rule("suffix"),
-    }
 }
 
 #[cfg(test)]

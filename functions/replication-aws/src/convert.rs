@@ -1,4 +1,5 @@
-//! `replication_core::plan::ReplicationConfiguration` to and from aws-sdk-s3's types.
+//! `replication_core::plan::ReplicationConfiguration` to and from aws-sdk-s3's types, and a
+//! bucket's default encryption from them.
 //!
 //! The rule-level `Prefix` is deprecated in the S3 API but still used by V1 rules that other
 //! tools wrote; it must round-trip so that merging never changes a foreign rule.
@@ -8,12 +9,91 @@
 //! knows the SDK's builders. Members the SDK does not model cannot round-trip and are dropped.
 
 use aws_sdk_s3::error::BuildError;
+use aws_sdk_s3::operation::get_bucket_notification_configuration::GetBucketNotificationConfigurationOutput;
 use aws_sdk_s3::types as s3;
+use replication_core::notification;
 use replication_core::plan::{
     AccessControlTranslation, AndOperator, Destination, EncryptionConfiguration, Metrics, Minutes,
     ReplicationConfiguration, ReplicationRule, ReplicationTime, RuleFilter,
     SourceSelectionCriteria, Status, Tag,
 };
+use replication_core::properties::DefaultEncryption;
+
+/// A bucket's default encryption (its first rule), as `GetBucketEncryption` reports it.
+#[must_use]
+pub fn default_encryption(
+    config: Option<&s3::ServerSideEncryptionConfiguration>,
+) -> Option<DefaultEncryption> {
+    let rule = config?.rules().first()?;
+    let default = rule.apply_server_side_encryption_by_default();
+    Some(DefaultEncryption {
+        algorithm: default.map_or_else(
+            || "none".to_owned(),
+            |d| d.sse_algorithm().as_str().to_owned(),
+        ),
+        kms_key_id: default
+            .and_then(|d| d.kms_master_key_id())
+            .map(str::to_owned),
+        bucket_key_enabled: rule.bucket_key_enabled().unwrap_or(false),
+    })
+}
+
+/// A bucket's notification configurations as [`notification::plan`] reads them: its queue
+/// configurations, in order, and its topic and Lambda ones.
+#[must_use]
+pub fn notification_entries(
+    config: &GetBucketNotificationConfigurationOutput,
+) -> (Vec<notification::Entry>, Vec<notification::Entry>) {
+    use notification::TargetKind::{Lambda, Queue, Topic};
+    let queues = config
+        .queue_configurations()
+        .iter()
+        .map(|q| entry(Queue, q.id(), q.queue_arn(), q.events(), q.filter()))
+        .collect();
+    let others = config
+        .topic_configurations()
+        .iter()
+        .map(|t| entry(Topic, t.id(), t.topic_arn(), t.events(), t.filter()))
+        .chain(config.lambda_function_configurations().iter().map(|l| {
+            let arn = l.lambda_function_arn();
+            entry(Lambda, l.id(), arn, l.events(), l.filter())
+        }))
+        .collect();
+    (queues, others)
+}
+
+fn entry(
+    kind: notification::TargetKind,
+    id: Option<&str>,
+    arn: &str,
+    events: &[s3::Event],
+    filter: Option<&s3::NotificationConfigurationFilter>,
+) -> notification::Entry {
+    let rules = filter
+        .and_then(|f| f.key())
+        .map(|k| k.filter_rules())
+        .unwrap_or_default();
+    // The API's names are `prefix` and `suffix`; S3 has been seen answering `Prefix`.
+    let rule = |name: &str| {
+        rules
+            .iter()
+            .find(|r| {
+                r.name()
+                    .is_some_and(|n| n.as_str().eq_ignore_ascii_case(name))
+            })
+            .and_then(|r| r.value())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    notification::Entry {
+        kind,
+        id: id.map(str::to_owned),
+        arn: arn.to_owned(),
+        events: events.iter().map(|e| e.as_str().to_owned()).collect(),
+        prefix: rule("prefix"),
+        suffix: rule("suffix"),
+    }
+}
 
 fn status(s: &str) -> Status {
     Status {
