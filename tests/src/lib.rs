@@ -11,6 +11,7 @@
 //! - [`target`]: where the tests run: the emulator, or two real accounts when
 //!   `S3KR_LIVE_PROFILE_A` and `S3KR_LIVE_PROFILE_B` name AWS CLI profiles (live mode).
 //! - [`cleanup`]: what a test created, deleted when its world is dropped, also on failure.
+//! - [`doctor_cli`]: runs the `replication-doctor` binary on a world, with a profile per account.
 //! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
 //! - [`proxy`]: a call-counting, latency- and fault-injecting proxy in front of the emulator.
@@ -32,6 +33,7 @@ pub mod accounts;
 pub mod batch;
 pub mod cfn;
 pub mod cleanup;
+pub mod doctor_cli;
 pub mod emulator;
 mod http;
 pub use http::TrafficControl;

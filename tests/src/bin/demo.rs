@@ -470,6 +470,56 @@ async fn main() -> anyhow::Result<()> {
         &format!("{} tasks", audit.len()),
     );
 
+    // The doctor: read-only, both accounts; healthy, then one grant broken.
+    println!("\n[doctor] replication-doctor on this pair, then on it with KB's statement removed");
+    let healthy = e2e_tests::doctor_cli::run(&w, Some(&w.queue_arn), false, false)?;
+    demo.detail("replication-doctor (healthy)", &healthy.stdout);
+    demo.check(
+        healthy.code == 0 && healthy.stdout.trim_end().ends_with("healthy"),
+        "doctor: healthy, every check ✓",
+        &format!("exit {}", healthy.code),
+    );
+    let kb_policy = w.key_policy(&w.destination_key_arn).await?;
+    let mut broken = kb_policy.clone();
+    if let Some(statements) = broken["Statement"].as_array_mut() {
+        statements.retain(|s| {
+            !s["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
+        });
+    }
+    w.b.kms
+        .put_key_policy()
+        .key_id(&w.destination_key_arn)
+        .policy_name("default")
+        .policy(broken.to_string())
+        .send()
+        .await?;
+    let sick = e2e_tests::doctor_cli::run(&w, Some(&w.queue_arn), false, true)?;
+    let report = sick.json()?;
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    for f in &findings {
+        println!(
+            "  ✗ step {}: {}\n      {}\n      fix: {}",
+            f["step"],
+            f["document"].as_str().unwrap_or(""),
+            f["problem"].as_str().unwrap_or(""),
+            f["fix"].as_str().unwrap_or("")
+        );
+    }
+    demo.check(
+        sick.code == 1 && findings.len() == 1 && findings[0]["step"] == 4,
+        "doctor: the one finding is step 4, KB's key policy",
+        &format!("exit {}", sick.code),
+    );
+    w.b.kms
+        .put_key_policy()
+        .key_id(&w.destination_key_arn)
+        .policy_name("default")
+        .policy(kb_policy.to_string())
+        .send()
+        .await?;
+
     // 7. Delete: ours goes, the rest stays.
     println!("\n[delete] CloudFormation Delete, source then destination");
     let del_src = responses

@@ -1,0 +1,107 @@
+//! Runs the `replication-doctor` binary on a world, with one AWS CLI profile per account
+//! written from the world's credentials (on the emulator, its endpoint too), as a user would
+//! run it with their own profiles.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::Context;
+use serde_json::Value;
+
+use crate::accounts::{Clients, REGION};
+use crate::world::World;
+
+/// What the doctor printed, and its exit code.
+#[derive(Debug, Clone)]
+pub struct DoctorRun {
+    /// 0 healthy, 1 findings, 2 could not check everything.
+    pub code: i32,
+    /// Its standard output.
+    pub stdout: String,
+}
+
+impl DoctorRun {
+    /// The `--json` report.
+    ///
+    /// # Errors
+    /// When the output is not JSON.
+    pub fn json(&self) -> anyhow::Result<Value> {
+        serde_json::from_str(&self.stdout).with_context(|| format!("not JSON: {}", self.stdout))
+    }
+}
+
+/// The doctor binary: next to the running executable (the demo, in `target/<profile>/`) or
+/// one directory up (a test, in `target/<profile>/deps/`).
+///
+/// # Errors
+/// When it has not been built (`make build` builds it).
+pub fn binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("replication-doctor"))
+        .find(|p| p.is_file())
+        .context("replication-doctor is not built; run `make build`")
+}
+
+fn profile(name: &str, c: &Clients) -> String {
+    let creds = &c.credentials;
+    let mut text = format!(
+        "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        creds.access_key_id(),
+        creds.secret_access_key()
+    );
+    if let Some(token) = creds.session_token() {
+        text.push_str(&format!("aws_session_token = {token}\n"));
+    }
+    text
+}
+
+/// Run the doctor on `world`'s pair (S, D, KA and KB, and `queue` when D should notify one),
+/// with profile `a`, and `b` unless `one_account`.
+///
+/// # Errors
+/// When the binary is missing or cannot run.
+pub fn run(
+    world: &World,
+    queue: Option<&str>,
+    one_account: bool,
+    json: bool,
+) -> anyhow::Result<DoctorRun> {
+    let dir = std::env::temp_dir().join(crate::unique_name("doctor-profiles"));
+    std::fs::create_dir_all(&dir)?;
+    let credentials = format!("{}{}", profile("a", &world.a), profile("b", &world.b));
+    std::fs::write(dir.join("credentials"), credentials)?;
+    let config = format!("[profile a]\nregion = {REGION}\n[profile b]\nregion = {REGION}\n");
+    std::fs::write(dir.join("config"), config)?;
+    let mut cmd = Command::new(binary()?);
+    cmd.env_clear()
+        .env("AWS_CONFIG_FILE", dir.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+        .args(["--source-bucket", &world.source_bucket])
+        .args(["--destination-bucket", &world.destination_bucket])
+        .args(["--source-profile", "a"])
+        .args(["--source-kms-key", &world.source_key_arn])
+        .args(["--destination-kms-key", &world.destination_key_arn]);
+    if let Some(queue) = queue {
+        cmd.args(["--queue-arn", queue]);
+    }
+    if !one_account {
+        cmd.args(["--destination-profile", "b"]);
+    }
+    if json {
+        cmd.arg("--json");
+    }
+    if let Some(endpoint) = &world.a.endpoint {
+        cmd.env("AWS_ENDPOINT_URL", endpoint)
+            .env("S3_FORCE_PATH_STYLE", "true");
+    }
+    let out = cmd.output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    Ok(DoctorRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    })
+}

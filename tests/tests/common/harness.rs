@@ -1,0 +1,345 @@
+//! The setup function's test harness, shared by the end-to-end test files that configure a
+//! world through the real bootstrap (`setup.rs`, `doctor.rs`).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // not every file uses every helper
+
+use std::time::Duration;
+
+use e2e_tests::accounts::{Account, Clients};
+use e2e_tests::cfn::{Request, ResponseBucket};
+use e2e_tests::cleanup::Resource;
+use e2e_tests::emulator::Emulator;
+use e2e_tests::proxy::FaultProxy;
+use e2e_tests::runtime_api::{LambdaProcess, binary_path};
+use e2e_tests::target::Target;
+use e2e_tests::unique_name;
+use e2e_tests::world::World;
+use serde_json::{Value, json};
+
+pub(crate) const DESTINATION: &str = "Custom::ReplicationDestination";
+pub(crate) const SOURCE: &str = "Custom::ReplicationSource";
+/// How long an object may take to replicate (15 s on the emulator, minutes in live mode).
+pub(crate) fn wait() -> Duration {
+    Target::shared().map_or(Duration::from_secs(15), Target::replication_wait)
+}
+
+pub(crate) struct Harness {
+    pub(crate) world: World,
+    pub(crate) role_name: String,
+    pub(crate) responses: ResponseBucket,
+    pub(crate) in_a: LambdaProcess,
+    pub(crate) in_b: LambdaProcess,
+}
+
+pub(crate) async fn setup_function(c: &Clients, extra: &[(&str, &str)]) -> LambdaProcess {
+    let mut env = c.lambda_env();
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    LambdaProcess::spawn_in(&binary_path("replication-setup"), &env, c.account.id())
+        .await
+        .unwrap()
+}
+
+impl Harness {
+    /// Unversioned buckets, no notifications: the function must do it all.
+    pub(crate) async fn new() -> Self {
+        Self::with_env(&[]).await
+    }
+
+    /// [`Harness::new`], with both functions' AWS calls (every service's, or one service's:
+    /// `variable` is `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_<SERVICE>`) sent through a proxy.
+    pub(crate) async fn behind_proxy(variable: &str) -> (Self, FaultProxy) {
+        let proxy = FaultProxy::start(Emulator::shared().unwrap().endpoint())
+            .await
+            .unwrap();
+        let h = Self::with_env(&[(variable, proxy.endpoint())]).await;
+        (h, proxy)
+    }
+
+    pub(crate) async fn with_env(extra: &[(&str, &str)]) -> Self {
+        let world = World::create_with(Target::shared().unwrap(), false, false)
+            .await
+            .unwrap();
+        // The role the setup function creates, and the answers' bucket, go with the world.
+        let role_name = unique_name("replication");
+        world.track(Account::A, Resource::Role(role_name.clone()));
+        let responses = ResponseBucket::create(&world.b).await.unwrap();
+        world.track(Account::B, Resource::Bucket(responses.name().to_owned()));
+        Self {
+            role_name,
+            responses,
+            in_a: setup_function(&world.a, extra).await,
+            in_b: setup_function(&world.b, extra).await,
+            world,
+        }
+    }
+
+    pub(crate) fn role_arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/{}", Account::A.id(), self.role_name)
+    }
+
+    pub(crate) fn destination_props(&self) -> Value {
+        let w = &self.world;
+        json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:222222222222:function:replication-setup",
+            "DestinationBucket": w.destination_bucket,
+            "DestinationKmsKeyArn": w.destination_key_arn,
+            "SourceAccountId": Account::A.id(),
+            "SourceBucket": w.source_bucket,
+            "ReplicationRoleArn": self.role_arn(),
+            "NotificationQueueArn": w.queue_arn,
+        })
+    }
+
+    pub(crate) fn source_props(&self) -> Value {
+        let w = &self.world;
+        json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:replication-setup",
+            "SourceBucket": w.source_bucket,
+            "SourceKmsKeyArn": w.source_key_arn,
+            "DestinationBucket": w.destination_bucket,
+            "DestinationAccountId": Account::B.id(),
+            "DestinationKmsKeyArn": w.destination_key_arn,
+            "RoleName": self.role_name,
+            "ReplicationMetrics": "true",
+        })
+    }
+
+    pub(crate) async fn send(
+        &mut self,
+        request_type: &str,
+        resource_type: &str,
+        props: Value,
+        physical_id: Option<String>,
+    ) -> Value {
+        let deadline = Duration::from_secs(120);
+        self.send_with_deadline(request_type, resource_type, props, physical_id, deadline)
+            .await
+    }
+
+    pub(crate) async fn send_with_deadline(
+        &mut self,
+        request_type: &str,
+        resource_type: &str,
+        props: Value,
+        physical_id: Option<String>,
+        deadline: Duration,
+    ) -> Value {
+        let f = if resource_type == SOURCE {
+            &mut self.in_a
+        } else {
+            &mut self.in_b
+        };
+        let request = Request {
+            request_type,
+            resource_type,
+            properties: props,
+            old_properties: None,
+            physical_id,
+        };
+        self.responses
+            .send_with_deadline(f, request, deadline)
+            .await
+            .unwrap()
+    }
+
+    /// An Update from `old` to `new` properties of the resource `physical_id`.
+    pub(crate) async fn update(
+        &mut self,
+        resource_type: &str,
+        old: Value,
+        new: Value,
+        physical_id: &Value,
+    ) -> Value {
+        let f = if resource_type == SOURCE {
+            &mut self.in_a
+        } else {
+            &mut self.in_b
+        };
+        let request = Request {
+            request_type: "Update",
+            resource_type,
+            properties: new,
+            old_properties: Some(old),
+            physical_id: physical_id.as_str().map(str::to_owned),
+        };
+        self.responses.send(f, request).await.unwrap()
+    }
+
+    /// Whether the replication role exists in A.
+    pub(crate) async fn role_exists(&self) -> bool {
+        let iam = &self.world.a.iam;
+        iam.get_role()
+            .role_name(&self.role_name)
+            .send()
+            .await
+            .is_ok()
+    }
+
+    /// D's queue notification configurations: (Id, queue ARN).
+    pub(crate) async fn queue_notifications(&self) -> Vec<(String, String)> {
+        let w = &self.world;
+        let out =
+            w.b.s3
+                .get_bucket_notification_configuration()
+                .bucket(&w.destination_bucket)
+                .send()
+                .await
+                .unwrap();
+        out.queue_configurations()
+            .iter()
+            .map(|q| {
+                (
+                    q.id().unwrap_or_default().to_owned(),
+                    q.queue_arn().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Our inline policy on the replication role, parsed.
+    pub(crate) async fn role_policy(&self) -> Value {
+        let w = &self.world;
+        let doc =
+            w.a.iam
+                .get_role_policy()
+                .role_name(&self.role_name)
+                .policy_name(w.role_policy_name().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .policy_document;
+        let doc = percent_encoding::percent_decode_str(&doc)
+            .decode_utf8()
+            .unwrap();
+        serde_json::from_str(&doc).unwrap()
+    }
+
+    /// Rewrite our inline policy on the replication role with `edit`.
+    pub(crate) async fn edit_role_policy(&self, edit: impl FnOnce(&mut Value)) {
+        let mut doc = self.role_policy().await;
+        edit(&mut doc);
+        let w = &self.world;
+        w.a.iam
+            .put_role_policy()
+            .role_name(&self.role_name)
+            .policy_name(w.role_policy_name().unwrap())
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub(crate) async fn create_destination(&mut self) -> Value {
+        let props = self.destination_props();
+        let answer = self.send("Create", DESTINATION, props, None).await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        answer
+    }
+
+    pub(crate) async fn create_source(&mut self) -> Value {
+        let props = self.source_props();
+        let answer = self.send("Create", SOURCE, props, None).await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        answer
+    }
+
+    /// An SSE-KMS object put in S is replicated into D under KB.
+    pub(crate) async fn assert_replicates(&self, key: &str) {
+        self.assert_replicates_to(key, &[&self.world.destination_bucket])
+            .await;
+    }
+
+    /// An SSE-KMS object put in S is replicated into every one of `buckets` (in B) under KB,
+    /// and only then is the source version COMPLETED.
+    pub(crate) async fn assert_replicates_to(&self, key: &str, buckets: &[&str]) {
+        let w = &self.world;
+        let version = w.put_source_object(key, "payload").await.unwrap();
+        let head = w
+            .wait_for_source_status(key, &version, wait())
+            .await
+            .unwrap();
+        assert_eq!(
+            head.replication_status.unwrap().as_str(),
+            "COMPLETED",
+            "{key}"
+        );
+        for bucket in buckets {
+            let replica =
+                w.b.s3
+                    .head_object()
+                    .bucket(*bucket)
+                    .key(key)
+                    .version_id(&version)
+                    .send()
+                    .await
+                    .unwrap();
+            assert_eq!(
+                replica.ssekms_key_id.as_deref(),
+                Some(w.destination_key_arn.as_str()),
+                "{bucket}"
+            );
+            assert_eq!(replica.replication_status.unwrap().as_str(), "REPLICA");
+        }
+    }
+
+    /// Every document the function touches, for before/after comparisons.
+    pub(crate) async fn snapshot(&self) -> Value {
+        let w = &self.world;
+        let replication =
+            w.a.s3
+                .get_bucket_replication()
+                .bucket(&w.source_bucket)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.replication_configuration)
+                .map(|c| format!("{c:?}"));
+        let role_policy =
+            w.a.iam
+                .get_role_policy()
+                .role_name(&self.role_name)
+                .policy_name(w.role_policy_name().unwrap())
+                .send()
+                .await
+                .ok()
+                .map(|o| o.policy_document);
+        let notifications =
+            w.b.s3
+                .get_bucket_notification_configuration()
+                .bucket(&w.destination_bucket)
+                .send()
+                .await
+                .ok()
+                .map(|o| format!("{:?}", o.queue_configurations()));
+        json!({
+            "bucketPolicy": w.destination_bucket_policy().await.unwrap(),
+            "kb": w.key_policy(&w.destination_key_arn).await.unwrap(),
+            "ka": w.key_policy(&w.source_key_arn).await.unwrap(),
+            "replication": replication,
+            "rolePolicy": role_policy,
+            "notifications": notifications,
+        })
+    }
+
+    pub(crate) async fn add_foreign_statements(&self) {
+        self.world.add_foreign_statements().await.unwrap();
+    }
+}
+
+pub(crate) fn statements(doc: &Value) -> Vec<Value> {
+    doc["Statement"].as_array().cloned().unwrap_or_default()
+}
+
+pub(crate) fn ours(doc: &Value) -> usize {
+    statements(doc)
+        .iter()
+        .filter(|s| {
+            s["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
+        })
+        .count()
+}

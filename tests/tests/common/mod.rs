@@ -1,0 +1,3 @@
+//! Helpers shared by several end-to-end test files.
+
+pub(crate) mod harness;
