@@ -566,3 +566,27 @@ async fn an_event_for_the_null_version_verifies_that_version_not_the_latest() {
     // THEN the null version is the one judged: under KB, verified (the latest is under another key)
     assert_eq!(response["verified"], 1, "{response}");
 }
+
+/// Issue 10: an `OperationFailedReplication` event's log line says where to look, from the
+/// catalogue of every failure reason the S3 guide documents.
+#[tokio::test]
+async fn a_failed_replication_is_logged_with_its_probable_causes() {
+    let world = World::create(Target::shared().unwrap()).await.unwrap();
+    let mut f = verifier(&world, &[]).await;
+    let event: Value =
+        serde_json::from_str(include_str!("../../events/s3-replication-failed.json")).unwrap();
+    f.invoke(&event).await.unwrap();
+    let lines = json_lines(&f);
+    let failed = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"] == "replication failed" || l["message"] == "replication failed"
+        })
+        .unwrap_or_else(|| panic!("no 'replication failed' line in {lines:#?}"));
+    let text = failed.to_string();
+    assert!(text.contains("DstKmsKeyNotFound"), "{text}");
+    assert!(
+        text.contains("step 6: the rule's ReplicaKmsKeyID"),
+        "{text}"
+    );
+}

@@ -7,6 +7,7 @@ use aws_lambda_events::sqs::SqsBatchResponse;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use futures_util::StreamExt;
 use replication_core::events::{self, EventShape, ObjectRef, ReplicaEvent};
+use replication_core::failure_reasons;
 use replication_core::metrics::MetricSet;
 use replication_core::panic_probe::{PANIC_PROBE_MESSAGE, panic_message};
 use replication_core::report::{self, Checked};
@@ -150,6 +151,23 @@ impl Verifier {
             }
         }
         for (i, event) in invocation.events() {
+            if let ReplicaEvent::Replication(r) = event
+                && r.kind == events::ReplicationEventKind::OperationFailedReplication
+            {
+                let reason = r.failure_reason.as_deref().unwrap_or("Unknown");
+                let causes = failure_reasons::explain(reason);
+                tracing::warn!(
+                    item = i,
+                    source_bucket = %r.object.bucket,
+                    key = %r.object.key,
+                    version_id = r.object.version_id.as_deref(),
+                    rule_id = r.rule_id.as_deref(),
+                    destination_bucket = r.destination_bucket.as_deref(),
+                    failure_reason = reason,
+                    probable_causes = %causes,
+                    "replication failed"
+                );
+            }
             if let ReplicaEvent::Unreadable {
                 reason,
                 bucket,

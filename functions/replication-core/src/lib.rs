@@ -29,6 +29,7 @@ pub mod arn;
 pub mod doctor;
 pub mod evaluate;
 pub mod events;
+pub mod failure_reasons;
 pub mod metrics;
 pub mod notification;
 pub mod panic_probe;
