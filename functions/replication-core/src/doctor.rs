@@ -115,6 +115,9 @@ pub struct Snapshot {
     pub replication: Seen<Option<ReplicationConfiguration>>,
     /// The configuration's role, when it exists.
     pub role: Seen<Option<RoleDocs>>,
+    /// The role's ARN when the replication configuration cannot be read but the caller knows
+    /// it (the destination side at deploy time): resource policies are then checked for it.
+    pub role_arn: Option<String>,
     /// S's bucket policy.
     pub source_bucket_policy: Seen<Option<Value>>,
     /// D's bucket policy.
@@ -298,14 +301,14 @@ pub fn diagnose(s: &Snapshot) -> Report {
     let rule = rule(&mut d);
     let role = role(&mut d);
     keys(&mut d);
-    if let (Some(rule), Some(role)) = (rule.as_ref(), role.as_ref()) {
-        permissions(&mut d, rule, role);
-    } else {
-        d.unknown(
+    let rule_known = rule.is_some() || s.replication.get().is_err();
+    match role.as_ref() {
+        Some(role) if rule_known => permissions(&mut d, rule.as_ref(), role),
+        _ => d.unknown(
             2,
             "permissions of the replication role".into(),
             "no rule to D or no role to evaluate",
-        );
+        ),
     }
     notifications(&mut d);
     d.checks.sort_by_key(|c| c.step);
@@ -460,11 +463,24 @@ fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
 }
 
 /// Step 2: the role and its trust.
-fn role(d: &mut Doctor<'_>) -> Option<RoleDocs> {
+/// The role as far as it is known: its ARN always, its documents when readable.
+struct RoleView {
+    arn: String,
+    docs: Option<RoleDocs>,
+}
+
+fn role(d: &mut Doctor<'_>) -> Option<RoleView> {
     let s = d.s;
     let name = "the replication role exists and S3 may assume it".to_owned();
-    let role_arn = match s.replication.get() {
-        Ok(Some(c)) => c.role.clone(),
+    let role_arn = match (s.replication.get(), &s.role_arn) {
+        (Ok(Some(c)), _) => c.role.clone(),
+        (Err(why), Some(arn)) => {
+            d.unknown(2, name, why);
+            return Some(RoleView {
+                arn: arn.clone(),
+                docs: None,
+            });
+        }
         _ => {
             d.unknown(2, name, "no replication configuration names a role");
             return None;
@@ -473,7 +489,10 @@ fn role(d: &mut Doctor<'_>) -> Option<RoleDocs> {
     let role = match s.role.get() {
         Err(why) => {
             d.unknown(2, name, why);
-            return None;
+            return Some(RoleView {
+                arn: role_arn,
+                docs: None,
+            });
         }
         Ok(None) => {
             d.fail(2, name, Finding {
@@ -512,7 +531,10 @@ fn role(d: &mut Doctor<'_>) -> Option<RoleDocs> {
             });
         }
     }
-    Some(role)
+    Some(RoleView {
+        arn: role.arn.clone(),
+        docs: Some(role),
+    })
 }
 
 /// Steps 3 and 4: the keys' state.
@@ -587,7 +609,7 @@ fn bucket_keys(seen: &Seen<Option<DefaultEncryption>>) -> bool {
 
 /// Steps 2 to 5: every action replication needs, against the role's policies and the
 /// resource's policy.
-fn permissions(d: &mut Doctor<'_>, rule: &ReplicationRule, role: &RoleDocs) {
+fn permissions(d: &mut Doctor<'_>, rule: Option<&ReplicationRule>, role: &RoleView) {
     let s = d.s;
     let sb = d.bucket_arn(&s.source_bucket);
     let db = d.bucket_arn(&s.destination_bucket);
@@ -659,7 +681,8 @@ fn permissions(d: &mut Doctor<'_>, rule: &ReplicationRule, role: &RoleDocs) {
             key: Some(KeySide::Destination),
         },
     ];
-    if rule.destination.access_control_translation.is_some() {
+    // Owner override is checked when the rule is known to ask for it.
+    if rule.is_some_and(|r| r.destination.access_control_translation.is_some()) {
         needs.push(Need {
             step: 5,
             action: "s3:ObjectOwnerOverrideToBucketOwner",
@@ -766,7 +789,7 @@ fn check_need(
     d: &Doctor<'_>,
     need: &Need,
     context: &str,
-    role: &RoleDocs,
+    role: &RoleView,
     role_account: &str,
     assumed: &mut Vec<String>,
 ) -> Result<(), NeedFailure> {
@@ -775,24 +798,29 @@ fn check_need(
         arn: &role.arn,
         account: role_account,
     };
+    // The resource, and its policy when it could be read (`Err` says why not).
     let (resource, resource_policy, resource_account, resource_doc) = match need.key {
         Some(side) => {
-            let (seen, which, account) = match side {
-                KeySide::Source => (&s.source_key, "KA", Some(s.source_account.clone())),
-                KeySide::Destination => (&s.destination_key, "KB", s.destination_account.clone()),
+            let (seen, which, account, expected) = match side {
+                KeySide::Source => (&s.source_key, "KA", Some(s.source_account.clone()), None),
+                KeySide::Destination => (
+                    &s.destination_key,
+                    "KB",
+                    s.destination_account.clone(),
+                    s.expected_destination_key.clone(),
+                ),
             };
-            let key = match seen.get() {
-                Err(why) => return Err(NeedFailure::Unknown(why.to_owned())),
+            let (arn, policy) = match seen.get() {
+                Ok(Some(k)) => (k.arn.clone(), Ok(Some(k.policy.clone()))),
                 Ok(None) => return Err(NeedFailure::Unknown(format!("{which} does not exist"))),
-                Ok(Some(k)) => k,
+                Err(why) => match expected {
+                    Some(arn) => (arn, Err(why.to_owned())),
+                    None => return Err(NeedFailure::Unknown(why.to_owned())),
+                },
             };
-            let account = account.or_else(|| key.arn.split(':').nth(4).map(str::to_owned));
-            (
-                key.arn.clone(),
-                Some(key.policy.clone()),
-                account,
-                format!("{which}'s key policy ({})", key.arn),
-            )
+            let account = account.or_else(|| arn.split(':').nth(4).map(str::to_owned));
+            let doc = format!("{which}'s key policy ({arn})");
+            (arn, policy, account, doc)
         }
         None => {
             let in_source = need
@@ -800,30 +828,20 @@ fn check_need(
                 .starts_with(&format!("{}/", d.bucket_arn(&s.source_bucket)))
                 || need.resource == d.bucket_arn(&s.source_bucket);
             let (seen, which, bucket, account) = if in_source {
-                (
-                    &s.source_bucket_policy,
-                    "S",
-                    &s.source_bucket,
-                    Some(s.source_account.clone()),
-                )
+                let account = Some(s.source_account.clone());
+                (&s.source_bucket_policy, "S", &s.source_bucket, account)
             } else {
+                let account = s.destination_account.clone();
                 (
                     &s.destination_bucket_policy,
                     "D",
                     &s.destination_bucket,
-                    s.destination_account.clone(),
+                    account,
                 )
             };
-            let policy = match seen.get() {
-                Err(why) => return Err(NeedFailure::Unknown(why.to_owned())),
-                Ok(p) => p.clone(),
-            };
-            (
-                need.resource.clone(),
-                policy,
-                account,
-                format!("{which}'s bucket policy ({bucket})"),
-            )
+            let policy = seen.get().cloned().map_err(str::to_owned);
+            let doc = format!("{which}'s bucket policy ({bucket})");
+            (need.resource.clone(), policy, account, doc)
         }
     };
     let region = match need.key {
@@ -851,96 +869,105 @@ fn check_need(
     }
     if need.action == "s3:ReplicateObject" {
         request = request.with("s3:x-amz-server-side-encryption", "aws:kms");
-        if let Ok(Some(kb)) = s.destination_key.get() {
-            request = request.with("s3:x-amz-server-side-encryption-aws-kms-key-id", &kb.arn);
+        let kb = match s.destination_key.get() {
+            Ok(Some(kb)) => Some(kb.arn.clone()),
+            _ => s.expected_destination_key.clone(),
+        };
+        if let Some(kb) = kb {
+            request = request.with("s3:x-amz-server-side-encryption-aws-kms-key-id", &kb);
         }
     }
     let role_doc = format!("the replication role's policies ({})", role.arn);
-    // Identity: any of the role's policies allows, none denies.
-    let mut identity_allows = false;
-    for (name, policy) in &role.policies {
-        let e = evaluate(policy, &request, None, true);
-        assumed.extend(e.assumed);
-        match e.decision {
-            Decision::Deny(statement) => {
-                return Err(NeedFailure::Denied {
-                    step: 2,
-                    document: format!("{role_doc}, policy {name}"),
-                    statement: Some(statement),
-                    what: need.action.to_owned(),
-                });
+    // Identity: any of the role's policies allows and none denies; `None` when unreadable.
+    let identity = match &role.docs {
+        None => None,
+        Some(docs) => {
+            let mut allows = false;
+            for (name, policy) in &docs.policies {
+                let e = evaluate(policy, &request, None, true);
+                assumed.extend(e.assumed);
+                match e.decision {
+                    Decision::Deny(statement) => {
+                        return Err(NeedFailure::Denied {
+                            step: 2,
+                            document: format!("{role_doc}, policy {name}"),
+                            statement: Some(statement),
+                            what: need.action.to_owned(),
+                        });
+                    }
+                    Decision::Allow(_) => allows = true,
+                    Decision::Implicit => {}
+                }
             }
-            Decision::Allow(_) => identity_allows = true,
-            Decision::Implicit => {}
-        }
-    }
-    // Resource: the bucket or key policy, for this principal.
-    let same_account = resource_account.as_deref() == Some(role_account);
-    let resource_eval = resource_policy
-        .as_ref()
-        .map(|p| evaluate(p, &request, Some(caller), true));
-    if let Some(e) = &resource_eval {
-        assumed.extend(e.assumed.clone());
-        if let Decision::Deny(statement) = &e.decision {
-            return Err(NeedFailure::Denied {
-                step: need.step,
-                document: resource_doc,
-                statement: Some(statement.clone()),
-                what: need.action.to_owned(),
-            });
-        }
-    }
-    let resource_allows = resource_eval
-        .as_ref()
-        .is_some_and(|e| matches!(e.decision, Decision::Allow(_)));
-    let allowed = match need.key {
-        // KMS: the key policy must allow; a grant to the account defers to IAM, a grant to the
-        // role itself in its own account suffices (KMS Developer Guide, "Key policies").
-        Some(_) => {
-            let direct = same_account
-                && resource_policy.as_ref().is_some_and(|p| {
-                    matches!(
-                        evaluate(p, &request, Some(caller), false).decision,
-                        Decision::Allow(_)
-                    )
-                });
-            resource_allows && (identity_allows || direct)
-        }
-        // S3: in one account either policy suffices; across accounts both must allow.
-        None => {
-            if same_account {
-                identity_allows || resource_allows
-            } else {
-                identity_allows && resource_allows
-            }
+            Some(allows)
         }
     };
-    if allowed {
-        return Ok(());
-    }
-    // Name the document that falls short: the resource policy first for a cross-account grant.
-    if !resource_allows && (need.key.is_some() || !same_account) {
-        return Err(NeedFailure::Denied {
-            step: need.step,
-            document: resource_doc,
-            statement: None,
-            what: need.action.to_owned(),
-        });
-    }
-    Err(NeedFailure::Denied {
-        step: 2,
-        document: role_doc,
-        statement: None,
-        what: format!(
-            "{} on {}",
-            need.action,
-            if need.key.is_some() {
-                resource
-            } else {
-                need.resource.clone()
+    // Resource: the bucket or key policy, for this principal; `None` when unreadable.
+    let same_account = resource_account.as_deref() == Some(role_account);
+    let (resource_allows, direct) = match &resource_policy {
+        Err(_) => (None, None),
+        Ok(policy) => {
+            let e = policy
+                .as_ref()
+                .map(|p| evaluate(p, &request, Some(caller), true));
+            if let Some(e) = &e {
+                assumed.extend(e.assumed.clone());
+                if let Decision::Deny(statement) = &e.decision {
+                    return Err(NeedFailure::Denied {
+                        step: need.step,
+                        document: resource_doc,
+                        statement: Some(statement.clone()),
+                        what: need.action.to_owned(),
+                    });
+                }
             }
-        ),
-    })
+            let allows = e.is_some_and(|e| matches!(e.decision, Decision::Allow(_)));
+            // A grant to the role itself, not to its account (which defers to IAM).
+            let direct = same_account
+                && policy.as_ref().is_some_and(|p| {
+                    let e = evaluate(p, &request, Some(caller), false);
+                    matches!(e.decision, Decision::Allow(_))
+                });
+            (Some(allows), Some(direct))
+        }
+    };
+    let resource_short = || NeedFailure::Denied {
+        step: need.step,
+        document: resource_doc.clone(),
+        statement: None,
+        what: need.action.to_owned(),
+    };
+    let identity_short = || NeedFailure::Denied {
+        step: 2,
+        document: role_doc.clone(),
+        statement: None,
+        what: format!("{} on {resource}", need.action),
+    };
+    let unknown = |why: &str| NeedFailure::Unknown(why.to_owned());
+    match need.key {
+        // KMS: the key policy must allow; a grant to the account defers to IAM, a grant to the
+        // role itself in its own account suffices (KMS Developer Guide, "Key policies").
+        Some(_) => match (resource_allows, direct, identity) {
+            (Some(false), _, _) => Err(resource_short()),
+            (Some(true), Some(true), _) | (Some(true), _, Some(true)) => Ok(()),
+            (_, _, Some(false)) if !same_account => Err(identity_short()),
+            (Some(true), _, Some(false)) => Err(identity_short()),
+            (_, _, None) => Err(unknown("the role's policies were not read")),
+            (None, _, _) => Err(unknown("the key policy was not read")),
+        },
+        // S3: in one account either policy suffices; across accounts both must allow.
+        None if same_account => match (identity, resource_allows) {
+            (Some(true), _) | (_, Some(true)) => Ok(()),
+            (Some(false), Some(false)) => Err(identity_short()),
+            _ => Err(unknown("not every policy could be read")),
+        },
+        None => match (resource_allows, identity) {
+            (Some(false), _) => Err(resource_short()),
+            (_, Some(false)) => Err(identity_short()),
+            (Some(true), Some(true)) => Ok(()),
+            _ => Err(unknown("not every policy could be read")),
+        },
+    }
 }
 
 fn fix_for(
@@ -948,7 +975,7 @@ fn fix_for(
     step: u8,
     document: &str,
     statement: Option<&str>,
-    role: &RoleDocs,
+    role: &RoleView,
 ) -> String {
     if let Some(statement) = statement {
         return format!(

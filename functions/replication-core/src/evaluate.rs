@@ -14,8 +14,9 @@
 //!   `ForAllValues:` qualifiers.
 //!
 //! A condition on a key the caller does not model ([`Request::context`] has no entry), or with
-//! another operator (Numeric, Date, IpAddress, Binary), is treated as satisfied and reported in
-//! [`Evaluation::assumed`], so that a finding never rests on it silently. An explicit Deny wins
+//! another operator (Numeric, Date, IpAddress, Binary), cannot be evaluated. The doctor reports
+//! only what it can show, so such a condition is taken as met in an Allow and as unmet in a
+//! Deny (which then does not apply), and either way named in [`Evaluation::assumed`]. An explicit Deny wins
 //! over any Allow; no Allow is an implicit deny. Not modelled: SCPs, permissions boundaries,
 //! session policies, KMS grants, policy variables.
 
@@ -135,6 +136,19 @@ pub fn evaluate(
         }
         let mut unknown = Vec::new();
         if !conditions_hold(&statement["Condition"], &request.context, &mut unknown) {
+            continue;
+        }
+        let deny = statement["Effect"]
+            .as_str()
+            .is_some_and(|e| e.eq_ignore_ascii_case("deny"));
+        if deny && !unknown.is_empty() {
+            // A finding never rests on an assumption: a Deny whose conditions cannot all be
+            // evaluated is not applied, and said so.
+            assumed.extend(
+                unknown
+                    .into_iter()
+                    .map(|u| format!("Deny {label} not applied: {u}")),
+            );
             continue;
         }
         assumed.extend(unknown.into_iter().map(|u| format!("{label}: {u}")));
@@ -458,5 +472,21 @@ mod tests {
         ));
         assert!(holds(json!({"Null": {"aws:SourceVpc": "true"}})));
         assert!(!holds(json!({"Null": {"aws:SourceVpc": "false"}})));
+    }
+
+    #[test]
+    fn a_deny_that_rests_on_an_unmodelled_condition_is_not_applied_but_named() {
+        let doc = json!({"Statement": [
+            {"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"},
+            {"Sid": "OrgOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}}]});
+        let request = Request::new("s3:ReplicateObject", Some("arn:aws:s3:::d/k"));
+        let e = evaluate(&doc, &request, Some(role()), true);
+        assert_eq!(e.decision, Decision::Allow("All".into()));
+        assert!(
+            e.assumed[0].starts_with("Deny OrgOnly not applied"),
+            "{:?}",
+            e.assumed
+        );
     }
 }

@@ -82,6 +82,7 @@ fn healthy() -> Snapshot {
             trust: replication_role_trust_policy(None),
             policies: vec![(scope.to_string(), replication_role_policy(&source))],
         })),
+        role_arn: None,
         source_bucket_policy: Seen::Read(None),
         destination_bucket_policy: Seen::Read(Some(bucket_policy)),
         source_key: Seen::Read(Some(KeyDocs {
@@ -299,4 +300,63 @@ fn the_reason_fits_and_keeps_the_most_serious_first() {
     let reason = report.reason(120);
     assert!(reason.len() <= 120, "{}", reason.len());
     assert!(reason.starts_with("2 finding(s): step 1"), "{reason}");
+}
+
+/// What the destination side sees at deploy time: its own account's documents, and the role by
+/// the ARN its properties name.
+fn destination_view(mut s: Snapshot) -> Snapshot {
+    let unread = || "checked by the source side".to_owned();
+    s.replication = Seen::Unreadable(unread());
+    s.role = Seen::Unreadable(unread());
+    s.role_arn = Some(ROLE.into());
+    s.source_versioning = Seen::Unreadable(unread());
+    s.source_bucket_policy = Seen::Unreadable(unread());
+    s.source_key = Seen::Unreadable(unread());
+    s.source_encryption = Seen::Unreadable(unread());
+    s
+}
+
+/// What the source side sees at deploy time.
+fn source_view(mut s: Snapshot) -> Snapshot {
+    let unread = || "checked by the destination side".to_owned();
+    s.destination_versioning = Seen::Unreadable(unread());
+    s.destination_bucket_policy = Seen::Unreadable(unread());
+    s.destination_key = Seen::Unreadable(unread());
+    s.destination_encryption = Seen::Unreadable(unread());
+    s.notifications = Seen::Unreadable(unread());
+    s
+}
+
+#[test]
+fn each_side_alone_finds_what_its_own_account_breaks_and_nothing_else() {
+    // As written: no finding on either side (the other side's checks are unknown).
+    for view in [destination_view(healthy()), source_view(healthy())] {
+        let report = diagnose(&view);
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+        assert_eq!(report.exit_code(), 2);
+    }
+    // D's statements missing: the destination side says so.
+    let mut s = healthy();
+    s.destination_bucket_policy = Seen::Read(None);
+    only_finding(&diagnose(&destination_view(s)), 5, "D's bucket policy");
+    // KB's statement missing: the destination side says so.
+    let mut s = healthy();
+    if let Seen::Read(Some(k)) = &mut s.destination_key {
+        k.policy = statements_without(&k.policy, "S3KmsReplication");
+    }
+    only_finding(&diagnose(&destination_view(s)), 4, "KB's key policy");
+    // The role may not use KB: the source side says so (across accounts IAM must allow too).
+    let mut s = healthy();
+    if let Seen::Read(Some(r)) = &mut s.role {
+        r.policies[0].1 = statements_without(&r.policies[0].1, "ReplicaKeyEncrypt");
+    }
+    let report = diagnose(&source_view(s));
+    only_finding(&report, 2, "the replication role's policies");
+    assert!(
+        report.findings[0]
+            .problem
+            .contains("kms:Encrypt on arn:aws:kms"),
+        "{}",
+        report.findings[0]
+    );
 }

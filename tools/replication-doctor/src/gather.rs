@@ -410,6 +410,7 @@ pub async fn snapshot(o: &Options, a: &Clients, b: &Clients, a_account: &str) ->
         },
         replication,
         role,
+        role_arn: None,
         source_bucket_policy: bucket_policy(a, s).await,
         destination_bucket_policy: bucket_policy(b, d).await,
         source_key,
