@@ -1456,3 +1456,63 @@ async fn role_trust_conditions_are_refused_for_a_role_we_did_not_create() {
             .starts_with(MARKER)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 10: the deploy-time check.
+// ---------------------------------------------------------------------------------------
+
+/// A foreign Deny in D's bucket policy would stop every replica: the destination's Create
+/// fails with the finding, naming the statement; with `DeployTimeChecks: false` it succeeds.
+#[tokio::test]
+async fn a_create_fails_with_the_deploy_time_finding_unless_checks_are_off() {
+    let mut h = Harness::new().await;
+    let w = &h.world;
+    let deny = json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoReplicas",
+        "Effect": "Deny", "Principal": "*", "Action": "s3:ReplicateObject",
+        "Resource": format!("arn:aws:s3:::{}/*", w.destination_bucket),
+        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": Account::B.id()}}}]});
+    w.b.s3
+        .put_bucket_policy()
+        .bucket(&w.destination_bucket)
+        .policy(deny.to_string())
+        .send()
+        .await
+        .unwrap();
+    let props = h.destination_props();
+    let answer = h.send("Create", DESTINATION, props.clone(), None).await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("deploy-time check")
+            && reason.contains("step 5")
+            && reason.contains("NoReplicas"),
+        "{reason}"
+    );
+    assert!(reason.len() <= 3000, "{}", reason.len());
+    let mut off = props;
+    off["DeployTimeChecks"] = json!("false");
+    let answer = h.send("Create", DESTINATION, off, None).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+}
+
+/// KA disabled: the source's Create fails with the step-3 finding and the fix.
+#[tokio::test]
+async fn a_source_create_with_ka_disabled_fails_with_the_finding() {
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    let w = &h.world;
+    w.a.kms
+        .disable_key()
+        .key_id(&w.source_key_arn)
+        .send()
+        .await
+        .unwrap();
+    let props = h.source_props();
+    let answer = h.send("Create", SOURCE, props, None).await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("step 3") && reason.contains("enable-key"),
+        "{reason}"
+    );
+}

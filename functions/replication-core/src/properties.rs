@@ -280,13 +280,19 @@ pub struct ResolvedKey {
     /// `KeyMetadata.KeyManager`; `None` when the key could not be described (a key in another
     /// account, given by ARN).
     pub manager: Option<KeyManager>,
+    /// `KeyMetadata.KeyState` (`Enabled`, `Disabled`, `PendingDeletion`, …), when described.
+    pub state: Option<String>,
 }
 
 impl ResolvedKey {
     /// A key known only by its ARN, not described.
     #[must_use]
     pub fn from_arn(arn: KmsKeyArn) -> Self {
-        Self { arn, manager: None }
+        Self {
+            arn,
+            manager: None,
+            state: None,
+        }
     }
 }
 
@@ -462,6 +468,9 @@ pub struct DestinationProperties {
     pub bucket_key_enabled: bool,
     /// `NotificationQueueArn`: D's object-created events go to this queue.
     pub notification_queue_arn: Option<SqsQueueArn>,
+    /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
+    /// ([`crate::doctor`]) and fail with the findings.
+    pub deploy_time_checks: bool,
 }
 
 /// `ReplicateTags` and `OwnerOverride` on the destination side: `true` is accepted (D always
@@ -528,7 +537,7 @@ impl DestinationSpec {
 
 impl DestinationProperties {
     /// Accepted property names.
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "DestinationBucket",
         "DestinationKmsKeyArn",
         "SourceAccountId",
@@ -538,6 +547,7 @@ impl DestinationProperties {
         "OwnerOverride",
         "BucketKeyEnabled",
         "NotificationQueueArn",
+        "DeployTimeChecks",
     ];
 
     /// Parse the `ResourceProperties` of a `Custom::ReplicationDestination` request.
@@ -565,6 +575,7 @@ impl DestinationProperties {
         );
         let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
         let notification_queue_arn = r.parsed("NotificationQueueArn", false, SqsQueueArn::parse);
+        let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
         if let (Some(role), Some(account)) = (&replication_role_arn, &source_account_id)
             && role.account() != account
         {
@@ -586,6 +597,7 @@ impl DestinationProperties {
                 replication_role_arn: replication_role_arn?,
                 bucket_key_enabled,
                 notification_queue_arn,
+                deploy_time_checks,
             })
         })();
         finish(r.issues, parsed)
@@ -704,6 +716,11 @@ impl DestinationProperties {
             (
                 "NotificationQueueArn",
                 self.notification_queue_arn != old.notification_queue_arn,
+                false,
+            ),
+            (
+                "DeployTimeChecks",
+                self.deploy_time_checks != old.deploy_time_checks,
                 false,
             ),
         ])
@@ -915,6 +932,9 @@ pub struct SourceProperties {
     pub role_trust_conditions: bool,
     /// `DestinationAccessRoleArn`: a role in B for single-stack mode.
     pub destination_access_role_arn: Option<RoleArn>,
+    /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
+    /// ([`crate::doctor`]) and fail with the findings.
+    pub deploy_time_checks: bool,
 }
 
 /// What the adapter learned in the source account (and, in single-stack mode, in B).
@@ -1018,7 +1038,7 @@ impl SourceSpec {
 
 impl SourceProperties {
     /// Accepted property names.
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 15] = [
         "SourceBucket",
         "SourceKmsKeyArn",
         "DestinationBucket",
@@ -1033,6 +1053,7 @@ impl SourceProperties {
         "ReplicateTags",
         "RoleTrustConditions",
         "DestinationAccessRoleArn",
+        "DeployTimeChecks",
     ];
 
     /// Parse the `ResourceProperties` of a `Custom::ReplicationSource` request.
@@ -1059,6 +1080,7 @@ impl SourceProperties {
         let owner_override = r.boolean("OwnerOverride");
         let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
         let role_trust_conditions = r.boolean("RoleTrustConditions").unwrap_or(false);
+        let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
 
@@ -1159,6 +1181,7 @@ impl SourceProperties {
                 replicate_tags,
                 role_trust_conditions,
                 destination_access_role_arn,
+                deploy_time_checks,
             })
         })();
         finish(issues, parsed)
@@ -1350,6 +1373,11 @@ impl SourceProperties {
                 self.destination_access_role_arn != old.destination_access_role_arn,
                 false,
             ),
+            (
+                "DeployTimeChecks",
+                self.deploy_time_checks != old.deploy_time_checks,
+                false,
+            ),
         ])
     }
 }
@@ -1416,6 +1444,7 @@ mod tests {
             source_key: ResolvedKey {
                 arn: KmsKeyArn::parse(KA).unwrap(),
                 manager: Some(KeyManager::Customer),
+                state: None,
             },
             destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
             destination_bucket_region: None,
@@ -1431,6 +1460,7 @@ mod tests {
             destination_key: ResolvedKey {
                 arn: KmsKeyArn::parse(KB).unwrap(),
                 manager: Some(KeyManager::Customer),
+                state: None,
             },
             destination_encryption: None,
         }

@@ -19,8 +19,10 @@ use replication_core::properties::{
 };
 use serde_json::Value;
 
+use crate::checks;
 use crate::response::{CfnRequest, CfnResponse, HttpResponder, RequestType, ResponseError, Status};
 use crate::steps::{self, AccountClients, StepError};
+use replication_core::doctor::Report;
 
 /// Time kept back from the Lambda deadline to answer CloudFormation.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
@@ -340,7 +342,16 @@ async fn apply_destination_request(
         steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
             .await?;
     }
-    let versioning_was_enabled = apply_destination(c, &spec).await?;
+    let (versioning_was_enabled, written) = apply_destination(
+        c,
+        &spec,
+        facts.destination_key.state.clone(),
+        facts.destination_encryption.clone(),
+    )
+    .await?;
+    deploy_time_check(props.deploy_time_checks, || {
+        checks::destination(&spec, &written)
+    })?;
     // An in-place move to another KB: our statement leaves the old key (compared by ARN).
     if let Some(old) = &old
         && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
@@ -366,8 +377,13 @@ async fn apply_destination_request(
 }
 
 /// Steps 1, 4, 5 (and the optional notification) in the destination account. Returns whether
-/// versioning was already enabled.
-async fn apply_destination(c: &AccountClients, spec: &DestinationSpec) -> Result<bool, Failure> {
+/// versioning was already enabled, and the documents as written (for the deploy-time check).
+async fn apply_destination(
+    c: &AccountClients,
+    spec: &DestinationSpec,
+    key_state: Option<String>,
+    encryption: Option<DefaultEncryption>,
+) -> Result<(bool, checks::DestinationWritten), Failure> {
     let bucket = spec.destination_bucket.as_str();
     // Planned before any write: a notification that S3 would refuse as overlapping fails the
     // request before anything has changed.
@@ -379,8 +395,8 @@ async fn apply_destination(c: &AccountClients, spec: &DestinationSpec) -> Result
         None => None,
     };
     let was_enabled = steps::enable_versioning(c, bucket).await?;
-    steps::merge_bucket_policy(c, spec).await?;
-    steps::merge_key_policy(
+    let bucket_policy = steps::merge_bucket_policy(c, spec).await?;
+    let key_policy = steps::merge_key_policy(
         c,
         &spec.destination_key,
         &spec.sid_scope(),
@@ -390,7 +406,31 @@ async fn apply_destination(c: &AccountClients, spec: &DestinationSpec) -> Result
     if let Some(config) = notification {
         steps::put_notification(c, bucket, config).await?;
     }
-    Ok(was_enabled)
+    let written = checks::DestinationWritten {
+        bucket_policy,
+        key_policy,
+        key_state,
+        encryption,
+    };
+    Ok((was_enabled, written))
+}
+
+/// Fails with the findings when the deploy-time check (on, unless `DeployTimeChecks` is false)
+/// finds anything.
+fn deploy_time_check(enabled: bool, report: impl FnOnce() -> Report) -> Result<(), Failure> {
+    if !enabled {
+        return Ok(());
+    }
+    let report = report();
+    tracing::info!(
+        findings = report.findings.len(),
+        checks = report.checks.len(),
+        "deploy-time check"
+    );
+    match checks::failure(&report, 3000) {
+        Some(reason) => Err(Failure::Other(reason)),
+        None => Ok(()),
+    }
 }
 
 fn destination_data(spec: &DestinationSpec) -> BTreeMap<String, String> {
@@ -548,12 +588,22 @@ async fn apply_source_request(
             role.arn()
         )));
     }
-    if let Some(b) = &remote {
-        apply_destination(b, &spec.destination_spec()).await?;
-    }
+    let destination_written = match &remote {
+        Some(b) => Some(
+            apply_destination(
+                b,
+                &spec.destination_spec(),
+                facts.destination_key.state.clone(),
+                facts.destination_encryption.clone(),
+            )
+            .await?
+            .1,
+        ),
+        None => None,
+    };
     let versioning_was_enabled = steps::enable_versioning(c, spec.source_bucket.as_str()).await?;
     let role = steps::ensure_replication_role(c, &spec, existing_role, deadline).await?;
-    steps::merge_key_policy(
+    let source_key_policy = steps::merge_key_policy(
         c,
         &spec.source_key,
         &spec.sid_scope(),
@@ -576,10 +626,21 @@ async fn apply_source_request(
             destination_bucket: o.destination_bucket.as_str(),
             destination_account: account,
         });
-    steps::put_replication_rule(c, &spec, previous.as_ref(), deadline).await?;
+    let replication = steps::put_replication_rule(c, &spec, previous.as_ref(), deadline).await?;
     if let Some(old) = &old {
         release_old_source_grants(c, remote.as_ref(), old, &spec).await?;
     }
+    let written = checks::SourceWritten {
+        replication,
+        role_arn: role.arn.clone(),
+        trust: role.trust.clone(),
+        key_policy: source_key_policy,
+        key_state: facts.source_key.state.clone(),
+        encryption: facts.source_encryption.clone(),
+    };
+    deploy_time_check(props.deploy_time_checks, || {
+        checks::source(&spec, &written, destination_written.as_ref())
+    })?;
 
     let mut data = BTreeMap::from([
         ("RoleArn".into(), role.arn),

@@ -24,6 +24,7 @@
 //!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
 //!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode.
 
+mod checks;
 mod handler;
 mod response;
 mod steps;

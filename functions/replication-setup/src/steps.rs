@@ -339,7 +339,12 @@ pub async fn describe_key(
         aws_sdk_kms::types::KeyManagerType::Aws => KeyManager::Aws,
         _ => KeyManager::Customer,
     });
-    Ok(ResolvedKey { arn, manager })
+    let state = meta.key_state.map(|s| s.as_str().to_owned());
+    Ok(ResolvedKey {
+        arn,
+        manager,
+        state,
+    })
 }
 
 /// A bucket's default encryption (`GetBucketEncryption`), `None` when it has none. (Since
@@ -410,14 +415,15 @@ async fn get_bucket_policy(
     }
 }
 
-/// Step 5: merge our statements into D's bucket policy (created when D has none).
+/// Step 5: merge our statements into D's bucket policy (created when D has none). Returns the
+/// policy as it now is.
 ///
 /// # Errors
 /// When S3 refuses, or the merged policy is too large.
 pub async fn merge_bucket_policy(
     c: &AccountClients,
     spec: &DestinationSpec,
-) -> Result<(), StepError> {
+) -> Result<Value, StepError> {
     let bucket = spec.destination_bucket.as_str();
     let step = format!("merge_bucket_policy({bucket})");
     let current = get_bucket_policy(c, bucket, &step).await?;
@@ -429,7 +435,7 @@ pub async fn merge_bucket_policy(
         },
     )?;
     if current.as_ref() == Some(&merged) {
-        return Ok(());
+        return Ok(merged);
     }
     // Not retried: see StepError::InvalidPrincipal.
     c.s3.put_bucket_policy()
@@ -438,7 +444,7 @@ pub async fn merge_bucket_policy(
         .send()
         .await
         .map_err(|e| policy_write_error(&step, &e, &merged))?;
-    Ok(())
+    Ok(merged)
 }
 
 /// Delete: remove our statements from D's bucket policy (deleting the policy when nothing
@@ -520,7 +526,7 @@ pub async fn merge_key_policy(
     key: &KmsKeyArn,
     scope: &SidScope,
     ours: &[Value],
-) -> Result<(), StepError> {
+) -> Result<Value, StepError> {
     let step = format!("merge_key_policy({key})");
     let current = get_key_policy(c, key, &step).await?;
     let merged =
@@ -531,7 +537,7 @@ pub async fn merge_key_policy(
             }
         })?;
     if merged == current {
-        return Ok(());
+        return Ok(merged);
     }
     // Not retried: see StepError::InvalidPrincipal.
     c.kms
@@ -542,7 +548,7 @@ pub async fn merge_key_policy(
         .send()
         .await
         .map_err(|e| policy_write_error(&step, &e, &merged))?;
-    Ok(())
+    Ok(merged)
 }
 
 /// Delete: remove our statements from `key`'s policy. A missing key is already clean.
@@ -587,6 +593,8 @@ pub struct RoleOutcome {
     pub arn: String,
     /// Whether the role is ours (created by this project, tagged [`MANAGED_TAG`]).
     pub managed: bool,
+    /// Its trust policy as it now is.
+    pub trust: Value,
 }
 
 /// The role named `name`, if it exists: its ARN carries its path (`/service-role/` for the
@@ -621,7 +629,7 @@ pub async fn ensure_replication_role(
     let policy_name = plan::role_policy_name(&spec.sid_scope());
     let step = format!("ensure_replication_role({name})");
     let created_now = existing.is_none();
-    let managed = match existing {
+    let (managed, trust) = match existing {
         Some(existing) => {
             let managed = is_managed(&existing);
             let current_trust = existing
@@ -638,14 +646,20 @@ pub async fn ensure_replication_role(
                     .await
                     .map_err(|e| aws_error(&step, &e))?;
             }
-            managed
+            let trust = if managed {
+                wanted
+            } else {
+                current_trust.unwrap_or(Value::Null)
+            };
+            (managed, trust)
         }
         None => {
+            let trust = wanted_trust(spec, None);
             c.iam
                 .create_role()
                 .role_name(&name)
                 .path(spec.role_arn.path())
-                .assume_role_policy_document(policy::to_policy_string(&wanted_trust(spec, None)))
+                .assume_role_policy_document(policy::to_policy_string(&trust))
                 .description(format!(
                     "S3 replication from {} to {} with SSE-KMS (s3-kms-replication)",
                     spec.source_bucket, spec.destination_bucket
@@ -663,7 +677,7 @@ pub async fn ensure_replication_role(
                 .send()
                 .await
                 .map_err(|e| aws_error(&step, &e))?;
-            true
+            (true, trust)
         }
     };
     let wanted = plan::replication_role_policy(spec);
@@ -685,6 +699,7 @@ pub async fn ensure_replication_role(
         return Ok(RoleOutcome {
             arn: spec.role_arn.to_string(),
             managed,
+            trust,
         });
     }
     let inline = policy::to_policy_string(&wanted);
@@ -706,6 +721,7 @@ pub async fn ensure_replication_role(
     Ok(RoleOutcome {
         arn: spec.role_arn.to_string(),
         managed,
+        trust,
     })
 }
 
@@ -843,7 +859,7 @@ pub async fn put_replication_rule(
     spec: &SourceSpec,
     previous: Option<&plan::RuleOwner<'_>>,
     deadline: Instant,
-) -> Result<(), StepError> {
+) -> Result<ReplicationConfiguration, StepError> {
     let bucket = spec.source_bucket.as_str();
     let step = format!("put_replication_rule({bucket})");
     let current = get_replication(c, bucket, &step).await?;
@@ -859,7 +875,7 @@ pub async fn put_replication_rule(
     let merged =
         plan::merge_replication_rules(base.as_ref(), &spec.role_arn.to_string(), &ours, &dropped)?;
     if current.as_ref() == Some(&merged) {
-        return Ok(());
+        return Ok(merged);
     }
     let sdk = convert::to_sdk(&merged).map_err(|e| StepError::Invalid {
         step: step.clone(),
@@ -873,7 +889,7 @@ pub async fn put_replication_rule(
     })
     .await
     .map_err(|e| aws_error(&step, &e))?;
-    Ok(())
+    Ok(merged)
 }
 
 /// Delete: remove the rules `owner` owns from S's replication configuration, deleting it when

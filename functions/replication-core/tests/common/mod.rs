@@ -26,6 +26,7 @@ pub fn source_spec(properties: &Value) -> SourceSpec {
             source_key: ResolvedKey {
                 arn: KmsKeyArn::parse(KA).unwrap(),
                 manager: Some(KeyManager::Customer),
+                state: None,
             },
             destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
             destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
@@ -45,6 +46,7 @@ pub fn destination_spec(properties: &Value) -> DestinationSpec {
             destination_key: ResolvedKey {
                 arn: KmsKeyArn::parse(KB).unwrap(),
                 manager: Some(KeyManager::Customer),
+                state: None,
             },
             destination_encryption: None,
         })

@@ -1,0 +1,191 @@
+//! The deploy-time check: after Create or Update, the doctor ([`replication_core::doctor`]) runs
+//! on what this resource wrote and on what its own account shows, and a finding fails the
+//! request with the findings in the Reason, most serious first.
+//!
+//! No extra AWS call: the documents are the ones the steps just read and wrote (the merged
+//! bucket and key policies, the replication configuration, the role's trust and our inline
+//! policy), the keys' state from `DescribeKey` and the buckets' default encryption from
+//! `GetBucketEncryption`. What the other account holds is left to that account's resource
+//! (single-stack mode has both). Not seen here: the role's other inline and attached policies
+//! and S's bucket policy (the CLI reads them).
+
+use replication_core::doctor::{KeyDocs, Report, RoleDocs, Seen, Snapshot, diagnose};
+use replication_core::notification;
+use replication_core::plan::{self, ReplicationConfiguration};
+use replication_core::properties::{DefaultEncryption, DestinationSpec, SourceSpec};
+use serde_json::Value;
+
+/// The destination side as written: D's bucket policy and KB's key policy as they now are,
+/// KB's state and D's default encryption.
+#[derive(Debug, Clone)]
+pub struct DestinationWritten {
+    /// D's bucket policy.
+    pub bucket_policy: Value,
+    /// KB's key policy.
+    pub key_policy: Value,
+    /// KB's `KeyState`.
+    pub key_state: Option<String>,
+    /// D's default encryption.
+    pub encryption: Option<DefaultEncryption>,
+}
+
+/// The source side as written.
+#[derive(Debug, Clone)]
+pub struct SourceWritten {
+    /// S's replication configuration.
+    pub replication: ReplicationConfiguration,
+    /// The role's ARN and trust policy.
+    pub role_arn: String,
+    /// The role's trust policy as it now is.
+    pub trust: Value,
+    /// KA's key policy.
+    pub key_policy: Value,
+    /// KA's `KeyState`.
+    pub key_state: Option<String>,
+    /// S's default encryption.
+    pub encryption: Option<DefaultEncryption>,
+}
+
+const OTHER_SIDE: &str = "checked by the other account's resource";
+
+fn unread<T>() -> Seen<T> {
+    Seen::Unreadable(OTHER_SIDE.to_owned())
+}
+
+fn key(arn: String, state: Option<&String>, policy: &Value) -> Seen<Option<KeyDocs>> {
+    Seen::Read(Some(KeyDocs {
+        arn,
+        // A key we just described without a state (an emulator) is taken as enabled.
+        state: state.cloned().unwrap_or_else(|| "Enabled".to_owned()),
+        policy: policy.clone(),
+    }))
+}
+
+fn destination_part(s: &mut Snapshot, spec: &DestinationSpec, d: &DestinationWritten) {
+    s.destination_versioning = Seen::Read(Some("Enabled".to_owned()));
+    s.destination_bucket_policy = Seen::Read(Some(d.bucket_policy.clone()));
+    s.destination_key = key(
+        spec.destination_key.to_string(),
+        d.key_state.as_ref(),
+        &d.key_policy,
+    );
+    s.destination_encryption = Seen::Read(d.encryption.clone());
+    if let Some(queue) = &spec.notification_queue {
+        let queue = queue.to_string();
+        s.expected_queue = Some(queue.clone());
+        let ours = notification::our_id(&[]);
+        s.notifications = Seen::Read(vec![notification::Entry::queue(
+            Some(&ours),
+            &queue,
+            &[notification::EVENT],
+            "",
+            "",
+        )]);
+    }
+}
+
+fn blank(
+    spec_partition: &str,
+    source_account: String,
+    source_bucket: String,
+    destination_bucket: String,
+) -> Snapshot {
+    Snapshot {
+        partition: spec_partition.to_owned(),
+        source_account,
+        source_bucket,
+        source_region: String::new(),
+        destination_bucket,
+        destination_region: String::new(),
+        destination_account: None,
+        rule_id: None,
+        expected_destination_key: None,
+        expected_queue: None,
+        source_versioning: unread(),
+        destination_versioning: unread(),
+        replication: unread(),
+        role: unread(),
+        role_arn: None,
+        source_bucket_policy: unread(),
+        destination_bucket_policy: unread(),
+        source_key: unread(),
+        destination_key: unread(),
+        source_encryption: unread(),
+        destination_encryption: unread(),
+        notifications: Seen::Read(Vec::new()),
+    }
+}
+
+/// Diagnose the destination side as `Custom::ReplicationDestination` wrote it.
+#[must_use]
+pub fn destination(spec: &DestinationSpec, written: &DestinationWritten) -> Report {
+    let mut s = blank(
+        spec.partition.as_str(),
+        spec.source_account.to_string(),
+        spec.source_bucket.to_string(),
+        spec.destination_bucket.to_string(),
+    );
+    s.destination_region = spec.destination_region.to_string();
+    s.destination_account = Some(spec.destination_account.to_string());
+    s.expected_destination_key = Some(spec.destination_key.to_string());
+    s.role_arn = Some(spec.role_arn.to_string());
+    destination_part(&mut s, spec, written);
+    diagnose(&s)
+}
+
+/// Diagnose the source side as `Custom::ReplicationSource` wrote it, and the destination side
+/// too in single-stack mode.
+#[must_use]
+pub fn source(
+    spec: &SourceSpec,
+    written: &SourceWritten,
+    destination: Option<&DestinationWritten>,
+) -> Report {
+    let mut s = blank(
+        spec.partition.as_str(),
+        spec.source_account.to_string(),
+        spec.source_bucket.to_string(),
+        spec.destination_bucket.to_string(),
+    );
+    s.source_region = spec.source_region.to_string();
+    s.destination_region = spec.destination_region.to_string();
+    s.destination_account = Some(spec.destination_account.to_string());
+    s.rule_id = spec.rules.first().map(|r| r.id.clone());
+    s.expected_destination_key = Some(spec.destination_key.to_string());
+    s.source_versioning = Seen::Read(Some("Enabled".to_owned()));
+    s.replication = Seen::Read(Some(written.replication.clone()));
+    s.role = Seen::Read(Some(RoleDocs {
+        arn: written.role_arn.clone(),
+        trust: written.trust.clone(),
+        policies: vec![(
+            plan::role_policy_name(&spec.sid_scope()),
+            plan::replication_role_policy(spec),
+        )],
+    }));
+    s.source_key = key(
+        spec.source_key.to_string(),
+        written.key_state.as_ref(),
+        &written.key_policy,
+    );
+    s.source_encryption = Seen::Read(written.encryption.clone());
+    if let Some(d) = destination {
+        destination_part(&mut s, &spec.destination_spec(), d);
+    }
+    diagnose(&s)
+}
+
+/// The Reason of a deploy-time check that found something: the findings, most serious first,
+/// within `max` bytes. `None` when nothing was found.
+#[must_use]
+pub fn failure(report: &Report, max: usize) -> Option<String> {
+    if report.findings.is_empty() {
+        return None;
+    }
+    let head = "the deploy-time check found what would stop replication (what was written stays \
+                until the stack's rollback removes it; set DeployTimeChecks to false to skip the \
+                check): ";
+    Some(format!(
+        "{head}{}",
+        report.reason(max.saturating_sub(head.len()))
+    ))
+}
