@@ -24,8 +24,11 @@ async fn configured() -> Harness {
     h
 }
 
-/// The doctor's one finding, checked for its step and document; the JSON report.
-fn only_finding(h: &Harness, step: u64, document: &str) -> Value {
+/// The doctor's one finding, checked for its step and document; the JSON report. Then the
+/// cross-check: the emulator's own permission check (an independent reading of the same AWS
+/// rules, in Python; in live mode, AWS itself) must agree, by replicating an object: FAILED
+/// when the finding stops replication, COMPLETED when it does not (step 7, verification).
+async fn only_finding(h: &Harness, step: u64, document: &str) -> Value {
     let run = run(h, false, true);
     let report = run.json().unwrap();
     assert_eq!(run.code, 1, "{report:#}");
@@ -37,7 +40,32 @@ fn only_finding(h: &Harness, step: u64, document: &str) -> Value {
         "{report:#}"
     );
     assert!(!findings[0]["fix"].as_str().unwrap().is_empty());
+    let want = if step == 7 { "COMPLETED" } else { "FAILED" };
+    assert_eq!(
+        replication_outcome(h).await,
+        want,
+        "the emulator disagrees: {report:#}"
+    );
     findings[0].clone()
+}
+
+/// Put an SSE-KMS object in S (S's default decides its Bucket Key); its final status, or
+/// FAILED when not even the source object can be written (KA unusable).
+async fn replication_outcome(h: &Harness) -> String {
+    let w = &h.world;
+    let key = e2e_tests::unique_name("cross-check");
+    let version = match w.put_source_object(&key, "x").await {
+        Ok(v) => v,
+        Err(e) if format!("{e:?}").contains("KMSInvalidStateException") => {
+            return "FAILED".to_owned();
+        }
+        Err(e) => panic!("{e:?}"),
+    };
+    let head = w
+        .wait_for_source_status(&key, &version, common::harness::wait())
+        .await
+        .unwrap();
+    head.replication_status.unwrap().as_str().to_owned()
 }
 
 #[tokio::test]
@@ -56,6 +84,11 @@ async fn a_pair_set_up_by_our_resources_is_healthy_in_text_and_json() {
     let report = json.json().unwrap();
     assert_eq!(report["healthy"], true, "{report:#}");
     assert_eq!(report["findings"], json!([]));
+    assert_eq!(
+        replication_outcome(&h).await,
+        "COMPLETED",
+        "the emulator disagrees"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +131,7 @@ async fn kbs_statement_removed() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 4, "KB's key policy");
+    only_finding(&h, 4, "KB's key policy").await;
 }
 
 #[tokio::test]
@@ -111,7 +144,7 @@ async fn kms_decrypt_removed_from_the_role() {
             .retain(|s| s["Sid"] != "SourceKeyDecrypt");
     })
     .await;
-    let finding = only_finding(&h, 2, "the replication role's policies");
+    let finding = only_finding(&h, 2, "the replication role's policies").await;
     assert!(finding["problem"].as_str().unwrap().contains("kms:Decrypt"));
 }
 
@@ -130,7 +163,7 @@ async fn d_versioning_suspended() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 1, "D's versioning");
+    only_finding(&h, 1, "D's versioning").await;
 }
 
 #[tokio::test]
@@ -143,7 +176,7 @@ async fn kb_disabled_or_ka_scheduled_for_deletion() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 4, "KB");
+    only_finding(&h, 4, "KB").await;
     let h = configured().await;
     let w = &h.world;
     w.a.kms
@@ -153,7 +186,7 @@ async fn kb_disabled_or_ka_scheduled_for_deletion() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 3, "KA");
+    let finding = only_finding(&h, 3, "KA").await;
     assert!(
         finding["fix"]
             .as_str()
@@ -193,7 +226,7 @@ async fn the_replica_key_pointed_at_another_key() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 6, "S's replication configuration");
+    let finding = only_finding(&h, 6, "S's replication configuration").await;
     assert!(finding["problem"].as_str().unwrap().contains(&other));
 }
 
@@ -214,7 +247,7 @@ async fn a_deny_in_ds_bucket_policy() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 5, "D's bucket policy");
+    let finding = only_finding(&h, 5, "D's bucket policy").await;
     assert_eq!(finding["statement"], "NoReplicasFromOutside");
 }
 
@@ -233,7 +266,7 @@ async fn the_role_deleted_or_its_trust_broken() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 2, "trust policy");
+    only_finding(&h, 2, "trust policy").await;
     let name = w.role_policy_name().unwrap();
     iam.delete_role_policy()
         .role_name(&h.role_name)
@@ -246,7 +279,7 @@ async fn the_role_deleted_or_its_trust_broken() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 2, "the replication role");
+    let finding = only_finding(&h, 2, "the replication role").await;
     assert!(
         finding["problem"]
             .as_str()
@@ -266,7 +299,7 @@ async fn the_notification_removed() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 7, "D's notification configuration");
+    only_finding(&h, 7, "D's notification configuration").await;
 }
 
 #[tokio::test]
@@ -292,7 +325,7 @@ async fn bucket_keys_on_s_with_a_role_policy_that_lacks_the_bucket_context() {
         }
     })
     .await;
-    let finding = only_finding(&h, 2, "the replication role's policies");
+    let finding = only_finding(&h, 2, "the replication role's policies").await;
     let expected = format!("arn:aws:s3:::{}", w.source_bucket);
     assert!(finding["problem"].as_str().unwrap().contains(&expected));
 }
