@@ -339,6 +339,36 @@ impl World {
         Ok(())
     }
 
+    /// Take our statements (Sids `S3KmsReplication…`) out of `key`'s policy, as someone editing
+    /// it by hand might; returns the policy as it was.
+    ///
+    /// # Errors
+    /// When KMS fails.
+    pub async fn remove_our_key_statements(&self, key: &str) -> anyhow::Result<Value> {
+        let c = if key == self.source_key_arn {
+            &self.a
+        } else {
+            &self.b
+        };
+        let before = self.key_policy(key).await?;
+        let mut broken = before.clone();
+        if let Some(statements) = broken["Statement"].as_array_mut() {
+            statements.retain(|s| {
+                !s["Sid"]
+                    .as_str()
+                    .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
+            });
+        }
+        c.kms
+            .put_key_policy()
+            .key_id(key)
+            .policy_name("default")
+            .policy(broken.to_string())
+            .send()
+            .await?;
+        Ok(before)
+    }
+
     /// The current policy of `key` (in A for KA, in B for KB), parsed.
     ///
     /// # Errors

@@ -108,27 +108,7 @@ async fn with_one_accounts_credentials_it_says_what_it_could_not_check() {
 async fn kbs_statement_removed() {
     let h = configured().await;
     let w = &h.world;
-    let policy = w.key_policy(&w.destination_key_arn).await.unwrap();
-    let kept: Vec<Value> = policy["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| {
-            !s["Sid"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("S3KmsReplication")
-        })
-        .cloned()
-        .collect();
-    let mut policy = policy.clone();
-    policy["Statement"] = json!(kept);
-    w.b.kms
-        .put_key_policy()
-        .key_id(&w.destination_key_arn)
-        .policy_name("default")
-        .policy(policy.to_string())
-        .send()
+    w.remove_our_key_statements(&w.destination_key_arn)
         .await
         .unwrap();
     only_finding(&h, 4, "KB's key policy").await;

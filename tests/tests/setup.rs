@@ -1516,3 +1516,52 @@ async fn a_source_create_with_ka_disabled_fails_with_the_finding() {
         "{reason}"
     );
 }
+
+/// Issue 10: the canary proves replication end to end at deploy time, and catches what the
+/// source account's documents cannot show (here: KB's statement, in the other account).
+#[tokio::test]
+async fn the_canary_replicates_or_fails_the_create_with_where_to_look() {
+    // GIVEN a healthy pair WHEN the source is created with Canary THEN it replicates
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    let mut props = h.source_props();
+    props["Canary"] = json!("true");
+    let answer = h.send("Create", SOURCE, props.clone(), None).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["CanaryStatus"], "COMPLETED", "{answer}");
+    let key = answer["Data"]["CanaryKey"].as_str().unwrap().to_owned();
+    assert!(key.starts_with(".s3-kms-replication-canary/"), "{key}");
+    // AND its source version is gone, its replica stays in D for the verifier
+    let w = &h.world;
+    let left =
+        w.a.s3
+            .list_object_versions()
+            .bucket(&w.source_bucket)
+            .prefix(&key)
+            .send()
+            .await
+            .unwrap();
+    assert!(left.versions().is_empty() && left.delete_markers().is_empty());
+    let replica =
+        w.b.s3
+            .head_object()
+            .bucket(&w.destination_bucket)
+            .key(&key)
+            .send()
+            .await;
+    assert!(replica.is_ok(), "{replica:?}");
+
+    // GIVEN KB's statement removed in B WHEN the source is updated with Canary THEN it fails
+    w.remove_our_key_statements(&w.destination_key_arn)
+        .await
+        .unwrap();
+    let answer = h
+        .update(SOURCE, props.clone(), props, &answer["PhysicalResourceId"])
+        .await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("Canary:") && reason.contains("KB's key policy"),
+        "{reason}"
+    );
+}

@@ -935,6 +935,9 @@ pub struct SourceProperties {
     /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
     /// ([`crate::doctor`]) and fail with the findings.
     pub deploy_time_checks: bool,
+    /// `Canary` (default false): after writing, put a small object in S under the first rule's
+    /// prefix and wait, bounded, for its replication status.
+    pub canary: bool,
 }
 
 /// What the adapter learned in the source account (and, in single-stack mode, in B).
@@ -1038,7 +1041,7 @@ impl SourceSpec {
 
 impl SourceProperties {
     /// Accepted property names.
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "SourceBucket",
         "SourceKmsKeyArn",
         "DestinationBucket",
@@ -1054,6 +1057,7 @@ impl SourceProperties {
         "RoleTrustConditions",
         "DestinationAccessRoleArn",
         "DeployTimeChecks",
+        "Canary",
     ];
 
     /// Parse the `ResourceProperties` of a `Custom::ReplicationSource` request.
@@ -1081,6 +1085,7 @@ impl SourceProperties {
         let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
         let role_trust_conditions = r.boolean("RoleTrustConditions").unwrap_or(false);
         let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
+        let canary = r.boolean("Canary").unwrap_or(false);
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
 
@@ -1182,6 +1187,7 @@ impl SourceProperties {
                 role_trust_conditions,
                 destination_access_role_arn,
                 deploy_time_checks,
+                canary,
             })
         })();
         finish(issues, parsed)
@@ -1378,6 +1384,7 @@ impl SourceProperties {
                 self.deploy_time_checks != old.deploy_time_checks,
                 false,
             ),
+            ("Canary", self.canary != old.canary, false),
         ])
     }
 }

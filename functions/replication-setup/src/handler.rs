@@ -27,6 +27,12 @@ use replication_core::doctor::Report;
 /// Time kept back from the Lambda deadline to answer CloudFormation.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
+/// The longest a canary is waited for.
+const CANARY_WAIT: Duration = Duration::from_secs(60);
+
+/// The pause before a failed canary is tried once more.
+const CANARY_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 /// Of the margin, what is left to the function after the answer's last attempt.
 const ANSWER_RESERVE: Duration = Duration::from_secs(1);
 
@@ -641,6 +647,32 @@ async fn apply_source_request(
     deploy_time_check(props.deploy_time_checks, || {
         checks::source(&spec, &written, destination_written.as_ref())
     })?;
+    let canary = if props.canary {
+        // Bounded: a minute at most, and never into the answer's margin.
+        let bound = deadline.min(Instant::now() + CANARY_WAIT);
+        let mut outcome = steps::canary(c, &spec, &request.request_id, bound).await?;
+        // A role or grant seconds old may not be visible to S3 yet (IAM is eventually
+        // consistent), and S3 never retries a failed object: one more canary, if time allows.
+        if outcome.status == "FAILED" && Instant::now() + CANARY_RETRY_AFTER < bound {
+            tokio::time::sleep(CANARY_RETRY_AFTER).await;
+            let name = format!("{}-retry", request.request_id);
+            outcome = steps::canary(c, &spec, &name, bound).await?;
+        }
+        if outcome.status == "FAILED" {
+            return Err(Failure::Other(format!(
+                "Canary: the canary object {} was not replicated (FAILED after {} ms). What this \
+                 account can see passed the deploy-time check, so look at the destination side \
+                 (D's bucket policy, KB's key policy and state): run replication-doctor with both \
+                 accounts' credentials, or read the verifier's 'replication failed' line for the \
+                 failureReason",
+                outcome.key,
+                outcome.waited.as_millis()
+            )));
+        }
+        Some(outcome)
+    } else {
+        None
+    };
 
     let mut data = BTreeMap::from([
         ("RoleArn".into(), role.arn),
@@ -671,6 +703,19 @@ async fn apply_source_request(
         ),
     ]);
     data.extend(encryption_data("Source", facts.source_encryption.as_ref()));
+    if let Some(canary) = canary {
+        data.insert("CanaryStatus".into(), canary.status.clone());
+        data.insert("CanaryKey".into(), canary.key.clone());
+        if canary.status == "PENDING" {
+            data.insert(
+                "CanaryNote".into(),
+                format!(
+                    "still pending after {} s; S3 replication without RTC promises no time",
+                    canary.waited.as_secs()
+                ),
+            );
+        }
+    }
     if remote.is_some() {
         data.extend(encryption_data(
             "Destination",

@@ -22,7 +22,9 @@
 //!   `iam:CreateRole`, `iam:TagRole`, `iam:UpdateAssumeRolePolicy`, `iam:GetRolePolicy`,
 //!   `iam:ListRolePolicies`, `iam:PutRolePolicy`,
 //!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
-//!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode.
+//!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode; with `Canary`,
+//!   `s3:PutObject`, `s3:PutObjectTagging`, `s3:GetObject`, `s3:GetObjectVersion`,
+//!   `s3:DeleteObjectVersion` on `S/*.s3-kms-replication-canary/*` and `kms:GenerateDataKey` on KA.
 
 mod checks;
 mod handler;

@@ -892,6 +892,105 @@ pub async fn put_replication_rule(
     Ok(merged)
 }
 
+/// The folder, inside the first rule's prefix, where the canary is written.
+pub const CANARY_FOLDER: &str = ".s3-kms-replication-canary/";
+
+/// How a canary object fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanaryOutcome {
+    /// Its key in S.
+    pub key: String,
+    /// `COMPLETED`, `FAILED`, or `PENDING` when still pending at the bound.
+    pub status: String,
+    /// How long the wait took.
+    pub waited: Duration,
+}
+
+/// The canary: put a small SSE-KMS object (under KA) in S, under the first rule's prefix and
+/// with its tags so that the rule selects it, wait until `bound` for its replication status,
+/// then delete that version. A delete by version id is never replicated (S3 User Guide, "What
+/// does Amazon S3 replicate?": deletes of a version are not), so the replica stays in D, under
+/// `<prefix>.s3-kms-replication-canary/`, for the verifier to see; the rule's
+/// `DeleteMarkerReplication` never comes into play, since no delete marker is created.
+///
+/// # Errors
+/// When S3 refuses the write, the wait or the delete.
+pub async fn canary(
+    c: &AccountClients,
+    spec: &SourceSpec,
+    name: &str,
+    bound: Instant,
+) -> Result<CanaryOutcome, StepError> {
+    let bucket = spec.source_bucket.as_str();
+    let step = format!("canary({bucket})");
+    let rule = spec.rules.first();
+    let prefix = rule.and_then(|r| r.prefix.clone()).unwrap_or_default();
+    let key = format!("{prefix}{CANARY_FOLDER}{name}");
+    let tagging: Vec<String> = rule
+        .map(|r| {
+            r.tags
+                .iter()
+                .map(|(k, v)| {
+                    let enc = |t: &str| {
+                        percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC)
+                            .to_string()
+                    };
+                    format!("{}={}", enc(k), enc(v))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let started = Instant::now();
+    let put =
+        c.s3.put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(b"s3-kms-replication canary".to_vec().into())
+            .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+            .ssekms_key_id(spec.source_key.to_string())
+            .set_tagging((!tagging.is_empty()).then(|| tagging.join("&")))
+            .send()
+            .await
+            .map_err(|e| aws_error(&step, &e))?;
+    let version = put.version_id.unwrap_or_default();
+    let mut delay = Duration::from_millis(200);
+    let status = loop {
+        let head =
+            c.s3.head_object()
+                .bucket(bucket)
+                .key(&key)
+                .version_id(&version)
+                .send()
+                .await
+                .map_err(|e| aws_error(&step, &e))?;
+        let status = head
+            .replication_status
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        if status == "COMPLETED" || status == "FAILED" {
+            break status;
+        }
+        if Instant::now() + delay >= bound {
+            break "PENDING".to_owned();
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    };
+    let waited = started.elapsed();
+    c.s3.delete_object()
+        .bucket(bucket)
+        .key(&key)
+        .version_id(&version)
+        .send()
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    Ok(CanaryOutcome {
+        key,
+        status,
+        waited,
+    })
+}
+
 /// Delete: remove the rules `owner` owns from S's replication configuration, deleting it when
 /// none is left. A missing bucket or configuration is already clean.
 ///

@@ -479,22 +479,7 @@ async fn main() -> anyhow::Result<()> {
         "doctor: healthy, every check ✓",
         &format!("exit {}", healthy.code),
     );
-    let kb_policy = w.key_policy(&w.destination_key_arn).await?;
-    let mut broken = kb_policy.clone();
-    if let Some(statements) = broken["Statement"].as_array_mut() {
-        statements.retain(|s| {
-            !s["Sid"]
-                .as_str()
-                .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
-        });
-    }
-    w.b.kms
-        .put_key_policy()
-        .key_id(&w.destination_key_arn)
-        .policy_name("default")
-        .policy(broken.to_string())
-        .send()
-        .await?;
+    let kb_policy = w.remove_our_key_statements(&w.destination_key_arn).await?;
     let sick = e2e_tests::doctor_cli::run(&w, Some(&w.queue_arn), false, true)?;
     let report = sick.json()?;
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
