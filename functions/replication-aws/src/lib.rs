@@ -2,3 +2,4 @@
 //! the setup function and the doctor so that both read S3's documents the same way.
 
 pub mod convert;
+pub mod read;

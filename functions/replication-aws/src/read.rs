@@ -1,0 +1,256 @@
+//! Read-only reads of one account's replication documents, each kept as a
+//! [`Seen`](replication_core::doctor::Seen): read, or unreadable with why. Shared by the
+//! `replication-doctor` CLI and the setup function's scheduled check, so that both read AWS the
+//! same way.
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use replication_core::doctor::{KeyDocs, RoleDocs, Seen};
+use replication_core::notification;
+use replication_core::plan::ReplicationConfiguration;
+use serde_json::Value;
+
+use crate::convert;
+
+/// S3, KMS and IAM clients in one account, and what to add to every reason a read fails.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    /// S3.
+    pub s3: aws_sdk_s3::Client,
+    /// KMS.
+    pub kms: aws_sdk_kms::Client,
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// Said of everything these clients could not read when they are not the account's own
+    /// (and then a "not found" says nothing about the document).
+    pub hint: Option<String>,
+}
+
+impl Reader {
+    fn unreadable<E>(&self, what: &str, e: &aws_sdk_s3::error::SdkError<E>) -> String
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let reason = match (e.code(), e.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            _ => DisplayErrorContext(e).to_string(),
+        };
+        match &self.hint {
+            Some(hint) => format!("{what}: {reason} ({hint})"),
+            None => format!("{what}: {reason}"),
+        }
+    }
+}
+
+/// S's replication configuration.
+pub async fn replication(c: &Reader, bucket: &str) -> Seen<Option<ReplicationConfiguration>> {
+    match c.s3.get_bucket_replication().bucket(bucket).send().await {
+        Ok(out) => Seen::Read(
+            out.replication_configuration
+                .as_ref()
+                .map(convert::from_sdk),
+        ),
+        Err(e) if e.code() == Some("ReplicationConfigurationNotFoundError") => Seen::Read(None),
+        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketReplication {bucket}"), &e)),
+    }
+}
+
+/// A bucket's queue notification configurations.
+pub async fn notifications(c: &Reader, bucket: &str) -> Seen<Vec<notification::Entry>> {
+    match c
+        .s3
+        .get_bucket_notification_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => Seen::Read(convert::notification_entries(&out).0),
+        Err(e) => Seen::Unreadable(
+            c.unreadable(&format!("GetBucketNotificationConfiguration {bucket}"), &e),
+        ),
+    }
+}
+
+pub async fn region(c: &Reader, bucket: &str) -> Result<String, String> {
+    let out =
+        c.s3.get_bucket_location()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| c.unreadable(&format!("GetBucketLocation {bucket}"), &e))?;
+    let name = out
+        .location_constraint
+        .map(|l| l.as_str().to_owned())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    Ok(if name == "EU" {
+        "eu-west-1".to_owned()
+    } else {
+        name
+    })
+}
+
+pub async fn versioning(c: &Reader, bucket: &str) -> Seen<Option<String>> {
+    match c.s3.get_bucket_versioning().bucket(bucket).send().await {
+        Ok(out) => Seen::Read(out.status.map(|s| s.as_str().to_owned())),
+        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketVersioning {bucket}"), &e)),
+    }
+}
+
+pub async fn bucket_policy(c: &Reader, bucket: &str) -> Seen<Option<Value>> {
+    match c.s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(out) => match serde_json::from_str(out.policy().unwrap_or("null")) {
+            Ok(Value::Null) => Seen::Read(None),
+            Ok(v) => Seen::Read(Some(v)),
+            Err(e) => Seen::Unreadable(format!("the bucket policy of {bucket} is not JSON: {e}")),
+        },
+        Err(e) if e.code() == Some("NoSuchBucketPolicy") => Seen::Read(None),
+        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketPolicy {bucket}"), &e)),
+    }
+}
+
+pub async fn encryption(
+    c: &Reader,
+    bucket: &str,
+) -> Seen<Option<replication_core::properties::DefaultEncryption>> {
+    match c.s3.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(out) => Seen::Read(convert::default_encryption(
+            out.server_side_encryption_configuration.as_ref(),
+        )),
+        Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => {
+            Seen::Read(None)
+        }
+        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketEncryption {bucket}"), &e)),
+    }
+}
+
+pub async fn key(c: &Reader, key: &str) -> Seen<Option<KeyDocs>> {
+    let described = match c.kms.describe_key().key_id(key).send().await {
+        Ok(out) => out.key_metadata,
+        // With another account's credentials, "not found" says nothing about the key.
+        Err(e) if e.code() == Some("NotFoundException") && c.hint.is_none() => {
+            return Seen::Read(None);
+        }
+        Err(e) => return Seen::Unreadable(c.unreadable(&format!("DescribeKey {key}"), &e)),
+    };
+    let Some(meta) = described else {
+        return Seen::Unreadable(format!("DescribeKey {key}: no metadata"));
+    };
+    let arn = meta.arn.clone().unwrap_or_else(|| key.to_owned());
+    let state = meta
+        .key_state
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    match c
+        .kms
+        .get_key_policy()
+        .key_id(&arn)
+        .policy_name("default")
+        .send()
+        .await
+    {
+        Ok(out) => match serde_json::from_str(out.policy().unwrap_or("{}")) {
+            Ok(policy) => Seen::Read(Some(KeyDocs { arn, state, policy })),
+            Err(e) => Seen::Unreadable(format!("the key policy of {arn} is not JSON: {e}")),
+        },
+        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetKeyPolicy {arn}"), &e)),
+    }
+}
+
+fn decode(document: &str) -> Result<Value, String> {
+    let text = percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+pub async fn role(c: &Reader, arn: &str) -> Seen<Option<RoleDocs>> {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    let role = match c.iam.get_role().role_name(name).send().await {
+        Ok(out) => out.role,
+        Err(e) if e.code() == Some("NoSuchEntity") => return Seen::Read(None),
+        Err(e) => return Seen::Unreadable(c.unreadable(&format!("GetRole {name}"), &e)),
+    };
+    let Some(role) = role else {
+        return Seen::Read(None);
+    };
+    let trust = match role.assume_role_policy_document().map(decode) {
+        Some(Ok(t)) => t,
+        _ => Value::Null,
+    };
+    let mut policies = Vec::new();
+    let names = match c.iam.list_role_policies().role_name(name).send().await {
+        Ok(out) => out.policy_names,
+        Err(e) => return Seen::Unreadable(c.unreadable(&format!("ListRolePolicies {name}"), &e)),
+    };
+    for policy in names {
+        match c
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&policy)
+            .send()
+            .await
+        {
+            Ok(out) => match decode(&out.policy_document) {
+                Ok(doc) => policies.push((policy, doc)),
+                Err(e) => return Seen::Unreadable(format!("inline policy {policy}: {e}")),
+            },
+            Err(e) => {
+                return Seen::Unreadable(c.unreadable(&format!("GetRolePolicy {policy}"), &e));
+            }
+        }
+    }
+    let attached = match c
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => out.attached_policies.unwrap_or_default(),
+        Err(e) => {
+            return Seen::Unreadable(c.unreadable(&format!("ListAttachedRolePolicies {name}"), &e));
+        }
+    };
+    for policy in attached {
+        let Some(policy_arn) = policy.policy_arn() else {
+            continue;
+        };
+        let version = match c.iam.get_policy().policy_arn(policy_arn).send().await {
+            Ok(out) => out.policy.and_then(|p| p.default_version_id),
+            Err(e) => {
+                return Seen::Unreadable(c.unreadable(&format!("GetPolicy {policy_arn}"), &e));
+            }
+        };
+        let Some(version) = version else { continue };
+        match c
+            .iam
+            .get_policy_version()
+            .policy_arn(policy_arn)
+            .version_id(version)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let doc = out
+                    .policy_version
+                    .and_then(|v| v.document)
+                    .map(|d| decode(&d));
+                if let Some(Ok(doc)) = doc {
+                    policies.push((policy_arn.to_owned(), doc));
+                }
+            }
+            Err(e) => {
+                return Seen::Unreadable(
+                    c.unreadable(&format!("GetPolicyVersion {policy_arn}"), &e),
+                );
+            }
+        }
+    }
+    Seen::Read(Some(RoleDocs {
+        arn: role.arn().to_owned(),
+        trust,
+        policies,
+    }))
+}
