@@ -1565,3 +1565,66 @@ async fn the_canary_replicates_or_fails_the_create_with_where_to_look() {
         "{reason}"
     );
 }
+
+/// Issue 10: the scheduled check, on each side, publishes the number of findings as the EMF
+/// metric `ReplicationSetupFindings` and logs each finding.
+#[tokio::test]
+async fn the_scheduled_check_publishes_its_findings_as_a_metric_and_logs_each() {
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    h.create_source().await;
+    let check = |resource_type: &str, props: Value| json!({"ScheduledCheck": {"ResourceType": resource_type, "ResourceProperties": props}});
+    let last_metric = |lines: Vec<String>| -> f64 {
+        lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v.get("_aws").is_some())
+            .filter_map(|v| v["ReplicationSetupFindings"].as_f64())
+            .next_back()
+            .expect("no ReplicationSetupFindings EMF line")
+    };
+    // As written: no finding on either side (an empty optional parameter is "not set").
+    let mut source = h.source_props();
+    source["RoleName"] = json!(h.role_name);
+    source["OwnerOverride"] = json!("");
+    let answer = h
+        .in_a
+        .invoke(&check(SOURCE, source))
+        .await
+        .unwrap()
+        .into_response()
+        .unwrap();
+    assert_eq!(answer["findings"], json!([]), "{answer}");
+    assert_eq!(last_metric(h.in_a.stdout_lines()), 0.0);
+    let destination = h.destination_props();
+    let answer = h
+        .in_b
+        .invoke(&check(DESTINATION, destination.clone()))
+        .await
+        .unwrap()
+        .into_response()
+        .unwrap();
+    assert_eq!(answer["findings"], json!([]), "{answer}");
+    assert_eq!(last_metric(h.in_b.stdout_lines()), 0.0);
+    // Someone edits KB's policy by hand: the next run counts it and logs it.
+    let w = &h.world;
+    w.remove_our_key_statements(&w.destination_key_arn)
+        .await
+        .unwrap();
+    let answer = h
+        .in_b
+        .invoke(&check(DESTINATION, destination))
+        .await
+        .unwrap()
+        .into_response()
+        .unwrap();
+    assert_eq!(answer["findings"][0]["step"], 4, "{answer}");
+    let lines = h.in_b.stdout_lines();
+    assert_eq!(last_metric(lines.clone()), 1.0);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("replication setup finding") && l.contains("KB's key policy")),
+        "{lines:#?}"
+    );
+}

@@ -46,7 +46,7 @@ pub struct SourceWritten {
     pub encryption: Option<DefaultEncryption>,
 }
 
-const OTHER_SIDE: &str = "checked by the other account's resource";
+const OTHER_SIDE: &str = "checked on the other account's side";
 
 fn unread<T>() -> Seen<T> {
     Seen::Unreadable(OTHER_SIDE.to_owned())
@@ -84,6 +84,7 @@ fn destination_part(s: &mut Snapshot, spec: &DestinationSpec, d: &DestinationWri
     }
 }
 
+/// A snapshot of the pair with nothing read yet: every document is the other side's.
 fn blank(
     spec_partition: &str,
     source_account: String,
@@ -116,9 +117,8 @@ fn blank(
     }
 }
 
-/// Diagnose the destination side as `Custom::ReplicationDestination` wrote it.
-#[must_use]
-pub fn destination(spec: &DestinationSpec, written: &DestinationWritten) -> Report {
+/// The pair as the destination side knows it, nothing read yet.
+pub(crate) fn destination_frame(spec: &DestinationSpec) -> Snapshot {
     let mut s = blank(
         spec.partition.as_str(),
         spec.source_account.to_string(),
@@ -129,6 +129,29 @@ pub fn destination(spec: &DestinationSpec, written: &DestinationWritten) -> Repo
     s.destination_account = Some(spec.destination_account.to_string());
     s.expected_destination_key = Some(spec.destination_key.to_string());
     s.role_arn = Some(spec.role_arn.to_string());
+    s
+}
+
+/// The pair as the source side knows it, nothing read yet.
+pub(crate) fn source_frame(spec: &SourceSpec) -> Snapshot {
+    let mut s = blank(
+        spec.partition.as_str(),
+        spec.source_account.to_string(),
+        spec.source_bucket.to_string(),
+        spec.destination_bucket.to_string(),
+    );
+    s.source_region = spec.source_region.to_string();
+    s.destination_region = spec.destination_region.to_string();
+    s.destination_account = Some(spec.destination_account.to_string());
+    s.rule_id = spec.rules.first().map(|r| r.id.clone());
+    s.expected_destination_key = Some(spec.destination_key.to_string());
+    s
+}
+
+/// Diagnose the destination side as `Custom::ReplicationDestination` wrote it.
+#[must_use]
+pub fn destination(spec: &DestinationSpec, written: &DestinationWritten) -> Report {
+    let mut s = destination_frame(spec);
     destination_part(&mut s, spec, written);
     diagnose(&s)
 }
@@ -141,17 +164,7 @@ pub fn source(
     written: &SourceWritten,
     destination: Option<&DestinationWritten>,
 ) -> Report {
-    let mut s = blank(
-        spec.partition.as_str(),
-        spec.source_account.to_string(),
-        spec.source_bucket.to_string(),
-        spec.destination_bucket.to_string(),
-    );
-    s.source_region = spec.source_region.to_string();
-    s.destination_region = spec.destination_region.to_string();
-    s.destination_account = Some(spec.destination_account.to_string());
-    s.rule_id = spec.rules.first().map(|r| r.id.clone());
-    s.expected_destination_key = Some(spec.destination_key.to_string());
+    let mut s = source_frame(spec);
     s.source_versioning = Seen::Read(Some("Enabled".to_owned()));
     s.replication = Seen::Read(Some(written.replication.clone()));
     s.role = Seen::Read(Some(RoleDocs {

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::checks;
 use crate::response::{CfnRequest, CfnResponse, HttpResponder, RequestType, ResponseError, Status};
+use crate::scheduled;
 use crate::steps::{self, AccountClients, StepError};
 use replication_core::doctor::Report;
 
@@ -50,6 +51,9 @@ pub enum HandlerError {
     /// The response could not be delivered.
     #[error(transparent)]
     Response(#[from] ResponseError),
+    /// The scheduled check could not run.
+    #[error("the scheduled check could not run: {0}")]
+    Check(String),
 }
 
 impl From<HandlerError> for lambda_runtime::Diagnostic {
@@ -57,6 +61,7 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
         let error_type = match e {
             HandlerError::NotARequest(_) => "NotACloudFormationRequest",
             HandlerError::Response(_) => "ResponseNotDelivered",
+            HandlerError::Check(_) => "ScheduledCheckFailed",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.to_owned(),
@@ -67,7 +72,7 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 /// Why a request failed: the Reason CloudFormation shows.
 #[derive(Debug, thiserror::Error)]
-enum Failure {
+pub(crate) enum Failure {
     #[error("{0}")]
     Properties(String),
     #[error(transparent)]
@@ -133,6 +138,12 @@ impl Setup {
 /// # Errors
 /// When the event is not a custom-resource request or the answer cannot be delivered.
 pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, HandlerError> {
+    if let Some(check) = event.payload.get(scheduled::PAYLOAD_KEY) {
+        let account = account_of_function(&event.context.invoked_function_arn);
+        return scheduled::run(check, setup, account)
+            .await
+            .map_err(|e| HandlerError::Check(e.to_string()));
+    }
     let request: CfnRequest = serde_json::from_value(event.payload)?;
     let lambda_deadline = deadline_from_epoch_ms(event.context.deadline);
     let deadline = lambda_deadline.checked_sub(DEADLINE_MARGIN);
@@ -316,6 +327,22 @@ fn properties_error(e: impl std::fmt::Display) -> Failure {
 // Custom::ReplicationDestination
 // ---------------------------------------------------------------------------------------
 
+/// What the destination side looks up before validation.
+pub(crate) async fn destination_facts(
+    c: &AccountClients,
+    props: &DestinationProperties,
+    account: AccountId,
+) -> Result<DestinationFacts, Failure> {
+    let bucket = props.destination_bucket.as_str();
+    Ok(DestinationFacts {
+        account_id: account,
+        destination_bucket_region: steps::bucket_region(c, bucket).await?,
+        destination_key: steps::describe_key(c, &props.destination_kms_key, "DestinationKmsKeyArn")
+            .await?,
+        destination_encryption: steps::bucket_encryption(c, bucket).await?,
+    })
+}
+
 async fn apply_destination_request(
     request: &CfnRequest,
     setup: &Setup,
@@ -328,15 +355,7 @@ async fn apply_destination_request(
         .as_ref()
         .and_then(|o| DestinationProperties::parse(o).ok());
     let c = &setup.home;
-    let facts = DestinationFacts {
-        account_id: account,
-        destination_bucket_region: steps::bucket_region(c, props.destination_bucket.as_str())
-            .await?,
-        destination_key: steps::describe_key(c, &props.destination_kms_key, "DestinationKmsKeyArn")
-            .await?,
-        destination_encryption: steps::bucket_encryption(c, props.destination_bucket.as_str())
-            .await?,
-    };
+    let facts = destination_facts(c, &props, account).await?;
     let spec = props.validate(&facts).map_err(properties_error)?;
     // A queue dropped by an in-place Update: remove our notification. (A replacement's old
     // resource is deleted by CloudFormation, which removes it there.)
@@ -531,17 +550,20 @@ async fn remove_destination(
 // Custom::ReplicationSource
 // ---------------------------------------------------------------------------------------
 
-async fn apply_source_request(
-    request: &CfnRequest,
+/// The source side, looked up and validated: what Create, Update and the scheduled check share.
+pub(crate) struct Prepared {
+    pub(crate) facts: SourceFacts,
+    pub(crate) spec: replication_core::properties::SourceSpec,
+    pub(crate) existing_role: Option<aws_sdk_iam::types::Role>,
+    /// Clients in B (single-stack mode).
+    pub(crate) remote: Option<AccountClients>,
+}
+
+pub(crate) async fn prepare_source(
+    props: &SourceProperties,
     setup: &Setup,
     account: AccountId,
-    deadline: Instant,
-) -> Result<Done, Failure> {
-    let props = SourceProperties::parse(&request.resource_properties).map_err(properties_error)?;
-    let old = request
-        .old_resource_properties
-        .as_ref()
-        .and_then(|o| SourceProperties::parse(o).ok());
+) -> Result<Prepared, Failure> {
     let c = &setup.home;
     let remote = match &props.destination_access_role_arn {
         Some(role) => Some(setup.assume(role).await?),
@@ -582,6 +604,33 @@ async fn apply_source_request(
         spec.role_arn = RoleArn::parse(arn)
             .map_err(|e| Failure::Other(format!("RoleName: IAM returned an unusable ARN: {e}")))?;
     }
+
+    Ok(Prepared {
+        facts,
+        spec,
+        existing_role,
+        remote,
+    })
+}
+
+async fn apply_source_request(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: AccountId,
+    deadline: Instant,
+) -> Result<Done, Failure> {
+    let props = SourceProperties::parse(&request.resource_properties).map_err(properties_error)?;
+    let old = request
+        .old_resource_properties
+        .as_ref()
+        .and_then(|o| SourceProperties::parse(o).ok());
+    let c = &setup.home;
+    let Prepared {
+        facts,
+        spec,
+        existing_role,
+        remote,
+    } = prepare_source(&props, setup, account).await?;
 
     // Refused before any write: a role this project did not create keeps its owner's trust.
     if spec.role_trust_conditions

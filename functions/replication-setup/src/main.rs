@@ -29,6 +29,7 @@
 mod checks;
 mod handler;
 mod response;
+mod scheduled;
 mod steps;
 
 use aws_config::BehaviorVersion;

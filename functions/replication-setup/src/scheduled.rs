@@ -1,0 +1,203 @@
+//! The scheduled check: the doctor, run by a schedule on what the resource's own account
+//! shows, read-only. Someone editing a key policy by hand is caught within the schedule's
+//! period, not months later.
+//!
+//! The payload, which a schedule's input carries (the templates build it from the same
+//! parameters as the custom resource; an empty string means "not set"):
+//!
+//! ```json
+//! {"ScheduledCheck": {"ResourceType": "Custom::ReplicationDestination",
+//!                     "ResourceProperties": {"DestinationBucket": "...", ...}}}
+//! ```
+//!
+//! Out: one EMF line with the metric `ReplicationSetupFindings` (the number of findings;
+//! dimensions `Side`, `SourceBucket`, `DestinationBucket`; namespace `METRICS_NAMESPACE`,
+//! default `S3KmsReplication`), one JSON log line per finding, and the report as the
+//! invocation's result. A check that cannot run (a bucket or key gone) fails the invocation
+//! with why, which Lambda's `Errors` metric counts.
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use replication_aws::read::{self, Reader};
+use replication_core::arn::AccountId;
+use replication_core::doctor::{Outcome, Report, Seen, Snapshot, diagnose};
+use replication_core::metrics::MetricSet;
+use replication_core::properties::{DestinationProperties, ResourceType, SourceProperties};
+use serde_json::{Value, json};
+
+use crate::checks;
+use crate::handler::{Failure, Prepared, Setup, destination_facts, prepare_source};
+use crate::steps::AccountClients;
+
+/// The key that marks a scheduled check's payload.
+pub const PAYLOAD_KEY: &str = "ScheduledCheck";
+
+/// The metric: how many findings the check has.
+pub const METRIC: &str = "ReplicationSetupFindings";
+
+fn reader(c: &AccountClients) -> Reader {
+    Reader {
+        s3: c.s3.clone(),
+        kms: c.kms.clone(),
+        iam: c.iam.clone(),
+        hint: None,
+    }
+}
+
+/// The properties without the keys set to "" (a template's unset optional parameters).
+fn set_only(properties: &Value) -> Value {
+    match properties {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| v.as_str() != Some(""))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Fill in the destination side, read with `r`.
+async fn read_destination(
+    s: &mut Snapshot,
+    r: &Reader,
+    bucket: &str,
+    key: &str,
+    queue: Option<String>,
+) {
+    s.destination_versioning = read::versioning(r, bucket).await;
+    s.destination_bucket_policy = read::bucket_policy(r, bucket).await;
+    s.destination_key = read::key(r, key).await;
+    s.destination_encryption = read::encryption(r, bucket).await;
+    if let Some(queue) = queue {
+        s.notifications = read::notifications(r, bucket).await;
+        s.expected_queue = Some(queue);
+    }
+}
+
+async fn destination(
+    props: &Value,
+    setup: &Setup,
+    account: AccountId,
+) -> Result<(Snapshot, &'static str), Failure> {
+    let props =
+        DestinationProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
+    let c = &setup.home;
+    let facts = destination_facts(c, &props, account).await?;
+    let spec = props
+        .validate(&facts)
+        .map_err(|e| Failure::Properties(e.to_string()))?;
+    let mut s = checks::destination_frame(&spec);
+    let queue = spec.notification_queue.as_ref().map(ToString::to_string);
+    let key = spec.destination_key.to_string();
+    read_destination(
+        &mut s,
+        &reader(c),
+        spec.destination_bucket.as_str(),
+        &key,
+        queue,
+    )
+    .await;
+    Ok((s, "destination"))
+}
+
+async fn source(
+    props: &Value,
+    setup: &Setup,
+    account: AccountId,
+) -> Result<(Snapshot, &'static str), Failure> {
+    let props = SourceProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
+    let Prepared { spec, remote, .. } = prepare_source(&props, setup, account).await?;
+    let r = reader(&setup.home);
+    let bucket = spec.source_bucket.as_str();
+    let mut s = checks::source_frame(&spec);
+    s.source_versioning = read::versioning(&r, bucket).await;
+    s.replication = read::replication(&r, bucket).await;
+    let role_arn = match &s.replication {
+        Seen::Read(Some(c)) => c.role.clone(),
+        _ => spec.role_arn.to_string(),
+    };
+    s.role = read::role(&r, &role_arn).await;
+    s.source_bucket_policy = read::bucket_policy(&r, bucket).await;
+    s.source_key = read::key(&r, &spec.source_key.to_string()).await;
+    s.source_encryption = read::encryption(&r, bucket).await;
+    if let Some(b) = &remote {
+        let key = spec.destination_key.to_string();
+        let d = spec.destination_bucket.as_str();
+        read_destination(&mut s, &reader(b), d, &key, None).await;
+    }
+    Ok((s, "source"))
+}
+
+/// Run the scheduled check described by `payload` (the value under [`PAYLOAD_KEY`]).
+///
+/// # Errors
+/// When the payload or the properties are invalid, or the resource's lookups fail.
+pub(crate) async fn run(
+    payload: &Value,
+    setup: &Setup,
+    account: Option<AccountId>,
+) -> Result<Value, Failure> {
+    let account = account
+        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    let resource_type = payload["ResourceType"].as_str().unwrap_or_default();
+    let props = set_only(&payload["ResourceProperties"]);
+    let (snapshot, side) = match ResourceType::parse(resource_type) {
+        Ok(ResourceType::Destination) => destination(&props, setup, account).await?,
+        Ok(ResourceType::Source) => source(&props, setup, account).await?,
+        Err(e) => return Err(Failure::Other(format!("{PAYLOAD_KEY}.ResourceType: {e}"))),
+    };
+    let report = diagnose(&snapshot);
+    publish(&report, side, &snapshot);
+    Ok(json!({
+        "healthy": report.healthy,
+        "findings": report.findings,
+        "unknown": report.checks.iter().filter(|c| c.outcome == Outcome::Unknown).count(),
+    }))
+}
+
+fn publish(report: &Report, side: &str, s: &Snapshot) {
+    for f in &report.findings {
+        tracing::warn!(
+            step = f.step,
+            document = %f.document,
+            statement = f.statement.as_deref(),
+            problem = %f.problem,
+            fix = %f.fix,
+            "replication setup finding"
+        );
+    }
+    let mut metrics = MetricSet::default();
+    metrics.add_count(
+        METRIC,
+        &[
+            ("Side", side),
+            ("SourceBucket", &s.source_bucket),
+            ("DestinationBucket", &s.destination_bucket),
+        ],
+        report.findings.len() as f64,
+    );
+    let namespace =
+        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "S3KmsReplication".to_owned());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    for doc in metrics.to_emf(&namespace, now) {
+        let _ = writeln!(out, "{doc}");
+    }
+    let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_templates_unset_optional_parameters_are_left_out() {
+        let props = json!({"RoleName": "", "SourceBucket": "s", "Rules": [1]});
+        assert_eq!(set_only(&props), json!({"SourceBucket": "s", "Rules": [1]}));
+    }
+}
