@@ -24,7 +24,13 @@
 //!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
 //!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode; with `Canary`,
 //!   `s3:PutObject`, `s3:PutObjectTagging`, `s3:GetObject`, `s3:GetObjectVersion`,
-//!   `s3:DeleteObjectVersion` on `S/*.s3-kms-replication-canary/*` and `kms:GenerateDataKey` on KA.
+//!   `s3:DeleteObjectVersion` on `S/*.s3-kms-replication-canary/*` and `kms:GenerateDataKey` on KA;
+//!   for the scheduled check (source side), `s3:GetBucketPolicy` on S and
+//!   `iam:ListAttachedRolePolicies`, `iam:GetPolicy`, `iam:GetPolicyVersion`.
+//!
+//! **Scheduled check**: a `{"ScheduledCheck": {...}}` payload (an EventBridge Scheduler
+//! schedule's input) runs the doctor read-only instead of answering CloudFormation; see
+//! `scheduled.rs`.
 
 mod checks;
 mod handler;
