@@ -141,6 +141,11 @@ pub async fn key(c: &Reader, key: &str) -> Seen<Option<KeyDocs>> {
         .key_state
         .map(|s| s.as_str().to_owned())
         .unwrap_or_default();
+    key_policy(c, arn, state).await
+}
+
+/// A key already described (its ARN and `KeyState`), with its key policy read.
+pub async fn key_policy(c: &Reader, arn: String, state: String) -> Seen<Option<KeyDocs>> {
     match c
         .kms
         .get_key_policy()
@@ -171,9 +176,15 @@ pub async fn role(c: &Reader, arn: &str) -> Seen<Option<RoleDocs>> {
         Err(e) if e.code() == Some("NoSuchEntity") => return Seen::Read(None),
         Err(e) => return Seen::Unreadable(c.unreadable(&format!("GetRole {name}"), &e)),
     };
-    let Some(role) = role else {
-        return Seen::Read(None);
-    };
+    match role {
+        Some(role) => role_policies(c, &role).await,
+        None => Seen::Read(None),
+    }
+}
+
+/// A role already read with `GetRole`, with its inline and attached policies read.
+pub async fn role_policies(c: &Reader, role: &aws_sdk_iam::types::Role) -> Seen<Option<RoleDocs>> {
+    let name = role.role_name();
     let trust = match role.assume_role_policy_document().map(decode) {
         Some(Ok(t)) => t,
         _ => Value::Null,

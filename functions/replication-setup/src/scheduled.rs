@@ -21,9 +21,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use replication_aws::read::{self, Reader};
 use replication_core::arn::AccountId;
-use replication_core::doctor::{Outcome, Report, Seen, Snapshot, diagnose};
+use replication_core::doctor::{KeyDocs, Outcome, Report, Seen, Snapshot, diagnose};
 use replication_core::metrics::MetricSet;
-use replication_core::properties::{DestinationProperties, ResourceType, SourceProperties};
+use replication_core::properties::{
+    DefaultEncryption, DestinationProperties, ResolvedKey, ResourceType, SourceProperties,
+};
 use serde_json::{Value, json};
 
 use crate::checks;
@@ -58,18 +60,25 @@ fn set_only(properties: &Value) -> Value {
     }
 }
 
-/// Fill in the destination side, read with `r`.
+/// KB or KA as the lookups before validation described it, with its policy read.
+async fn key(r: &Reader, key: &ResolvedKey) -> Seen<Option<KeyDocs>> {
+    let state = key.state.clone().unwrap_or_default();
+    read::key_policy(r, key.arn.to_string(), state).await
+}
+
+/// Fill in the destination side, read with `r`; KB and D's default encryption are what the
+/// lookups before validation found.
 async fn read_destination(
     s: &mut Snapshot,
     r: &Reader,
     bucket: &str,
-    key: &str,
+    (kb, encryption): (&ResolvedKey, Option<DefaultEncryption>),
     queue: Option<String>,
 ) {
     s.destination_versioning = read::versioning(r, bucket).await;
     s.destination_bucket_policy = read::bucket_policy(r, bucket).await;
-    s.destination_key = read::key(r, key).await;
-    s.destination_encryption = read::encryption(r, bucket).await;
+    s.destination_key = key(r, kb).await;
+    s.destination_encryption = Seen::Read(encryption);
     if let Some(queue) = queue {
         s.notifications = read::notifications(r, bucket).await;
         s.expected_queue = Some(queue);
@@ -90,12 +99,12 @@ async fn destination(
         .map_err(|e| Failure::Properties(e.to_string()))?;
     let mut s = checks::destination_frame(&spec);
     let queue = spec.notification_queue.as_ref().map(ToString::to_string);
-    let key = spec.destination_key.to_string();
+    let known = (&facts.destination_key, facts.destination_encryption.clone());
     read_destination(
         &mut s,
         &reader(c),
         spec.destination_bucket.as_str(),
-        &key,
+        known,
         queue,
     )
     .await;
@@ -108,7 +117,12 @@ async fn source(
     account: AccountId,
 ) -> Result<(Snapshot, &'static str), Failure> {
     let props = SourceProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
-    let Prepared { spec, remote, .. } = prepare_source(&props, setup, account).await?;
+    let Prepared {
+        facts,
+        spec,
+        existing_role,
+        remote,
+    } = prepare_source(&props, setup, account).await?;
     let r = reader(&setup.home);
     let bucket = spec.source_bucket.as_str();
     let mut s = checks::source_frame(&spec);
@@ -118,14 +132,18 @@ async fn source(
         Seen::Read(Some(c)) => c.role.clone(),
         _ => spec.role_arn.to_string(),
     };
-    s.role = read::role(&r, &role_arn).await;
+    // The role `prepare_source` already read, unless the configuration names another.
+    s.role = match existing_role.filter(|role| role.arn() == role_arn) {
+        Some(role) => read::role_policies(&r, &role).await,
+        None => read::role(&r, &role_arn).await,
+    };
     s.source_bucket_policy = read::bucket_policy(&r, bucket).await;
-    s.source_key = read::key(&r, &spec.source_key.to_string()).await;
-    s.source_encryption = read::encryption(&r, bucket).await;
+    s.source_key = key(&r, &facts.source_key).await;
+    s.source_encryption = Seen::Read(facts.source_encryption.clone());
     if let Some(b) = &remote {
-        let key = spec.destination_key.to_string();
         let d = spec.destination_bucket.as_str();
-        read_destination(&mut s, &reader(b), d, &key, None).await;
+        let known = (&facts.destination_key, facts.destination_encryption.clone());
+        read_destination(&mut s, &reader(b), d, known, None).await;
     }
     Ok((s, "source"))
 }

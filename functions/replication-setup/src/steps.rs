@@ -437,14 +437,24 @@ pub async fn merge_bucket_policy(
     if current.as_ref() == Some(&merged) {
         return Ok(merged);
     }
-    // Not retried: see StepError::InvalidPrincipal.
+    put_bucket_policy(c, bucket, &merged, &step).await?;
+    Ok(merged)
+}
+
+/// Write `bucket`'s policy. Not retried: see [`StepError::InvalidPrincipal`].
+async fn put_bucket_policy(
+    c: &AccountClients,
+    bucket: &str,
+    doc: &Value,
+    step: &str,
+) -> Result<(), StepError> {
     c.s3.put_bucket_policy()
         .bucket(bucket)
-        .policy(policy::to_policy_string(&merged))
+        .policy(policy::to_policy_string(doc))
         .send()
         .await
-        .map_err(|e| policy_write_error(&step, &e, &merged))?;
-    Ok(merged)
+        .map_err(|e| policy_write_error(step, &e, doc))?;
+    Ok(())
 }
 
 /// Delete: remove our statements from D's bucket policy (deleting the policy when nothing
@@ -480,15 +490,7 @@ pub async fn remove_bucket_policy_statements(
                 .map(|_| ())
                 .map_err(|e| aws_error(&step, &e))
         }
-        Some(doc) => {
-            c.s3.put_bucket_policy()
-                .bucket(bucket)
-                .policy(policy::to_policy_string(&doc))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| policy_write_error(&step, &e, &doc))
-        }
+        Some(doc) => put_bucket_policy(c, bucket, &doc, &step).await,
     }
 }
 
@@ -539,16 +541,26 @@ pub async fn merge_key_policy(
     if merged == current {
         return Ok(merged);
     }
-    // Not retried: see StepError::InvalidPrincipal.
+    put_key_policy(c, key, &merged, &step).await?;
+    Ok(merged)
+}
+
+/// Write `key`'s policy. Not retried: see [`StepError::InvalidPrincipal`].
+async fn put_key_policy(
+    c: &AccountClients,
+    key: &KmsKeyArn,
+    doc: &Value,
+    step: &str,
+) -> Result<(), StepError> {
     c.kms
         .put_key_policy()
         .key_id(key.to_string())
         .policy_name("default")
-        .policy(policy::to_policy_string(&merged))
+        .policy(policy::to_policy_string(doc))
         .send()
         .await
-        .map_err(|e| policy_write_error(&step, &e, &merged))?;
-    Ok(merged)
+        .map_err(|e| policy_write_error(step, &e, doc))?;
+    Ok(())
 }
 
 /// Delete: remove our statements from `key`'s policy. A missing key is already clean.
@@ -575,15 +587,7 @@ pub async fn remove_key_policy_statements(
                 source,
             }
         })?;
-    c.kms
-        .put_key_policy()
-        .key_id(key.to_string())
-        .policy_name("default")
-        .policy(policy::to_policy_string(&left))
-        .send()
-        .await
-        .map_err(|e| policy_write_error(&step, &e, &left))?;
-    Ok(())
+    put_key_policy(c, key, &left, &step).await
 }
 
 /// What [`ensure_replication_role`] found or did.

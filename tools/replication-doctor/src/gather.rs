@@ -23,10 +23,8 @@ use replication_core::doctor::{Seen, Snapshot};
 
 use crate::args::Options;
 
-/// The clients of one account, for the reads.
-pub type Clients = Reader;
-
-fn clients(config: &SdkConfig, hint: Option<String>) -> Clients {
+/// The readers of one account: its clients, and `hint` said of every read they fail.
+fn clients(config: &SdkConfig, hint: Option<String>) -> Reader {
     // Path-style S3 for local emulators, as the functions do.
     let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
     Reader {
@@ -55,7 +53,7 @@ async fn load(profile: Option<&str>) -> SdkConfig {
 ///
 /// # Errors
 /// When the destination role cannot be assumed or A cannot be identified.
-pub async fn connect(o: &Options) -> anyhow::Result<(Clients, Clients, String)> {
+pub async fn connect(o: &Options) -> anyhow::Result<(Reader, Reader, String)> {
     let a_config = load(o.source_profile.as_deref()).await;
     let who = aws_sdk_sts::Client::new(&a_config)
         .get_caller_identity()
@@ -97,7 +95,7 @@ pub async fn connect(o: &Options) -> anyhow::Result<(Clients, Clients, String)> 
 }
 
 /// Read everything the doctor needs about the pair in `o`.
-pub async fn snapshot(o: &Options, a: &Clients, b: &Clients, a_account: &str) -> Snapshot {
+pub async fn snapshot(o: &Options, a: &Reader, b: &Reader, a_account: &str) -> Snapshot {
     let s = &o.source_bucket;
     let d = &o.destination_bucket;
     let source_region = region(a, s).await;
