@@ -1,6 +1,6 @@
 //! End-to-end test support for s3-kms-replication.
 //!
-//! Three pieces, used by the tests in `tests/tests/` and by `make demo`:
+//! The pieces, used by the tests in `tests/tests/` and by `make demo`:
 //!
 //! - [`emulator`]: the local AWS emulator (moto server 5.2.5 plus our extension layer in
 //!   `tests/local-aws/`), started once per test process on a free 127.0.0.1 port, or reused
@@ -11,6 +11,8 @@
 //! - [`target`]: where the tests run: the emulator, or two real accounts when
 //!   `S3KR_LIVE_PROFILE_A` and `S3KR_LIVE_PROFILE_B` name AWS CLI profiles (live mode).
 //! - [`cleanup`]: what a test created, deleted when its world is dropped, also on failure.
+//! - [`emf`]: CloudWatch Logs' extraction of EMF lines, which the emulator lacks: a function's
+//!   EMF metrics put into the emulator's CloudWatch, to be read back as an alarm would.
 //! - [`doctor_cli`]: runs the `replication-doctor` binary on a world, with a profile per account.
 //! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
@@ -34,6 +36,7 @@ pub mod batch;
 pub mod cfn;
 pub mod cleanup;
 pub mod doctor_cli;
+pub mod emf;
 pub mod emulator;
 mod http;
 pub use http::TrafficControl;

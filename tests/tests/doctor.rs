@@ -9,7 +9,7 @@ use e2e_tests::doctor_cli::{self, DoctorRun};
 use e2e_tests::world::create_key;
 use serde_json::{Value, json};
 
-use common::harness::Harness;
+use common::harness::{Harness, Side};
 
 /// The doctor on `h`'s pair, with both accounts' profiles unless `one_account`.
 fn run(h: &Harness, one_account: bool, json: bool) -> DoctorRun {
@@ -24,29 +24,86 @@ async fn configured() -> Harness {
     h
 }
 
-/// The doctor's one finding, checked for its step and document; the JSON report. Then the
-/// cross-check: the emulator's own permission check (an independent reading of the same AWS
-/// rules, in Python; in live mode, AWS itself) must agree, by replicating an object: FAILED
-/// when the finding stops replication, COMPLETED when it does not (step 7, verification).
-async fn only_finding(h: &Harness, step: u64, document: &str) -> Value {
-    let run = run(h, false, true);
-    let report = run.json().unwrap();
-    assert_eq!(run.code, 1, "{report:#}");
+/// What a repeat Create of the side that sees a breakage does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Redeploy {
+    /// It writes the document again, and the side's check then finds nothing.
+    Repairs,
+    /// It cannot (a key's state, a foreign Deny): it fails with the finding in its Reason.
+    Fails,
+}
+
+/// The breakage seen by every way of running the doctor, each naming it as the only finding
+/// with `step` and `document`:
+/// 1. the CLI, JSON (exit 1) and human output (a ✗ line with the fix), cross-checked by the
+///    emulator's own permission check (an independent reading of the same AWS rules, in
+///    Python; in live mode, AWS itself) replicating an object: FAILED when the finding stops
+///    replication, COMPLETED when it does not (step 7, verification);
+/// 2. the scheduled check of `side` (the account that can see the document): its finding, and
+///    its `ReplicationSetupFindings` metric read back from CloudWatch as 1;
+/// 3. the deploy-time path: a repeat Create of `side` repairs it or fails with the finding.
+///
+/// The CLI's JSON finding.
+async fn only_finding(
+    h: &mut Harness,
+    (step, document): (u64, &str),
+    side: Side,
+    redeploy: Redeploy,
+) -> Value {
+    let json_run = run(h, false, true);
+    let report = json_run.json().unwrap();
+    assert_eq!(json_run.code, 1, "{report:#}");
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report:#}");
-    assert_eq!(findings[0]["step"], step, "{report:#}");
+    let finding = findings[0].clone();
+    assert_eq!(finding["step"], step, "{report:#}");
     assert!(
-        findings[0]["document"].as_str().unwrap().contains(document),
+        finding["document"].as_str().unwrap().contains(document),
         "{report:#}"
     );
-    assert!(!findings[0]["fix"].as_str().unwrap().is_empty());
+    let fix = finding["fix"].as_str().unwrap();
+    assert!(!fix.is_empty());
+    let text = run(h, false, false);
+    assert_eq!(text.code, 1, "{}", text.stdout);
+    assert!(
+        text.stdout.contains('✗') && text.stdout.contains(fix),
+        "{}",
+        text.stdout
+    );
     let want = if step == 7 { "COMPLETED" } else { "FAILED" };
     assert_eq!(
         replication_outcome(h).await,
         want,
         "the emulator disagrees: {report:#}"
     );
-    findings[0].clone()
+
+    let scheduled = h.scheduled_check(side, false).await;
+    let seen = scheduled["findings"].as_array().unwrap();
+    assert_eq!(seen.len(), 1, "{scheduled:#}");
+    assert_eq!(seen[0]["step"], step, "{scheduled:#}");
+    assert!(
+        seen[0]["document"].as_str().unwrap().contains(document),
+        "{scheduled:#}"
+    );
+    assert_eq!(h.findings_read_back(side).await, Some(1.0), "{scheduled:#}");
+
+    let answer = h.redeploy(side).await;
+    match redeploy {
+        Redeploy::Repairs => {
+            assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+            let after = h.scheduled_check(side, false).await;
+            assert_eq!(after["findings"], json!([]), "not repaired: {after:#}");
+        }
+        Redeploy::Fails => {
+            assert_eq!(answer["Status"], "FAILED", "{answer}");
+            let reason = answer["Reason"].as_str().unwrap();
+            assert!(
+                reason.contains(&format!("step {step}")) && reason.contains(document),
+                "{reason}"
+            );
+        }
+    }
+    finding
 }
 
 /// Put an SSE-KMS object in S (S's default decides its Bucket Key); its final status, or
@@ -70,7 +127,7 @@ async fn replication_outcome(h: &Harness) -> String {
 
 #[tokio::test]
 async fn a_pair_set_up_by_our_resources_is_healthy_in_text_and_json() {
-    let h = configured().await;
+    let mut h = configured().await;
     let text = run(&h, false, false);
     assert_eq!(text.code, 0, "{}", text.stdout);
     assert!(
@@ -89,6 +146,11 @@ async fn a_pair_set_up_by_our_resources_is_healthy_in_text_and_json() {
         "COMPLETED",
         "the emulator disagrees"
     );
+    for side in [Side::Source, Side::Destination] {
+        let scheduled = h.scheduled_check(side, false).await;
+        assert_eq!(scheduled["findings"], json!([]), "{scheduled:#}");
+        assert_eq!(h.findings_read_back(side).await, Some(0.0), "{side:?}");
+    }
 }
 
 #[tokio::test]
@@ -106,17 +168,23 @@ async fn with_one_accounts_credentials_it_says_what_it_could_not_check() {
 
 #[tokio::test]
 async fn kbs_statement_removed() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     w.remove_our_key_statements(&w.destination_key_arn)
         .await
         .unwrap();
-    only_finding(&h, 4, "KB's key policy").await;
+    only_finding(
+        &mut h,
+        (4, "KB's key policy"),
+        Side::Destination,
+        Redeploy::Repairs,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn kms_decrypt_removed_from_the_role() {
-    let h = configured().await;
+    let mut h = configured().await;
     h.edit_role_policy(|doc| {
         doc["Statement"]
             .as_array_mut()
@@ -124,13 +192,19 @@ async fn kms_decrypt_removed_from_the_role() {
             .retain(|s| s["Sid"] != "SourceKeyDecrypt");
     })
     .await;
-    let finding = only_finding(&h, 2, "the replication role's policies").await;
+    let finding = only_finding(
+        &mut h,
+        (2, "the replication role's policies"),
+        Side::Source,
+        Redeploy::Repairs,
+    )
+    .await;
     assert!(finding["problem"].as_str().unwrap().contains("kms:Decrypt"));
 }
 
 #[tokio::test]
 async fn d_versioning_suspended() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     w.b.s3
         .put_bucket_versioning()
@@ -143,12 +217,18 @@ async fn d_versioning_suspended() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 1, "D's versioning").await;
+    only_finding(
+        &mut h,
+        (1, "D's versioning"),
+        Side::Destination,
+        Redeploy::Repairs,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn kb_disabled_or_ka_scheduled_for_deletion() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     w.b.kms
         .disable_key()
@@ -156,8 +236,8 @@ async fn kb_disabled_or_ka_scheduled_for_deletion() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 4, "KB").await;
-    let h = configured().await;
+    only_finding(&mut h, (4, "KB"), Side::Destination, Redeploy::Fails).await;
+    let mut h = configured().await;
     let w = &h.world;
     w.a.kms
         .schedule_key_deletion()
@@ -166,7 +246,7 @@ async fn kb_disabled_or_ka_scheduled_for_deletion() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 3, "KA").await;
+    let finding = only_finding(&mut h, (3, "KA"), Side::Source, Redeploy::Fails).await;
     assert!(
         finding["fix"]
             .as_str()
@@ -175,15 +255,9 @@ async fn kb_disabled_or_ka_scheduled_for_deletion() {
     );
 }
 
-#[tokio::test]
-async fn the_replica_key_pointed_at_another_key() {
-    let h = configured().await;
+/// Rewrite the first rule's `ReplicaKmsKeyID` in S's replication configuration, by hand.
+async fn point_replica_key_at(h: &Harness, key: &str) {
     let w = &h.world;
-    let other = create_key(&w.b, "KX").await.unwrap();
-    w.track(
-        e2e_tests::accounts::Account::B,
-        e2e_tests::cleanup::Resource::Key(other.clone()),
-    );
     let mut config =
         w.a.s3
             .get_bucket_replication()
@@ -196,7 +270,7 @@ async fn the_replica_key_pointed_at_another_key() {
     let destination = config.rules[0].destination.as_mut().unwrap();
     destination.encryption_configuration = Some(
         aws_sdk_s3::types::EncryptionConfiguration::builder()
-            .replica_kms_key_id(&other)
+            .replica_kms_key_id(key)
             .build(),
     );
     w.a.s3
@@ -206,13 +280,65 @@ async fn the_replica_key_pointed_at_another_key() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 6, "S's replication configuration").await;
+}
+
+#[tokio::test]
+async fn the_replica_key_pointed_at_another_key_or_at_an_alias() {
+    let mut h = configured().await;
+    let w = &h.world;
+    let other = create_key(&w.b, "KX").await.unwrap();
+    w.track(
+        e2e_tests::accounts::Account::B,
+        e2e_tests::cleanup::Resource::Key(other.clone()),
+    );
+    point_replica_key_at(&h, &other).await;
+    let finding = only_finding(
+        &mut h,
+        (6, "S's replication configuration"),
+        Side::Source,
+        Redeploy::Repairs,
+    )
+    .await;
     assert!(finding["problem"].as_str().unwrap().contains(&other));
+
+    // An alias of KB itself, made in B: S3 resolves it in the role's account, A, where it
+    // does not exist (the emulator then fails the object with DstKmsKeyNotFound).
+    let w = &h.world;
+    let alias = format!("alias/{}", e2e_tests::unique_name("kb"));
+    w.b.kms
+        .create_alias()
+        .alias_name(&alias)
+        .target_key_id(&w.destination_key_arn)
+        .send()
+        .await
+        .unwrap();
+    point_replica_key_at(&h, &alias).await;
+    let finding = only_finding(
+        &mut h,
+        (6, "S's replication configuration"),
+        Side::Source,
+        Redeploy::Repairs,
+    )
+    .await;
+    assert!(
+        finding["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not as a key ARN")
+    );
+    h.world
+        .b
+        .kms
+        .delete_alias()
+        .alias_name(&alias)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_deny_in_ds_bucket_policy() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     let mut policy = w.destination_bucket_policy().await.unwrap().unwrap();
     policy["Statement"].as_array_mut().unwrap().push(json!({
@@ -227,13 +353,19 @@ async fn a_deny_in_ds_bucket_policy() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 5, "D's bucket policy").await;
+    let finding = only_finding(
+        &mut h,
+        (5, "D's bucket policy"),
+        Side::Destination,
+        Redeploy::Fails,
+    )
+    .await;
     assert_eq!(finding["statement"], "NoReplicasFromOutside");
 }
 
 #[tokio::test]
 async fn the_role_deleted_or_its_trust_broken() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     let iam = &w.a.iam;
     iam.update_assume_role_policy()
@@ -246,7 +378,9 @@ async fn the_role_deleted_or_its_trust_broken() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 2, "trust policy").await;
+    only_finding(&mut h, (2, "trust policy"), Side::Source, Redeploy::Repairs).await;
+    let w = &h.world;
+    let iam = &w.a.iam;
     let name = w.role_policy_name().unwrap();
     iam.delete_role_policy()
         .role_name(&h.role_name)
@@ -259,7 +393,13 @@ async fn the_role_deleted_or_its_trust_broken() {
         .send()
         .await
         .unwrap();
-    let finding = only_finding(&h, 2, "the replication role").await;
+    let finding = only_finding(
+        &mut h,
+        (2, "the replication role"),
+        Side::Source,
+        Redeploy::Repairs,
+    )
+    .await;
     assert!(
         finding["problem"]
             .as_str()
@@ -270,7 +410,7 @@ async fn the_role_deleted_or_its_trust_broken() {
 
 #[tokio::test]
 async fn the_notification_removed() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     w.b.s3
         .put_bucket_notification_configuration()
@@ -279,12 +419,18 @@ async fn the_notification_removed() {
         .send()
         .await
         .unwrap();
-    only_finding(&h, 7, "D's notification configuration").await;
+    only_finding(
+        &mut h,
+        (7, "D's notification configuration"),
+        Side::Destination,
+        Redeploy::Repairs,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn bucket_keys_on_s_with_a_role_policy_that_lacks_the_bucket_context() {
-    let h = configured().await;
+    let mut h = configured().await;
     let w = &h.world;
     e2e_tests::world::set_default_encryption(&w.a, &w.source_bucket, &w.source_key_arn, true)
         .await
@@ -305,7 +451,13 @@ async fn bucket_keys_on_s_with_a_role_policy_that_lacks_the_bucket_context() {
         }
     })
     .await;
-    let finding = only_finding(&h, 2, "the replication role's policies").await;
-    let expected = format!("arn:aws:s3:::{}", w.source_bucket);
+    let finding = only_finding(
+        &mut h,
+        (2, "the replication role's policies"),
+        Side::Source,
+        Redeploy::Repairs,
+    )
+    .await;
+    let expected = format!("arn:aws:s3:::{}", h.world.source_bucket);
     assert!(finding["problem"].as_str().unwrap().contains(&expected));
 }

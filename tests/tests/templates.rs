@@ -46,6 +46,8 @@ fn sample(name: &str, parameter: &Value, full: bool) -> Value {
         "AlarmTopicArn": "arn:aws:sns:us-east-1:222222222222:alarms",
         "SourceRegion": "us-east-1",
         "ReplicationRuleId": "to-destination",
+        "ScheduledCheck": "true",
+        "Liveness": "true",
     });
     let default = parameter.get("Default");
     match (samples.get(name), default) {
@@ -135,12 +137,24 @@ fn resolve(v: &Value, cx: &Context<'_>) -> Option<Value> {
                 }
                 "Fn::Sub" => {
                     let text = arg.as_str().or_else(|| arg[0].as_str()).unwrap();
+                    let variables = arg.get(1).and_then(|v| resolve(v, cx)).unwrap_or_default();
                     let mut out = String::new();
                     let mut rest = text;
                     while let Some(i) = rest.find("${") {
                         out.push_str(&rest[..i]);
                         let end = rest[i..].find('}').unwrap() + i;
-                        out.push_str(cx.param(&rest[i + 2..end]).as_str().unwrap_or_default());
+                        let name = &rest[i + 2..end];
+                        let value = match (variables.get(name), name.split_once('.')) {
+                            (Some(v), _) => v.clone(),
+                            (None, Some((target, attribute))) => {
+                                resolve(&json!({"Fn::GetAtt": [target, attribute]}), cx).unwrap()
+                            }
+                            (None, None) => cx.param(name),
+                        };
+                        match value {
+                            Value::String(text) => out.push_str(&text),
+                            other => out.push_str(&other.to_string()),
+                        }
                         rest = &rest[end + 1..];
                     }
                     out.push_str(rest);
@@ -204,5 +218,79 @@ fn every_custom_resource_in_the_templates_passes_the_setup_functions_parser() {
             "Custom::ReplicationDestination",
             "Custom::ReplicationSource"
         ]
+    );
+}
+
+/// Each template's scheduled check: its payload carries properties that pass the function's
+/// parser (once the "" of unset optional parameters is dropped, as the function does), and the
+/// liveness switch; the destination's liveness alarm watches exactly the metric the verifier
+/// publishes for a verified canary replica, and treats its absence as the failure.
+#[test]
+fn the_scheduled_checks_payloads_and_the_liveness_alarm_match_the_functions() {
+    for name in ["destination-account.yaml", "source-account.yaml"] {
+        let template = load(&repo_root().join("infra").join(name));
+        let params = template["Parameters"].as_object().cloned().unwrap();
+        let conditions = template["Conditions"].as_object().cloned().unwrap();
+        let cx = Context {
+            params: &params,
+            conditions: &conditions,
+            full: true,
+        };
+        let resources = &template["Resources"];
+        let schedule = cx.resolve(&resources["ScheduledCheckSchedule"]).unwrap();
+        let input = schedule["Properties"]["Target"]["Input"].as_str().unwrap();
+        let payload: Value =
+            serde_json::from_str(input).unwrap_or_else(|e| panic!("{name}: {e}: {input}"));
+        let check = &payload["ScheduledCheck"];
+        assert_eq!(check["Liveness"], "true", "{name}");
+        let props: Map<String, Value> = check["ResourceProperties"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v.as_str() != Some(""))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let props = Value::Object(props);
+        let parsed = match ResourceType::parse(check["ResourceType"].as_str().unwrap()).unwrap() {
+            ResourceType::Destination => DestinationProperties::parse(&props).map(|_| ()),
+            ResourceType::Source => SourceProperties::parse(&props).map(|_| ()),
+        };
+        parsed.unwrap_or_else(|e| panic!("{name}: {e}\n{props:#}"));
+        // The function's role may keep the liveness canary going, on canary keys only.
+        let role = "SetupRole";
+        let policy = cx.resolve(&resources[role]).unwrap().to_string();
+        assert!(
+            policy.contains("s3:ListBucketVersions")
+                && policy.contains(".s3-kms-replication-canary/"),
+            "{name}: {policy}"
+        );
+    }
+
+    let template = load(&repo_root().join("infra/destination-account.yaml"));
+    let params = template["Parameters"].as_object().cloned().unwrap();
+    let conditions = template["Conditions"].as_object().cloned().unwrap();
+    let cx = Context {
+        params: &params,
+        conditions: &conditions,
+        full: true,
+    };
+    assert!(cx.condition("LivenessOn"));
+    let alarm = cx
+        .resolve(&template["Resources"]["CanaryReplicaAlarm"]["Properties"])
+        .unwrap();
+    assert_eq!(alarm["MetricName"], replication_core::canary::CANARY_METRIC);
+    assert_eq!(alarm["Namespace"], "S3KmsReplication");
+    assert_eq!(
+        alarm["Dimensions"],
+        json!([{"Name": "DestinationBucket", "Value": "example-destination-bucket"}])
+    );
+    assert_eq!(alarm["Statistic"], "Sum");
+    assert_eq!(alarm["ComparisonOperator"], "LessThanThreshold");
+    assert_eq!(alarm["Threshold"], 1);
+    assert_eq!(alarm["TreatMissingData"], "breaching");
+    let range = alarm["Period"].as_i64().unwrap() * alarm["EvaluationPeriods"].as_i64().unwrap();
+    assert!(
+        range <= 604_800,
+        "CloudWatch caps an alarm's range at 7 days"
     );
 }

@@ -14,6 +14,7 @@
 //! - [`panic_probe`]: proof that a shipped bootstrap unwinds on panic.
 //!
 //! Replication setup (seed steps 1-6):
+//! - [`canary`]: the canary objects' keys, and which old versions a scheduled run removes;
 //! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs;
 //! - [`properties`]: the custom resources' Properties, parsed, validated and diffed for Update;
 //! - [`policy`]: policy documents and the merge rules that keep foreign statements intact;
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod arn;
+pub mod canary;
 pub mod doctor;
 pub mod evaluate;
 pub mod events;

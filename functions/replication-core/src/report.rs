@@ -12,6 +12,7 @@
 //! | `ReplicationFailed` by reason | Count | `SourceBucket`, `RuleId`, `FailureReason` |
 //! | `ReplicationMissedThreshold` by rule | Count | `SourceBucket`, `RuleId` |
 //! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`) |
+//! | `CanaryReplicaVerified` (verified replicas of canary objects, [`crate::canary`]; never published as 0) | Count | `DestinationBucket` |
 //!
 //! The main verdict counts and `ReplicationFailed` are published as zeros for every destination
 //! bucket the invocation saw (and for `DESTINATION_BUCKET`), on every invocation, so that alarms
@@ -206,7 +207,12 @@ pub fn report(
         }
         summary.checked += 1;
         match &c.verdict {
-            Verdict::Verified => summary.verified += 1,
+            Verdict::Verified => {
+                summary.verified += 1;
+                if crate::canary::is_canary(&c.object.key) {
+                    m.add_count(crate::canary::CANARY_METRIC, &d, 1.0);
+                }
+            }
             v => {
                 summary.not_verified += 1;
                 summary.errors += usize::from(v.is_transient());
@@ -377,6 +383,35 @@ mod tests {
         assert_eq!(r.metrics.count("ReplicaVerificationDelay", &d), 3.0);
         assert_eq!(r.summary.checked, 3);
         assert_eq!(r.summary.errors, 1);
+    }
+
+    #[test]
+    fn a_verified_canary_replica_is_counted_and_no_canary_means_no_datapoint() {
+        let canary = crate::canary::liveness_key("logs/");
+        let inv = parse(&sqs(&[
+            ("m1", created(&canary)),
+            ("m2", created("logs/data")),
+            ("m3", created(".s3-kms-replication-canary/deploy")),
+        ]))
+        .unwrap();
+        let wrong = Verdict::WrongKey {
+            expected: "k".into(),
+            actual: "x".into(),
+        };
+        let c = checked(&inv, vec![Verdict::Verified, Verdict::Verified, wrong]);
+        let r = report(&inv, &c, 2_000, &["dst".to_owned()]);
+        let d = [("DestinationBucket", "dst")];
+        assert_eq!(r.metrics.count(crate::canary::CANARY_METRIC, &d), 1.0);
+        assert_eq!(r.metrics.count("ReplicasVerified", &d), 2.0);
+        let plain = parse(&created("logs/data")).unwrap();
+        let r = report(&plain, &checked(&plain, vec![Verdict::Verified]), 0, &[]);
+        assert!(
+            !r.metrics
+                .to_datums()
+                .iter()
+                .any(|x| x.name == crate::canary::CANARY_METRIC),
+            "missing data, not a zero, is what the liveness alarm treats as breaching"
+        );
     }
 
     #[test]

@@ -10,6 +10,20 @@
 //!                     "ResourceProperties": {"DestinationBucket": "...", ...}}}
 //! ```
 //!
+//! With `"Liveness": "true"` beside `ResourceProperties` (opt-in; both templates' `Liveness`
+//! parameter), the run also keeps the liveness canary going ([`replication_core::canary`]):
+//! - the source run puts one new version of `<first rule prefix>.s3-kms-replication-canary/liveness`
+//!   in S and removes the older ones (`PutObject`, `ListObjectVersions`, and one
+//!   `DeleteObject` per old version);
+//! - the destination run removes the older replica versions of that key in D, keeping the
+//!   newest two (`ListObjectVersions`, `DeleteObject` per old version); a rule with a prefix
+//!   needs `"LivenessCanaryPrefix"` there, since D's side does not read S's rules.
+//!
+//! The verifier in B publishes `CanaryReplicaVerified` for each canary replica it verifies; an
+//! alarm with `TreatMissingData: breaching` fires when none was verified within N periods.
+//! A liveness step that fails is logged (error level) and reported, and does not fail the
+//! invocation: the missing canary replica is what the alarm then sees.
+//!
 //! Out: one EMF line with the metric `ReplicationSetupFindings` (the number of findings;
 //! dimensions `Side`, `SourceBucket`, `DestinationBucket`; namespace `METRICS_NAMESPACE`,
 //! default `S3KmsReplication`), one JSON log line per finding, and the report as the
@@ -25,12 +39,14 @@ use replication_core::doctor::{KeyDocs, Outcome, Report, Seen, Snapshot, diagnos
 use replication_core::metrics::MetricSet;
 use replication_core::properties::{
     DefaultEncryption, DestinationProperties, ResolvedKey, ResourceType, SourceProperties,
+    SourceSpec,
 };
 use serde_json::{Value, json};
 
 use crate::checks;
 use crate::handler::{Failure, Prepared, Setup, destination_facts, prepare_source};
 use crate::steps::AccountClients;
+use crate::steps::{self, Liveness};
 
 /// The key that marks a scheduled check's payload.
 pub const PAYLOAD_KEY: &str = "ScheduledCheck";
@@ -115,7 +131,7 @@ async fn source(
     props: &Value,
     setup: &Setup,
     account: AccountId,
-) -> Result<(Snapshot, &'static str), Failure> {
+) -> Result<(Snapshot, Box<SourceSpec>), Failure> {
     let props = SourceProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
     let Prepared {
         facts,
@@ -145,7 +161,40 @@ async fn source(
         let known = (&facts.destination_key, facts.destination_encryption.clone());
         read_destination(&mut s, &reader(b), d, known, None).await;
     }
-    Ok((s, "source"))
+    Ok((s, Box::new(spec)))
+}
+
+/// `"true"`, `true`: on; absent, `""`, `"false"`, `false`: off.
+fn flag(payload: &Value, field: &str) -> Result<bool, Failure> {
+    match &payload[field] {
+        Value::Null => Ok(false),
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s.is_empty() || s == "false" => Ok(false),
+        Value::String(s) if s == "true" => Ok(true),
+        other => Err(Failure::Properties(format!(
+            "{PAYLOAD_KEY}.{field}: expected \"true\" or \"false\", got {other}"
+        ))),
+    }
+}
+
+/// Log what the liveness step did, and give it for the invocation's result.
+fn liveness_outcome(outcome: Result<Liveness, steps::StepError>) -> Value {
+    match outcome {
+        Ok(l) => {
+            tracing::info!(
+                bucket = %l.bucket,
+                key = %l.key,
+                written = l.written.as_deref(),
+                removed = l.removed.len(),
+                "liveness canary"
+            );
+            serde_json::to_value(l).unwrap_or_default()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "liveness canary failed; the destination's CanaryReplicaVerified alarm will fire");
+            json!({"error": e.to_string()})
+        }
+    }
 }
 
 /// Run the scheduled check described by `payload` (the value under [`PAYLOAD_KEY`]).
@@ -161,18 +210,51 @@ pub(crate) async fn run(
         .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
     let resource_type = payload["ResourceType"].as_str().unwrap_or_default();
     let props = set_only(&payload["ResourceProperties"]);
-    let (snapshot, side) = match ResourceType::parse(resource_type) {
-        Ok(ResourceType::Destination) => destination(&props, setup, account).await?,
-        Ok(ResourceType::Source) => source(&props, setup, account).await?,
+    let liveness = flag(payload, "Liveness")?;
+    let (snapshot, side, liveness) = match ResourceType::parse(resource_type) {
+        Ok(ResourceType::Destination) => {
+            let (snapshot, side) = destination(&props, setup, account).await?;
+            let liveness = if liveness {
+                let prefix = payload["LivenessCanaryPrefix"].as_str().unwrap_or_default();
+                let key = replication_core::canary::liveness_key(prefix);
+                let bucket = snapshot.destination_bucket.clone();
+                let keep = replication_core::canary::KEEP_IN_DESTINATION;
+                let removed = steps::remove_old_versions(&setup.home, &bucket, &key, keep).await;
+                Some(liveness_outcome(removed.map(|removed| Liveness {
+                    bucket,
+                    key,
+                    written: None,
+                    removed,
+                })))
+            } else {
+                None
+            };
+            (snapshot, side, liveness)
+        }
+        Ok(ResourceType::Source) => {
+            let (snapshot, spec) = source(&props, setup, account).await?;
+            let liveness = if liveness {
+                Some(liveness_outcome(
+                    steps::liveness_canary(&setup.home, &spec).await,
+                ))
+            } else {
+                None
+            };
+            (snapshot, "source", liveness)
+        }
         Err(e) => return Err(Failure::Other(format!("{PAYLOAD_KEY}.ResourceType: {e}"))),
     };
     let report = diagnose(&snapshot);
     publish(&report, side, &snapshot);
-    Ok(json!({
+    let mut out = json!({
         "healthy": report.healthy,
         "findings": report.findings,
         "unknown": report.checks.iter().filter(|c| c.outcome == Outcome::Unknown).count(),
-    }))
+    });
+    if let Some(liveness) = liveness {
+        out["liveness"] = liveness;
+    }
+    Ok(out)
 }
 
 fn publish(report: &Report, side: &str, s: &Snapshot) {
@@ -212,6 +294,23 @@ fn publish(report: &Report, side: &str, s: &Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_liveness_flag_takes_the_templates_strings_and_names_a_bad_value() {
+        for (v, want) in [
+            (json!({}), false),
+            (json!({"Liveness": ""}), false),
+            (json!({"Liveness": "false"}), false),
+            (json!({"Liveness": "true"}), true),
+            (json!({"Liveness": true}), true),
+        ] {
+            assert_eq!(flag(&v, "Liveness").ok(), Some(want), "{v}");
+        }
+        let Err(Failure::Properties(why)) = flag(&json!({"Liveness": "yes"}), "Liveness") else {
+            panic!("accepted");
+        };
+        assert!(why.contains("ScheduledCheck.Liveness"), "{why}");
+    }
 
     #[test]
     fn a_templates_unset_optional_parameters_are_left_out() {

@@ -22,6 +22,32 @@ pub(crate) fn wait() -> Duration {
     Target::shared().map_or(Duration::from_secs(15), Target::replication_wait)
 }
 
+/// Which custom resource, and so which account's function and view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// `Custom::ReplicationSource`, in A.
+    Source,
+    /// `Custom::ReplicationDestination`, in B.
+    Destination,
+}
+
+impl Side {
+    pub(crate) fn resource_type(self) -> &'static str {
+        match self {
+            Side::Source => SOURCE,
+            Side::Destination => DESTINATION,
+        }
+    }
+
+    /// The value of the scheduled check's `Side` dimension.
+    pub(crate) fn dimension(self) -> &'static str {
+        match self {
+            Side::Source => "source",
+            Side::Destination => "destination",
+        }
+    }
+}
+
 pub(crate) struct Harness {
     pub(crate) world: World,
     pub(crate) role_name: String,
@@ -166,6 +192,84 @@ impl Harness {
             physical_id: physical_id.as_str().map(str::to_owned),
         };
         self.responses.send(f, request).await.unwrap()
+    }
+
+    /// The side's properties, as its template passes them.
+    pub(crate) fn props(&self, side: Side) -> Value {
+        match side {
+            Side::Source => self.source_props(),
+            Side::Destination => self.destination_props(),
+        }
+    }
+
+    /// A repeat Create of `side` with its properties: the deploy-time path.
+    pub(crate) async fn redeploy(&mut self, side: Side) -> Value {
+        let props = self.props(side);
+        self.send("Create", side.resource_type(), props, None).await
+    }
+
+    /// Invoke `side`'s function with its scheduled check's payload (as the template's schedule
+    /// sends it); the invocation's result.
+    pub(crate) async fn scheduled_check(&mut self, side: Side, liveness: bool) -> Value {
+        let payload = json!({"ScheduledCheck": {
+            "ResourceType": side.resource_type(),
+            "ResourceProperties": self.props(side),
+            "Liveness": liveness.to_string()}});
+        let f = match side {
+            Side::Source => &mut self.in_a,
+            Side::Destination => &mut self.in_b,
+        };
+        f.invoke(&payload).await.unwrap().into_response().unwrap()
+    }
+
+    /// The last `ReplicationSetupFindings` that `side`'s scheduled check wrote, as its alarm
+    /// reads it: the EMF line shipped into CloudWatch (as CloudWatch Logs extracts it), then
+    /// read back with GetMetricData by the alarm's namespace, dimensions and statistic.
+    pub(crate) async fn findings_read_back(&self, side: Side) -> Option<f64> {
+        use aws_sdk_cloudwatch::primitives::DateTime;
+        use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+        let w = &self.world;
+        let (f, c) = match side {
+            Side::Source => (&self.in_a, &w.a),
+            Side::Destination => (&self.in_b, &w.b),
+        };
+        let line = f
+            .stdout_lines()
+            .into_iter()
+            .rfind(|l| l.contains("\"ReplicationSetupFindings\""))?;
+        e2e_tests::emf::ship(&[line], &c.cloudwatch).await.unwrap();
+        let dimension = |k: &str, v: &str| Dimension::builder().name(k).value(v).build();
+        let metric = Metric::builder()
+            .namespace("S3KmsReplication")
+            .metric_name("ReplicationSetupFindings")
+            .dimensions(dimension("Side", side.dimension()))
+            .dimensions(dimension("SourceBucket", &w.source_bucket))
+            .dimensions(dimension("DestinationBucket", &w.destination_bucket))
+            .build();
+        let now = std::time::SystemTime::now();
+        let out = c
+            .cloudwatch
+            .get_metric_data()
+            .start_time(DateTime::from(now - Duration::from_secs(600)))
+            .end_time(DateTime::from(now + Duration::from_secs(600)))
+            .metric_data_queries(
+                MetricDataQuery::builder()
+                    .id("findings")
+                    .metric_stat(
+                        MetricStat::builder()
+                            .metric(metric)
+                            .period(60)
+                            .stat("Maximum")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        out.metric_data_results()
+            .first()
+            .and_then(|r| r.values().iter().copied().reduce(f64::max))
     }
 
     /// Whether the replication role exists in A.

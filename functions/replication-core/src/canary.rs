@@ -1,0 +1,153 @@
+//! Canary objects: where they are written, how the verifier recognises their replicas, and
+//! which old versions a scheduled run removes.
+//!
+//! Two writers put canaries in S, in the folder [`CANARY_FOLDER`] under the first rule's
+//! prefix (so that the rule, with its tags, selects them):
+//! - the deploy-time canary (`Canary: true`), one object per Create or Update, whose source
+//!   version is deleted once its replication status is known;
+//! - the liveness canary, the same key ([`liveness_key`]) once per scheduled period, so that
+//!   each period adds one version of one object instead of a new object.
+//!
+//! A delete by version id is never replicated (S3 User Guide, "What does Amazon S3 replicate?",
+//! "How delete operations affect replication": "If you specify an object version ID to delete
+//! in a DELETE request, Amazon S3 deletes that object version in the source bucket. But it
+//! doesn't replicate the deletion in the destination buckets"),
+//! so each side removes its own old versions: the source run keeps [`KEEP_IN_SOURCE`] and the
+//! destination run [`KEEP_IN_DESTINATION`] (the newest replica may not be verified yet, and the
+//! verifier reads a replica by its version id).
+
+/// The folder, inside the first rule's prefix, where canaries are written.
+pub const CANARY_FOLDER: &str = ".s3-kms-replication-canary/";
+
+/// The liveness canary's object name inside [`CANARY_FOLDER`].
+pub const LIVENESS_OBJECT: &str = "liveness";
+
+/// The verifier's metric: canary replicas verified (Count, dimension `DestinationBucket`).
+/// Published only when there is one, so that an alarm with `TreatMissingData: breaching`
+/// fires when none arrives.
+pub const CANARY_METRIC: &str = "CanaryReplicaVerified";
+
+/// Versions of the liveness canary a source run keeps: the one it has just written.
+pub const KEEP_IN_SOURCE: usize = 1;
+
+/// Versions of the liveness replica a destination run keeps: the newest two, so that a
+/// replica that landed just before the run is still there when the verifier reads it.
+pub const KEEP_IN_DESTINATION: usize = 2;
+
+/// The most versions one run removes (a backlog is worked off over the following runs, which
+/// keeps each run's time and calls bounded).
+pub const MAX_REMOVED_PER_RUN: usize = 50;
+
+/// The liveness canary's key under a rule's `prefix` ("" for a rule without one).
+pub fn liveness_key(prefix: &str) -> String {
+    format!("{prefix}{CANARY_FOLDER}{LIVENESS_OBJECT}")
+}
+
+/// Whether `key` names a canary: an object directly inside a folder whose name ends with
+/// [`CANARY_FOLDER`] (the folder may carry the rule's prefix in front, as in
+/// `logs.s3-kms-replication-canary/liveness`).
+pub fn is_canary(key: &str) -> bool {
+    key.rsplit_once('/').is_some_and(|(folder, name)| {
+        !name.is_empty() && format!("{folder}/").ends_with(CANARY_FOLDER)
+    })
+}
+
+/// One version from a `ListObjectVersions` page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    /// The object's key (a listing by prefix may return other keys that start alike).
+    pub key: String,
+    /// The version id (`null` for an object written while versioning was off).
+    pub version_id: String,
+    /// Last-modified, epoch milliseconds.
+    pub last_modified_ms: i64,
+}
+
+/// Of `versions` (one listing page), the version ids of `key` to remove: all but the `keep`
+/// newest, oldest first, at most [`MAX_REMOVED_PER_RUN`]. Versions of other keys are never
+/// chosen; delete markers are not passed in (a canary run never makes one).
+pub fn versions_to_remove(key: &str, versions: &[ObjectVersion], keep: usize) -> Vec<String> {
+    let mut ours: Vec<&ObjectVersion> = versions.iter().filter(|v| v.key == key).collect();
+    // Newest first; S3 lists a key's versions newest first, but do not rely on the page order.
+    ours.sort_by_key(|v| std::cmp::Reverse(v.last_modified_ms));
+    let mut old: Vec<String> = ours
+        .into_iter()
+        .skip(keep)
+        .map(|v| v.version_id.clone())
+        .collect();
+    old.reverse();
+    old.truncate(MAX_REMOVED_PER_RUN);
+    old
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(key: &str, id: &str, t: i64) -> ObjectVersion {
+        ObjectVersion {
+            key: key.into(),
+            version_id: id.into(),
+            last_modified_ms: t,
+        }
+    }
+
+    #[test]
+    fn the_liveness_key_sits_in_the_canary_folder_under_the_rule_prefix() {
+        assert_eq!(liveness_key(""), ".s3-kms-replication-canary/liveness");
+        assert_eq!(
+            liveness_key("logs/"),
+            "logs/.s3-kms-replication-canary/liveness"
+        );
+        assert_eq!(
+            liveness_key("logs"),
+            "logs.s3-kms-replication-canary/liveness"
+        );
+    }
+
+    #[test]
+    fn canaries_are_recognised_with_and_without_a_prefix_and_nothing_else_is() {
+        for key in [
+            liveness_key(""),
+            liveness_key("logs/"),
+            liveness_key("logs"),
+            ".s3-kms-replication-canary/1234-abcd".to_owned(),
+        ] {
+            assert!(is_canary(&key), "{key}");
+        }
+        for key in [
+            "liveness",
+            ".s3-kms-replication-canary/",
+            ".s3-kms-replication-canary/a/b",
+            "x.s3-kms-replication-canary",
+            "data/s3-kms-replication-canary/liveness",
+        ] {
+            assert!(!is_canary(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn all_but_the_newest_versions_of_the_key_are_removed_oldest_first() {
+        let key = liveness_key("");
+        let page = [
+            v(&key, "v3", 3_000),
+            v(&key, "v1", 1_000),
+            v(&format!("{key}-other"), "x", 0),
+            v(&key, "v2", 2_000),
+            v(&key, "v4", 4_000),
+        ];
+        assert_eq!(versions_to_remove(&key, &page, 1), ["v1", "v2", "v3"]);
+        assert_eq!(versions_to_remove(&key, &page, 2), ["v1", "v2"]);
+        assert!(versions_to_remove(&key, &page, 4).is_empty());
+        assert!(versions_to_remove(&key, &[], 1).is_empty());
+    }
+
+    #[test]
+    fn one_run_removes_a_bounded_number_of_versions() {
+        let key = liveness_key("");
+        let page: Vec<ObjectVersion> = (0..200).map(|i| v(&key, &format!("v{i}"), i)).collect();
+        let removed = versions_to_remove(&key, &page, 2);
+        assert_eq!(removed.len(), MAX_REMOVED_PER_RUN);
+        assert_eq!(removed[0], "v0", "the oldest go first");
+    }
+}
