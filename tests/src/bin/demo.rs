@@ -12,7 +12,11 @@
 //! 5. A replica rewritten under the wrong key is caught.
 //! 6. Every object version already in D is audited through S3 Batch Operations events (built
 //!    from a listing of D: the emulator has no Batch Operations engine), with per-task results.
-//! 7. Delete events remove ours and keep everything else.
+//! 7. One period of the scheduled check on both sides, with liveness: no findings, and A's
+//!    canary replicated and verified in B (`CanaryReplicaVerified`).
+//! 8. replication-doctor says healthy; with KB's statement removed it names that one finding,
+//!    and so does the next scheduled period in B.
+//! 9. Delete events remove ours and keep everything else.
 //!
 //! Needs `SETUP_BOOTSTRAP` and `VERIFIER_BOOTSTRAP` (the Makefile sets them). Exits 0 only if
 //! everything behaved as expected. Details go to a log file whose path is printed.
@@ -163,8 +167,15 @@ async fn main() -> anyhow::Result<()> {
     // 2. The setup bootstrap, destination then source.
     println!("\n[1-6] replication-setup: CloudFormation Create, destination (B) then source (A)");
     let responses = ResponseBucket::create(&w.b).await?;
-    let mut in_b = LambdaProcess::spawn_in(&setup_bin, &w.b.lambda_env(), Account::B.id()).await?;
-    let mut in_a = LambdaProcess::spawn_in(&setup_bin, &w.a.lambda_env(), Account::A.id()).await?;
+    // One namespace for every metric of the demo: the verifier's and the scheduled checks'.
+    let namespace = unique_name("S3KmsReplication/Demo");
+    let setup_env = |c: &e2e_tests::accounts::Clients| {
+        let mut env = c.lambda_env();
+        env.push(("METRICS_NAMESPACE".to_owned(), namespace.clone()));
+        env
+    };
+    let mut in_b = LambdaProcess::spawn_in(&setup_bin, &setup_env(&w.b), Account::B.id()).await?;
+    let mut in_a = LambdaProcess::spawn_in(&setup_bin, &setup_env(&w.a), Account::A.id()).await?;
     let destination_props = json!({
         "DestinationBucket": w.destination_bucket, "DestinationKmsKeyArn": w.destination_key_arn,
         "SourceAccountId": Account::A.id(), "SourceBucket": w.source_bucket,
@@ -353,7 +364,6 @@ async fn main() -> anyhow::Result<()> {
             status.as_deref().unwrap_or("no status"),
         );
     }
-    let namespace = unique_name("S3KmsReplication/Demo");
     let mut env = w.b.lambda_env();
     env.extend([
         (
@@ -470,6 +480,30 @@ async fn main() -> anyhow::Result<()> {
         &format!("{} tasks", audit.len()),
     );
 
+    // One scheduled period: each side's checks, and A's liveness canary verified in B.
+    println!(
+        "\n[schedule] one period of the scheduled check (EventBridge Scheduler), both sides, with liveness"
+    );
+    let period = scheduled_period(&mut in_b, &w.b, &destination_props, true).await?;
+    let (a_period, canary) = liveness_period(&w, &mut in_a, &source_props, &mut verifier).await?;
+    let canary_sums = w
+        .destination_metric_sums(&namespace, &[replication_core::canary::CANARY_METRIC])
+        .await?;
+    println!(
+        "  findings: destination {}, source {}; canary {} replicated and verified: CanaryReplicaVerified = {}",
+        period["findings"].as_array().map_or(0, Vec::len),
+        a_period["findings"].as_array().map_or(0, Vec::len),
+        canary,
+        canary_sums[0].1
+    );
+    demo.check(
+        period["findings"] == json!([])
+            && a_period["findings"] == json!([])
+            && canary_sums[0].1 == 1.0,
+        "schedule: 0 findings on both sides; the liveness canary's replica verified in B",
+        "ReplicationSetupFindings 0 (EMF, into CloudWatch), CanaryReplicaVerified 1",
+    );
+
     // The doctor: read-only, both accounts; healthy, then one grant broken.
     println!("\n[doctor] replication-doctor on this pair, then on it with KB's statement removed");
     let healthy = e2e_tests::doctor_cli::run(&w, Some(&w.queue_arn), false, false)?;
@@ -496,6 +530,14 @@ async fn main() -> anyhow::Result<()> {
         sick.code == 1 && findings.len() == 1 && findings[0]["step"] == 4,
         "doctor: the one finding is step 4, KB's key policy",
         &format!("exit {}", sick.code),
+    );
+    let period = scheduled_period(&mut in_b, &w.b, &destination_props, true).await?;
+    demo.check(
+        period["findings"]
+            .as_array()
+            .is_some_and(|f| f.len() == 1 && f[0]["step"] == 4),
+        "schedule: the next period in B counts it (ReplicationSetupFindings 1) and logs it",
+        "",
     );
     w.b.kms
         .put_key_policy()
@@ -592,6 +634,50 @@ async fn main() -> anyhow::Result<()> {
     } else {
         std::process::exit(1)
     }
+}
+
+/// One scheduled period of `f` (a setup function), as the template's schedule invokes it with
+/// `props`; its EMF lines go into `c`'s CloudWatch, as CloudWatch Logs would extract them.
+async fn scheduled_period(
+    f: &mut LambdaProcess,
+    c: &e2e_tests::accounts::Clients,
+    props: &Value,
+    liveness: bool,
+) -> anyhow::Result<Value> {
+    let resource_type = if props.get("SourceKmsKeyArn").is_some() {
+        "Custom::ReplicationSource"
+    } else {
+        "Custom::ReplicationDestination"
+    };
+    let payload = json!({"ScheduledCheck": {"ResourceType": resource_type,
+        "ResourceProperties": props, "Liveness": liveness.to_string()}});
+    let before = f.stdout_lines().len();
+    let answer = f.invoke(&payload).await?.into_response()?;
+    let lines = f.stdout_lines().split_off(before);
+    e2e_tests::emf::ship(&lines, &c.cloudwatch).await?;
+    Ok(answer)
+}
+
+/// A's scheduled period with liveness: its canary replicates, and the verifier in B verifies
+/// the replica from D's notification. A's answer, and the canary's key.
+async fn liveness_period(
+    w: &World,
+    in_a: &mut LambdaProcess,
+    source_props: &Value,
+    verifier: &mut LambdaProcess,
+) -> anyhow::Result<(Value, String)> {
+    let answer = scheduled_period(in_a, &w.a, source_props, true).await?;
+    let key = answer["liveness"]["key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let version = answer["liveness"]["written"]
+        .as_str()
+        .context("no liveness canary written")?;
+    w.wait_for_source_status(&key, version, WAIT).await?;
+    let event = w.sqs_lambda_event(1, WAIT).await?;
+    verifier.invoke(&event).await?.into_response()?;
+    Ok((answer, key))
 }
 
 /// (key, verdict) for the ObjectCreated messages of `event`: the verifier logs every verdict
