@@ -9,7 +9,8 @@ use common::harness::{Harness, Side, wait};
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::target::emulator_only;
 use e2e_tests::unique_name;
-use replication_core::canary::{CANARY_METRIC, liveness_key};
+use replication_core::canary::liveness_key;
+use replication_core::metric_names::{CANARY_REPLICA_VERIFIED, REPLICAS_VERIFIED};
 use serde_json::{Value, json};
 
 /// The version ids of `key` in `bucket`, newest first.
@@ -93,7 +94,7 @@ async fn the_liveness_canary_is_verified_in_b_and_each_side_removes_its_old_vers
     assert_eq!(response, json!({"batchItemFailures": []}));
     let sums = h
         .world
-        .destination_metric_sums(&namespace, &[CANARY_METRIC, "ReplicasVerified"])
+        .destination_metric_sums(&namespace, &[CANARY_REPLICA_VERIFIED, REPLICAS_VERIFIED])
         .await
         .unwrap();
     assert_eq!(sums[0].1, 1.0, "{sums:?}");

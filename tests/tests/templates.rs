@@ -278,7 +278,10 @@ fn the_scheduled_checks_payloads_and_the_liveness_alarm_match_the_functions() {
     let alarm = cx
         .resolve(&template["Resources"]["CanaryReplicaAlarm"]["Properties"])
         .unwrap();
-    assert_eq!(alarm["MetricName"], replication_core::canary::CANARY_METRIC);
+    assert_eq!(
+        alarm["MetricName"],
+        replication_core::metric_names::CANARY_REPLICA_VERIFIED
+    );
     assert_eq!(alarm["Namespace"], "S3KmsReplication");
     assert_eq!(
         alarm["Dimensions"],

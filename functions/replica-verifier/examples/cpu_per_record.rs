@@ -14,7 +14,7 @@ use mock::{Head, s3_client};
 use replica_verifier::handler::Verifier;
 use replica_verifier::sink::MetricsSink;
 use replication_core::verdict::Expectation;
-use replication_core::verifier_config::{MetricsSink as SinkKind, VerifierConfig};
+use replication_core::verifier_config::{SinkKind, VerifierConfig};
 use serde_json::{Value, json};
 
 const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";

@@ -116,7 +116,11 @@ impl Verifier {
             Err(e) => {
                 tracing::error!(error = %e, "unrecognised payload");
                 let mut m = MetricSet::default();
-                m.add_count("EventsSkipped", &[("Reason", "UnrecognisedPayload")], 1.0);
+                m.add_count(
+                    replication_core::metric_names::EVENTS_SKIPPED,
+                    &[("Reason", "UnrecognisedPayload")],
+                    1.0,
+                );
                 self.sink.publish(&m, now_ms()).await;
                 return Err(e.into());
             }
@@ -363,7 +367,7 @@ fn log_verdict(c: &Checked, expected: &str) {
 pub(crate) mod tests {
     use super::*;
     use crate::mock::{Head, s3_client};
-    use replication_core::verifier_config::MetricsSink as SinkKind;
+    use replication_core::verifier_config::SinkKind;
     use serde_json::json;
     use std::sync::atomic::Ordering;
 

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use replication_core::metrics::{Datum, MetricSet, Unit, batch_datums};
-use replication_core::verifier_config::MetricsSink as SinkKind;
+use replication_core::verifier_config::SinkKind;
 
 /// Where this function's metrics go.
 #[derive(Debug, Clone)]

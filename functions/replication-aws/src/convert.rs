@@ -13,9 +13,9 @@ use aws_sdk_s3::operation::get_bucket_notification_configuration::GetBucketNotif
 use aws_sdk_s3::types as s3;
 use replication_core::notification;
 use replication_core::plan::{
-    AccessControlTranslation, AndOperator, Destination, EncryptionConfiguration, Metrics, Minutes,
-    ReplicationConfiguration, ReplicationRule, ReplicationTime, RuleFilter,
-    SourceSelectionCriteria, Status, Tag,
+    AccessControlTranslation, AndOperator, Destination, EnabledStatus, EncryptionConfiguration,
+    Metrics, Minutes, ReplicationConfiguration, ReplicationRule, ReplicationTime, RuleFilter,
+    SourceSelectionCriteria, Tag,
 };
 use replication_core::properties::DefaultEncryption;
 
@@ -95,8 +95,8 @@ fn entry(
     }
 }
 
-fn status(s: &str) -> Status {
-    Status {
+fn status(s: &str) -> EnabledStatus {
+    EnabledStatus {
         status: s.to_owned(),
     }
 }

@@ -8,6 +8,10 @@
 //! - the liveness canary, the same key ([`liveness_key`]) once per scheduled period, so that
 //!   each period adds one version of one object instead of a new object.
 //!
+//! The verifier counts each verified canary replica as
+//! [`crate::metric_names::CANARY_REPLICA_VERIFIED`] (never as 0, so that an alarm with
+//! `TreatMissingData: breaching` fires when none arrives).
+//!
 //! A delete by version id is never replicated (S3 User Guide, "What does Amazon S3 replicate?",
 //! "How delete operations affect replication": "If you specify an object version ID to delete
 //! in a DELETE request, Amazon S3 deletes that object version in the source bucket. But it
@@ -21,11 +25,6 @@ pub const CANARY_FOLDER: &str = ".s3-kms-replication-canary/";
 
 /// The liveness canary's object name inside [`CANARY_FOLDER`].
 pub const LIVENESS_OBJECT: &str = "liveness";
-
-/// The verifier's metric: canary replicas verified (Count, dimension `DestinationBucket`).
-/// Published only when there is one, so that an alarm with `TreatMissingData: breaching`
-/// fires when none arrives.
-pub const CANARY_METRIC: &str = "CanaryReplicaVerified";
 
 /// Versions of the liveness canary a source run keeps: the one it has just written.
 pub const KEEP_IN_SOURCE: usize = 1;

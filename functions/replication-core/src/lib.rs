@@ -8,6 +8,7 @@
 //! - [`s3_key`]: URL-decoding of object keys in S3 events;
 //! - [`verdict`]: the verdict on one replica from its `HeadObject` facts;
 //! - [`report`]: an invocation's verdicts to metrics, SQS batch failures and a summary;
+//! - [`metric_names`]: every metric name the functions publish;
 //! - [`metrics`]: aggregation, EMF documents and `PutMetricData` batches within the limits;
 //! - [`verifier_config`]: the verifier's environment, validated;
 //! - [`time`]: RFC 3339 timestamps to epoch milliseconds.
@@ -32,6 +33,7 @@ pub mod doctor;
 pub mod evaluate;
 pub mod events;
 pub mod failure_reasons;
+pub mod metric_names;
 pub mod metrics;
 pub mod notification;
 pub mod panic_probe;

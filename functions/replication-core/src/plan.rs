@@ -453,12 +453,12 @@ pub struct ReplicationConfiguration {
 /// `Status` members: `Enabled` or `Disabled`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Status {
+pub struct EnabledStatus {
     /// `Enabled` or `Disabled`.
     pub status: String,
 }
 
-impl Status {
+impl EnabledStatus {
     fn enabled() -> Self {
         Self {
             status: "Enabled".to_owned(),
@@ -495,12 +495,12 @@ pub struct ReplicationRule {
     pub source_selection_criteria: Option<SourceSelectionCriteria>,
     /// `ExistingObjectReplication`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub existing_object_replication: Option<Status>,
+    pub existing_object_replication: Option<EnabledStatus>,
     /// `Destination`.
     pub destination: Destination,
     /// `DeleteMarkerReplication`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delete_marker_replication: Option<Status>,
+    pub delete_marker_replication: Option<EnabledStatus>,
     /// Members not modelled here, kept as read.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -549,10 +549,10 @@ pub struct AndOperator {
 pub struct SourceSelectionCriteria {
     /// `SseKmsEncryptedObjects`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sse_kms_encrypted_objects: Option<Status>,
+    pub sse_kms_encrypted_objects: Option<EnabledStatus>,
     /// `ReplicaModifications`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replica_modifications: Option<Status>,
+    pub replica_modifications: Option<EnabledStatus>,
 }
 
 /// A rule's `Destination`. Members not modelled here are kept in `other`.
@@ -676,7 +676,7 @@ pub fn replication_rules(spec: &SourceSpec) -> Vec<ReplicationRule> {
             filter: Some(rule_filter(rule)),
             status: "Enabled".to_owned(),
             source_selection_criteria: Some(SourceSelectionCriteria {
-                sse_kms_encrypted_objects: Some(Status::enabled()),
+                sse_kms_encrypted_objects: Some(EnabledStatus::enabled()),
                 replica_modifications: None,
             }),
             existing_object_replication: None,
@@ -706,7 +706,9 @@ pub fn replication_rules(spec: &SourceSpec) -> Vec<ReplicationRule> {
                 }),
                 other: Map::new(),
             },
-            delete_marker_replication: Some(Status::from_bool(rule.delete_marker_replication)),
+            delete_marker_replication: Some(EnabledStatus::from_bool(
+                rule.delete_marker_replication,
+            )),
             other: Map::new(),
         })
         .collect()

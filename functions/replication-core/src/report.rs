@@ -23,33 +23,25 @@ use serde::Serialize;
 use crate::events::{
     Invocation, ItemContent, ObjectRef, ReplicaEvent, ReplicationEventKind, SkipReason,
 };
+use crate::metric_names as names;
 use crate::metrics::MetricSet;
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, VerdictKind};
 
-/// The verdict metrics, published as zeros on every invocation.
-pub const VERDICT_METRICS: [&str; 8] = [
-    "ReplicasVerified",
-    "ReplicaWrongKey",
-    "ReplicaNotKmsEncrypted",
-    "ReplicaNotReplica",
-    "ReplicaBucketKeyMismatch",
-    "ReplicaMissing",
-    "ReplicaCheckRejected",
-    "VerificationErrors",
-];
+/// The verdict metrics, published as zeros on every invocation: one per
+/// [`VerdictKind::ALL`].
+pub const VERDICT_METRICS: [&str; VerdictKind::ALL.len()] = {
+    let mut out = [""; VerdictKind::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = VerdictKind::ALL[i].metric();
+        i += 1;
+    }
+    out
+};
 
 /// The metric a verdict counts under.
 pub fn verdict_metric(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Verified => "ReplicasVerified",
-        Verdict::WrongKey { .. } => "ReplicaWrongKey",
-        Verdict::NotKmsEncrypted { .. } => "ReplicaNotKmsEncrypted",
-        Verdict::NotReplica { .. } => "ReplicaNotReplica",
-        Verdict::BucketKeyMismatch { .. } => "ReplicaBucketKeyMismatch",
-        Verdict::Missing => "ReplicaMissing",
-        Verdict::Rejected { .. } => "ReplicaCheckRejected",
-        Verdict::Error { .. } => "VerificationErrors",
-    }
+    v.kind().metric()
 }
 
 /// One verified replica: which item it came from, what, and the verdict.
@@ -203,14 +195,14 @@ pub fn report(
         let d = [("DestinationBucket", c.object.bucket.as_str())];
         m.add_count(verdict_metric(&c.verdict), &d, 1.0);
         if let Some(t) = c.event_time_ms {
-            m.add_millis("ReplicaVerificationDelay", &d, now_ms - t);
+            m.add_millis(names::REPLICA_VERIFICATION_DELAY, &d, now_ms - t);
         }
         summary.checked += 1;
         match &c.verdict {
             Verdict::Verified => {
                 summary.verified += 1;
                 if crate::canary::is_canary(&c.object.key) {
-                    m.add_count(crate::canary::CANARY_METRIC, &d, 1.0);
+                    m.add_count(names::CANARY_REPLICA_VERIFIED, &d, 1.0);
                 }
             }
             v => {
@@ -229,7 +221,7 @@ pub fn report(
                     SkipReason::SnsWrapped => "SnsWrapped",
                     SkipReason::NotAnS3Event(_) => "NotAnS3Event",
                 };
-                m.add_count("EventsSkipped", &[("Reason", r)], 1.0);
+                m.add_count(names::EVENTS_SKIPPED, &[("Reason", r)], 1.0);
                 summary.skipped += 1;
             }
             ItemContent::Events(events) => {
@@ -243,7 +235,10 @@ pub fn report(
     zero_buckets.sort();
     zero_buckets.dedup();
     for b in &zero_buckets {
-        for name in VERDICT_METRICS.iter().chain(["ReplicationFailed"].iter()) {
+        for name in VERDICT_METRICS
+            .iter()
+            .chain([names::REPLICATION_FAILED].iter())
+        {
             m.add_count(name, &[("DestinationBucket", b)], 0.0);
         }
     }
@@ -268,7 +263,7 @@ fn count_event(e: &ReplicaEvent, m: &mut MetricSet, s: &mut Summary, zero: &mut 
         ReplicaEvent::Created { .. } => {}
         ReplicaEvent::Removed { object, .. } => {
             m.add_count(
-                "ReplicaDeletesSeen",
+                names::REPLICA_DELETES_SEEN,
                 &[("DestinationBucket", &object.bucket)],
                 1.0,
             );
@@ -286,9 +281,9 @@ fn count_event(e: &ReplicaEvent, m: &mut MetricSet, s: &mut Summary, zero: &mut 
             match r.kind {
                 ReplicationEventKind::OperationFailedReplication => {
                     let reason = r.failure_reason.as_deref().unwrap_or("Unknown");
-                    m.add_count("ReplicationFailed", &[headline], 1.0);
+                    m.add_count(names::REPLICATION_FAILED, &[headline], 1.0);
                     m.add_count(
-                        "ReplicationFailed",
+                        names::REPLICATION_FAILED,
                         &[
                             ("SourceBucket", source),
                             ("RuleId", rule),
@@ -298,9 +293,9 @@ fn count_event(e: &ReplicaEvent, m: &mut MetricSet, s: &mut Summary, zero: &mut 
                     );
                 }
                 ReplicationEventKind::OperationMissedThreshold => {
-                    m.add_count("ReplicationMissedThreshold", &[headline], 1.0);
+                    m.add_count(names::REPLICATION_MISSED_THRESHOLD, &[headline], 1.0);
                     m.add_count(
-                        "ReplicationMissedThreshold",
+                        names::REPLICATION_MISSED_THRESHOLD,
                         &[("SourceBucket", source), ("RuleId", rule)],
                         1.0,
                     );
@@ -308,16 +303,16 @@ fn count_event(e: &ReplicaEvent, m: &mut MetricSet, s: &mut Summary, zero: &mut 
                 ReplicationEventKind::OperationReplicatedAfterThreshold
                 | ReplicationEventKind::OperationNotTracked
                 | ReplicationEventKind::Other(_) => {
-                    m.add_count("ReplicationEvents", &[headline], 1.0);
+                    m.add_count(names::REPLICATION_EVENTS, &[headline], 1.0);
                 }
             }
         }
         ReplicaEvent::Other { .. } => {
-            m.add_count("EventsSkipped", &[("Reason", "OtherEvent")], 1.0);
+            m.add_count(names::EVENTS_SKIPPED, &[("Reason", "OtherEvent")], 1.0);
             s.skipped += 1;
         }
         ReplicaEvent::Unreadable { .. } => {
-            m.add_count("EventsSkipped", &[("Reason", "Unreadable")], 1.0);
+            m.add_count(names::EVENTS_SKIPPED, &[("Reason", "Unreadable")], 1.0);
             s.skipped += 1;
         }
     }
@@ -401,7 +396,7 @@ mod tests {
         let c = checked(&inv, vec![Verdict::Verified, Verdict::Verified, wrong]);
         let r = report(&inv, &c, 2_000, &["dst".to_owned()]);
         let d = [("DestinationBucket", "dst")];
-        assert_eq!(r.metrics.count(crate::canary::CANARY_METRIC, &d), 1.0);
+        assert_eq!(r.metrics.count(names::CANARY_REPLICA_VERIFIED, &d), 1.0);
         assert_eq!(r.metrics.count("ReplicasVerified", &d), 2.0);
         let plain = parse(&created("logs/data")).unwrap();
         let r = report(&plain, &checked(&plain, vec![Verdict::Verified]), 0, &[]);
@@ -409,7 +404,7 @@ mod tests {
             !r.metrics
                 .to_datums()
                 .iter()
-                .any(|x| x.name == crate::canary::CANARY_METRIC),
+                .any(|x| x.name == names::CANARY_REPLICA_VERIFIED),
             "missing data, not a zero, is what the liveness alarm treats as breaching"
         );
     }

@@ -62,6 +62,73 @@ pub struct ObjectFacts {
     pub replication_status: Option<String>,
 }
 
+/// A verdict's kind, without its details: the catalogue of verdicts, each with its metric.
+/// A new verdict is added here (and to [`Verdict::kind`]); [`VerdictKind::ALL`] then gives it
+/// its zero datapoints on every invocation, so that an alarm on it never sits in
+/// INSUFFICIENT_DATA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VerdictKind {
+    /// [`Verdict::Verified`].
+    Verified,
+    /// [`Verdict::WrongKey`].
+    WrongKey,
+    /// [`Verdict::NotKmsEncrypted`].
+    NotKmsEncrypted,
+    /// [`Verdict::NotReplica`].
+    NotReplica,
+    /// [`Verdict::BucketKeyMismatch`].
+    BucketKeyMismatch,
+    /// [`Verdict::Missing`].
+    Missing,
+    /// [`Verdict::Rejected`].
+    Rejected,
+    /// [`Verdict::Error`].
+    Error,
+}
+
+impl VerdictKind {
+    /// Every kind, in the order of the verdict metrics.
+    pub const ALL: [VerdictKind; 8] = [
+        VerdictKind::Verified,
+        VerdictKind::WrongKey,
+        VerdictKind::NotKmsEncrypted,
+        VerdictKind::NotReplica,
+        VerdictKind::BucketKeyMismatch,
+        VerdictKind::Missing,
+        VerdictKind::Rejected,
+        VerdictKind::Error,
+    ];
+
+    /// The metric this kind counts under.
+    pub const fn metric(self) -> &'static str {
+        use crate::metric_names as m;
+        match self {
+            VerdictKind::Verified => m::REPLICAS_VERIFIED,
+            VerdictKind::WrongKey => m::REPLICA_WRONG_KEY,
+            VerdictKind::NotKmsEncrypted => m::REPLICA_NOT_KMS_ENCRYPTED,
+            VerdictKind::NotReplica => m::REPLICA_NOT_REPLICA,
+            VerdictKind::BucketKeyMismatch => m::REPLICA_BUCKET_KEY_MISMATCH,
+            VerdictKind::Missing => m::REPLICA_MISSING,
+            VerdictKind::Rejected => m::REPLICA_CHECK_REJECTED,
+            VerdictKind::Error => m::VERIFICATION_ERRORS,
+        }
+    }
+
+    /// The verdict's name in log lines and result strings.
+    pub const fn name(self) -> &'static str {
+        match self {
+            VerdictKind::Verified => "Verified",
+            VerdictKind::WrongKey => "WrongKey",
+            VerdictKind::NotKmsEncrypted => "NotKmsEncrypted",
+            VerdictKind::NotReplica => "NotReplica",
+            VerdictKind::BucketKeyMismatch => "BucketKeyMismatch",
+            VerdictKind::Missing => "Missing",
+            VerdictKind::Rejected => "Rejected",
+            VerdictKind::Error => "Error",
+        }
+    }
+}
+
 /// The verdict on one replica.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict")]
@@ -116,15 +183,20 @@ pub const MAX_REASON_LEN: usize = 256;
 impl Verdict {
     /// A short name for logs and tables: `Verified`, `WrongKey`, ….
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Its kind, in the catalogue.
+    pub fn kind(&self) -> VerdictKind {
         match self {
-            Verdict::Verified => "Verified",
-            Verdict::WrongKey { .. } => "WrongKey",
-            Verdict::NotKmsEncrypted { .. } => "NotKmsEncrypted",
-            Verdict::NotReplica { .. } => "NotReplica",
-            Verdict::BucketKeyMismatch { .. } => "BucketKeyMismatch",
-            Verdict::Missing => "Missing",
-            Verdict::Rejected { .. } => "Rejected",
-            Verdict::Error { .. } => "Error",
+            Verdict::Verified => VerdictKind::Verified,
+            Verdict::WrongKey { .. } => VerdictKind::WrongKey,
+            Verdict::NotKmsEncrypted { .. } => VerdictKind::NotKmsEncrypted,
+            Verdict::NotReplica { .. } => VerdictKind::NotReplica,
+            Verdict::BucketKeyMismatch { .. } => VerdictKind::BucketKeyMismatch,
+            Verdict::Missing => VerdictKind::Missing,
+            Verdict::Rejected { .. } => VerdictKind::Rejected,
+            Verdict::Error { .. } => VerdictKind::Error,
         }
     }
 

@@ -17,12 +17,12 @@
 //! | `MISSING_RETRY_DELAY_MS` | first retry delay, doubled each retry (1-60000) | `250` |
 //!
 //! ```
-//! use replication_core::verifier_config::{VerifierConfig, MetricsSink};
+//! use replication_core::verifier_config::{VerifierConfig, SinkKind};
 //! let c = VerifierConfig::from_lookup(|name| match name {
 //!     "EXPECTED_KMS_KEY_ARN" => Some("alias/replicas".to_owned()),
 //!     _ => None,
 //! }).unwrap();
-//! assert_eq!(c.sink, MetricsSink::Emf);
+//! assert_eq!(c.sink, SinkKind::Emf);
 //! assert!(c.key_needs_resolution());
 //! ```
 
@@ -33,7 +33,7 @@ pub const DEFAULT_NAMESPACE: &str = "S3KmsReplication";
 
 /// Where metrics go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricsSink {
+pub enum SinkKind {
     /// Embedded Metric Format lines on stdout (no API call).
     Emf,
     /// `PutMetricData`.
@@ -42,15 +42,15 @@ pub enum MetricsSink {
     Both,
 }
 
-impl MetricsSink {
+impl SinkKind {
     /// Whether EMF lines are written.
     pub fn emf(self) -> bool {
-        matches!(self, MetricsSink::Emf | MetricsSink::Both)
+        matches!(self, SinkKind::Emf | SinkKind::Both)
     }
 
     /// Whether `PutMetricData` is called.
     pub fn cloudwatch(self) -> bool {
-        matches!(self, MetricsSink::CloudWatch | MetricsSink::Both)
+        matches!(self, SinkKind::CloudWatch | SinkKind::Both)
     }
 }
 
@@ -86,7 +86,7 @@ pub struct VerifierConfig {
     /// `METRICS_NAMESPACE`.
     pub namespace: String,
     /// `METRICS_SINK`.
-    pub sink: MetricsSink,
+    pub sink: SinkKind,
     /// `REQUIRE_REPLICA_STATUS`.
     pub require_replica_status: bool,
     /// `EXPECTED_BUCKET_KEY`.
@@ -128,9 +128,9 @@ impl VerifierConfig {
             .map(str::to_ascii_lowercase)
             .as_deref()
         {
-            None | Some("emf") => MetricsSink::Emf,
-            Some("cloudwatch") => MetricsSink::CloudWatch,
-            Some("both") => MetricsSink::Both,
+            None | Some("emf") => SinkKind::Emf,
+            Some("cloudwatch") => SinkKind::CloudWatch,
+            Some("both") => SinkKind::Both,
             Some(other) => {
                 return Err(ConfigError::Invalid {
                     var: "METRICS_SINK",
@@ -284,7 +284,7 @@ mod tests {
     fn defaults_apply_when_only_the_key_is_set() {
         let c = parse(&[("EXPECTED_KMS_KEY_ARN", KB)]).unwrap();
         assert_eq!(c.namespace, DEFAULT_NAMESPACE);
-        assert_eq!(c.sink, MetricsSink::Emf);
+        assert_eq!(c.sink, SinkKind::Emf);
         assert!(c.require_replica_status);
         assert_eq!(c.expected_bucket_key, None);
         assert_eq!(c.max_concurrency, 64);

@@ -20,7 +20,9 @@ use replication_core::properties::{
 use serde_json::Value;
 
 use crate::checks;
-use crate::response::{CfnRequest, CfnResponse, HttpResponder, RequestType, ResponseError, Status};
+use crate::response::{
+    CfnRequest, CfnResponse, HttpResponder, RequestType, ResponseError, ResponseStatus,
+};
 use crate::scheduled;
 use crate::steps::{self, AccountClients, StepError};
 use replication_core::doctor::Report;
@@ -162,7 +164,8 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
 
     let response = match outcome {
         Ok(done) => {
-            let mut r = CfnResponse::for_request(&request, Status::Success, None, done.physical_id);
+            let mut r =
+                CfnResponse::for_request(&request, ResponseStatus::Success, None, done.physical_id);
             r.data = done.data;
             r
         }
@@ -171,7 +174,7 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
             let physical = failed_physical_id(&request, wrote);
             CfnResponse::for_request(
                 &request,
-                Status::Failed,
+                ResponseStatus::Failed,
                 Some(failure.to_string()),
                 physical,
             )

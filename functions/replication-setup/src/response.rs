@@ -105,7 +105,7 @@ impl TryFrom<CloudFormationCustomResourceRequest> for CfnRequest {
 /// SUCCESS or FAILED.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Status {
+pub enum ResponseStatus {
     /// The resource is in the requested state.
     Success,
     /// It is not; `Reason` says why.
@@ -123,7 +123,7 @@ pub enum Status {
 #[serde(rename_all = "PascalCase")]
 pub struct CfnResponse {
     /// SUCCESS or FAILED.
-    pub status: Status,
+    pub status: ResponseStatus,
     /// Why, for FAILED; shown in the stack's events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -144,7 +144,7 @@ impl CfnResponse {
     /// A response to `request`, with no `Data`.
     pub fn for_request(
         request: &CfnRequest,
-        status: Status,
+        status: ResponseStatus,
         reason: Option<String>,
         physical_resource_id: String,
     ) -> Self {
@@ -270,7 +270,7 @@ mod tests {
 
     fn response(reason: &str) -> CfnResponse {
         CfnResponse {
-            status: Status::Failed,
+            status: ResponseStatus::Failed,
             reason: Some(reason.to_owned()),
             physical_resource_id: "pid".into(),
             stack_id: "stack".into(),

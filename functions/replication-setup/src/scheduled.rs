@@ -52,7 +52,7 @@ use crate::steps::{self, Liveness};
 pub const PAYLOAD_KEY: &str = "ScheduledCheck";
 
 /// The metric: how many findings the check has.
-pub const METRIC: &str = "ReplicationSetupFindings";
+pub const METRIC: &str = replication_core::metric_names::REPLICATION_SETUP_FINDINGS;
 
 fn reader(c: &AccountClients) -> Reader {
     Reader {

@@ -1,52 +1,86 @@
-"""CloudWatch over Smithy rpcv2Cbor, bridged onto moto's CloudWatch models.
+"""CloudWatch over Smithy rpcv2Cbor and awsJson1_0, bridged onto moto's CloudWatch models.
 
-The gap (moto issue 9195): aws-sdk-cloudwatch for Rust (1.100+) and botocore 1.44+ speak the
-``smithy.protocols#rpcv2Cbor`` protocol to CloudWatch::
+The gap: the CloudWatch model now lists the protocols ``smithy.protocols#rpcv2Cbor``,
+``aws.protocols#awsJson1_0`` and ``aws.protocols#awsQuery``, and each SDK picks the first it
+supports. moto 5.2.5 serves CloudWatch through its query-protocol responses only:
 
-    POST /service/GraniteServiceVersion20100801/operation/<Operation>
-    smithy-protocol: rpc-v2-cbor          Content-Type / Accept: application/cbor
-    body: CBOR map of the input members (may be empty; PutMetricData may be gzip-encoded)
+- rpcv2Cbor (aws-sdk-cloudwatch for Rust 1.100+, moto issue 9195)::
 
-moto 5.2.5 only routes the query protocol and answers these requests with 404. ``wrap`` claims
-exactly the requests above (POST, that path, that ``smithy-protocol`` header), decodes the CBOR
-input, resolves the calling account from the SigV4 access key the way moto does (and the region
-from the credential scope), runs the operation on ``cloudwatch_backends[account][region]`` and
-answers the rpcv2Cbor way: 200 with a CBOR body (no body for operations whose output is Unit),
-timestamps as tag 1 epoch seconds, doubles as CBOR floats, absent members omitted. Errors carry
-``__type`` (``com.amazonaws.cloudwatch#<ErrorShape>``), ``message`` and, because CloudWatch is
-``@awsQueryCompatible``, the ``x-amzn-query-error: <QueryCode>;<Sender|Receiver>`` header the SDKs
-dispatch on. Every other request passes through to moto untouched.
+      POST /service/GraniteServiceVersion20100801/operation/<Operation>
+      smithy-protocol: rpc-v2-cbor          Content-Type / Accept: application/cbor
+      body: CBOR map of the input members (may be empty; PutMetricData may be gzip-encoded)
+
+  moto answers these with 404.
+- awsJson1_0 (botocore 1.44+, so boto3 and the AWS CLI: botocore prefers ``json`` over
+  ``smithy-rpc-v2-cbor`` in its ``PRIORITY_ORDERED_SUPPORTED_PROTOCOLS``)::
+
+      POST /                                Content-Type: application/x-amz-json-1.0
+      X-Amz-Target: GraniteServiceVersion20100801.<Operation>
+      body: JSON object of the input members (timestamps as epoch seconds; may be gzip-encoded)
+
+  moto routes these, but fails what it does not implement with an HTML 500 page (percentile
+  statistics such as ``p50``/``p99`` in GetMetricData, DescribeAlarmHistory, ...) and reads
+  the wrong data (below). Protocol: https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html
+
+``wrap`` claims exactly these requests: rpcv2Cbor ones by method, path and ``smithy-protocol``
+header; awsJson1_0 ones by method and an ``X-Amz-Target`` starting with
+``GraniteServiceVersion20100801.`` (the model's ``targetPrefix``). It decodes the input (JSON
+members are typed by botocore's CloudWatch service model: epoch-second timestamps become
+datetimes, ``"NaN"``/``"Infinity"`` doubles become floats, a mistyped member is a
+``SerializationException``), resolves the calling account from the SigV4 access key the way moto
+does (and the region from the credential scope), runs the operation from ``_OPERATIONS`` on
+``cloudwatch_backends[account][region]`` and answers in the caller's protocol, absent members
+omitted:
+
+- rpcv2Cbor: 200 with a CBOR body (no body for operations whose output is Unit), timestamps as
+  tag 1 epoch seconds, doubles as CBOR floats;
+- awsJson1_0: 200 with ``application/x-amz-json-1.0`` (``{}`` for a Unit output), timestamps as
+  epoch seconds numbers, non-finite doubles as ``"NaN"``/``"Infinity"``/``"-Infinity"``.
+
+Errors, in either protocol, carry ``__type`` (``com.amazonaws.cloudwatch#<ErrorShape>``),
+``message`` and, because CloudWatch is ``@awsQueryCompatible``, the
+``x-amzn-query-error: <QueryCode>;<Sender|Receiver>`` header the SDKs dispatch on (botocore's
+``ClientError`` code is that QueryCode, e.g. ``InvalidParameterValue``). Every other request
+passes through to moto untouched (the query protocol, and every other service).
 
 Metric data lives in moto's backend. Values/Counts pairs are stored as exact statistic sets
 (moto's own expansion would truncate fractional counts). Reads are evaluated here from that data
 with moto's ``Statistics``, because moto's ``get_metric_data`` ignores the namespace when
 dimensions are given and neither read computes percentiles.
 
-Limits: only the operations in ``_OPERATIONS`` (others get a 400 ``UnsupportedOperation``).
-Dimensions must match a metric's full set, as on AWS. Periods are aligned to StartTime rounded
-down to the minute; StorageResolution is not modelled. Statistics are SampleCount, Average, Sum,
-Minimum, Maximum and pNN (from raw values or statistic sets with Min == Max or SampleCount 1, as
-on AWS); metric math only resolves an expression naming another query's Id. Not implemented:
-GetMetricData paging/MaxDatapoints/LabelOptions, DescribeAlarms paging and parent/child filters,
-ListMetrics RecentlyActive/linked accounts, dashboard tags, PutMetricAlarm's newer members
+Limits: only the operations in ``_OPERATIONS`` (others get a 400 ``UnsupportedOperation``, in
+both protocols, instead of moto's 500). Dimensions must match a metric's full set, as on AWS.
+Periods are aligned to StartTime rounded down to the minute; StorageResolution is not modelled.
+Statistics are SampleCount, Average, Sum, Minimum, Maximum and pNN (nearest rank, from raw values
+or statistic sets with Min == Max or SampleCount 1, as on AWS); metric math only resolves an
+expression naming another query's Id. Not implemented: GetMetricData
+paging/MaxDatapoints/LabelOptions, DescribeAlarms paging and parent/child filters, ListMetrics
+RecentlyActive/linked accounts, dashboard tags, PutMetricAlarm's newer members
 (EvaluationWindow, WarmUpConfiguration, EvaluationCriteria, EvaluationInterval,
-ActionConfiguration), the Entity of EntityMetricData.
+ActionConfiguration), the Entity of EntityMetricData; over awsJson1_0 the ``Content-Type`` is
+not checked and an ``X-Amz-Target`` is claimed on any path.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import gzip
 import json
 import logging
+import math
 import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
 import cbor2
+from botocore.loaders import create_loader
+from botocore.model import OperationNotFoundError, ServiceModel, Shape
 from moto.cloudwatch.exceptions import (
     CloudWatchException,
     DashboardInvalidInputError,
@@ -85,6 +119,7 @@ _PATH = re.compile(
     r"/operation/(?P<operation>[A-Za-z0-9]+)"
 )
 _CREDENTIAL = re.compile(r"Credential=(?P<key>[^/\s,]+)/[^/]+/(?P<region>[^/]+)/")
+_TARGET_PREFIX = "GraniteServiceVersion20100801."  # awsJson1_0: X-Amz-Target <prefix><Operation>
 _NAMESPACE = "com.amazonaws.cloudwatch"
 _EPOCH = datetime(1970, 1, 1)
 _BASIC_STATS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -109,34 +144,60 @@ _DASHBOARD_OPERATIONS = {"GetDashboard", "DeleteDashboards"}  # their ResourceNo
 
 
 def wrap(app: WsgiApp) -> WsgiApp:
-    """Return ``app`` with CloudWatch rpcv2Cbor requests answered from moto's backend."""
+    """Return ``app`` with CloudWatch rpcv2Cbor and awsJson1_0 requests answered from moto's
+    backend."""
 
     def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        match = _PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if (
-            match is None
-            or environ.get("REQUEST_METHOD") != "POST"
-            or environ.get("HTTP_SMITHY_PROTOCOL") != "rpc-v2-cbor"
-        ):
+        claimed = _claim(environ)
+        if claimed is None:
             return app(environ, start_response)
-        status, headers, body = _handle(match["operation"], environ)
+        protocol, operation = claimed
+        status, headers, body = _handle(protocol, operation, environ)
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [body]
 
     return middleware
 
 
-# --- protocol ---------------------------------------------------------------------------------
+# --- protocols --------------------------------------------------------------------------------
 
 
-def _handle(operation: str, environ: dict[str, Any]) -> Reply:
+@dataclass(frozen=True)
+class _Protocol:
+    """How one wire protocol reads the input and writes the output and the errors."""
+
+    name: str
+    content_type: str
+    headers: tuple[tuple[str, str], ...]  # on every reply
+    decode: Callable[[str, bytes], Input]  # (operation, raw body) -> input members
+    encode: Callable[[Any], bytes]  # output or error members -> body
+    unit_body: bytes | None  # the body of a Unit output (None: no body, no Content-Type)
+
+
+def _claim(environ: dict[str, Any]) -> tuple[_Protocol, str] | None:
+    """(protocol, operation) when the request is a CloudWatch one this module answers."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return None
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target.startswith(_TARGET_PREFIX):
+        return _JSON, target[len(_TARGET_PREFIX) :]
+    match = _PATH.fullmatch(environ.get("PATH_INFO", ""))
+    if match is not None and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+        return _CBOR, match["operation"]
+    return None
+
+
+def _handle(protocol: _Protocol, operation: str, environ: dict[str, Any]) -> Reply:
     try:
-        request = _read_input(environ)  # always drain the body, even for an unsupported operation
-    except (ValueError, EOFError, OSError, cbor2.CBORDecodeError) as exc:
-        return _error(operation, "SerializationException", f"Malformed CBOR request body: {exc}")
+        request = _read_input(protocol, operation, environ)  # always drain the body
+    except (ValueError, EOFError, OSError, OverflowError, cbor2.CBORDecodeError) as exc:
+        return _error(
+            protocol, operation, "SerializationException", f"Malformed {protocol.name} request body: {exc}"
+        )
     handler = _OPERATIONS.get(operation)
     if handler is None:
         return _error(
+            protocol,
             operation,
             "UnsupportedOperation",
             f"CloudWatch operation {operation} is not supported by the local AWS emulator "
@@ -145,28 +206,23 @@ def _handle(operation: str, environ: dict[str, Any]) -> Reply:
     account, region = _caller(environ)
     try:
         output = handler(cloudwatch_backends[account][region], request)
+        body = protocol.unit_body if output is None else protocol.encode(output)
     except ServiceException as exc:
-        return _error(operation, exc.code, exc.message)
+        return _error(protocol, operation, exc.code, exc.message)
     except Exception as exc:  # a bug here or in moto: report it, never a bare 500 page
         _LOG.exception("CloudWatch %s failed", operation)
-        return _error(operation, "InternalServiceError", f"{type(exc).__name__}: {exc}")
-    headers = [("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-requestid", str(uuid.uuid4()))]
-    if output is None:
+        return _error(protocol, operation, "InternalServiceError", f"{type(exc).__name__}: {exc}")
+    headers = [*protocol.headers, ("x-amzn-requestid", str(uuid.uuid4()))]
+    if body is None:
         return 200, [*headers, ("Content-Length", "0")], b""
-    body = cbor2.dumps(_wire(output))
-    return 200, [*headers, ("Content-Type", "application/cbor"), ("Content-Length", str(len(body)))], body
+    return 200, [*headers, ("Content-Type", protocol.content_type), ("Content-Length", str(len(body)))], body
 
 
-def _read_input(environ: dict[str, Any]) -> Input:
+def _read_input(protocol: _Protocol, operation: str, environ: dict[str, Any]) -> Input:
     raw = get_input_stream(environ).read()
     if "gzip" in environ.get("HTTP_CONTENT_ENCODING", ""):  # @requestCompression on PutMetricData
         raw = gzip.decompress(raw)
-    if not raw:
-        return {}
-    decoded = cbor2.loads(raw)
-    if not isinstance(decoded, dict):
-        raise ValueError(f"expected a CBOR map, got {type(decoded).__name__}")
-    return decoded
+    return protocol.decode(operation, raw)
 
 
 def _caller(environ: dict[str, Any]) -> tuple[str, str]:
@@ -183,15 +239,15 @@ def _caller(environ: dict[str, Any]) -> tuple[str, str]:
     return account, region
 
 
-def _error(operation: str, code: str, message: str) -> Reply:
+def _error(protocol: _Protocol, operation: str, code: str, message: str) -> Reply:
     shape, status = _ERRORS.get(code, (code, 400))
     if code == "ResourceNotFound" and operation in _DASHBOARD_OPERATIONS:
         shape = "DashboardNotFoundError"
     message_key = "Message" if shape == "InternalServiceFault" else "message"  # as modelled
-    body = cbor2.dumps({"__type": f"{_NAMESPACE}#{shape}", message_key: message})
+    body = protocol.encode({"__type": f"{_NAMESPACE}#{shape}", message_key: message})
     headers = [
-        ("smithy-protocol", "rpc-v2-cbor"),
-        ("Content-Type", "application/cbor"),
+        *protocol.headers,
+        ("Content-Type", protocol.content_type),
         ("Content-Length", str(len(body))),
         ("x-amzn-query-error", f"{code};{'Receiver' if status >= 500 else 'Sender'}"),
         ("x-amzn-requestid", str(uuid.uuid4())),
@@ -199,16 +255,144 @@ def _error(operation: str, code: str, message: str) -> Reply:
     return status, headers, body
 
 
-def _wire(value: Any) -> Any:
-    """Drop None members and turn datetimes into tag-1 epoch seconds (moto's are naive UTC)."""
+def _plain(value: Any, timestamp: Callable[[float], Any], double: Callable[[float], Any]) -> Any:
+    """Output members for the wire: None members dropped, datetimes (moto's are naive UTC) as
+    ``timestamp(epoch seconds)``, floats as ``double(value)``."""
     if isinstance(value, dict):
-        return {key: _wire(item) for key, item in value.items() if item is not None}
+        return {key: _plain(item, timestamp, double) for key, item in value.items() if item is not None}
     if isinstance(value, (list, tuple)):
-        return [_wire(item) for item in value]
+        return [_plain(item, timestamp, double) for item in value]
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return cbor2.CBORTag(1, aware.timestamp())
+        return timestamp(aware.timestamp())
+    if isinstance(value, float):
+        return double(value)
     return value
+
+
+# rpcv2Cbor: https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html
+
+
+def _cbor_input(operation: str, raw: bytes) -> Input:
+    if not raw:
+        return {}
+    decoded = cbor2.loads(raw)
+    if not isinstance(decoded, dict):
+        raise ValueError(f"expected a CBOR map, got {type(decoded).__name__}")
+    return decoded
+
+
+def _cbor_output(value: Any) -> bytes:
+    return cbor2.dumps(_plain(value, lambda seconds: cbor2.CBORTag(1, seconds), float))
+
+
+_CBOR = _Protocol(
+    name="CBOR",
+    content_type="application/cbor",
+    headers=(("smithy-protocol", "rpc-v2-cbor"),),
+    decode=_cbor_input,
+    encode=_cbor_output,
+    unit_body=None,
+)
+
+
+# awsJson1_0: https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html
+
+
+@functools.cache
+def _service_model() -> ServiceModel:
+    """botocore's CloudWatch model: it types the JSON members (timestamps are plain numbers)."""
+    return ServiceModel(create_loader().load_service_model("cloudwatch", "service-2"), "cloudwatch")
+
+
+def _json_input(operation: str, raw: bytes) -> Input:
+    decoded = json.loads(raw) if raw.strip() else {}  # no payload: no input members
+    if not isinstance(decoded, dict):
+        raise ValueError(f"expected a JSON object, got {type(decoded).__name__}")
+    try:
+        shape = _service_model().operation_model(operation).input_shape
+    except OperationNotFoundError:
+        return decoded  # not a CloudWatch operation: answered UnsupportedOperation
+    return decoded if shape is None else _from_json(shape, decoded, operation)
+
+
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _from_json(shape: Shape, value: Any, where: str) -> Any:
+    """``value`` as the members the handlers take (as CBOR decodes them); unknown members are
+    ignored, null members are absent, a mistyped member raises ``ValueError``."""
+    kind = shape.type_name
+
+    def wrong() -> ValueError:
+        return ValueError(f"{where}: expected {kind}, got {type(value).__name__} {value!r:.40}")
+
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise wrong()
+        return {
+            name: _from_json(shape.members[name], item, f"{where}.{name}")
+            for name, item in value.items()
+            if name in shape.members and item is not None
+        }
+    if kind == "list":
+        if not isinstance(value, list):
+            raise wrong()
+        return [_from_json(shape.member, item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise wrong()
+        return {key: _from_json(shape.value, item, f"{where}.{key}") for key, item in value.items()}
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "timestamp":
+        if number:
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):  # not what the protocol sends; accepted when ISO 8601
+            return datetime.fromisoformat(value)
+        raise wrong()
+    if kind in ("double", "float"):
+        if number:
+            return float(value)
+        if isinstance(value, str) and value in _NON_FINITE:
+            return _NON_FINITE[value]
+        raise wrong()
+    if kind in ("integer", "long", "short", "byte"):
+        if number and float(value).is_integer():
+            return int(value)
+        raise wrong()
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        raise wrong()
+    if kind == "blob":
+        if isinstance(value, str):
+            return base64.b64decode(value, validate=True)
+        raise wrong()
+    if not isinstance(value, str):  # string (enums included)
+        raise wrong()
+    return value
+
+
+def _json_double(value: float) -> float | str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def _json_output(value: Any) -> bytes:
+    return json.dumps(_plain(value, lambda seconds: seconds, _json_double), allow_nan=False).encode()
+
+
+_JSON = _Protocol(
+    name="JSON",
+    content_type="application/x-amz-json-1.0",
+    headers=(),
+    decode=_json_input,
+    encode=_json_output,
+    unit_body=b"{}",
+)
 
 
 def _naive_utc(value: datetime) -> datetime:

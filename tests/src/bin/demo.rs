@@ -428,13 +428,16 @@ async fn main() -> anyhow::Result<()> {
     }
     demo.detail("verifier stdout", &verifier.stdout_lines().join("\n"));
 
-    let names = [
-        "ReplicasVerified",
-        "ReplicaWrongKey",
-        "ReplicaNotKmsEncrypted",
-        "ReplicaMissing",
-        "VerificationErrors",
-    ];
+    let names = {
+        use replication_core::metric_names::*;
+        [
+            REPLICAS_VERIFIED,
+            REPLICA_WRONG_KEY,
+            REPLICA_NOT_KMS_ENCRYPTED,
+            REPLICA_MISSING,
+            VERIFICATION_ERRORS,
+        ]
+    };
     let sums: Vec<f64> = w
         .destination_metric_sums(&namespace, &names)
         .await?
@@ -487,7 +490,10 @@ async fn main() -> anyhow::Result<()> {
     let period = scheduled_period(&mut in_b, &w.b, &destination_props, true).await?;
     let (a_period, canary) = liveness_period(&w, &mut in_a, &source_props, &mut verifier).await?;
     let canary_sums = w
-        .destination_metric_sums(&namespace, &[replication_core::canary::CANARY_METRIC])
+        .destination_metric_sums(
+            &namespace,
+            &[replication_core::metric_names::CANARY_REPLICA_VERIFIED],
+        )
         .await?;
     println!(
         "  findings: destination {}, source {}; canary {} replicated and verified: CanaryReplicaVerified = {}",

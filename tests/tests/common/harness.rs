@@ -228,6 +228,7 @@ impl Harness {
     pub(crate) async fn findings_read_back(&self, side: Side) -> Option<f64> {
         use aws_sdk_cloudwatch::primitives::DateTime;
         use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+        use replication_core::metric_names::REPLICATION_SETUP_FINDINGS;
         let w = &self.world;
         let (f, c) = match side {
             Side::Source => (&self.in_a, &w.a),
@@ -236,12 +237,12 @@ impl Harness {
         let line = f
             .stdout_lines()
             .into_iter()
-            .rfind(|l| l.contains("\"ReplicationSetupFindings\""))?;
+            .rfind(|l| l.contains(&format!("\"{REPLICATION_SETUP_FINDINGS}\"")))?;
         e2e_tests::emf::ship(&[line], &c.cloudwatch).await.unwrap();
         let dimension = |k: &str, v: &str| Dimension::builder().name(k).value(v).build();
         let metric = Metric::builder()
             .namespace("S3KmsReplication")
-            .metric_name("ReplicationSetupFindings")
+            .metric_name(REPLICATION_SETUP_FINDINGS)
             .dimensions(dimension("Side", side.dimension()))
             .dimensions(dimension("SourceBucket", &w.source_bucket))
             .dimensions(dimension("DestinationBucket", &w.destination_bucket))
