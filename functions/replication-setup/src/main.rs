@@ -33,9 +33,11 @@
 //! `scheduled.rs`.
 
 mod checks;
+mod destination;
 mod handler;
 mod response;
 mod scheduled;
+mod source;
 mod steps;
 
 use aws_config::BehaviorVersion;

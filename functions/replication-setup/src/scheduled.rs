@@ -44,7 +44,9 @@ use replication_core::properties::{
 use serde_json::{Value, json};
 
 use crate::checks;
-use crate::handler::{Failure, Prepared, Setup, destination_facts, prepare_source};
+use crate::destination::destination_facts;
+use crate::handler::{Failure, Setup};
+use crate::source::{Prepared, prepare_source};
 use crate::steps::AccountClients;
 use crate::steps::{self, Liveness};
 

@@ -1,0 +1,242 @@
+//! Custom::ReplicationDestination: Create and Update (versioning, D's bucket policy, KB's key policy,
+//! D's notification), Delete, and the lookups the scheduled check shares.
+
+use std::collections::BTreeMap;
+
+use replication_core::arn::{AccountId, KmsKeyArn, KmsKeyRef};
+use replication_core::doctor::Report;
+use replication_core::plan;
+use replication_core::policy::SidScope;
+use replication_core::properties::{
+    DefaultEncryption, DestinationFacts, DestinationProperties, DestinationSpec, UpdateKind,
+};
+
+use crate::checks;
+use crate::handler::{Done, Failure, Setup, properties_error};
+use crate::response::CfnRequest;
+use crate::steps::{self, AccountClients, StepError};
+
+/// What the destination side looks up before validation.
+pub(crate) async fn destination_facts(
+    c: &AccountClients,
+    props: &DestinationProperties,
+    account: AccountId,
+) -> Result<DestinationFacts, Failure> {
+    let bucket = props.destination_bucket.as_str();
+    Ok(DestinationFacts {
+        account_id: account,
+        destination_bucket_region: steps::bucket_region(c, bucket).await?,
+        destination_key: steps::describe_key(c, &props.destination_kms_key, "DestinationKmsKeyArn")
+            .await?,
+        destination_encryption: steps::bucket_encryption(c, bucket).await?,
+    })
+}
+
+pub(super) async fn apply_destination_request(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: AccountId,
+) -> Result<Done, Failure> {
+    let props =
+        DestinationProperties::parse(&request.resource_properties).map_err(properties_error)?;
+    let old = request
+        .old_resource_properties
+        .as_ref()
+        .and_then(|o| DestinationProperties::parse(o).ok());
+    let c = &setup.home;
+    let facts = destination_facts(c, &props, account).await?;
+    let spec = props.validate(&facts).map_err(properties_error)?;
+    // A queue dropped by an in-place Update: remove our notification. (A replacement's old
+    // resource is deleted by CloudFormation, which removes it there.)
+    if let Some(old) = &old
+        && old.notification_queue_arn.is_some()
+        && spec.notification_queue.is_none()
+        && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
+    {
+        steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
+            .await?;
+    }
+    let (versioning_was_enabled, written) = apply_destination(
+        c,
+        &spec,
+        facts.destination_key.state.clone(),
+        facts.destination_encryption.clone(),
+    )
+    .await?;
+    deploy_time_check(props.deploy_time_checks, || {
+        checks::destination(&spec, &written)
+    })?;
+    // An in-place move to another KB: our statement leaves the old key (compared by ARN).
+    if let Some(old) = &old
+        && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
+        && let Some(key) =
+            key_for_delete(c, &old.destination_kms_key, "DestinationKmsKeyArn").await?
+        && key != spec.destination_key
+    {
+        steps::remove_key_policy_statements(c, &key, &spec.sid_scope()).await?;
+    }
+    let mut data = destination_data(&spec);
+    data.insert(
+        "DestinationVersioningWasEnabled".into(),
+        versioning_was_enabled.to_string(),
+    );
+    data.extend(encryption_data(
+        "Destination",
+        facts.destination_encryption.as_ref(),
+    ));
+    Ok(Done {
+        physical_id: props.physical_resource_id(),
+        data,
+    })
+}
+
+/// Steps 1, 4, 5 (and the optional notification) in the destination account. Returns whether
+/// versioning was already enabled, and the documents as written (for the deploy-time check).
+pub(super) async fn apply_destination(
+    c: &AccountClients,
+    spec: &DestinationSpec,
+    key_state: Option<String>,
+    encryption: Option<DefaultEncryption>,
+) -> Result<(bool, checks::DestinationWritten), Failure> {
+    let bucket = spec.destination_bucket.as_str();
+    // Planned before any write: a notification that S3 would refuse as overlapping fails the
+    // request before anything has changed.
+    let notification = match &spec.notification_queue {
+        Some(queue) => {
+            let queue = queue.to_string();
+            steps::prepare_notification(c, bucket, &spec.sid_scope(), Some(&queue)).await?
+        }
+        None => None,
+    };
+    let was_enabled = steps::enable_versioning(c, bucket).await?;
+    let bucket_policy = steps::merge_bucket_policy(c, spec).await?;
+    let key_policy = steps::merge_key_policy(
+        c,
+        &spec.destination_key,
+        &spec.sid_scope(),
+        &plan::destination_key_policy_statements(spec),
+    )
+    .await?;
+    if let Some(config) = notification {
+        steps::put_notification(c, bucket, config).await?;
+    }
+    let written = checks::DestinationWritten {
+        bucket_policy,
+        key_policy,
+        key_state,
+        encryption,
+    };
+    Ok((was_enabled, written))
+}
+
+/// Fails with the findings when the deploy-time check (on, unless `DeployTimeChecks` is false)
+/// finds anything.
+pub(super) fn deploy_time_check(
+    enabled: bool,
+    report: impl FnOnce() -> Report,
+) -> Result<(), Failure> {
+    if !enabled {
+        return Ok(());
+    }
+    let report = report();
+    tracing::info!(
+        findings = report.findings.len(),
+        checks = report.checks.len(),
+        "deploy-time check"
+    );
+    match checks::failure(&report, 3000) {
+        Some(reason) => Err(Failure::Other(reason)),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn destination_data(spec: &DestinationSpec) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "DestinationBucketArn".into(),
+            spec.destination_bucket.arn(&spec.partition),
+        ),
+        (
+            "DestinationKmsKeyArn".into(),
+            spec.destination_key.to_string(),
+        ),
+        ("ReplicationRoleArn".into(), spec.role_arn.to_string()),
+        ("SidPrefix".into(), spec.sid_scope().to_string()),
+    ])
+}
+
+/// A bucket's default encryption as `Data`: `<side>DefaultEncryption` (`aws:kms`, `AES256`, …,
+/// or `none`), `<side>DefaultKmsKeyId` (empty without one) and `<side>BucketKeyEnabled`.
+pub(super) fn encryption_data(
+    side: &str,
+    encryption: Option<&DefaultEncryption>,
+) -> [(String, String); 3] {
+    [
+        (
+            format!("{side}DefaultEncryption"),
+            encryption.map_or_else(|| "none".to_owned(), |e| e.algorithm.clone()),
+        ),
+        (
+            format!("{side}DefaultKmsKeyId"),
+            encryption
+                .and_then(|e| e.kms_key_id.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            format!("{side}BucketKeyEnabled"),
+            encryption.is_some_and(|e| e.bucket_key_enabled).to_string(),
+        ),
+    ]
+}
+
+/// Resolve a key reference for Delete: an ARN as is, anything else with DescribeKey; a key
+/// that is gone is `None` (nothing to clean).
+pub(super) async fn key_for_delete(
+    c: &AccountClients,
+    key: &KmsKeyRef,
+    property: &str,
+) -> Result<Option<KmsKeyArn>, Failure> {
+    if let Some(arn) = key.as_key_arn() {
+        return Ok(Some(arn.clone()));
+    }
+    match steps::describe_key(c, key, property).await {
+        Ok(k) => Ok(Some(k.arn)),
+        Err(StepError::Aws { code, .. }) if code == "NotFoundException" => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn delete_destination(request: &CfnRequest, setup: &Setup) -> Result<(), Failure> {
+    let Ok(props) = DestinationProperties::parse(&request.resource_properties) else {
+        tracing::warn!(
+            "Delete with unparseable properties: nothing of ours can be named, nothing removed"
+        );
+        return Ok(());
+    };
+    let scope = SidScope::for_replication(
+        &props.source_account_id,
+        &props.source_bucket,
+        &props.destination_bucket,
+    );
+    remove_destination(
+        &setup.home,
+        &props.destination_bucket.to_string(),
+        &props.destination_kms_key,
+        &scope,
+    )
+    .await
+}
+
+pub(super) async fn remove_destination(
+    c: &AccountClients,
+    bucket: &str,
+    key: &KmsKeyRef,
+    scope: &SidScope,
+) -> Result<(), Failure> {
+    steps::remove_bucket_policy_statements(c, bucket, scope).await?;
+    if let Some(key) = key_for_delete(c, key, "DestinationKmsKeyArn").await? {
+        steps::remove_key_policy_statements(c, &key, scope).await?;
+    }
+    steps::set_notification(c, bucket, scope, None).await?;
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! Custom::ReplicationSource: Create and Update (versioning, the replication role, KA's key policy,
+//! the rules on S; in single-stack mode the destination side too), Delete, the canary, and the
+//! lookups the scheduled check shares.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use replication_core::arn::{AccountId, RoleArn};
+use replication_core::plan;
+use replication_core::policy::SidScope;
+use replication_core::properties::{ResolvedKey, SourceFacts, SourceProperties};
+
+use crate::checks;
+use crate::destination::{
+    apply_destination, deploy_time_check, encryption_data, key_for_delete, remove_destination,
+};
+use crate::handler::{Done, Failure, Setup, properties_error};
+use crate::response::CfnRequest;
+use crate::steps::{self, AccountClients};
+
+/// The longest a canary is waited for.
+const CANARY_WAIT: Duration = Duration::from_secs(60);
+
+/// The pause before a failed canary is tried once more.
+const CANARY_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The source side, looked up and validated: what Create, Update and the scheduled check share.
+pub(crate) struct Prepared {
+    pub(crate) facts: SourceFacts,
+    pub(crate) spec: replication_core::properties::SourceSpec,
+    pub(crate) existing_role: Option<aws_sdk_iam::types::Role>,
+    /// Clients in B (single-stack mode).
+    pub(crate) remote: Option<AccountClients>,
+}
+
+pub(crate) async fn prepare_source(
+    props: &SourceProperties,
+    setup: &Setup,
+    account: AccountId,
+) -> Result<Prepared, Failure> {
+    let c = &setup.home;
+    let remote = match &props.destination_access_role_arn {
+        Some(role) => Some(setup.assume(role).await?),
+        None => None,
+    };
+    let (destination_key, destination_bucket_region, destination_encryption) = match &remote {
+        Some(b) => (
+            steps::describe_key(b, &props.destination_kms_key, "DestinationKmsKeyArn").await?,
+            Some(steps::bucket_region(b, props.destination_bucket.as_str()).await?),
+            steps::bucket_encryption(b, props.destination_bucket.as_str()).await?,
+        ),
+        None => match props.destination_kms_key.as_key_arn() {
+            Some(arn) => (ResolvedKey::from_arn(arn.clone()), None, None),
+            None => {
+                return Err(Failure::Properties(
+                    "DestinationKmsKeyArn: a key id or alias cannot be resolved from the source account; give the key ARN or set DestinationAccessRoleArn".into(),
+                ));
+            }
+        },
+    };
+    let facts = SourceFacts {
+        account_id: account,
+        source_bucket_region: steps::bucket_region(c, props.source_bucket.as_str()).await?,
+        source_key: steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?,
+        destination_key,
+        destination_bucket_region,
+        source_encryption: steps::bucket_encryption(c, props.source_bucket.as_str()).await?,
+        destination_encryption,
+    };
+    let mut spec = props.validate(&facts).map_err(properties_error)?;
+    // An existing role keeps its path: every document names it by the ARN IAM gives it (a role
+    // ARN is arn:aws:iam::<account>:role/<path><name>, IAM User Guide, "IAM identifiers"), not
+    // by one built from the name, which S3, KMS and aws:PrincipalArn would not match.
+    let existing_role = steps::get_role(c, spec.role_arn.name()).await?;
+    if let Some(arn) = existing_role.as_ref().map(|r| r.arn())
+        && arn != spec.role_arn.to_string()
+    {
+        spec.role_arn = RoleArn::parse(arn)
+            .map_err(|e| Failure::Other(format!("RoleName: IAM returned an unusable ARN: {e}")))?;
+    }
+
+    Ok(Prepared {
+        facts,
+        spec,
+        existing_role,
+        remote,
+    })
+}
+
+pub(super) async fn apply_source_request(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: AccountId,
+    deadline: Instant,
+) -> Result<Done, Failure> {
+    let props = SourceProperties::parse(&request.resource_properties).map_err(properties_error)?;
+    let old = request
+        .old_resource_properties
+        .as_ref()
+        .and_then(|o| SourceProperties::parse(o).ok());
+    let c = &setup.home;
+    let Prepared {
+        facts,
+        spec,
+        existing_role,
+        remote,
+    } = prepare_source(&props, setup, account).await?;
+
+    // Refused before any write: a role this project did not create keeps its owner's trust.
+    if spec.role_trust_conditions
+        && let Some(role) = existing_role.as_ref().filter(|r| !steps::is_managed(r))
+    {
+        return Err(Failure::Properties(format!(
+            "RoleTrustConditions: the role {} was not created by s3-kms-replication, so its trust \
+             policy is its owner's to change; add the aws:SourceAccount and aws:SourceArn \
+             conditions there, or remove RoleTrustConditions",
+            role.arn()
+        )));
+    }
+    let destination_written = match &remote {
+        Some(b) => Some(
+            apply_destination(
+                b,
+                &spec.destination_spec(),
+                facts.destination_key.state.clone(),
+                facts.destination_encryption.clone(),
+            )
+            .await?
+            .1,
+        ),
+        None => None,
+    };
+    let versioning_was_enabled = steps::enable_versioning(c, spec.source_bucket.as_str()).await?;
+    let role = steps::ensure_replication_role(c, &spec, existing_role, deadline).await?;
+    let source_key_policy = steps::merge_key_policy(
+        c,
+        &spec.source_key,
+        &spec.sid_scope(),
+        &plan::source_key_policy_statements(&spec),
+    )
+    .await?;
+    let new_ids = spec.rule_ids();
+    // The old properties' rules, when they are on this S: an Update replaces them.
+    let old_ids: Vec<String> = old
+        .as_ref()
+        .map(|o| o.rules.iter().map(|r| r.id.clone()).collect())
+        .unwrap_or_default();
+    let old_account = old.as_ref().map(|o| o.destination_account_id.to_string());
+    let previous = old
+        .as_ref()
+        .zip(old_account.as_deref())
+        .filter(|(o, _)| o.source_bucket == spec.source_bucket)
+        .map(|(o, account)| plan::RuleOwner {
+            ids: &old_ids,
+            destination_bucket: o.destination_bucket.as_str(),
+            destination_account: account,
+        });
+    let replication = steps::put_replication_rule(c, &spec, previous.as_ref(), deadline).await?;
+    if let Some(old) = &old {
+        release_old_source_grants(c, remote.as_ref(), old, &spec).await?;
+    }
+    let written = checks::SourceWritten {
+        replication,
+        role_arn: role.arn.clone(),
+        trust: role.trust.clone(),
+        key_policy: source_key_policy,
+        key_state: facts.source_key.state.clone(),
+        encryption: facts.source_encryption.clone(),
+    };
+    deploy_time_check(props.deploy_time_checks, || {
+        checks::source(&spec, &written, destination_written.as_ref())
+    })?;
+    let canary = if props.canary {
+        // Bounded: a minute at most, and never into the answer's margin.
+        let bound = deadline.min(Instant::now() + CANARY_WAIT);
+        let mut outcome = steps::canary(c, &spec, &request.request_id, bound).await?;
+        // A role or grant seconds old may not be visible to S3 yet (IAM is eventually
+        // consistent), and S3 never retries a failed object: one more canary, if time allows.
+        if outcome.status == "FAILED" && Instant::now() + CANARY_RETRY_AFTER < bound {
+            tokio::time::sleep(CANARY_RETRY_AFTER).await;
+            let name = format!("{}-retry", request.request_id);
+            outcome = steps::canary(c, &spec, &name, bound).await?;
+        }
+        if outcome.status == "FAILED" {
+            return Err(Failure::Other(format!(
+                "Canary: the canary object {} was not replicated (FAILED after {} ms). What this \
+                 account can see passed the deploy-time check, so look at the destination side \
+                 (D's bucket policy, KB's key policy and state): run replication-doctor with both \
+                 accounts' credentials, or read the verifier's 'replication failed' line for the \
+                 failureReason",
+                outcome.key,
+                outcome.waited.as_millis()
+            )));
+        }
+        Some(outcome)
+    } else {
+        None
+    };
+
+    let mut data = BTreeMap::from([
+        ("RoleArn".into(), role.arn),
+        ("RoleName".into(), spec.role_arn.name().to_owned()),
+        ("RoleCreatedByThisResource".into(), role.managed.to_string()),
+        ("RuleIds".into(), new_ids.join(",")),
+        (
+            "SourceBucketArn".into(),
+            spec.source_bucket.arn(&spec.partition),
+        ),
+        (
+            "DestinationBucketArn".into(),
+            spec.destination_bucket.arn(&spec.partition),
+        ),
+        ("SourceKmsKeyArn".into(), spec.source_key.to_string()),
+        (
+            "DestinationKmsKeyArn".into(),
+            spec.destination_key.to_string(),
+        ),
+        (
+            "SourceVersioningWasEnabled".into(),
+            versioning_was_enabled.to_string(),
+        ),
+        ("SidPrefix".into(), spec.sid_scope().to_string()),
+        (
+            "RolePolicyName".into(),
+            plan::role_policy_name(&spec.sid_scope()),
+        ),
+    ]);
+    data.extend(encryption_data("Source", facts.source_encryption.as_ref()));
+    if let Some(canary) = canary {
+        data.insert("CanaryStatus".into(), canary.status.clone());
+        data.insert("CanaryKey".into(), canary.key.clone());
+        if canary.status == "PENDING" {
+            data.insert(
+                "CanaryNote".into(),
+                format!(
+                    "still pending after {} s; S3 replication without RTC promises no time",
+                    canary.waited.as_secs()
+                ),
+            );
+        }
+    }
+    if remote.is_some() {
+        data.extend(encryption_data(
+            "Destination",
+            facts.destination_encryption.as_ref(),
+        ));
+    }
+    Ok(Done {
+        physical_id: props.physical_resource_id(),
+        data,
+    })
+}
+
+/// After an Update of one pair (the same Sid scope), our grants leave the key and the role
+/// that the old properties named and the new ones do not (issue 8, defect 4). Keys are compared
+/// by ARN, so an alias of the same key is not "another key".
+pub(super) async fn release_old_source_grants(
+    c: &AccountClients,
+    remote: Option<&AccountClients>,
+    old: &SourceProperties,
+    spec: &replication_core::properties::SourceSpec,
+) -> Result<(), Failure> {
+    let scope = spec.sid_scope();
+    let old_scope = SidScope::for_replication(
+        &spec.source_account,
+        &old.source_bucket,
+        &old.destination_bucket,
+    );
+    if old_scope != scope {
+        return Ok(()); // a replacement: CloudFormation's Delete of the old resource cleans up
+    }
+    if let Some(key) = key_for_delete(c, &old.source_kms_key, "SourceKmsKeyArn").await?
+        && key != spec.source_key
+    {
+        steps::remove_key_policy_statements(c, &key, &scope).await?;
+    }
+    let old_role = old.effective_role_name();
+    if old_role != spec.role_arn.name() {
+        steps::remove_replication_role(c, &old_role, &scope).await?;
+    }
+    if let Some(b) = remote
+        && let Some(key) =
+            key_for_delete(b, &old.destination_kms_key, "DestinationKmsKeyArn").await?
+        && key != spec.destination_key
+    {
+        steps::remove_key_policy_statements(b, &key, &scope).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete_source(
+    request: &CfnRequest,
+    setup: &Setup,
+    account: Option<AccountId>,
+) -> Result<(), Failure> {
+    let Ok(props) = SourceProperties::parse(&request.resource_properties) else {
+        tracing::warn!(
+            "Delete with unparseable properties: nothing of ours can be named, nothing removed"
+        );
+        return Ok(());
+    };
+    let c = &setup.home;
+    let rule_ids: Vec<String> = props.rules.iter().map(|r| r.id.clone()).collect();
+    let owner = plan::RuleOwner {
+        ids: &rule_ids,
+        destination_bucket: props.destination_bucket.as_str(),
+        destination_account: props.destination_account_id.as_str(),
+    };
+    let still_used_by =
+        steps::remove_replication_rules(c, props.source_bucket.as_str(), &owner).await?;
+    let account = account
+        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    let scope =
+        SidScope::for_replication(&account, &props.source_bucket, &props.destination_bucket);
+    // Rules from S to D remain: a replacement's new resource (same Sid scope, such as a change
+    // of DestinationAccountId alone) or someone else still replicates through the scope's
+    // grants. They stay; only a role that the configuration no longer uses loses our policy.
+    if let Some(role) = still_used_by {
+        let old_role = props.effective_role_name();
+        tracing::info!(
+            rules_to = %props.destination_bucket,
+            role = %role,
+            "rules to the destination remain; the pair's grants are kept"
+        );
+        if role.rsplit('/').next() != Some(old_role.as_str()) {
+            steps::remove_replication_role(c, &old_role, &scope).await?;
+        }
+        return Ok(());
+    }
+    if let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await? {
+        steps::remove_key_policy_statements(c, &key, &scope).await?;
+    }
+    steps::remove_replication_role(c, &props.effective_role_name(), &scope).await?;
+    if let Some(role) = &props.destination_access_role_arn {
+        let b = setup.assume(role).await?;
+        remove_destination(
+            &b,
+            props.destination_bucket.as_str(),
+            &props.destination_kms_key,
+            &scope,
+        )
+        .await?;
+    }
+    Ok(())
+}
