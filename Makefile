@@ -69,6 +69,8 @@ e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
 
 test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests, the shipped zips' panic check, and the demo on them
 	$(CARGO) test --locked --workspace
+	$(PY) -m unittest discover -s infra -p 'test_*.py'
+	$(PY) -m unittest discover -s tests/local-aws -p 'test_*.py'
 	$(MAKE) --no-print-directory shipped
 	$(SHIPPED_DEMO)
 
@@ -107,8 +109,12 @@ invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with ev
 demo: shipped build ## The seven steps end to end on the local emulator, with the shipped bootstraps
 	$(SHIPPED_DEMO)
 
-dashboard-image: setup ## Redraw docs/dashboard.png from the dashboard in infra/destination-account.yaml
-	$(PY) infra/render_dashboard.py
+# The demo draws the destination template's dashboard with the metrics it published, read back
+# from the emulator's CloudWatch (infra/render_dashboard.py); without DASHBOARD_IMAGE it draws
+# dist/dashboard-data.png.
+dashboard-image: setup build ## Run the demo (debug binaries) and draw docs/dashboard.png from its metrics
+	DASHBOARD_IMAGE=$(CURDIR)/docs/dashboard.png SETUP_BOOTSTRAP=$(TARGET_DIR)/debug/replication-setup \
+	  VERIFIER_BOOTSTRAP=$(TARGET_DIR)/debug/replica-verifier $(TARGET_DIR)/debug/demo
 
 deploy: ## Deploy both stacks to AWS: make deploy A=… B=… S=… D=… KA=… KB=… ARTIFACTS_A=… ARTIFACTS_B=… [ARCH=x86_64]
 	$(foreach v,A B S D KA KB ARTIFACTS_A ARTIFACTS_B,$(call require,$(v)))

@@ -5,6 +5,8 @@
     launcher.py stop  [--state FILE]                           # stops exactly that process
     launcher.py serve [--port N] [--parent-pid PID] [--ready-file FILE]
 
+Python tests import this file and use ``serving()``: ``with serving() as endpoint: ...``.
+
 ``start`` spawns ``serve`` in the background, waits until it answers, and records
 ``{"endpoint": ..., "pid": ...}`` in the state file (default ``.local-aws/state.json`` at the
 repository root). ``stop`` reads that file, terminates that PID only, and removes the file.
@@ -17,14 +19,17 @@ that process is gone, so a test run that dies never leaves an emulator behind. I
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -158,6 +163,41 @@ def _start(state: Path, port: int, log: Path | None) -> int:
     proc.terminate()
     print(f"emulator did not become ready in 60 s; see {log}", file=sys.stderr)
     return 1
+
+
+@contextlib.contextmanager
+def serving(timeout: float = 60) -> Iterator[str]:
+    """Run ``serve`` (the layer, never LOCAL_AWS_PLAIN) on a free port of 127.0.0.1 as a child
+    of this process, yield its endpoint, and stop exactly that child afterwards.
+
+    The child gets ``--parent-pid`` of this process, so it also exits if this one dies without
+    reaching the cleanup. Its output goes to a log that is shown if it fails to start.
+    """
+    with tempfile.TemporaryDirectory(prefix="local-aws-") as tmp:
+        ready, log = Path(tmp) / "ready.json", Path(tmp) / "serve.log"
+        env = {k: v for k, v in os.environ.items() if k != "LOCAL_AWS_PLAIN"}
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0",
+                 "--parent-pid", str(os.getpid()), "--ready-file", str(ready)],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            )
+        try:
+            deadline = time.monotonic() + timeout
+            while not ready.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    why = f"exited with {proc.returncode}" if proc.returncode is not None else "timed out"
+                    raise RuntimeError(f"local-aws serve {why}:\n{log.read_text(errors='replace')[-4000:]}")
+                time.sleep(0.05)
+            yield json.loads(ready.read_text())["endpoint"]  # listening: serve binds before writing it
+        finally:
+            if proc.poll() is None:
+                proc.terminate()  # SIGTERM to this PID only; serve shuts down cleanly
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
 def _stop(state: Path) -> int:

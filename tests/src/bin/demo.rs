@@ -720,14 +720,22 @@ fn draw_dashboard(
             account.id()
         ));
     }
-    let output = cmd
-        .output()
-        .context("run .venv/bin/python (make setup)")?;
+    let output = cmd.output().context("run .venv/bin/python (make setup)")?;
     let _ = std::fs::remove_file(&logs);
     let report = String::from_utf8_lossy(&output.stdout);
-    print!("{}", report.lines().map(|l| format!("  {l}\n")).collect::<String>());
+    print!(
+        "{}",
+        report
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+    );
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
-    anyhow::ensure!(output.status.success(), "the renderer exited with {}", output.status);
+    anyhow::ensure!(
+        output.status.success(),
+        "the renderer exited with {}",
+        output.status
+    );
     // Every line of the run's own accounts must have been read.
     anyhow::ensure!(
         !report.contains("not read: account") && !report.contains(" 0 series with data"),
