@@ -25,7 +25,6 @@ import unittest
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -167,14 +166,7 @@ class DataModeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         # Credentials the emulator accepts, and nothing from the developer's own AWS configuration.
-        env = mock.patch.dict(os.environ, {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                                           "AWS_DEFAULT_REGION": "us-east-1",
-                                           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
-        env.start()
-        cls.addClassCleanup(env.stop)
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID", "AWS_ENDPOINT_URL",
-                     "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_STS"):
-            os.environ.pop(name, None)  # restored by env.stop()
+        cls.enterClassContext(launcher.placeholder_credentials())
         cls.endpoint = cls.enterClassContext(launcher.serving())  # stops exactly that process
 
         cls.now = datetime.now(UTC)

@@ -166,6 +166,23 @@ def _start(state: Path, port: int, log: Path | None) -> int:
 
 
 @contextlib.contextmanager
+def placeholder_credentials() -> Iterator[None]:
+    """The emulator's placeholder credentials in ``os.environ``, and nothing from the developer's
+    own AWS configuration (profiles, endpoints, session tokens); restored on exit."""
+    saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith("AWS_") or n == "MOTO_ACCOUNT_ID"]:
+        del os.environ[name]
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1",
+                       "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
 def serving(timeout: float = 60) -> Iterator[str]:
     """Run ``serve`` (the layer, never LOCAL_AWS_PLAIN) on a free port of 127.0.0.1 as a child
     of this process, yield its endpoint, and stop exactly that child afterwards.
