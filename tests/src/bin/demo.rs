@@ -624,7 +624,7 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => PathBuf::from(path),
         None => e2e_tests::emulator::repo_root().join("dist/dashboard-data.png"),
     };
-    let drawn = draw_dashboard(&w, &emulator, &namespace, &verifier, started_at, &image);
+    let drawn = draw_dashboard(&w, emulator, &namespace, &verifier, started_at, &image);
     demo.check(
         drawn.is_ok(),
         "dashboard drawn with this run's metrics, read back from CloudWatch",
