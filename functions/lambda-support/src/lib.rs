@@ -1,4 +1,9 @@
-//! What the two Lambdas' entry points share.
+//! What the two Lambdas' adapters share: logging set up the way Lambda asks, the S3 client as
+//! the emulator needs it, "now" in milliseconds, an error's chain as one line, and (feature
+//! `test-util`) [`fake_aws`], an in-process AWS for unit tests of SDK calls.
+//!
+//! The decisions stay in `replication-core`, which has no SDK types; this crate is the thin
+//! part both adapters would otherwise copy.
 //!
 //! [`init_tracing`] sets up logging once per cold start, the way Lambda's advanced logging
 //! controls ask (the function's `LoggingConfig`, which Lambda passes as environment variables):
@@ -103,6 +108,41 @@ pub fn init_tracing_with(settings: &LogSettings) {
         LogFormat::Text => fmt.without_time().with_ansi(false).try_init(),
     };
 }
+
+/// Milliseconds since the Unix epoch (0 if the clock reads earlier).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `S3_FORCE_PATH_STYLE=true`: path-style S3 addressing, which the local emulator needs
+/// (virtual-hosted style would put the bucket in the host name).
+pub fn force_path_style() -> bool {
+    std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true")
+}
+
+/// The S3 client configuration for `sdk`, path-style when asked; add interceptors and
+/// build.
+pub fn s3_config(sdk: &aws_config::SdkConfig, path_style: bool) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style)
+}
+
+/// `error: its source: …`, each error's own `Display`: one line for a log or an answer, for
+/// failures that carry no service error code (a connection refused, a timeout).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(feature = "test-util")]
+pub mod fake_aws;
 
 #[cfg(test)]
 mod tests {

@@ -67,15 +67,15 @@ pub async fn resolve_key(
     config: &VerifierConfig,
 ) -> Result<String, VerifierError> {
     if !config.key_needs_resolution() {
-        return Ok(config.expected_key.clone());
+        return Ok(config.expected_key.to_string());
     }
     let failed = |reason: String| VerifierError::KeyResolution {
-        key: config.expected_key.clone(),
+        key: config.expected_key.to_string(),
         reason,
     };
     let out = kms
         .describe_key()
-        .key_id(&config.expected_key)
+        .key_id(config.expected_key.to_string())
         .send()
         .await
         .map_err(|e| failed(aws_sdk_kms::error::DisplayErrorContext(&e).to_string()))?;
@@ -371,7 +371,8 @@ pub(crate) mod tests {
     use serde_json::json;
     use std::sync::atomic::Ordering;
 
-    pub(crate) const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/1111-kb";
+    pub(crate) const KB: &str =
+        "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";
 
     /// A verifier expecting [`KB`] over `s3`, with `retries` retries of a 404 (1 ms apart).
     pub(crate) fn verifier(s3: aws_sdk_s3::Client, retries: &str) -> Verifier {

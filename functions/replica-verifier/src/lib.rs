@@ -1,5 +1,5 @@
 //! `replica-verifier`: proves that every replica is SSE-KMS under the expected destination key
-//! (seed step 7) and publishes CloudWatch metrics.
+//! (step 7) and publishes CloudWatch metrics.
 //!
 //! **Trigger**: S3 event notifications invoking the function directly, an SQS queue that
 //! receives S3 events (event source mapping with `ReportBatchItemFailures`), or EventBridge

@@ -1,4 +1,4 @@
-//! What a replication `failureReason` probably means, and which seed step and document to look
+//! What a replication `failureReason` probably means, and which step and document to look
 //! at: every reason in the S3 User Guide's "Amazon S3 replication failure reasons", with the
 //! causes this project's doctor checks for ([`crate::doctor`]).
 //!
@@ -10,7 +10,7 @@
 pub struct Causes {
     /// The reason, as S3 sends it.
     pub reason: &'static str,
-    /// The seed step to look at first (1 to 7); 0 for causes outside the seven steps.
+    /// The step to look at first (1 to 7); 0 for causes outside the seven steps.
     pub step: u8,
     /// The probable causes, most likely first.
     pub causes: &'static str,

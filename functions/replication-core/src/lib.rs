@@ -3,7 +3,7 @@
 //! No Lambda types and no network: everything here is a function over plain data, so the
 //! decisions the two Lambdas make are unit-tested without AWS.
 //!
-//! Replica verification (seed step 7):
+//! Replica verification (step 7):
 //! - [`events`]: which payload shape an invocation carries, parsed into replica events;
 //! - [`s3_key`]: URL-decoding of object keys in S3 events;
 //! - [`verdict`]: the verdict on one replica from its `HeadObject` facts;
@@ -14,7 +14,7 @@
 //! - [`time`]: RFC 3339 timestamps to epoch milliseconds.
 //! - [`panic_probe`]: proof that a shipped bootstrap unwinds on panic.
 //!
-//! Replication setup (seed steps 1-6):
+//! Replication setup (steps 1-6):
 //! - [`canary`]: the canary objects' keys, and which old versions a scheduled run removes;
 //! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs;
 //! - [`properties`]: the custom resources' Properties, parsed, validated and diffed for Update;

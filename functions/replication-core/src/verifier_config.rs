@@ -28,6 +28,8 @@
 
 use std::time::Duration;
 
+use crate::arn::KmsKeyRef;
+
 /// Default CloudWatch namespace.
 pub const DEFAULT_NAMESPACE: &str = "S3KmsReplication";
 
@@ -80,9 +82,9 @@ pub enum ConfigError {
 /// The verifier's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierConfig {
-    /// `EXPECTED_KMS_KEY_ARN` as given (resolve it with DescribeKey when
-    /// [`VerifierConfig::key_needs_resolution`]).
-    pub expected_key: String,
+    /// `EXPECTED_KMS_KEY_ARN`, parsed as the setup function parses a key property (resolve it
+    /// with DescribeKey when [`VerifierConfig::key_needs_resolution`]).
+    pub expected_key: KmsKeyRef,
     /// `METRICS_NAMESPACE`.
     pub namespace: String,
     /// `METRICS_SINK`.
@@ -116,13 +118,12 @@ impl VerifierConfig {
             var: "EXPECTED_KMS_KEY_ARN",
             hint: "set it to the destination KMS key's ARN (a key id, alias/name or alias ARN also works)",
         })?;
-        if !looks_like_key_reference(&expected_key) {
-            return Err(ConfigError::Invalid {
+        let expected_key =
+            KmsKeyRef::parse(&expected_key).map_err(|_| ConfigError::Invalid {
                 var: "EXPECTED_KMS_KEY_ARN",
                 value: expected_key,
                 expected: "arn:aws:kms:<region>:<account>:key/<id>, a key id, alias/<name> or an alias ARN",
-            });
-        }
+            })?;
         let sink = match value("METRICS_SINK")
             .as_deref()
             .map(str::to_ascii_lowercase)
@@ -201,7 +202,7 @@ impl VerifierConfig {
     /// Whether the expected key must be resolved to a key ARN (with `kms:DescribeKey`, once
     /// per cold start): true for key ids, alias names and alias ARNs.
     pub fn key_needs_resolution(&self) -> bool {
-        !is_key_arn(&self.expected_key)
+        self.expected_key.as_key_arn().is_none()
     }
 
     /// The delay before retry `attempt` (0-based) of a missing object, or `None` when the
@@ -212,21 +213,6 @@ impl VerifierConfig {
                 .saturating_mul(1 << attempt.min(16))
         })
     }
-}
-
-/// `arn:<partition>:kms:<region>:<account>:key/<id>`.
-pub fn is_key_arn(s: &str) -> bool {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", _, "kms", region, account, resource]
-        if !region.is_empty() && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-           && resource.strip_prefix("key/").is_some_and(|id| !id.is_empty()))
-}
-
-fn looks_like_key_reference(s: &str) -> bool {
-    is_key_arn(s)
-        || (s.starts_with("arn:") && s.contains(":kms:") && s.contains(":alias/"))
-        || s.strip_prefix("alias/").is_some_and(|n| !n.is_empty())
-        || (!s.contains(':') && !s.contains('/') && !s.is_empty())
 }
 
 fn boolean(
@@ -270,7 +256,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/1111-kb";
+    const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";
 
     fn parse(vars: &[(&str, &str)]) -> Result<VerifierConfig, ConfigError> {
         let map: HashMap<String, String> = vars

@@ -1,8 +1,6 @@
 //! Custom::ReplicationDestination: Create and Update (versioning, D's bucket policy, KB's key policy,
 //! D's notification), Delete, and the lookups the scheduled check shares.
 
-use std::collections::BTreeMap;
-
 use replication_core::arn::{AccountId, KmsKeyArn, KmsKeyRef};
 use replication_core::doctor::Report;
 use replication_core::plan;
@@ -13,6 +11,7 @@ use replication_core::properties::{
 
 use crate::checks;
 use crate::handler::{Done, Failure, Setup, properties_error};
+use crate::outputs::{self, DestinationData};
 use crate::response::CfnRequest;
 use crate::steps::{self, AccountClients, StepError};
 
@@ -75,18 +74,14 @@ pub(super) async fn apply_destination_request(
     {
         steps::remove_key_policy_statements(c, &key, &spec.sid_scope()).await?;
     }
-    let mut data = destination_data(&spec);
-    data.insert(
-        "DestinationVersioningWasEnabled".into(),
-        versioning_was_enabled.to_string(),
-    );
-    data.extend(encryption_data(
-        "Destination",
+    let data = DestinationData::new(
+        &spec,
+        versioning_was_enabled,
         facts.destination_encryption.as_ref(),
-    ));
+    );
     Ok(Done {
         physical_id: props.physical_resource_id(),
-        data,
+        data: outputs::to_data(&data),
     })
 }
 
@@ -145,48 +140,9 @@ pub(super) fn deploy_time_check(
         "deploy-time check"
     );
     match checks::failure(&report, 3000) {
-        Some(reason) => Err(Failure::Other(reason)),
+        Some(reason) => Err(Failure::DeployTimeCheck(reason)),
         None => Ok(()),
     }
-}
-
-pub(super) fn destination_data(spec: &DestinationSpec) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (
-            "DestinationBucketArn".into(),
-            spec.destination_bucket.arn(&spec.partition),
-        ),
-        (
-            "DestinationKmsKeyArn".into(),
-            spec.destination_key.to_string(),
-        ),
-        ("ReplicationRoleArn".into(), spec.role_arn.to_string()),
-        ("SidPrefix".into(), spec.sid_scope().to_string()),
-    ])
-}
-
-/// A bucket's default encryption as `Data`: `<side>DefaultEncryption` (`aws:kms`, `AES256`, …,
-/// or `none`), `<side>DefaultKmsKeyId` (empty without one) and `<side>BucketKeyEnabled`.
-pub(super) fn encryption_data(
-    side: &str,
-    encryption: Option<&DefaultEncryption>,
-) -> [(String, String); 3] {
-    [
-        (
-            format!("{side}DefaultEncryption"),
-            encryption.map_or_else(|| "none".to_owned(), |e| e.algorithm.clone()),
-        ),
-        (
-            format!("{side}DefaultKmsKeyId"),
-            encryption
-                .and_then(|e| e.kms_key_id.clone())
-                .unwrap_or_default(),
-        ),
-        (
-            format!("{side}BucketKeyEnabled"),
-            encryption.is_some_and(|e| e.bucket_key_enabled).to_string(),
-        ),
-    ]
 }
 
 /// Resolve a key reference for Delete: an ARN as is, anything else with DescribeKey; a key

@@ -64,12 +64,57 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 /// Why a request failed: the Reason CloudFormation shows.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Failure {
+    /// The properties are invalid: each problem names the property and the fix.
     #[error("{0}")]
     Properties(String),
+    /// An AWS step failed.
     #[error(transparent)]
     Step(#[from] StepError),
+    /// `ResourceType` is not one of ours.
     #[error("{0}")]
-    Other(String),
+    ResourceType(String),
+    /// The function's own account cannot be read from its ARN.
+    #[error("cannot tell this function's account from its ARN")]
+    UnknownAccount,
+    /// Single-stack mode could not assume `DestinationAccessRoleArn`.
+    #[error("DestinationAccessRoleArn: {0}")]
+    AssumeRole(String),
+    /// IAM gave the existing role an ARN that does not parse.
+    #[error("RoleName: IAM returned an unusable ARN: {0}")]
+    UnusableRoleArn(String),
+    /// The deploy-time check found something; the text lists the findings.
+    #[error("{0}")]
+    DeployTimeCheck(String),
+    /// The canary's replication failed.
+    #[error(
+        "Canary: the canary object {key} was not replicated (FAILED after {waited_ms} ms). What this \
+         account can see passed the deploy-time check, so look at the destination side \
+         (D's bucket policy, KB's key policy and state): run replication-doctor with both \
+         accounts' credentials, or read the verifier's 'replication failed' line for the \
+         failureReason"
+    )]
+    Canary {
+        /// The canary's key in S.
+        key: String,
+        /// How long its wait took.
+        waited_ms: u128,
+    },
+    /// No time was left before the Lambda deadline.
+    #[error("timed out: no time left before the Lambda deadline")]
+    NoTimeLeft,
+    /// The work ran into the deadline's margin.
+    #[error(
+        "timed out after {elapsed_s} s, {margin_s} s before the Lambda deadline; the work is idempotent, so retrying the stack operation is safe"
+    )]
+    TimedOut {
+        /// Seconds the work ran.
+        elapsed_s: u64,
+        /// The margin kept for the answer.
+        margin_s: u64,
+    },
+    /// The work panicked (caught, answered).
+    #[error("internal error (panic): {0}")]
+    Panic(String),
 }
 
 /// What a successful request returns.
@@ -102,14 +147,14 @@ impl Setup {
             .send()
             .await
             .map_err(|e| {
-                Failure::Other(format!(
-                    "DestinationAccessRoleArn: cannot assume {role}: {}",
+                Failure::AssumeRole(format!(
+                    "cannot assume {role}: {}",
                     aws_sdk_sts::error::DisplayErrorContext(&e)
                 ))
             })?;
-        let c = out.credentials.ok_or_else(|| {
-            Failure::Other("DestinationAccessRoleArn: AssumeRole returned no credentials".into())
-        })?;
+        let c = out
+            .credentials
+            .ok_or_else(|| Failure::AssumeRole("AssumeRole returned no credentials".into()))?;
         let creds = Credentials::new(
             c.access_key_id,
             c.secret_access_key,
@@ -204,19 +249,16 @@ async fn guarded(
     started: Instant,
 ) -> Result<Done, Failure> {
     let Some(deadline) = deadline else {
-        return Err(Failure::Other(
-            "timed out: no time left before the Lambda deadline".into(),
-        ));
+        return Err(Failure::NoTimeLeft);
     };
     match tokio::time::timeout_at(deadline.into(), AssertUnwindSafe(work).catch_unwind()).await {
-        Err(_) => Err(Failure::Other(format!(
-            "timed out after {} s, {} s before the Lambda deadline; the work is idempotent, so retrying the stack operation is safe",
-            started.elapsed().as_secs(),
-            DEADLINE_MARGIN.as_secs()
-        ))),
+        Err(_) => Err(Failure::TimedOut {
+            elapsed_s: started.elapsed().as_secs(),
+            margin_s: DEADLINE_MARGIN.as_secs(),
+        }),
         Ok(Err(panic)) => {
             let message = panic_message(panic.as_ref());
-            Err(Failure::Other(format!("internal error (panic): {message}")))
+            Err(Failure::Panic(message))
         }
         Ok(Ok(result)) => result,
     }
@@ -291,8 +333,8 @@ async fn run(
             ..Done::default()
         });
     }
-    let resource_type =
-        ResourceType::parse(&request.resource_type).map_err(|e| Failure::Other(e.to_string()))?;
+    let resource_type = ResourceType::parse(&request.resource_type)
+        .map_err(|e| Failure::ResourceType(e.to_string()))?;
     if request.request_type == RequestType::Delete {
         match resource_type {
             ResourceType::Destination => delete_destination(request, setup).await?,
@@ -303,8 +345,7 @@ async fn run(
             ..Done::default()
         });
     }
-    let account = account
-        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    let account = account.ok_or(Failure::UnknownAccount)?;
     match resource_type {
         ResourceType::Destination => apply_destination_request(request, setup, account).await,
         ResourceType::Source => apply_source_request(request, setup, account, deadline).await,
@@ -445,7 +486,11 @@ mod tests {
         let done = guarded(async { Ok(Done::default()) }, deadline, Instant::now()).await;
         assert!(done.is_ok());
         let failed = guarded(
-            async { Err(Failure::Other("DestinationBucket: no such bucket".into())) },
+            async {
+                Err(Failure::Properties(
+                    "DestinationBucket: no such bucket".into(),
+                ))
+            },
             deadline,
             Instant::now(),
         )

@@ -1,7 +1,7 @@
 //! `replication-setup`: the CloudFormation custom resource behind `Custom::ReplicationSource`
 //! (account A: versioning on S, the replication role, KA's key policy, the replication rules)
 //! and `Custom::ReplicationDestination` (account B: versioning on D, D's bucket policy, KB's key
-//! policy, optionally D's notifications to the verifier's queue) — seed steps 1-6, corrected.
+//! policy, optionally D's notifications to the verifier's queue) — steps 1-6, corrected.
 //!
 //! **Trigger**: CloudFormation custom-resource requests (Create, Update, Delete) through the
 //! resource's `ServiceToken`. Every request gets exactly one answer PUT to its `ResponseURL`,
@@ -35,6 +35,7 @@
 mod checks;
 mod destination;
 mod handler;
+mod outputs;
 mod response;
 mod scheduled;
 mod source;

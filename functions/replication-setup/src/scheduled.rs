@@ -208,8 +208,7 @@ pub(crate) async fn run(
     setup: &Setup,
     account: Option<AccountId>,
 ) -> Result<Value, Failure> {
-    let account = account
-        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    let account = account.ok_or(Failure::UnknownAccount)?;
     let resource_type = payload["ResourceType"].as_str().unwrap_or_default();
     let props = set_only(&payload["ResourceProperties"]);
     let liveness = flag(payload, "Liveness")?;
@@ -244,7 +243,11 @@ pub(crate) async fn run(
             };
             (snapshot, "source", liveness)
         }
-        Err(e) => return Err(Failure::Other(format!("{PAYLOAD_KEY}.ResourceType: {e}"))),
+        Err(e) => {
+            return Err(Failure::ResourceType(format!(
+                "{PAYLOAD_KEY}.ResourceType: {e}"
+            )));
+        }
     };
     let report = diagnose(&snapshot);
     publish(&report, side, &snapshot);

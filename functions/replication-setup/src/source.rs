@@ -2,7 +2,6 @@
 //! the rules on S; in single-stack mode the destination side too), Delete, the canary, and the
 //! lookups the scheduled check shares.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use replication_core::arn::{AccountId, RoleArn};
@@ -12,9 +11,10 @@ use replication_core::properties::{ResolvedKey, SourceFacts, SourceProperties};
 
 use crate::checks;
 use crate::destination::{
-    apply_destination, deploy_time_check, encryption_data, key_for_delete, remove_destination,
+    apply_destination, deploy_time_check, key_for_delete, remove_destination,
 };
 use crate::handler::{Done, Failure, Setup, properties_error};
+use crate::outputs::{self, CanaryData, Encryption, SourceData};
 use crate::response::CfnRequest;
 use crate::steps::{self, AccountClients};
 
@@ -75,8 +75,7 @@ pub(crate) async fn prepare_source(
     if let Some(arn) = existing_role.as_ref().map(|r| r.arn())
         && arn != spec.role_arn.to_string()
     {
-        spec.role_arn = RoleArn::parse(arn)
-            .map_err(|e| Failure::Other(format!("RoleName: IAM returned an unusable ARN: {e}")))?;
+        spec.role_arn = RoleArn::parse(arn).map_err(|e| Failure::UnusableRoleArn(e.to_string()))?;
     }
 
     Ok(Prepared {
@@ -139,7 +138,6 @@ pub(super) async fn apply_source_request(
         &plan::source_key_policy_statements(&spec),
     )
     .await?;
-    let new_ids = spec.rule_ids();
     // The old properties' rules, when they are on this S: an Update replaces them.
     let old_ids: Vec<String> = old
         .as_ref()
@@ -182,72 +180,35 @@ pub(super) async fn apply_source_request(
             outcome = steps::canary(c, &spec, &name, bound).await?;
         }
         if outcome.status == "FAILED" {
-            return Err(Failure::Other(format!(
-                "Canary: the canary object {} was not replicated (FAILED after {} ms). What this \
-                 account can see passed the deploy-time check, so look at the destination side \
-                 (D's bucket policy, KB's key policy and state): run replication-doctor with both \
-                 accounts' credentials, or read the verifier's 'replication failed' line for the \
-                 failureReason",
-                outcome.key,
-                outcome.waited.as_millis()
-            )));
+            return Err(Failure::Canary {
+                key: outcome.key,
+                waited_ms: outcome.waited.as_millis(),
+            });
         }
         Some(outcome)
     } else {
         None
     };
 
-    let mut data = BTreeMap::from([
-        ("RoleArn".into(), role.arn),
-        ("RoleName".into(), spec.role_arn.name().to_owned()),
-        ("RoleCreatedByThisResource".into(), role.managed.to_string()),
-        ("RuleIds".into(), new_ids.join(",")),
-        (
-            "SourceBucketArn".into(),
-            spec.source_bucket.arn(&spec.partition),
-        ),
-        (
-            "DestinationBucketArn".into(),
-            spec.destination_bucket.arn(&spec.partition),
-        ),
-        ("SourceKmsKeyArn".into(), spec.source_key.to_string()),
-        (
-            "DestinationKmsKeyArn".into(),
-            spec.destination_key.to_string(),
-        ),
-        (
-            "SourceVersioningWasEnabled".into(),
-            versioning_was_enabled.to_string(),
-        ),
-        ("SidPrefix".into(), spec.sid_scope().to_string()),
-        (
-            "RolePolicyName".into(),
-            plan::role_policy_name(&spec.sid_scope()),
-        ),
-    ]);
-    data.extend(encryption_data("Source", facts.source_encryption.as_ref()));
-    if let Some(canary) = canary {
-        data.insert("CanaryStatus".into(), canary.status.clone());
-        data.insert("CanaryKey".into(), canary.key.clone());
-        if canary.status == "PENDING" {
-            data.insert(
-                "CanaryNote".into(),
-                format!(
-                    "still pending after {} s; S3 replication without RTC promises no time",
-                    canary.waited.as_secs()
-                ),
-            );
-        }
-    }
+    let mut data = SourceData::new(&spec, role.arn, role.managed);
+    data.source_versioning_was_enabled = versioning_was_enabled;
+    data.source_encryption = Encryption::new(facts.source_encryption.as_ref());
+    data.canary = canary.map(|c| CanaryData {
+        canary_note: (c.status == "PENDING").then(|| {
+            format!(
+                "still pending after {} s; S3 replication without RTC promises no time",
+                c.waited.as_secs()
+            )
+        }),
+        canary_status: c.status,
+        canary_key: c.key,
+    });
     if remote.is_some() {
-        data.extend(encryption_data(
-            "Destination",
-            facts.destination_encryption.as_ref(),
-        ));
+        data.destination_encryption = Some(Encryption::new(facts.destination_encryption.as_ref()));
     }
     Ok(Done {
         physical_id: props.physical_resource_id(),
-        data,
+        data: outputs::to_data(&data),
     })
 }
 
@@ -308,8 +269,7 @@ pub(super) async fn delete_source(
     };
     let still_used_by =
         steps::remove_replication_rules(c, props.source_bucket.as_str(), &owner).await?;
-    let account = account
-        .ok_or_else(|| Failure::Other("cannot tell this function's account from its ARN".into()))?;
+    let account = account.ok_or(Failure::UnknownAccount)?;
     let scope =
         SidScope::for_replication(&account, &props.source_bucket, &props.destination_bucket);
     // Rules from S to D remain: a replacement's new resource (same Sid scope, such as a change

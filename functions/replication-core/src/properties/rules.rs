@@ -1,0 +1,200 @@
+//! The source's `Rules`: one replication rule each, parsed and checked.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::PropertyIssue;
+use super::Reader;
+use crate::arn::BucketName;
+
+/// Storage classes a replication rule may name for replicas.
+pub const STORAGE_CLASSES: [&str; 9] = [
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+    "OUTPOSTS",
+];
+
+/// One entry of `Rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleProperties {
+    /// `Id`: the rule's ID in S's replication configuration (1 to 255 characters).
+    pub id: String,
+    /// `Priority`; defaults to the rule's position in `Rules`, counting from 1.
+    pub priority: i32,
+    /// Whether `Priority` was given. A defaulted priority that another rule on the source
+    /// bucket already uses is moved to the next free one
+    /// ([`crate::plan::settle_default_priorities`]); a given one is kept, or refused.
+    pub priority_given: bool,
+    /// `Prefix`: replicate only keys with this prefix.
+    pub prefix: Option<String>,
+    /// `Tags`: replicate only objects with all these tags, as (key, value) in the given order.
+    pub tags: Vec<(String, String)>,
+    /// `DeleteMarkerReplication` (default false).
+    pub delete_marker_replication: bool,
+    /// `StorageClass` of the replicas; `None` keeps the source's class.
+    pub storage_class: Option<String>,
+}
+
+impl RuleProperties {
+    /// Accepted keys of a rule.
+    pub const NAMES: [&'static str; 6] = [
+        "Id",
+        "Priority",
+        "Prefix",
+        "Tags",
+        "DeleteMarkerReplication",
+        "StorageClass",
+    ];
+
+    /// The rule used when `Rules` is omitted: the whole bucket, priority 1 (or the next free
+    /// one, see [`crate::plan::settle_default_priorities`]).
+    #[must_use]
+    pub fn whole_bucket(destination_bucket: &BucketName) -> Self {
+        Self {
+            id: format!("s3-kms-replication-to-{destination_bucket}"),
+            priority: 1,
+            priority_given: false,
+            prefix: None,
+            tags: Vec::new(),
+            delete_marker_replication: false,
+            storage_class: None,
+        }
+    }
+
+    pub(super) fn parse(
+        value: &Value,
+        index: usize,
+        issues: &mut Vec<PropertyIssue>,
+    ) -> Option<Self> {
+        let mut r = Reader::new(value, &format!("Rules[{index}]"), &Self::NAMES);
+        let id = r.string("Id", true).map(str::to_owned);
+        if let Some(id) = &id
+            && id.chars().count() > 255
+        {
+            r.issue("Id", "longer than 255 characters", "shorten the rule Id");
+        }
+        let default_priority = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        let given = r
+            .number("Priority", 0..=i64::from(i32::MAX))
+            .and_then(|p| i32::try_from(p).ok());
+        let priority = given.unwrap_or(default_priority);
+        let prefix = r.string("Prefix", false).map(str::to_owned);
+        if prefix.as_ref().is_some_and(|p| p.len() > 1024) {
+            r.issue("Prefix", "longer than 1024 bytes", "shorten the prefix");
+        }
+        let tags = parse_tags(&mut r);
+        let delete_marker_replication = r.boolean("DeleteMarkerReplication").unwrap_or(false);
+        if delete_marker_replication && !tags.is_empty() {
+            r.issue(
+                "DeleteMarkerReplication",
+                "S3 does not replicate delete markers for rules that filter on tags",
+                "set DeleteMarkerReplication to false, or filter by Prefix only",
+            );
+        }
+        let storage_class = r.string("StorageClass", false).map(str::to_owned);
+        if let Some(class) = &storage_class
+            && !STORAGE_CLASSES.contains(&class.as_str())
+        {
+            r.issue(
+                "StorageClass",
+                &format!("unknown storage class {class:?}"),
+                &format!("use one of {}", STORAGE_CLASSES.join(", ")),
+            );
+        }
+        issues.append(&mut r.issues);
+        Some(Self {
+            id: id?,
+            priority,
+            priority_given: given.is_some(),
+            prefix,
+            tags,
+            delete_marker_replication,
+            storage_class,
+        })
+    }
+}
+
+pub(super) fn parse_tags(r: &mut Reader<'_>) -> Vec<(String, String)> {
+    let fix = "give Tags as [{\"Key\": \"k\", \"Value\": \"v\"}, ...] or as {\"k\": \"v\", ...}";
+    let pairs: Vec<(String, String)> = match r.get("Tags") {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Object(map)) => {
+            let mut out = Vec::new();
+            for (k, v) in map {
+                match v.as_str() {
+                    Some(v) => out.push((k.clone(), v.to_owned())),
+                    None => r.issue("Tags", &format!("tag {k:?} has a non-string value"), fix),
+                }
+            }
+            out
+        }
+        Some(Value::Array(items)) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let key = item.get("Key").and_then(Value::as_str);
+                let value = item.get("Value").and_then(Value::as_str);
+                let extra = item
+                    .as_object()
+                    .is_some_and(|m| m.keys().any(|k| k != "Key" && k != "Value"));
+                match (key, value, extra) {
+                    (Some(k), Some(v), false) => out.push((k.to_owned(), v.to_owned())),
+                    _ => r.issue(&format!("Tags[{i}]"), "not a {Key, Value} pair", fix),
+                }
+            }
+            out
+        }
+        Some(_) => {
+            r.issue("Tags", "neither a list nor a map", fix);
+            return Vec::new();
+        }
+    };
+    let mut seen = HashSet::new();
+    for (k, v) in &pairs {
+        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
+            r.issue(
+                "Tags",
+                &format!("tag {k:?} is not a valid S3 tag"),
+                "use keys of 1 to 128 and values of up to 256 characters",
+            );
+        }
+        if !seen.insert(k.as_str()) {
+            r.issue(
+                "Tags",
+                &format!("tag key {k:?} appears twice"),
+                "list each tag key once",
+            );
+        }
+    }
+    pairs
+}
+
+pub(super) fn check_unique_rules(rules: &[RuleProperties], issues: &mut Vec<PropertyIssue>) {
+    let mut ids = HashSet::new();
+    let mut priorities = HashSet::new();
+    for (i, rule) in rules.iter().enumerate() {
+        if !ids.insert(rule.id.as_str()) {
+            issues.push(PropertyIssue {
+                property: format!("Rules[{i}].Id"),
+                problem: format!("rule Id {:?} is used twice", rule.id),
+                fix: "give each rule its own Id".to_owned(),
+            });
+        }
+        if !priorities.insert(rule.priority) {
+            issues.push(PropertyIssue {
+                property: format!("Rules[{i}].Priority"),
+                problem: format!(
+                    "priority {} is used twice; S3 rejects rules of equal priority",
+                    rule.priority
+                ),
+                fix: "give each rule its own Priority".to_owned(),
+            });
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! `Custom::ReplicationSource`: its properties, what it looks up, and the validated spec.
+
+use serde_json::Value;
+
+use super::{
+    DefaultEncryption, InvalidProperties, Property, PropertyIssue, ResolvedKey, UpdateKind,
+    check_bucket_keys, check_key, check_partition, finish, key_ref, names, update_kind,
+};
+use super::{DestinationSpec, Reader, RuleProperties, check_unique_rules};
+use crate::arn::{
+    AccountId, BucketName, KmsKeyArn, KmsKeyRef, Partition, Region, RoleArn, default_role_name,
+    validate_role_name,
+};
+use crate::policy::SidScope;
+
+/// The properties of `Custom::ReplicationSource`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceProperties {
+    /// `SourceBucket`: S.
+    pub source_bucket: BucketName,
+    /// `SourceKmsKeyArn`: KA; may be an alias or key id, resolved in A.
+    pub source_kms_key: KmsKeyRef,
+    /// `DestinationBucket`: D.
+    pub destination_bucket: BucketName,
+    /// `DestinationAccountId`: B.
+    pub destination_account_id: AccountId,
+    /// `DestinationKmsKeyArn`: KB. A key ARN, unless `DestinationAccessRoleArn` lets the
+    /// adapter resolve it in B.
+    pub destination_kms_key: KmsKeyRef,
+    /// `RoleName`; `None` means [`default_role_name`] of S.
+    pub role_name: Option<String>,
+    /// `Rules`; one whole-bucket rule when omitted.
+    pub rules: Vec<RuleProperties>,
+    /// `ReplicationTimeControl` (default false): RTC, 15 minutes, with metrics.
+    pub replication_time_control: bool,
+    /// `ReplicationMetrics` (default false).
+    pub replication_metrics: bool,
+    /// `BucketKeyEnabled` (default true): admit S3 Bucket Key objects in S and D, whose KMS
+    /// encryption context is the bucket ARN. `false` narrows the grants to per-object
+    /// contexts.
+    pub bucket_key_enabled: bool,
+    /// `OwnerOverride`; `None` means "true when the accounts differ".
+    pub owner_override: Option<bool>,
+    /// `ReplicateTags` (default true): the role may read S's object tags
+    /// (`s3:GetObjectVersionTagging`) and write them to replicas (`s3:ReplicateTags`). Without
+    /// them S3 replicates objects without their tags.
+    pub replicate_tags: bool,
+    /// `RoleTrustConditions` (default false): the role's trust policy admits S3 only for this
+    /// account and source bucket (`aws:SourceAccount`, `aws:SourceArn`; see
+    /// [`crate::plan::replication_role_trust_policy`] for why it is off by default).
+    pub role_trust_conditions: bool,
+    /// `DestinationAccessRoleArn`: a role in B for single-stack mode.
+    pub destination_access_role_arn: Option<RoleArn>,
+    /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
+    /// ([`crate::doctor`]) and fail with the findings.
+    pub deploy_time_checks: bool,
+    /// `Canary` (default false): after writing, put a small object in S under the first rule's
+    /// prefix and wait, bounded, for its replication status.
+    pub canary: bool,
+}
+
+/// What the adapter learned in the source account (and, in single-stack mode, in B).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFacts {
+    /// The account the stack runs in (A).
+    pub account_id: AccountId,
+    /// S's region.
+    pub source_bucket_region: Region,
+    /// KA, described.
+    pub source_key: ResolvedKey,
+    /// KB: described in single-stack mode, else [`ResolvedKey::from_arn`].
+    pub destination_key: ResolvedKey,
+    /// D's region, when the adapter could learn it.
+    pub destination_bucket_region: Option<Region>,
+    /// S's default encryption; `None` when S has none.
+    pub source_encryption: Option<DefaultEncryption>,
+    /// D's default encryption, when the adapter could read it (single-stack mode).
+    pub destination_encryption: Option<DefaultEncryption>,
+}
+
+/// A validated `Custom::ReplicationSource`: everything the source-side plan needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    /// The partition of every ARN.
+    pub partition: Partition,
+    /// A.
+    pub source_account: AccountId,
+    /// S.
+    pub source_bucket: BucketName,
+    /// S's region.
+    pub source_region: Region,
+    /// KA.
+    pub source_key: KmsKeyArn,
+    /// B.
+    pub destination_account: AccountId,
+    /// D.
+    pub destination_bucket: BucketName,
+    /// D's region: KB's region, which S3 requires to be D's.
+    pub destination_region: Region,
+    /// KB.
+    pub destination_key: KmsKeyArn,
+    /// The replication role.
+    pub role_arn: RoleArn,
+    /// Our rules, checked against each other: unique Ids and priorities.
+    pub rules: Vec<RuleProperties>,
+    /// RTC on.
+    pub replication_time_control: bool,
+    /// Replication metrics on (always on with RTC).
+    pub replication_metrics: bool,
+    /// Admit S3 Bucket Key encryption contexts (and `kms:Decrypt` on KB).
+    pub bucket_key_enabled: bool,
+    /// Replica ownership goes to B.
+    pub owner_override: bool,
+    /// Object tags are replicated.
+    pub replicate_tags: bool,
+    /// The role's trust policy carries the confused-deputy conditions.
+    pub role_trust_conditions: bool,
+    /// Single-stack mode role in B.
+    pub destination_access_role_arn: Option<RoleArn>,
+}
+
+impl SourceSpec {
+    /// The Sid scope of this replication pair (the same one the destination side computes).
+    #[must_use]
+    pub fn sid_scope(&self) -> SidScope {
+        SidScope::for_replication(
+            &self.source_account,
+            &self.source_bucket,
+            &self.destination_bucket,
+        )
+    }
+
+    /// The Ids of our rules.
+    #[must_use]
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// The destination side of the same replication, for single-stack mode
+    /// (`DestinationAccessRoleArn`). Tags are replicated.
+    #[must_use]
+    pub fn destination_spec(&self) -> DestinationSpec {
+        DestinationSpec {
+            partition: self.partition.clone(),
+            destination_account: self.destination_account.clone(),
+            destination_bucket: self.destination_bucket.clone(),
+            destination_region: self.destination_region.clone(),
+            destination_key: self.destination_key.clone(),
+            source_account: self.source_account.clone(),
+            source_bucket: self.source_bucket.clone(),
+            role_arn: self.role_arn.clone(),
+            bucket_key_enabled: self.bucket_key_enabled,
+            notification_queue: None,
+        }
+    }
+}
+
+impl SourceProperties {
+    /// The property table: every accepted property, whether changing it means replacement,
+    /// and how a change shows.
+    pub const PROPERTIES: [Property<Self>; 16] = [
+        Property {
+            name: "SourceBucket",
+            replaces: true,
+            changed: |a, b| a.source_bucket != b.source_bucket,
+        },
+        Property {
+            name: "SourceKmsKeyArn",
+            replaces: false,
+            changed: |a, b| a.source_kms_key != b.source_kms_key,
+        },
+        Property {
+            name: "DestinationBucket",
+            replaces: true,
+            changed: |a, b| a.destination_bucket != b.destination_bucket,
+        },
+        Property {
+            name: "DestinationAccountId",
+            replaces: true,
+            changed: |a, b| a.destination_account_id != b.destination_account_id,
+        },
+        Property {
+            name: "DestinationKmsKeyArn",
+            replaces: false,
+            changed: |a, b| a.destination_kms_key != b.destination_kms_key,
+        },
+        Property {
+            name: "RoleName",
+            replaces: false,
+            changed: |a, b| a.effective_role_name() != b.effective_role_name(),
+        },
+        Property {
+            name: "Rules",
+            replaces: false,
+            changed: |a, b| a.rules != b.rules,
+        },
+        Property {
+            name: "ReplicationTimeControl",
+            replaces: false,
+            changed: |a, b| a.replication_time_control != b.replication_time_control,
+        },
+        Property {
+            name: "ReplicationMetrics",
+            replaces: false,
+            changed: |a, b| a.replication_metrics != b.replication_metrics,
+        },
+        Property {
+            name: "BucketKeyEnabled",
+            replaces: false,
+            changed: |a, b| a.bucket_key_enabled != b.bucket_key_enabled,
+        },
+        Property {
+            name: "OwnerOverride",
+            replaces: false,
+            changed: |a, b| a.owner_override != b.owner_override,
+        },
+        Property {
+            name: "ReplicateTags",
+            replaces: false,
+            changed: |a, b| a.replicate_tags != b.replicate_tags,
+        },
+        Property {
+            name: "RoleTrustConditions",
+            replaces: false,
+            changed: |a, b| a.role_trust_conditions != b.role_trust_conditions,
+        },
+        Property {
+            name: "DestinationAccessRoleArn",
+            replaces: false,
+            changed: |a, b| a.destination_access_role_arn != b.destination_access_role_arn,
+        },
+        Property {
+            name: "DeployTimeChecks",
+            replaces: false,
+            changed: |a, b| a.deploy_time_checks != b.deploy_time_checks,
+        },
+        Property {
+            name: "Canary",
+            replaces: false,
+            changed: |a, b| a.canary != b.canary,
+        },
+    ];
+
+    /// Accepted property names.
+    pub const NAMES: [&'static str; 16] = names(&Self::PROPERTIES);
+
+    /// Parse the `ResourceProperties` of a `Custom::ReplicationSource` request.
+    ///
+    /// # Errors
+    /// [`InvalidProperties`] listing every missing, unknown or malformed property, including
+    /// those inside `Rules`.
+    pub fn parse(properties: &Value) -> Result<Self, InvalidProperties> {
+        let mut r = Reader::new(properties, "", &Self::NAMES);
+        let source_bucket = r.parsed("SourceBucket", true, BucketName::parse);
+        let source_kms_key = key_ref(&mut r, "SourceKmsKeyArn");
+        let destination_bucket = r.parsed("DestinationBucket", true, BucketName::parse);
+        let destination_account_id = r.parsed("DestinationAccountId", true, AccountId::parse);
+        let destination_kms_key = key_ref(&mut r, "DestinationKmsKeyArn");
+        let role_name = r.string("RoleName", false).map(str::to_owned);
+        if let Some(name) = &role_name
+            && let Err(e) = validate_role_name(name)
+        {
+            r.arn_issue("RoleName", &e);
+        }
+        let replication_time_control = r.boolean("ReplicationTimeControl").unwrap_or(false);
+        let replication_metrics = r.boolean("ReplicationMetrics").unwrap_or(false);
+        let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
+        let owner_override = r.boolean("OwnerOverride");
+        let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
+        let role_trust_conditions = r.boolean("RoleTrustConditions").unwrap_or(false);
+        let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
+        let canary = r.boolean("Canary").unwrap_or(false);
+        let destination_access_role_arn =
+            r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
+
+        if let (Some(role), Some(account)) = (&destination_access_role_arn, &destination_account_id)
+            && role.account() != account
+        {
+            r.issue(
+                "DestinationAccessRoleArn",
+                &format!(
+                    "the role is in account {} but DestinationAccountId is {account}",
+                    role.account()
+                ),
+                "give a role in the destination account that this function may assume",
+            );
+        }
+        if let Some(key) = &destination_kms_key {
+            if destination_access_role_arn.is_none() && key.needs_resolution() {
+                r.issue(
+                    "DestinationKmsKeyArn",
+                    "a key id or alias of the destination account cannot be resolved from the source account",
+                    "give the destination key's ARN, or set DestinationAccessRoleArn",
+                );
+            }
+            if let (Some(arn), Some(account)) = (key.as_key_arn(), &destination_account_id)
+                && arn.account() != account
+            {
+                r.issue(
+                    "DestinationKmsKeyArn",
+                    &format!(
+                        "the key belongs to account {} but DestinationAccountId is {account}",
+                        arn.account()
+                    ),
+                    "use a key owned by the destination account",
+                );
+            }
+        }
+
+        let mut issues = std::mem::take(&mut r.issues);
+        let rules = match r.get("Rules") {
+            None | Some(Value::Null) => destination_bucket
+                .as_ref()
+                .map(|d| vec![RuleProperties::whole_bucket(d)]),
+            Some(Value::Array(items)) if items.is_empty() => {
+                issues.push(PropertyIssue {
+                    property: "Rules".to_owned(),
+                    problem: "empty list".to_owned(),
+                    fix: "omit Rules for one whole-bucket rule, or list at least one rule"
+                        .to_owned(),
+                });
+                None
+            }
+            Some(Value::Array(items)) => {
+                let parsed: Vec<Option<RuleProperties>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| RuleProperties::parse(item, i, &mut issues))
+                    .collect();
+                parsed.into_iter().collect::<Option<Vec<_>>>()
+            }
+            Some(_) => {
+                issues.push(PropertyIssue {
+                    property: "Rules".to_owned(),
+                    problem: "not a list".to_owned(),
+                    fix: "give Rules as a list of {Id, Priority, Prefix, Tags, DeleteMarkerReplication, StorageClass}".to_owned(),
+                });
+                None
+            }
+        };
+        if let Some(rules) = &rules {
+            check_unique_rules(rules, &mut issues);
+            if !replicate_tags {
+                for (i, rule) in rules.iter().enumerate().filter(|(_, r)| !r.tags.is_empty()) {
+                    issues.push(PropertyIssue {
+                        property: format!("Rules[{i}].Tags"),
+                        problem: format!(
+                            "rule {:?} selects objects by their tags, but ReplicateTags false withholds s3:GetObjectVersionTagging, the permission to read them",
+                            rule.id
+                        ),
+                        fix: "set ReplicateTags to true, or select by Prefix only".to_owned(),
+                    });
+                }
+            }
+        }
+
+        let parsed = (|| {
+            Some(Self {
+                source_bucket: source_bucket?,
+                source_kms_key: source_kms_key?,
+                destination_bucket: destination_bucket?,
+                destination_account_id: destination_account_id?,
+                destination_kms_key: destination_kms_key?,
+                role_name,
+                rules: rules?,
+                replication_time_control,
+                replication_metrics: replication_metrics || replication_time_control,
+                bucket_key_enabled,
+                owner_override,
+                replicate_tags,
+                role_trust_conditions,
+                destination_access_role_arn,
+                deploy_time_checks,
+                canary,
+            })
+        })();
+        finish(issues, parsed)
+    }
+
+    /// The replication role's name: `RoleName`, or the default derived from S.
+    #[must_use]
+    pub fn effective_role_name(&self) -> String {
+        self.role_name
+            .clone()
+            .unwrap_or_else(|| default_role_name(&self.source_bucket))
+    }
+
+    /// Check the parsed properties against what the adapter found.
+    ///
+    /// # Errors
+    /// [`InvalidProperties`]: an AWS managed key; KA not in this account or not in S's
+    /// region; KB not in the destination account or not in D's region; ARNs of different
+    /// partitions.
+    pub fn validate(&self, facts: &SourceFacts) -> Result<SourceSpec, InvalidProperties> {
+        let mut issues = Vec::new();
+        check_key(
+            &mut issues,
+            "SourceKmsKeyArn",
+            &facts.source_key,
+            &facts.account_id,
+            "the account this stack runs in (the source account)",
+            Some(&facts.source_bucket_region),
+            "SourceBucket",
+        );
+        check_key(
+            &mut issues,
+            "DestinationKmsKeyArn",
+            &facts.destination_key,
+            &self.destination_account_id,
+            "DestinationAccountId",
+            facts.destination_bucket_region.as_ref(),
+            "DestinationBucket",
+        );
+        check_bucket_keys(
+            &mut issues,
+            self.bucket_key_enabled,
+            "SourceBucket",
+            facts.source_encryption.as_ref(),
+        );
+        check_bucket_keys(
+            &mut issues,
+            self.bucket_key_enabled,
+            "DestinationBucket",
+            facts.destination_encryption.as_ref(),
+        );
+        let partition = facts.source_key.arn.partition().clone();
+        check_partition(
+            &mut issues,
+            "DestinationKmsKeyArn",
+            facts.destination_key.arn.partition(),
+            &partition,
+        );
+        if let Some(role) = &self.destination_access_role_arn {
+            check_partition(
+                &mut issues,
+                "DestinationAccessRoleArn",
+                role.partition(),
+                &partition,
+            );
+        }
+        let role_arn = RoleArn::new(&partition, &facts.account_id, &self.effective_role_name());
+        if let Err(e) = &role_arn {
+            issues.push(PropertyIssue {
+                property: "RoleName".to_owned(),
+                problem: e.problem.clone(),
+                fix: e.fix.clone(),
+            });
+        }
+        let cross_account = self.destination_account_id != facts.account_id;
+        if self.owner_override == Some(true) && !cross_account {
+            issues.push(PropertyIssue {
+                property: "OwnerOverride".to_owned(),
+                problem: format!(
+                    "true, but the destination account is this account ({}); the S3 guide (\"Changing the replica owner\") says to add owner override only when different accounts own the buckets",
+                    facts.account_id
+                ),
+                fix: "remove OwnerOverride (it defaults to false within one account)".to_owned(),
+            });
+        }
+        let owner_override = self.owner_override.unwrap_or(cross_account);
+        let spec = role_arn.ok().map(|role_arn| SourceSpec {
+            partition,
+            source_account: facts.account_id.clone(),
+            source_bucket: self.source_bucket.clone(),
+            source_region: facts.source_bucket_region.clone(),
+            source_key: facts.source_key.arn.clone(),
+            destination_account: self.destination_account_id.clone(),
+            destination_bucket: self.destination_bucket.clone(),
+            destination_region: facts
+                .destination_bucket_region
+                .clone()
+                .unwrap_or_else(|| facts.destination_key.arn.region().clone()),
+            destination_key: facts.destination_key.arn.clone(),
+            role_arn,
+            rules: self.rules.clone(),
+            replication_time_control: self.replication_time_control,
+            replication_metrics: self.replication_metrics,
+            bucket_key_enabled: self.bucket_key_enabled,
+            owner_override,
+            replicate_tags: self.replicate_tags,
+            role_trust_conditions: self.role_trust_conditions,
+            destination_access_role_arn: self.destination_access_role_arn.clone(),
+        });
+        finish(issues, spec)
+    }
+
+    /// The stable PhysicalResourceId: it changes exactly when an Update means replacement.
+    #[must_use]
+    pub fn physical_resource_id(&self) -> String {
+        format!(
+            "s3-kms-replication:source:{}:{}:{}",
+            self.source_bucket, self.destination_account_id, self.destination_bucket
+        )
+    }
+
+    /// Compare the old properties of an Update with these (the new ones).
+    #[must_use]
+    pub fn update_kind(&self, old: &Self) -> UpdateKind {
+        update_kind(&Self::PROPERTIES, self, old)
+    }
+}

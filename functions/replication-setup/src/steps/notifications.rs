@@ -1,0 +1,102 @@
+//! Step 7's input: D's s3:ObjectCreated:* notifications to the verifier's queue, one
+//! configuration per queue shared by every pair into D.
+
+use replication_aws::convert;
+use replication_core::notification;
+use replication_core::policy::SidScope;
+
+use super::{AccountClients, StepError, aws_error, code_is};
+
+/// Optional: D's `s3:ObjectCreated:*` notifications to the verifier's queue, in one
+/// QueueConfiguration per queue shared by every pair into D ([`notification::plan`]); other
+/// notification configurations are kept as read. `queue = None` takes this pair out, and the
+/// configuration goes with its last pair.
+///
+/// # Errors
+/// When our configuration would overlap another (S3 refuses that), or S3 refuses (for example
+/// when the queue policy does not let S3 send).
+pub async fn set_notification(
+    c: &AccountClients,
+    bucket: &str,
+    scope: &SidScope,
+    queue: Option<&str>,
+) -> Result<(), StepError> {
+    match prepare_notification(c, bucket, scope, queue).await? {
+        Some(config) => put_notification(c, bucket, config).await,
+        None => Ok(()),
+    }
+}
+
+/// Write what [`prepare_notification`] planned.
+///
+/// # Errors
+/// When S3 refuses (for example when the queue policy does not let S3 send).
+pub async fn put_notification(
+    c: &AccountClients,
+    bucket: &str,
+    config: aws_sdk_s3::types::NotificationConfiguration,
+) -> Result<(), StepError> {
+    c.s3.put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(config)
+        .send()
+        .await
+        .map_err(|e| aws_error(format!("set_notification({bucket})"), &e))?;
+    Ok(())
+}
+
+/// The read and plan half of [`set_notification`]: D's whole notification configuration as it
+/// should be written, or `None` when it already is. Run before any write, so that a conflict
+/// fails the request before anything has changed.
+///
+/// # Errors
+/// When our configuration would overlap another, or S3 refuses the read.
+pub async fn prepare_notification(
+    c: &AccountClients,
+    bucket: &str,
+    scope: &SidScope,
+    queue: Option<&str>,
+) -> Result<Option<aws_sdk_s3::types::NotificationConfiguration>, StepError> {
+    use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
+    let step = format!("set_notification({bucket})");
+    let current = match c
+        .s3
+        .get_bucket_notification_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) if queue.is_none() && code_is(&e, &["NoSuchBucket"]) => return Ok(None),
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    let (queues, others) = convert::notification_entries(&current);
+    let Some(planned) = notification::plan(&queues, &others, scope, queue)? else {
+        return Ok(None);
+    };
+    let mut written = Vec::with_capacity(planned.len());
+    for p in planned {
+        written.push(match p {
+            notification::Planned::Keep(i) => current.queue_configurations()[i].clone(),
+            notification::Planned::Ours { id, queue } => QueueConfiguration::builder()
+                .id(id)
+                .queue_arn(queue)
+                .events(Event::from(notification::EVENT))
+                .build()
+                .map_err(|e| StepError::Invalid {
+                    step: step.clone(),
+                    message: e.to_string(),
+                })?,
+        });
+    }
+    Ok(Some(
+        NotificationConfiguration::builder()
+            .set_topic_configurations(Some(current.topic_configurations().to_vec()))
+            .set_queue_configurations(Some(written))
+            .set_lambda_function_configurations(Some(
+                current.lambda_function_configurations().to_vec(),
+            ))
+            .set_event_bridge_configuration(current.event_bridge_configuration().cloned())
+            .build(),
+    ))
+}

@@ -1,0 +1,257 @@
+//! Step 2: the replication role, its trust policy and our inline policy.
+
+use std::time::Instant;
+
+use replication_core::plan::{self};
+use replication_core::policy::{self, SidScope};
+use replication_core::properties::SourceSpec;
+use serde_json::Value;
+
+use super::{AccountClients, MANAGED_TAG, StepError, aws_error, code_is, eventually};
+
+/// What [`ensure_replication_role`] found or did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleOutcome {
+    /// The role's ARN.
+    pub arn: String,
+    /// Whether the role is ours (created by this project, tagged [`MANAGED_TAG`]).
+    pub managed: bool,
+    /// Its trust policy as it now is.
+    pub trust: Value,
+}
+
+/// The role named `name`, if it exists: its ARN carries its path (`/service-role/` for the
+/// roles the S3 console creates), which a role ARN built from the name alone would not.
+///
+/// # Errors
+/// When IAM refuses.
+pub async fn get_role(
+    c: &AccountClients,
+    name: &str,
+) -> Result<Option<aws_sdk_iam::types::Role>, StepError> {
+    match c.iam.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role),
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => Ok(None),
+        Err(e) => Err(aws_error(format!("get_role({name})"), &e)),
+    }
+}
+
+/// Step 2: the replication role with S3's trust and our least-privilege inline policy. A role
+/// we did not create keeps its trust policy; only our inline policy is put on it. `existing` is
+/// what [`get_role`] found for `spec.role_arn`'s name.
+///
+/// # Errors
+/// When IAM refuses.
+pub async fn ensure_replication_role(
+    c: &AccountClients,
+    spec: &SourceSpec,
+    existing: Option<aws_sdk_iam::types::Role>,
+    deadline: Instant,
+) -> Result<RoleOutcome, StepError> {
+    let name = spec.role_arn.name().to_owned();
+    let policy_name = plan::role_policy_name(&spec.sid_scope());
+    let step = format!("ensure_replication_role({name})");
+    let created_now = existing.is_none();
+    let (managed, trust) = match existing {
+        Some(existing) => {
+            let managed = is_managed(&existing);
+            let current_trust = existing
+                .assume_role_policy_document()
+                .map(decode_policy_document)
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+            let wanted = wanted_trust(spec, current_trust.as_ref());
+            if managed && current_trust.as_ref() != Some(&wanted) {
+                c.iam
+                    .update_assume_role_policy()
+                    .role_name(&name)
+                    .policy_document(policy::to_policy_string(&wanted))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(&step, &e))?;
+            }
+            let trust = if managed {
+                wanted
+            } else {
+                current_trust.unwrap_or(Value::Null)
+            };
+            (managed, trust)
+        }
+        None => {
+            let trust = wanted_trust(spec, None);
+            c.iam
+                .create_role()
+                .role_name(&name)
+                .path(spec.role_arn.path())
+                .assume_role_policy_document(policy::to_policy_string(&trust))
+                .description(format!(
+                    "S3 replication from {} to {} with SSE-KMS (s3-kms-replication)",
+                    spec.source_bucket, spec.destination_bucket
+                ))
+                .tags(
+                    aws_sdk_iam::types::Tag::builder()
+                        .key(MANAGED_TAG)
+                        .value("true")
+                        .build()
+                        .map_err(|e| StepError::Invalid {
+                            step: step.clone(),
+                            message: e.to_string(),
+                        })?,
+                )
+                .send()
+                .await
+                .map_err(|e| aws_error(&step, &e))?;
+            (true, trust)
+        }
+    };
+    let wanted = plan::replication_role_policy(spec);
+    let current = match c
+        .iam
+        .get_role_policy()
+        .role_name(&name)
+        .policy_name(&policy_name)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            serde_json::from_str::<Value>(&decode_policy_document(&out.policy_document)).ok()
+        }
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => None,
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    if current.as_ref() == Some(&wanted) {
+        return Ok(RoleOutcome {
+            arn: spec.role_arn.to_string(),
+            managed,
+            trust,
+        });
+    }
+    let inline = policy::to_policy_string(&wanted);
+    // A role we just created holds no other inline policy: nothing to list.
+    if !created_now {
+        let others = other_inline_policy_sizes(c, &name, &policy_name, &step).await?;
+        plan::check_role_inline_budget(&others, plan::iam_policy_size(&inline))?;
+    }
+    eventually(deadline, || {
+        c.iam
+            .put_role_policy()
+            .role_name(&name)
+            .policy_name(&policy_name)
+            .policy_document(&inline)
+            .send()
+    })
+    .await
+    .map_err(|e| aws_error(&step, &e))?;
+    Ok(RoleOutcome {
+        arn: spec.role_arn.to_string(),
+        managed,
+        trust,
+    })
+}
+
+/// Whether `role` is ours: created by this project, tagged [`MANAGED_TAG`].
+#[must_use]
+pub fn is_managed(role: &aws_sdk_iam::types::Role) -> bool {
+    role.tags().iter().any(|t| t.key() == MANAGED_TAG)
+}
+
+/// The trust policy our role should have: S3's, with the confused-deputy conditions when
+/// `RoleTrustConditions` asks, admitting every source bucket the `current` policy admits (a
+/// role shared by several source buckets) and this one.
+pub(super) fn wanted_trust(spec: &SourceSpec, current: Option<&Value>) -> Value {
+    if !spec.role_trust_conditions {
+        return plan::replication_role_trust_policy(None);
+    }
+    let mut arns = current.map(plan::trusted_source_arns).unwrap_or_default();
+    arns.push(spec.source_bucket.arn(&spec.partition));
+    arns.sort();
+    arns.dedup();
+    plan::replication_role_trust_policy(Some(&plan::TrustRestriction {
+        source_account: spec.source_account.to_string(),
+        source_bucket_arns: arns,
+    }))
+}
+
+/// The sizes (as IAM counts them) of `role`'s inline policies other than `ours`: one
+/// `ListRolePolicies` and one `GetRolePolicy` per other policy.
+pub(super) async fn other_inline_policy_sizes(
+    c: &AccountClients,
+    role: &str,
+    ours: &str,
+    step: &str,
+) -> Result<Vec<usize>, StepError> {
+    let names = c
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| aws_error(step, &e))?
+        .policy_names;
+    let mut sizes = Vec::new();
+    for name in names.iter().filter(|n| n.as_str() != ours) {
+        let document = c
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(|e| aws_error(step, &e))?
+            .policy_document;
+        sizes.push(plan::iam_policy_size(&decode_policy_document(&document)));
+    }
+    Ok(sizes)
+}
+
+/// IAM returns policy documents URL-encoded.
+pub(super) fn decode_policy_document(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// Delete: remove this pair's inline policy, and the role itself when we created it and no
+/// other policy is left on it (another pair out of the same bucket keeps it). A missing role
+/// is already clean.
+///
+/// # Errors
+/// When IAM refuses.
+pub async fn remove_replication_role(
+    c: &AccountClients,
+    role_name: &str,
+    scope: &SidScope,
+) -> Result<(), StepError> {
+    let step = format!("remove_replication_role({role_name})");
+    let policy_name = plan::role_policy_name(scope);
+    let role = match c.iam.get_role().role_name(role_name).send().await {
+        Ok(out) => out.role,
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => return Ok(()),
+        Err(e) => return Err(aws_error(&step, &e)),
+    };
+    match c
+        .iam
+        .delete_role_policy()
+        .role_name(role_name)
+        .policy_name(&policy_name)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => {}
+        Err(e) => return Err(aws_error(&step, &e)),
+    }
+    let managed = role.as_ref().is_some_and(is_managed);
+    if !managed {
+        return Ok(());
+    }
+    match c.iam.delete_role().role_name(role_name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if code_is(&e, &["NoSuchEntity"]) => Ok(()),
+        Err(e) if code_is(&e, &["DeleteConflict"]) => {
+            tracing::warn!(role = role_name, "role has other policies attached; kept");
+            Ok(())
+        }
+        Err(e) => Err(aws_error(&step, &e)),
+    }
+}

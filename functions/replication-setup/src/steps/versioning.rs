@@ -1,0 +1,32 @@
+//! Step 1: versioning on a bucket.
+
+use super::{AccountClients, StepError, aws_error};
+
+/// Step 1: versioning Enabled on `bucket`. Returns whether it already was. Never suspends.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn enable_versioning(c: &AccountClients, bucket: &str) -> Result<bool, StepError> {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let step = format!("enable_versioning({bucket})");
+    let current =
+        c.s3.get_bucket_versioning()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| aws_error(&step, &e))?;
+    if current.status == Some(BucketVersioningStatus::Enabled) {
+        return Ok(true);
+    }
+    c.s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    Ok(false)
+}
