@@ -245,7 +245,7 @@ impl World {
         Ok(role.arn)
     }
 
-    /// Seed steps 3-5 by hand: let the role decrypt with KA, encrypt with KB, and replicate into
+    /// Steps 3-5 by hand: let the role decrypt with KA, encrypt with KB, and replicate into
     /// D. The resource policies name A's account principal with an `aws:PrincipalArn`
     /// condition, as the setup function does. Existing statements are kept.
     ///

@@ -6,7 +6,7 @@
 //!    with the team's own role.
 //! 2. The setup bootstrap answers CloudFormation Create events, destination then source, at
 //!    pre-signed emulator URLs.
-//! 3. Each seed step is printed with ✓/✗ and what was written and kept.
+//! 3. Each step is printed with ✓/✗ and what was written and kept.
 //! 4. Objects with spaces, plus signs and unicode are uploaded; the emulator replicates them;
 //!    D's notifications reach the verifier bootstrap through SQS; verdicts and metrics are shown.
 //! 5. A replica rewritten under the wrong key is caught.

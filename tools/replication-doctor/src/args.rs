@@ -33,7 +33,7 @@ usage: replication-doctor --source-bucket S --destination-bucket D
          [--queue-arn ARN] [--json]
 
 Reads the documents of one replication pair (S in account A -> D in account B) and says
-exactly what is wrong: the seed step, the document, the statement and a one-line fix.
+exactly what is wrong: the step, the document, the statement and a one-line fix.
 Read-only. Exit 0 healthy, 1 findings, 2 could not check everything.";
 
 /// Parse `args` (without the program name).
