@@ -135,11 +135,8 @@ pub struct Clients {
     pub config: SdkConfig,
     /// S3: path-style on the emulator (it has no wildcard DNS), virtual-hosted in live mode.
     pub s3: aws_sdk_s3::Client,
-    /// KMS.
     pub kms: aws_sdk_kms::Client,
-    /// IAM.
     pub iam: aws_sdk_iam::Client,
-    /// SQS.
     pub sqs: aws_sdk_sqs::Client,
     /// CloudWatch (rpcv2Cbor, bridged by the emulator).
     pub cloudwatch: aws_sdk_cloudwatch::Client,

@@ -165,6 +165,15 @@ pub struct FakeAws {
     requests: Arc<Mutex<Vec<Request>>>,
 }
 
+/// Whether a [`FakeAws`] keeps the requests it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// Keep every request ([`FakeAws::requests`]).
+    On,
+    /// Keep nothing: for benchmarks, where recording would be measured too.
+    Off,
+}
+
 impl std::fmt::Debug for FakeAws {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeAws")
@@ -177,6 +186,14 @@ impl FakeAws {
     /// A fake whose every request is answered by `answer`. Retries use the SDK's standard
     /// mode without waiting between attempts.
     pub fn new(answer: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Self {
+        Self::with_recording(Recording::On, answer)
+    }
+
+    /// [`FakeAws::new`], keeping the requests or not.
+    pub fn with_recording(
+        recording: Recording,
+        answer: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
         let seen = requests.clone();
         let http = infallible_client_fn(move |req| {
@@ -199,7 +216,9 @@ impl FakeAws {
                     .unwrap_or_default(),
             };
             let reply = answer(&request);
-            if let Ok(mut all) = seen.lock() {
+            if recording == Recording::On
+                && let Ok(mut all) = seen.lock()
+            {
                 all.push(request);
             }
             let mut builder = http::Response::builder()
@@ -234,9 +253,14 @@ impl FakeAws {
         &self.config
     }
 
-    /// A path-style S3 client over the fake.
+    /// A path-style S3 client over the fake (`/bucket/key` paths).
     pub fn s3(&self) -> aws_sdk_s3::Client {
         aws_sdk_s3::Client::from_conf(crate::s3_config(&self.config, true).build())
+    }
+
+    /// A virtual-hosted S3 client over the fake (`/key` paths, as on AWS).
+    pub fn s3_virtual_hosted(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(crate::s3_config(&self.config, false).build())
     }
 
     /// Every request so far, in order.

@@ -6,11 +6,10 @@
 //! by its records. It asserts nothing about time.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
 
-#[path = "../src/mock.rs"]
-#[allow(dead_code)] // the example uses only the success answer
-mod mock;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mock::{Head, s3_client};
+use lambda_support::fake_aws::{FakeAws, Recording, Reply};
 use replica_verifier::handler::Verifier;
 use replica_verifier::sink::MetricsSink;
 use replication_core::verdict::Expectation;
@@ -44,11 +43,17 @@ fn cpu_seconds() -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let (s3, calls) = s3_client(|_| Head::Object {
-        sse: Some("aws:kms"),
-        key: Some(KB.to_owned()),
-        status: Some("REPLICA"),
+    // Every HeadObject finds a replica under KB; requests are counted, not recorded.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let aws = FakeAws::with_recording(Recording::Off, move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Reply::status(200)
+            .header("x-amz-server-side-encryption", "aws:kms")
+            .header("x-amz-server-side-encryption-aws-kms-key-id", KB)
+            .header("x-amz-replication-status", "REPLICA")
     });
+    let s3 = aws.s3_virtual_hosted();
     let config =
         VerifierConfig::from_lookup(|k| (k == "EXPECTED_KMS_KEY_ARN").then(|| KB.to_owned()))
             .unwrap();
@@ -66,7 +71,7 @@ async fn main() {
     let out = verifier.handle(event).await.unwrap();
     let cpu = cpu_seconds() - before;
     assert_eq!(out["batchItemFailures"], json!([]));
-    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), n + 100);
+    assert_eq!(calls.load(Ordering::Relaxed), n + 100);
     println!("cpu_per_record_us={:.1}", cpu / n as f64 * 1e6);
 
     // The SDK alone: the same number of HeadObject calls, 64 at a time, and nothing else. The

@@ -1,7 +1,5 @@
 //! The adapter: payload in, one `HeadObject` per replica, verdicts, metrics and the response.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use aws_lambda_events::s3::batch_job::{S3BatchJobResponse, S3BatchJobResult};
 use aws_lambda_events::sqs::SqsBatchResponse;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -97,13 +95,6 @@ pub struct Verifier {
     pub config: VerifierConfig,
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 impl Verifier {
     /// Handle one invocation.
     ///
@@ -121,7 +112,7 @@ impl Verifier {
                     &[("Reason", "UnrecognisedPayload")],
                     1.0,
                 );
-                self.sink.publish(&m, now_ms()).await;
+                self.sink.publish(&m, lambda_support::now_ms()).await;
                 return Err(e.into());
             }
         };
@@ -142,7 +133,7 @@ impl Verifier {
             .buffered(self.config.max_concurrency)
             .collect()
             .await;
-        let now = now_ms();
+        let now = lambda_support::now_ms();
         let always_zero: Vec<String> = self.config.destination_bucket.iter().cloned().collect();
         let report = report::report(&invocation, &checked, now, &always_zero);
 
@@ -272,7 +263,7 @@ impl Verifier {
                     let status = e.raw_response().map(|r| r.status().as_u16());
                     let message = match e.message() {
                         Some(m) => Some(m.to_owned()),
-                        None if status.is_none() => Some(error_chain(&e)),
+                        None if status.is_none() => Some(lambda_support::error_chain(&e)),
                         None => None,
                     };
                     return verdict::judge_failure(status, e.code(), message.as_deref());
@@ -316,26 +307,10 @@ fn batch_response(
     serde_json::to_value(response).unwrap_or(Value::Null)
 }
 
-/// `error: its source: …`, each error's own Display, for failures without a response.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-fn is_not_found<E>(
+fn is_not_found<E: ProvideErrorMetadata>(
     e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> bool
-where
-    E: ProvideErrorMetadata,
-{
-    matches!(e.code(), Some("NotFound" | "NoSuchKey" | "NoSuchVersion"))
-        || e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
+) -> bool {
+    verdict::is_not_found(e.raw_response().map(|r| r.status().as_u16()), e.code())
 }
 
 fn shape_name(shape: &EventShape) -> &'static str {

@@ -29,11 +29,8 @@ async fn main() -> Result<(), Error> {
         )
         .load()
         .await;
-    let force_path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
     let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(force_path_style)
-            .build(),
+        lambda_support::s3_config(&sdk, lambda_support::force_path_style()).build(),
     );
     let key_arn = handler::resolve_key(&aws_sdk_kms::Client::new(&sdk), &config)
         .await

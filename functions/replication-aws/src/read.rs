@@ -14,11 +14,8 @@ use crate::convert;
 /// S3, KMS and IAM clients in one account, and what to add to every reason a read fails.
 #[derive(Debug, Clone)]
 pub struct Reader {
-    /// S3.
     pub s3: aws_sdk_s3::Client,
-    /// KMS.
     pub kms: aws_sdk_kms::Client,
-    /// IAM.
     pub iam: aws_sdk_iam::Client,
     /// Said of everything these clients could not read when they are not the account's own
     /// (and then a "not found" says nothing about the document).

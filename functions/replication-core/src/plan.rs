@@ -242,6 +242,23 @@ pub fn trusted_source_arns(trust: &Value) -> Vec<String> {
     }
 }
 
+/// The trust policy our role should have: S3's, with the confused-deputy conditions when
+/// `RoleTrustConditions` asks, admitting every source bucket the `current` policy admits (a
+/// role shared by several source buckets) and this one.
+pub fn wanted_trust_policy(spec: &SourceSpec, current: Option<&Value>) -> Value {
+    if !spec.role_trust_conditions {
+        return replication_role_trust_policy(None);
+    }
+    let mut arns = current.map(trusted_source_arns).unwrap_or_default();
+    arns.push(spec.source_bucket.arn(&spec.partition));
+    arns.sort();
+    arns.dedup();
+    replication_role_trust_policy(Some(&TrustRestriction {
+        source_account: spec.source_account.to_string(),
+        source_bucket_arns: arns,
+    }))
+}
+
 /// Step 2, permissions: the role's inline policy, exactly the documented least privilege.
 ///
 /// - `s3:GetReplicationConfiguration`, `s3:ListBucket` on S;

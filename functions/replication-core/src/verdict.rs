@@ -295,6 +295,13 @@ pub fn judge(expect: &Expectation, facts: &ObjectFacts) -> Verdict {
     Verdict::Verified
 }
 
+/// Whether a failed `HeadObject` means "no such object version" (retried, then
+/// [`Verdict::Missing`]): S3's codes `NotFound`, `NoSuchKey`, `NoSuchVersion`, or a 404 without
+/// a code (a HEAD error has no body to carry one).
+pub fn is_not_found(status: Option<u16>, code: Option<&str>) -> bool {
+    matches!(code, Some("NotFound" | "NoSuchKey" | "NoSuchVersion")) || status == Some(404)
+}
+
 /// Judge a failed `HeadObject` (anything but 404, which the adapter retries and then reports
 /// as [`Verdict::Missing`]) from its HTTP `status` (none when no response came back), S3's
 /// error `code` and a short `message`.

@@ -292,3 +292,31 @@ fn generated_policies_carry_no_wildcard_actions() {
     }
     assert!(!text.contains("alias/"), "policies name keys by ARN only");
 }
+
+#[test]
+fn the_wanted_trust_keeps_the_source_buckets_a_shared_role_already_admits() {
+    // Without RoleTrustConditions: S3's plain trust, whatever the current one holds.
+    let plain = source_spec(&minimal_source());
+    assert_eq!(
+        replication_core::plan::wanted_trust_policy(&plain, None),
+        replication_role_trust_policy(None)
+    );
+    // With them: the other source bucket a shared role admits stays, S is added once.
+    let mut props = minimal_source();
+    props["RoleTrustConditions"] = json!("true");
+    let spec = source_spec(&props);
+    let other = "arn:aws:s3:::another-source".to_owned();
+    let current = replication_role_trust_policy(Some(&replication_core::plan::TrustRestriction {
+        source_account: spec.source_account.to_string(),
+        source_bucket_arns: vec![other.clone()],
+    }));
+    let wanted = replication_core::plan::wanted_trust_policy(&spec, Some(&current));
+    let mut admitted = replication_core::plan::trusted_source_arns(&wanted);
+    admitted.sort();
+    let s = spec.source_bucket.arn(&spec.partition);
+    let mut expected = vec![other, s.clone()];
+    expected.sort();
+    assert_eq!(admitted, expected);
+    let again = replication_core::plan::wanted_trust_policy(&spec, Some(&wanted));
+    assert_eq!(again, wanted, "a repeat changes nothing");
+}

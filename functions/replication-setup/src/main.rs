@@ -53,7 +53,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     }
     lambda_support::init_tracing();
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let force_path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
+    let force_path_style = lambda_support::force_path_style();
     let setup = handler::Setup {
         home: steps::AccountClients::new(&sdk, force_path_style),
         sdk,

@@ -31,7 +31,6 @@
 //! with why, which Lambda's `Errors` metric counts.
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use replication_aws::read::{self, Reader};
 use replication_core::arn::AccountId;
@@ -285,10 +284,7 @@ fn publish(report: &Report, side: &str, s: &Snapshot) {
     );
     let namespace =
         std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "S3KmsReplication".to_owned());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now = lambda_support::now_ms();
     let mut out = std::io::stdout().lock();
     for doc in metrics.to_emf(&namespace, now) {
         let _ = writeln!(out, "{doc}");

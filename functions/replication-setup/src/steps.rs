@@ -253,11 +253,9 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for WriteCounter {
 /// S3, KMS and IAM clients acting in one account.
 #[derive(Debug, Clone)]
 pub struct AccountClients {
-    /// S3.
     pub s3: aws_sdk_s3::Client,
-    /// KMS.
     pub kms: aws_sdk_kms::Client,
-    /// IAM (unused on the destination side).
+    /// Unused on the destination side.
     pub iam: aws_sdk_iam::Client,
 }
 
@@ -266,8 +264,7 @@ impl AccountClients {
     pub fn new(config: &aws_config::SdkConfig, force_path_style: bool) -> Self {
         Self {
             s3: aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(config)
-                    .force_path_style(force_path_style)
+                lambda_support::s3_config(config, force_path_style)
                     .interceptor(WriteCounter)
                     .build(),
             ),

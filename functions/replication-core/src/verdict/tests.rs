@@ -233,3 +233,22 @@ fn a_finding_names_what_was_found_instead() {
     assert_eq!(found(Verdict::Verified), None);
     assert_eq!(found(Verdict::Missing), None);
 }
+
+#[test]
+fn not_found_is_told_by_s3_code_or_a_bare_404() {
+    for (status, code) in [
+        (Some(404), None),
+        (Some(404), Some("NoSuchKey")),
+        (None, Some("NoSuchVersion")),
+        (Some(400), Some("NotFound")),
+    ] {
+        assert!(is_not_found(status, code), "{status:?} {code:?}");
+    }
+    for (status, code) in [
+        (Some(403), None),
+        (Some(400), Some("KeyTooLongError")),
+        (None, None),
+    ] {
+        assert!(!is_not_found(status, code), "{status:?} {code:?}");
+    }
+}

@@ -59,7 +59,7 @@ pub async fn ensure_replication_role(
                 .assume_role_policy_document()
                 .map(decode_policy_document)
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-            let wanted = wanted_trust(spec, current_trust.as_ref());
+            let wanted = plan::wanted_trust_policy(spec, current_trust.as_ref());
             if managed && current_trust.as_ref() != Some(&wanted) {
                 c.iam
                     .update_assume_role_policy()
@@ -77,7 +77,7 @@ pub async fn ensure_replication_role(
             (managed, trust)
         }
         None => {
-            let trust = wanted_trust(spec, None);
+            let trust = plan::wanted_trust_policy(spec, None);
             c.iam
                 .create_role()
                 .role_name(&name)
@@ -152,23 +152,6 @@ pub async fn ensure_replication_role(
 #[must_use]
 pub fn is_managed(role: &aws_sdk_iam::types::Role) -> bool {
     role.tags().iter().any(|t| t.key() == MANAGED_TAG)
-}
-
-/// The trust policy our role should have: S3's, with the confused-deputy conditions when
-/// `RoleTrustConditions` asks, admitting every source bucket the `current` policy admits (a
-/// role shared by several source buckets) and this one.
-pub(super) fn wanted_trust(spec: &SourceSpec, current: Option<&Value>) -> Value {
-    if !spec.role_trust_conditions {
-        return plan::replication_role_trust_policy(None);
-    }
-    let mut arns = current.map(plan::trusted_source_arns).unwrap_or_default();
-    arns.push(spec.source_bucket.arn(&spec.partition));
-    arns.sort();
-    arns.dedup();
-    plan::replication_role_trust_policy(Some(&plan::TrustRestriction {
-        source_account: spec.source_account.to_string(),
-        source_bucket_arns: arns,
-    }))
 }
 
 /// The sizes (as IAM counts them) of `role`'s inline policies other than `ours`: one
