@@ -70,9 +70,10 @@ use crate::properties::{DestinationSpec, SourceSpec};
 mod replication;
 pub use replication::{
     AccessControlTranslation, AndOperator, Destination, EnabledStatus, EncryptionConfiguration,
-    Metrics, Minutes, PlanError, ReplicationConfiguration, ReplicationRule, ReplicationTime,
-    RuleFilter, RuleOwner, SourceSelectionCriteria, Tag, merge_replication_rules, previous_rules,
-    remove_replication_rules, replicates_to, replication_rules, settle_default_priorities,
+    Metrics, Minutes, PlanError, PreviousRules, ReplicationConfiguration, ReplicationRule,
+    ReplicationTime, RuleFilter, RuleOwner, SourceSelectionCriteria, Tag, merge_replication_rules,
+    previous_rules, remove_replication_rules, replicates_to, replication_rules,
+    settle_default_priorities,
 };
 
 /// Name of the inline policy the adapter puts on the replication role: the replication pair's

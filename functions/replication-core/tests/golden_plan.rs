@@ -320,3 +320,23 @@ fn the_wanted_trust_keeps_the_source_buckets_a_shared_role_already_admits() {
     let again = replication_core::plan::wanted_trust_policy(&spec, Some(&wanted));
     assert_eq!(again, wanted, "a repeat changes nothing");
 }
+
+#[test]
+fn an_update_replaces_the_old_rules_only_on_the_same_source_bucket() {
+    use replication_core::plan::PreviousRules;
+    use replication_core::properties::SourceProperties;
+    let spec = source_spec(&minimal_source());
+    let old = SourceProperties::parse(&minimal_source()).unwrap();
+    let previous = PreviousRules::of_update(Some(&old), &spec).unwrap();
+    assert_eq!(previous.ids, spec.rule_ids());
+    assert_eq!(
+        previous.destination_bucket,
+        spec.destination_bucket.as_str()
+    );
+    assert_eq!(previous.owner().ids, previous.ids.as_slice());
+    let mut elsewhere = minimal_source();
+    elsewhere["SourceBucket"] = json!("another-source-bucket");
+    let other = SourceProperties::parse(&elsewhere).unwrap();
+    assert_eq!(PreviousRules::of_update(Some(&other), &spec), None);
+    assert_eq!(PreviousRules::of_update(None, &spec), None);
+}

@@ -139,21 +139,9 @@ pub(super) async fn apply_source_request(
     )
     .await?;
     // The old properties' rules, when they are on this S: an Update replaces them.
-    let old_ids: Vec<String> = old
-        .as_ref()
-        .map(|o| o.rules.iter().map(|r| r.id.clone()).collect())
-        .unwrap_or_default();
-    let old_account = old.as_ref().map(|o| o.destination_account_id.to_string());
-    let previous = old
-        .as_ref()
-        .zip(old_account.as_deref())
-        .filter(|(o, _)| o.source_bucket == spec.source_bucket)
-        .map(|(o, account)| plan::RuleOwner {
-            ids: &old_ids,
-            destination_bucket: o.destination_bucket.as_str(),
-            destination_account: account,
-        });
-    let replication = steps::put_replication_rule(c, &spec, previous.as_ref(), deadline).await?;
+    let previous = plan::PreviousRules::of_update(old.as_ref(), &spec);
+    let owner = previous.as_ref().map(plan::PreviousRules::owner);
+    let replication = steps::put_replication_rule(c, &spec, owner.as_ref(), deadline).await?;
     if let Some(old) = &old {
         release_old_source_grants(c, remote.as_ref(), old, &spec).await?;
     }

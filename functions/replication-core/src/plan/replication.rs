@@ -551,6 +551,46 @@ impl RuleOwner<'_> {
     }
 }
 
+/// The rules an Update replaces: those its old properties wrote on the same S. Owned, so
+/// that the adapter can lend a [`RuleOwner`] of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousRules {
+    /// The old rule Ids.
+    pub ids: Vec<String>,
+    /// The old destination bucket.
+    pub destination_bucket: String,
+    /// The old destination account.
+    pub destination_account: String,
+}
+
+impl PreviousRules {
+    /// The rules of `old` (an Update's old properties) that `spec` replaces: `None` without
+    /// old properties, or when they named another S (a replacement: CloudFormation's Delete
+    /// of the old resource removes those).
+    #[must_use]
+    pub fn of_update(
+        old: Option<&crate::properties::SourceProperties>,
+        spec: &SourceSpec,
+    ) -> Option<Self> {
+        let old = old.filter(|o| o.source_bucket == spec.source_bucket)?;
+        Some(Self {
+            ids: old.rules.iter().map(|r| r.id.clone()).collect(),
+            destination_bucket: old.destination_bucket.as_str().to_owned(),
+            destination_account: old.destination_account_id.to_string(),
+        })
+    }
+
+    /// Their owner, to merge with.
+    #[must_use]
+    pub fn owner(&self) -> RuleOwner<'_> {
+        RuleOwner {
+            ids: &self.ids,
+            destination_bucket: &self.destination_bucket,
+            destination_account: &self.destination_account,
+        }
+    }
+}
+
 /// Whether `rule` replicates to the bucket named `bucket` (its ARN is
 /// `arn:<partition>:s3:::<bucket>`).
 #[must_use]
