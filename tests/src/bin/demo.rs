@@ -99,6 +99,45 @@ fn foreign(doc: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The world before, and what every act reads.
+struct Run {
+    demo: Demo,
+    emulator: &'static Emulator,
+    w: World,
+    team_role: String,
+    team_role_arn: String,
+    team_rule: ReplicationRule,
+    before_bucket_policy: Value,
+    before_kb: Value,
+    before_ka: Value,
+    /// One namespace for every metric of the demo.
+    namespace: String,
+}
+
+/// The two setup functions, and what they answered.
+struct Deployed {
+    responses: ResponseBucket,
+    in_a: LambdaProcess,
+    in_b: LambdaProcess,
+    destination_props: Value,
+    source_props: Value,
+    dst: Value,
+    src: Value,
+}
+
+/// The verifier, and the verdicts so far.
+struct Verifying {
+    verifier: LambdaProcess,
+    table: Vec<(String, String)>,
+}
+
+/// The objects the demo replicates: spaces, plus signs and unicode in their keys.
+const KEYS: [&str; 3] = [
+    "reports/q4 summary.csv",
+    "c++/notes+draft.txt",
+    "ünïcødé/日本語.txt",
+];
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
@@ -109,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
         "s3-kms-replication-demo-{}.log",
         std::process::id()
     ));
-    let mut demo = Demo {
+    let demo = Demo {
         log: std::fs::File::create(&log_path)?,
         failures: Vec::new(),
     };
@@ -118,6 +157,46 @@ async fn main() -> anyhow::Result<()> {
         log_path.display()
     );
 
+    let mut run = the_world_before(demo).await?;
+    let mut deployed = setup(&mut run, &setup_bin).await?;
+    let mut v = replicate(&mut run, &verifier_bin).await?;
+    wrong_key_is_caught(&mut run, &mut v).await?;
+    metrics_read_back(&mut run).await?;
+    audit(&mut run, &mut v).await?;
+    schedule(&mut run, &mut deployed, &mut v).await?;
+    doctor(&mut run, &mut deployed).await?;
+    delete(&mut run, &mut deployed).await?;
+    dashboard(&mut run, &v, started_at).await?;
+    let Run { demo, .. } = run;
+    let Deployed { in_a, in_b, .. } = deployed;
+    let Verifying { verifier, .. } = v;
+    drop(in_a);
+    drop(in_b);
+    drop(verifier);
+    println!(
+        "\n{} in {:.1} s (emulator stops with this process). Log: {}",
+        if demo.failures.is_empty() {
+            "All steps behaved as expected".to_owned()
+        } else {
+            format!(
+                "{} step(s) FAILED: {:?}",
+                demo.failures.len(),
+                demo.failures
+            )
+        },
+        started.elapsed().as_secs_f64(),
+        log_path.display()
+    );
+    if demo.failures.is_empty() {
+        Ok(())
+    } else {
+        std::process::exit(1)
+    }
+}
+
+/// Act 1: the "before" world: accounts A and B, buckets, customer keys, foreign statements,
+/// and a rule of the team's own on S.
+async fn the_world_before(mut demo: Demo) -> anyhow::Result<Run> {
     // 1. The "before" world.
     let emulator = Emulator::shared()?;
     println!(
@@ -165,18 +244,47 @@ async fn main() -> anyhow::Result<()> {
         sids(&before_ka).1
     );
 
+    // One namespace for every metric of the demo: the verifier's and the scheduled checks'.
+    let namespace = unique_name("S3KmsReplication/Demo");
+    demo.detail("metrics namespace", &namespace);
+    Ok(Run {
+        demo,
+        emulator,
+        w,
+        team_role,
+        team_role_arn,
+        team_rule,
+        before_bucket_policy,
+        before_kb,
+        before_ka,
+        namespace,
+    })
+}
+
+/// Acts 2 and 3: the setup bootstrap answers Create, destination then source; each step checked.
+async fn setup(run: &mut Run, setup_bin: &std::path::Path) -> anyhow::Result<Deployed> {
+    let Run {
+        demo,
+        w,
+        team_role,
+        team_role_arn,
+        team_rule,
+        before_bucket_policy,
+        before_kb,
+        before_ka,
+        namespace,
+        ..
+    } = run;
     // 2. The setup bootstrap, destination then source.
     println!("\n[1-6] replication-setup: CloudFormation Create, destination (B) then source (A)");
     let responses = ResponseBucket::create(&w.b).await?;
-    // One namespace for every metric of the demo: the verifier's and the scheduled checks'.
-    let namespace = unique_name("S3KmsReplication/Demo");
     let setup_env = |c: &e2e_tests::accounts::Clients| {
         let mut env = c.lambda_env();
         env.push(("METRICS_NAMESPACE".to_owned(), namespace.clone()));
         env
     };
-    let mut in_b = LambdaProcess::spawn_in(&setup_bin, &setup_env(&w.b), Account::B.id()).await?;
-    let mut in_a = LambdaProcess::spawn_in(&setup_bin, &setup_env(&w.a), Account::A.id()).await?;
+    let mut in_b = LambdaProcess::spawn_in(setup_bin, &setup_env(&w.b), Account::B.id()).await?;
+    let mut in_a = LambdaProcess::spawn_in(setup_bin, &setup_env(&w.a), Account::A.id()).await?;
     let destination_props = json!({
         "DestinationBucket": w.destination_bucket, "DestinationKmsKeyArn": w.destination_key_arn,
         "SourceAccountId": Account::A.id(), "SourceBucket": w.source_bucket,
@@ -264,7 +372,7 @@ async fn main() -> anyhow::Result<()> {
     let inline =
         w.a.iam
             .get_role_policy()
-            .role_name(&team_role)
+            .role_name(team_role.as_str())
             .policy_name(w.role_policy_name()?)
             .send()
             .await;
@@ -336,7 +444,7 @@ async fn main() -> anyhow::Result<()> {
                 .and_then(|d| d.encryption_configuration())
                 .and_then(|e| e.replica_kms_key_id())
                 == Some(w.destination_key_arn.as_str())
-        }) && rules.contains(&team_rule),
+        }) && rules.contains(team_rule),
         "step 6 replication rule on S",
         &format!(
             "rules {:?}; ReplicaKmsKeyID = KB's ARN; team-archive kept",
@@ -344,13 +452,25 @@ async fn main() -> anyhow::Result<()> {
         ),
     );
 
+    Ok(Deployed {
+        responses,
+        in_a,
+        in_b,
+        destination_props,
+        source_props,
+        dst,
+        src,
+    })
+}
+
+/// Act 4: objects replicate, SQS delivers their events, and the verifier checks every replica.
+async fn replicate(run: &mut Run, verifier_bin: &std::path::Path) -> anyhow::Result<Verifying> {
+    let Run {
+        demo, w, namespace, ..
+    } = run;
     // 4. Objects replicate and are verified.
     println!("\n[7] replica-verifier: objects replicate, SQS delivers, every replica is checked");
-    let keys = [
-        "reports/q4 summary.csv",
-        "c++/notes+draft.txt",
-        "ünïcødé/日本語.txt",
-    ];
+    let keys = KEYS;
     for key in keys {
         let version = w.put_source_object(key, "demo payload").await?;
         let status = w
@@ -378,10 +498,10 @@ async fn main() -> anyhow::Result<()> {
             w.destination_bucket.clone(),
         ),
     ]);
-    let mut verifier = LambdaProcess::spawn(&verifier_bin, &env).await?;
+    let mut verifier = LambdaProcess::spawn(verifier_bin, &env).await?;
     let event = w.sqs_lambda_event(keys.len(), WAIT).await?;
     let answer = verifier.invoke(&event).await?.into_response()?;
-    let mut table = verdict_table(&event, &verifier);
+    let table = verdict_table(&event, &verifier);
     demo.check(
         answer == json!({"batchItemFailures": []})
             && table.iter().filter(|(_, v)| v == "Verified").count() == keys.len(),
@@ -389,6 +509,16 @@ async fn main() -> anyhow::Result<()> {
         "",
     );
 
+    Ok(Verifying { verifier, table })
+}
+
+/// Act 5: a replica rewritten under the wrong key is caught.
+async fn wrong_key_is_caught(run: &mut Run, v: &mut Verifying) -> anyhow::Result<()> {
+    let Run { demo, w, .. } = run;
+    let Verifying {
+        verifier, table, ..
+    } = v;
+    let keys = KEYS;
     // 5. A broken case is caught.
     let kx =
         w.b.kms
@@ -415,7 +545,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let event = w.sqs_lambda_event(1, WAIT).await?;
     verifier.invoke(&event).await?.into_response()?;
-    table.extend(verdict_table(&event, &verifier));
+    table.extend(verdict_table(&event, verifier));
     demo.check(
         table
             .last()
@@ -424,11 +554,20 @@ async fn main() -> anyhow::Result<()> {
         "",
     );
     println!("\n  {:<28} verdict", "replica");
-    for (key, verdict) in &table {
+    for (key, verdict) in table.iter() {
         println!("  {key:<28} {verdict}");
     }
     demo.detail("verifier stdout", &verifier.stdout_lines().join("\n"));
 
+    Ok(())
+}
+
+/// The verifier's metrics, read back from CloudWatch.
+async fn metrics_read_back(run: &mut Run) -> anyhow::Result<()> {
+    let Run {
+        demo, w, namespace, ..
+    } = run;
+    let keys = KEYS;
     let names = {
         use replication_core::metric_names::*;
         [
@@ -440,7 +579,7 @@ async fn main() -> anyhow::Result<()> {
         ]
     };
     let sums: Vec<f64> = w
-        .destination_metric_sums(&namespace, &names)
+        .destination_metric_sums(namespace, &names)
         .await?
         .into_iter()
         .map(|(_, sum)| sum)
@@ -458,11 +597,20 @@ async fn main() -> anyhow::Result<()> {
         "",
     );
 
+    Ok(())
+}
+
+/// Act 6: every replica already in D, audited as an S3 Batch Operations job would.
+async fn audit(run: &mut Run, v: &mut Verifying) -> anyhow::Result<()> {
+    let Run { demo, w, .. } = run;
+    let Verifying { verifier, .. } = v;
+    let keys = KEYS;
+    let victim = keys[0];
     // 6. Audit every replica already in D, as an S3 Batch Operations job would.
     println!(
         "\n[audit] S3 Batch Operations over every object version in D (schema 2.0, one task per invocation;\n        the emulator has no Batch Operations engine, so the tasks come from a listing of D)"
     );
-    let audit = audit_destination(&w, &mut verifier).await?;
+    let audit = audit_destination(w, verifier).await?;
     println!(
         "\n  {:<28} {:<10} {:<17} resultString",
         "key", "version", "resultCode"
@@ -484,15 +632,31 @@ async fn main() -> anyhow::Result<()> {
         &format!("{} tasks", audit.len()),
     );
 
+    Ok(())
+}
+
+/// Act 7: one period of the scheduled check on both sides, with A's liveness canary.
+async fn schedule(run: &mut Run, deployed: &mut Deployed, v: &mut Verifying) -> anyhow::Result<()> {
+    let Run {
+        demo, w, namespace, ..
+    } = run;
+    let Deployed {
+        in_a,
+        in_b,
+        destination_props,
+        source_props,
+        ..
+    } = deployed;
+    let Verifying { verifier, .. } = v;
     // One scheduled period: each side's checks, and A's liveness canary verified in B.
     println!(
         "\n[schedule] one period of the scheduled check (EventBridge Scheduler), both sides, with liveness"
     );
-    let period = scheduled_period(&mut in_b, &w.b, &destination_props, true).await?;
-    let (a_period, canary) = liveness_period(&w, &mut in_a, &source_props, &mut verifier).await?;
+    let period = scheduled_period(in_b, &w.b, destination_props, true).await?;
+    let (a_period, canary) = liveness_period(w, in_a, source_props, verifier).await?;
     let canary_sums = w
         .destination_metric_sums(
-            &namespace,
+            namespace,
             &[replication_core::metric_names::CANARY_REPLICA_VERIFIED],
         )
         .await?;
@@ -511,9 +675,21 @@ async fn main() -> anyhow::Result<()> {
         "ReplicationSetupFindings 0 (EMF, into CloudWatch), CanaryReplicaVerified 1",
     );
 
+    Ok(())
+}
+
+/// Act 8: replication-doctor, healthy; then with KB's statement removed, the one finding, and
+/// the next scheduled period in B counting it.
+async fn doctor(run: &mut Run, deployed: &mut Deployed) -> anyhow::Result<()> {
+    let Run { demo, w, .. } = run;
+    let Deployed {
+        in_b,
+        destination_props,
+        ..
+    } = deployed;
     // The doctor: read-only, both accounts; healthy, then one grant broken.
     println!("\n[doctor] replication-doctor on this pair, then on it with KB's statement removed");
-    let healthy = e2e_tests::doctor_cli::run(&w, Some(&w.queue_arn), false, false)?;
+    let healthy = e2e_tests::doctor_cli::run(w, Some(&w.queue_arn), false, false)?;
     demo.detail("replication-doctor (healthy)", &healthy.stdout);
     demo.check(
         healthy.code == 0 && healthy.stdout.trim_end().ends_with("healthy"),
@@ -521,7 +697,7 @@ async fn main() -> anyhow::Result<()> {
         &format!("exit {}", healthy.code),
     );
     let kb_policy = w.remove_our_key_statements(&w.destination_key_arn).await?;
-    let sick = e2e_tests::doctor_cli::run(&w, Some(&w.queue_arn), false, true)?;
+    let sick = e2e_tests::doctor_cli::run(w, Some(&w.queue_arn), false, true)?;
     let report = sick.json()?;
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     for f in &findings {
@@ -538,7 +714,7 @@ async fn main() -> anyhow::Result<()> {
         "doctor: the one finding is step 4, KB's key policy",
         &format!("exit {}", sick.code),
     );
-    let period = scheduled_period(&mut in_b, &w.b, &destination_props, true).await?;
+    let period = scheduled_period(in_b, &w.b, destination_props, true).await?;
     demo.check(
         period["findings"]
             .as_array()
@@ -554,15 +730,40 @@ async fn main() -> anyhow::Result<()> {
         .send()
         .await?;
 
+    Ok(())
+}
+
+/// Act 9: Delete removes ours and keeps everything else.
+async fn delete(run: &mut Run, deployed: &mut Deployed) -> anyhow::Result<()> {
+    let Run {
+        demo,
+        w,
+        team_role,
+        team_rule,
+        before_bucket_policy,
+        before_kb,
+        before_ka,
+        ..
+    } = run;
+    let Deployed {
+        responses,
+        in_a,
+        in_b,
+        destination_props,
+        source_props,
+        dst,
+        src,
+        ..
+    } = deployed;
     // 7. Delete: ours goes, the rest stays.
     println!("\n[delete] CloudFormation Delete, source then destination");
     let del_src = responses
         .send(
-            &mut in_a,
+            in_a,
             Request {
                 request_type: "Delete",
                 resource_type: "Custom::ReplicationSource",
-                properties: source_props,
+                properties: source_props.clone(),
                 old_properties: None,
                 physical_id: src["PhysicalResourceId"].as_str().map(str::to_owned),
             },
@@ -570,11 +771,11 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let del_dst = responses
         .send(
-            &mut in_b,
+            in_b,
             Request {
                 request_type: "Delete",
                 resource_type: "Custom::ReplicationDestination",
-                properties: destination_props,
+                properties: destination_props.clone(),
                 old_properties: None,
                 physical_id: dst["PhysicalResourceId"].as_str().map(str::to_owned),
             },
@@ -586,29 +787,29 @@ async fn main() -> anyhow::Result<()> {
         "",
     );
     demo.check(
-        w.key_policy(&w.source_key_arn).await? == before_ka
-            && w.key_policy(&w.destination_key_arn).await? == before_kb
-            && w.destination_bucket_policy().await?.unwrap_or(Value::Null) == before_bucket_policy,
+        w.key_policy(&w.source_key_arn).await? == *before_ka
+            && w.key_policy(&w.destination_key_arn).await? == *before_kb
+            && w.destination_bucket_policy().await?.unwrap_or(Value::Null) == *before_bucket_policy,
         "key and bucket policies are back to what they were",
         "foreign statements intact",
     );
     let rules = w.source_replication_rules().await?;
     demo.check(
-        rules == vec![team_rule],
+        rules == vec![team_rule.clone()],
         "rule team-archive survived; ours removed",
         "",
     );
     let role_kept =
         w.a.iam
             .get_role()
-            .role_name(&team_role)
+            .role_name(team_role.as_str())
             .send()
             .await
             .is_ok();
     let ours_gone =
         w.a.iam
             .get_role_policy()
-            .role_name(&team_role)
+            .role_name(team_role.as_str())
             .policy_name(w.role_policy_name()?)
             .send()
             .await
@@ -619,40 +820,36 @@ async fn main() -> anyhow::Result<()> {
         "",
     );
 
+    Ok(())
+}
+
+/// The destination's dashboard, drawn with the metrics this run published.
+async fn dashboard(
+    run: &mut Run,
+    v: &Verifying,
+    started_at: std::time::SystemTime,
+) -> anyhow::Result<()> {
+    let Run {
+        demo,
+        emulator,
+        w,
+        namespace,
+        ..
+    } = run;
+    let Verifying { verifier, .. } = v;
     // The destination's dashboard, drawn with the metrics this run published.
     let image = match std::env::var_os("DASHBOARD_IMAGE") {
         Some(path) => PathBuf::from(path),
         None => e2e_tests::emulator::repo_root().join("dist/dashboard-data.png"),
     };
-    let drawn = draw_dashboard(&w, emulator, &namespace, &verifier, started_at, &image);
+    let drawn = draw_dashboard(w, emulator, namespace, verifier, started_at, &image);
     demo.check(
         drawn.is_ok(),
         "dashboard drawn with this run's metrics, read back from CloudWatch",
         &drawn.unwrap_or_else(|e| format!("{e:#}")),
     );
 
-    drop(in_a);
-    drop(in_b);
-    drop(verifier);
-    println!(
-        "\n{} in {:.1} s (emulator stops with this process). Log: {}",
-        if demo.failures.is_empty() {
-            "All steps behaved as expected".to_owned()
-        } else {
-            format!(
-                "{} step(s) FAILED: {:?}",
-                demo.failures.len(),
-                demo.failures
-            )
-        },
-        started.elapsed().as_secs_f64(),
-        log_path.display()
-    );
-    if demo.failures.is_empty() {
-        Ok(())
-    } else {
-        std::process::exit(1)
-    }
+    Ok(())
 }
 
 /// Draw the destination template's dashboard with the data this run published: the renderer
