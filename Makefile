@@ -103,8 +103,14 @@ WATCH_ENV ?= EXPECTED_KMS_KEY_ARN=arn:aws:kms:us-east-1:222222222222:key/0b7d0c4
 watch: setup ## Serve both functions on 127.0.0.1:9000 with cargo lambda watch (WATCH_ENV sets their environment)
 	cargo lambda watch --invoke-address 127.0.0.1 --env-vars $(WATCH_ENV)
 
+# The setup function answers CloudFormation by a PUT to the event's ResponseURL: for it,
+# tools/cfn_catcher.py points that URL at a catcher on 127.0.0.1 and prints what arrives.
 invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
+ifeq ($(FN),replication-setup)
+	$(PY) tools/cfn_catcher.py --event events/$(EVENT).json -- cargo lambda invoke $(FN) --invoke-address 127.0.0.1
+else
 	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --data-file events/$(EVENT).json
+endif
 
 demo: shipped build ## The seven steps end to end on the local emulator, with the shipped bootstraps
 	$(SHIPPED_DEMO)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
@@ -175,7 +175,7 @@ impl Setup {
 /// When the event is not a custom-resource request or the answer cannot be delivered.
 pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, HandlerError> {
     if let Some(check) = event.payload.get(scheduled::PAYLOAD_KEY) {
-        let account = account_of_function(&event.context.invoked_function_arn);
+        let account = own_account(setup, &event.context.invoked_function_arn).await;
         return scheduled::run(check, setup, account)
             .await
             .map_err(|e| HandlerError::Check(e.to_string()));
@@ -183,7 +183,7 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
     let request: CfnRequest = serde_json::from_value(event.payload)?;
     let lambda_deadline = deadline_from_epoch_ms(event.context.deadline);
     let deadline = lambda_deadline.checked_sub(DEADLINE_MARGIN);
-    let account = account_of_function(&event.context.invoked_function_arn);
+    let account = own_account(setup, &event.context.invoked_function_arn).await;
     let started = Instant::now();
     let writes_before = steps::writes_attempted();
 
@@ -281,12 +281,52 @@ pub async fn panic_probe() -> String {
     }
 }
 
+/// The budget given when the runtime's deadline is not a time: a local run.
+pub(crate) const LOCAL_BUDGET: Duration = Duration::from_secs(300);
+
+/// Deadlines before this (2001-01-01, epoch ms) cannot be Lambda's.
+const EARLIEST_REAL_DEADLINE_MS: u64 = 978_307_200_000;
+
+/// The Lambda deadline as an `Instant`. Lambda gives it in `Lambda-Runtime-Deadline-Ms` as
+/// "the date that the function times out in Unix time milliseconds" (Lambda Developer Guide,
+/// "Using the Lambda runtime API for custom runtimes", Next invocation). `cargo lambda watch`
+/// sends the constant `600000` instead (cargo-lambda 1.9.2,
+/// `crates/cargo-lambda-watch/src/runtime/functions_router.rs`), which read as a date is
+/// 1970-01-01T00:10Z: every local invocation would time out at once. A deadline before 2001 is
+/// therefore not a date, and [`LOCAL_BUDGET`] from now stands in for it, with a warning.
 fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
+    if deadline_ms < EARLIEST_REAL_DEADLINE_MS {
+        tracing::warn!(
+            deadline_ms,
+            budget_s = LOCAL_BUDGET.as_secs(),
+            "the runtime's deadline is not a date (cargo lambda watch sends 600000); using a local budget"
+        );
+        return Instant::now() + LOCAL_BUDGET;
+    }
+    let now_ms = u64::try_from(lambda_support::now_ms()).unwrap_or(0);
     Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+/// This function's account: from its ARN, as Lambda gives it. A local runtime may give no ARN
+/// (`cargo lambda watch` sends `function-arn`): then from `sts:GetCallerIdentity`, one call.
+async fn own_account(setup: &Setup, function_arn: &str) -> Option<AccountId> {
+    if let Some(account) = account_of_function(function_arn) {
+        return Some(account);
+    }
+    let identity = aws_sdk_sts::Client::new(&setup.sdk)
+        .get_caller_identity()
+        .send()
+        .await;
+    let account = identity
+        .ok()
+        .and_then(|i| i.account)
+        .and_then(|a| AccountId::parse(&a).ok());
+    tracing::warn!(
+        function_arn,
+        account = account.as_ref().map(ToString::to_string),
+        "the invoked function ARN names no account; asked sts:GetCallerIdentity"
+    );
+    account
 }
 
 /// The account from `arn:aws:lambda:<region>:<account>:function:<name>`.
@@ -478,6 +518,19 @@ mod tests {
             .await
             .unwrap_err();
         assert!(failure.to_string().contains("no time left"));
+    }
+
+    #[test]
+    fn a_deadline_that_is_not_a_date_gets_the_local_budget() {
+        // cargo lambda watch's constant: a local run gets a usable budget, not "timed out".
+        let local = deadline_from_epoch_ms(600_000);
+        let left = local.saturating_duration_since(Instant::now());
+        assert!(left > LOCAL_BUDGET - Duration::from_secs(5), "{left:?}");
+        // A real deadline, 42 s from now, is kept.
+        let now_ms = u64::try_from(lambda_support::now_ms()).unwrap();
+        let real = deadline_from_epoch_ms(now_ms + 42_000);
+        let left = real.saturating_duration_since(Instant::now());
+        assert!(left <= Duration::from_secs(42) && left > Duration::from_secs(30), "{left:?}");
     }
 
     #[tokio::test]
