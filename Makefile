@@ -29,7 +29,7 @@ KEYS      := s3-kms-replication/$(VERSION)
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
 .PHONY: help setup build test unit-test e2e-test fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
-        dashboard-image deploy destroy \
+        dashboard-image deploy destroy cdk-setup cdk-test cdk-synth \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -40,17 +40,18 @@ $(SETUP_STAMP): requirements.txt constraints.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
 
-setup: $(SETUP_STAMP) ## Create .venv with the pinned emulator, cargo-lambda and cfn-lint
+setup: $(SETUP_STAMP) ## Create .venv with the pinned emulator, cargo-lambda, cfn-lint and checkov
 
 # --all-targets: the binaries get the same feature set as the test builds (dev-dependencies
 # unify features), so `cargo test` afterwards reuses every compiled unit instead of rebuilding.
 build: ## Debug build of every crate, both Lambda binaries, the tests, the demo and the bench
 	$(CARGO) build --locked --workspace --all-targets
 
-lint: setup ## rustfmt, clippy (-D warnings) and cfn-lint
+lint: setup ## rustfmt, clippy (-D warnings), cfn-lint and checkov
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	@templates=$$(ls infra/*.yaml 2>/dev/null); if [ -n "$$templates" ]; then $(VENV)/bin/cfn-lint $$templates; fi
+	@templates=$$(ls infra/*.yaml 2>/dev/null); if [ -n "$$templates" ]; then $(CHECKOV) $$(printf -- '-f %s ' $$templates); fi
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
@@ -67,10 +68,11 @@ unit-test: ## Unit tests only (no emulator)
 e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
 	$(CARGO) test --locked -p e2e-tests
 
-test: setup lint build ## Everything CI runs: lint, unit and end-to-end tests, the shipped zips' panic check, and the demo on them
+test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), unit, end-to-end, Python and CDK tests, the shipped zips' panic check, and the demo on them
 	$(CARGO) test --locked --workspace
 	$(PY) -m unittest discover -s infra -p 'test_*.py'
 	$(PY) -m unittest discover -s tests/local-aws -p 'test_*.py'
+	$(MAKE) --no-print-directory cdk-test
 	$(MAKE) --no-print-directory shipped
 	$(SHIPPED_DEMO)
 
@@ -146,6 +148,39 @@ destroy: ## Delete both stacks (each custom resource's Delete removes only what 
 	aws --profile $(PROFILE_A) cloudformation wait stack-delete-complete --stack-name $(STACK_A)
 	aws --profile $(PROFILE_B) cloudformation delete-stack --stack-name $(STACK_B)
 	aws --profile $(PROFILE_B) cloudformation wait stack-delete-complete --stack-name $(STACK_B)
+
+# ---------------------------------------------------------------- checkov, CDK (infra/cdk)
+# checkov offline: --skip-download, and its PyPI update check sent to a closed local port.
+CHECKOV   := HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 $(VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation
+CDK_DIR   := infra/cdk
+CDK_STAMP := $(CDK_DIR)/node_modules/.npm-ci-stamp
+CDK_OUT   := dist/cdk
+# The bootstraps `make cdk-synth` synthesizes with: make package's zips (x86_64) when both are
+# there, else placeholder bootstraps under dist/cdk/placeholder-lambda (templates only: the
+# placeholders exit 1, never deploy them). CDK_PREBUILT=dist/lambda-arm64 CDK_ARCH=arm64 for arm64.
+CDK_PREBUILT ?= $(if $(and $(wildcard $(LAMBDA_DIR)/replication-setup/bootstrap.zip),$(wildcard $(LAMBDA_DIR)/replica-verifier/bootstrap.zip)),$(LAMBDA_DIR),$(CDK_OUT)/placeholder-lambda)
+CDK_ARCH     ?= x86_64
+
+$(CDK_STAMP): $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	cd $(CDK_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+cdk-setup: $(CDK_STAMP) ## Install the CDK app's pinned npm packages (npm ci, once per package-lock.json change)
+
+cdk-test: setup cdk-setup ## CDK constructs: assertions, parity with infra/*.yaml, cdk-nag, cfn-lint and checkov (no Rust build)
+	cd $(CDK_DIR) && S3KR_VENV_BIN=$(CURDIR)/$(VENV)/bin npm test
+
+$(CDK_OUT)/placeholder-lambda/%/bootstrap:
+	mkdir -p $(@D)
+	printf '#!/bin/sh\necho "placeholder bootstrap from make cdk-synth: build the real one with make package" >&2\nexit 1\n' > $@
+	chmod +x $@
+
+cdk-synth: cdk-setup $(if $(filter $(CDK_OUT)/placeholder-lambda,$(CDK_PREBUILT)),$(CDK_OUT)/placeholder-lambda/replication-setup/bootstrap $(CDK_OUT)/placeholder-lambda/replica-verifier/bootstrap) ## Synthesize the CDK example app offline into dist/cdk/cdk.out (and cdk.out-full, every option on)
+	cd $(CDK_DIR) && npm run --silent build
+	rm -rf $(CDK_OUT)/cdk.out $(CDK_OUT)/cdk.out-full
+	CDK_OUTDIR=$(CURDIR)/$(CDK_OUT)/cdk.out S3KR_PREBUILT=$(abspath $(CDK_PREBUILT)) S3KR_ARCH=$(CDK_ARCH) node $(CDK_DIR)/build/bin/example.js
+	CDK_OUTDIR=$(CURDIR)/$(CDK_OUT)/cdk.out-full S3KR_PREBUILT=$(abspath $(CDK_PREBUILT)) S3KR_ARCH=$(CDK_ARCH) S3KR_VARIANT=full node $(CDK_DIR)/build/bin/example.js
+	@echo "cdk-synth: assets from $(CDK_PREBUILT) ($(CDK_ARCH))"; ls -1 $(CDK_OUT)/cdk.out/*.template.json $(CDK_OUT)/cdk.out-full/*.template.json
 
 emulator-start: setup ## Start the local AWS emulator on 127.0.0.1 and print its endpoint
 	@$(PY) $(LAUNCHER) start

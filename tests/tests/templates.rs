@@ -135,6 +135,20 @@ fn resolve(v: &Value, cx: &Context<'_>) -> Option<Value> {
                         ))
                     })
                 }
+                "Fn::Join" => {
+                    let separator = arg[0].as_str().unwrap();
+                    let parts: Vec<String> = arg[1]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|p| resolve(p, cx))
+                        .map(|p| match p {
+                            Value::String(text) => text,
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    Some(json!(parts.join(separator)))
+                }
                 "Fn::Sub" => {
                     let text = arg.as_str().or_else(|| arg[0].as_str()).unwrap();
                     let variables = arg.get(1).and_then(|v| resolve(v, cx)).unwrap_or_default();
@@ -295,5 +309,82 @@ fn the_scheduled_checks_payloads_and_the_liveness_alarm_match_the_functions() {
     assert!(
         range <= 604_800,
         "CloudWatch caps an alarm's range at 7 days"
+    );
+}
+
+/// The CDK constructs (`infra/cdk`) and the setup function cannot drift apart either: every
+/// custom resource in the templates that `make cdk-synth` synthesizes (`dist/cdk/*/`, one
+/// directory per configuration of the example app) passes the function's own parser, as do the
+/// scheduled checks' payloads. `make test` synthesizes them before this runs.
+#[test]
+fn every_custom_resource_the_cdk_app_synthesizes_passes_the_setup_functions_parser() {
+    let out = repo_root().join("dist/cdk");
+    let templates: Vec<_> = std::fs::read_dir(&out)
+        .unwrap_or_else(|e| panic!("{}: {e}; run `make cdk-synth`", out.display()))
+        .filter_map(Result::ok)
+        .filter(|d| d.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().filter_map(Result::ok))
+        .map(|f| f.path())
+        .filter(|p| p.to_string_lossy().ends_with(".template.json"))
+        .collect();
+    let mut seen = Vec::new();
+    for path in &templates {
+        let template: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let params = template["Parameters"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let conditions = template["Conditions"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let cx = Context {
+            params: &params,
+            conditions: &conditions,
+            full: false,
+        };
+        for (logical, resource) in template["Resources"].as_object().unwrap() {
+            let rtype = resource["Type"].as_str().unwrap_or_default();
+            let check = |rtype: &str, props: &Value| {
+                let result = match ResourceType::parse(rtype).unwrap() {
+                    ResourceType::Destination => DestinationProperties::parse(props).map(|_| ()),
+                    ResourceType::Source => SourceProperties::parse(props).map(|_| ()),
+                };
+                if let Err(e) = result {
+                    panic!("{} {logical} ({rtype}): {e}\n{props:#}", path.display());
+                }
+            };
+            if rtype.starts_with("Custom::Replication") {
+                check(rtype, &cx.resolve(&resource["Properties"]).unwrap());
+                seen.push(rtype.to_owned());
+            }
+            if rtype == "AWS::Scheduler::Schedule" {
+                let schedule = cx.resolve(resource).unwrap();
+                let input = schedule["Properties"]["Target"]["Input"].as_str().unwrap();
+                let payload: Value = serde_json::from_str(input).unwrap();
+                let check_payload = &payload["ScheduledCheck"];
+                let props: Map<String, Value> = check_payload["ResourceProperties"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(_, v)| v.as_str() != Some(""))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                check(
+                    check_payload["ResourceType"].as_str().unwrap(),
+                    &Value::Object(props),
+                );
+            }
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "Custom::ReplicationDestination",
+            "Custom::ReplicationSource"
+        ],
+        "{templates:?}"
     );
 }

@@ -1,0 +1,194 @@
+/**
+ * The two Lambda functions' code: built from this Cargo workspace by cargo-lambda-cdk's
+ * `RustFunction` at synth (the default), or taken from prebuilt bootstraps, which synthesizes
+ * offline and without a Rust toolchain (tests, `make cdk-synth`, pipelines that build the zips
+ * in an earlier step).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { RustFunction } from 'cargo-lambda-cdk';
+import type { Construct } from 'constructs';
+import { refuse } from './refs';
+
+/** The workspace's two Lambda binaries. */
+export type ReplicationBinary = 'replication-setup' | 'replica-verifier';
+
+/** Where the functions' code comes from. */
+export interface ReplicationCodeOptions {
+  /**
+   * A directory with one subdirectory per function, `replication-setup/` and
+   * `replica-verifier/`, each holding `bootstrap.zip` (used as it is) or an executable
+   * `bootstrap` (zipped by CDK). `make package` writes `dist/lambda` (x86_64: set
+   * `architecture` to `lambda.Architecture.X86_64`), `make package-arm64` writes
+   * `dist/lambda-arm64`. A relative path is resolved from the current directory.
+   *
+   * @default - build both binaries from the Cargo workspace with `RustFunction`
+   *   (`cargo lambda build --release --locked`) when the stack is synthesized
+   */
+  readonly prebuiltDir?: string;
+  /**
+   * The workspace's `Cargo.toml`, for `RustFunction`.
+   *
+   * @default - the first `Cargo.toml` with a `[workspace]` table above this package
+   */
+  readonly manifestPath?: string;
+}
+
+const ELF_MACHINES: Record<number, string> = { 0x3e: 'x86_64', 0xb7: 'arm64' };
+
+/** The ELF machine of an executable's first bytes, as a Lambda architecture name. */
+function elfArchitecture(head: Buffer): string | undefined {
+  if (head.length < 20 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
+  return ELF_MACHINES[machine] ?? `ELF machine 0x${machine.toString(16)}`;
+}
+
+/** The first bytes of `bootstrap` inside a Lambda zip (central directory, then its local header). */
+function bootstrapHeadInZip(zipPath: string): Buffer | undefined {
+  const zip = fs.readFileSync(zipPath);
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return undefined;
+  let at = zip.readUInt32LE(eocd + 16);
+  const entries = zip.readUInt16LE(eocd + 10);
+  for (let n = 0; n < entries && zip.readUInt32LE(at) === 0x02014b50; n++) {
+    const method = zip.readUInt16LE(at + 10);
+    const compressed = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const next = at + 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    if (name === 'bootstrap') {
+      const local = zip.readUInt32LE(at + 42);
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const data = zip.subarray(start, start + Math.min(compressed, 64 * 1024));
+      if (method === 0) return data.subarray(0, 64);
+      if (method === 8) return zlib.inflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, 64);
+      return undefined;
+    }
+    at = next;
+  }
+  return undefined;
+}
+
+/**
+ * The code asset of `binary` under `prebuiltDir`, refused when it is missing, not executable,
+ * or an ELF binary for another architecture than `architecture` (Lambda would fail every
+ * invocation with "exec format error", and a custom resource would then hang until its
+ * ServiceTimeout).
+ */
+export function prebuiltCode(
+  construct: string,
+  prebuiltDir: string,
+  binary: ReplicationBinary,
+  architecture: lambda.Architecture,
+): lambda.Code {
+  const dir = path.resolve(prebuiltDir, binary);
+  const zip = path.join(dir, 'bootstrap.zip');
+  const exe = path.join(dir, 'bootstrap');
+  let head: Buffer | undefined;
+  let code: lambda.Code;
+  if (fs.existsSync(zip)) {
+    head = bootstrapHeadInZip(zip);
+    code = lambda.Code.fromAsset(zip);
+  } else if (fs.existsSync(exe)) {
+    if ((fs.statSync(exe).mode & 0o111) === 0) {
+      refuse(construct, 'code.prebuiltDir', `${exe} is not executable`, `chmod +x ${exe}`);
+    }
+    const fd = fs.openSync(exe, 'r');
+    try {
+      head = Buffer.alloc(64);
+      head = head.subarray(0, fs.readSync(fd, head, 0, 64, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+    code = lambda.Code.fromAsset(dir);
+  } else {
+    refuse(
+      construct,
+      'code.prebuiltDir',
+      `neither ${zip} nor ${exe} exists`,
+      'run `make package` (x86_64, dist/lambda) or `make package-arm64` (dist/lambda-arm64) first, or leave code.prebuiltDir unset to build with RustFunction',
+    );
+  }
+  const built = head ? elfArchitecture(head) : undefined;
+  if (built !== undefined && built !== architecture.name) {
+    refuse(
+      construct,
+      'architecture',
+      `${binary}'s bootstrap under ${prebuiltDir} is built for ${built}, but the function is ${architecture.name}`,
+      `set architecture: lambda.Architecture.${built === 'arm64' ? 'ARM_64' : 'X86_64'} (the example app: -c arch=${built}), or build for ${architecture.name}`,
+    );
+  }
+  return code;
+}
+
+/** The nearest `Cargo.toml` with a `[workspace]` table above this file. */
+export function workspaceManifest(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, 'Cargo.toml');
+    if (fs.existsSync(candidate) && /^\[workspace\]/m.test(fs.readFileSync(candidate, 'utf8'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no Cargo workspace above ${__dirname}; set code.manifestPath`);
+    dir = parent;
+  }
+}
+
+/** Options of a replication function besides its code. */
+export type ReplicationFunctionOptions = Omit<lambda.FunctionOptions, 'architecture'>;
+
+/**
+ * One of the workspace's functions on `provided.al2023` (handler `bootstrap`), from
+ * `code.prebuiltDir` or built by `RustFunction`.
+ */
+export function replicationFunction(
+  scope: Construct,
+  id: string,
+  construct: string,
+  binary: ReplicationBinary,
+  architecture: lambda.Architecture,
+  code: ReplicationCodeOptions | undefined,
+  options: ReplicationFunctionOptions,
+): lambda.Function {
+  const fn = newFunction(scope, id, construct, binary, architecture, code, options);
+  // lambda.Function always adds DependsOn its role (so that a DefaultPolicy added later exists
+  // before the function); with an inline-policy role that is already enforced by the
+  // Role: GetAtt, which cfn-lint reports as W3005. Kept, and acknowledged here.
+  (fn.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
+  return fn;
+}
+
+function newFunction(
+  scope: Construct,
+  id: string,
+  construct: string,
+  binary: ReplicationBinary,
+  architecture: lambda.Architecture,
+  code: ReplicationCodeOptions | undefined,
+  options: ReplicationFunctionOptions,
+): lambda.Function {
+  if (code?.prebuiltDir !== undefined) {
+    return new lambda.Function(scope, id, {
+      ...options,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      handler: 'bootstrap',
+      architecture,
+      code: prebuiltCode(construct, code.prebuiltDir, binary, architecture),
+    });
+  }
+  return new RustFunction(scope, id, {
+    ...options,
+    runtime: 'provided.al2023',
+    manifestPath: code?.manifestPath ?? workspaceManifest(),
+    binaryName: binary,
+    architecture,
+    bundling: { architecture, cargoLambdaFlags: ['--locked'] },
+  });
+}

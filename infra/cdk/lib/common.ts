@@ -1,0 +1,231 @@
+/** What both constructs share: naming, log groups, the setup function, the scheduled check. */
+import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import type { Construct } from 'constructs';
+import { type ReplicationCodeOptions } from './code';
+import { skipCheckov, FUNCTION_SKIPS } from './nag';
+import { refuse } from './refs';
+
+/** The setup function's log level; Lambda passes it as `AWS_LAMBDA_LOG_LEVEL` (infra/README.md, Logging). */
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+
+/** Props both constructs take. */
+export interface ReplicationCommonProps {
+  /**
+   * Where the functions' code comes from.
+   *
+   * @default - built from the Cargo workspace by cargo-lambda-cdk's `RustFunction` at synth
+   */
+  readonly code?: ReplicationCodeOptions;
+  /**
+   * The functions' instruction set; with `code.prebuiltDir`, what the bootstraps were built
+   * for (`make package` builds x86_64, `make package-arm64` arm64). Checked at synth against
+   * the ELF header of each bootstrap.
+   *
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+  /**
+   * Prefix of every physical name: the functions `<prefix>-setup` (and `<prefix>-verifier`),
+   * their log groups `/aws/lambda/<function>`, the alarms `<prefix>-<metric>` and the dashboard
+   * `<prefix>`. At most 55 characters. Give each construct its own when one stack holds several.
+   *
+   * @default - the stack name, as in the CloudFormation templates
+   */
+  readonly namePrefix?: string;
+  /**
+   * Retention of the functions' log groups (`LogRetentionDays`).
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * CloudWatch namespace (`MetricsNamespace`): the verifier's `METRICS_NAMESPACE` and the
+   * scheduled check's `ReplicationSetupFindings`; the alarms and the dashboard read it.
+   *
+   * @default 'S3KmsReplication'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * SNS topic the alarms notify (`AlarmTopicArn`).
+   *
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Run the doctor's checks on this side on a schedule (`ScheduledCheck`): an EventBridge
+   * Scheduler schedule invokes the setup function with the custom resource's properties, it
+   * publishes `ReplicationSetupFindings`, and an alarm fires above 0.
+   *
+   * @default false
+   */
+  readonly scheduledCheck?: boolean;
+  /**
+   * The scheduled check's `ScheduleExpression` (`CheckSchedule`).
+   *
+   * @default 'rate(1 hour)'
+   */
+  readonly checkSchedule?: string;
+}
+
+const PREFIXES = new WeakMap<Stack, Set<string>>();
+
+/** The construct's name prefix, checked: at most 55 characters, once per stack. */
+export function namePrefixOf(scope: Construct, kind: string, given: string | undefined): string {
+  const stack = Stack.of(scope);
+  const prefix = given ?? stack.stackName;
+  if (!Token.isUnresolved(prefix)) {
+    if (prefix.length > 55 || !/^[A-Za-z0-9-]+$/.test(prefix)) {
+      refuse(
+        kind,
+        'namePrefix',
+        `${JSON.stringify(prefix)} cannot prefix a function name (<prefix>-verifier must be at most 64 of letters, digits and "-")`,
+        'give a namePrefix (or stack name) of at most 55 letters, digits and hyphens',
+      );
+    }
+    const used = PREFIXES.get(stack) ?? new Set<string>();
+    if (used.has(prefix)) {
+      refuse(
+        kind,
+        'namePrefix',
+        `${JSON.stringify(prefix)} is already used by another replication construct in stack ${stack.stackName}; the function, log group and alarm names would collide`,
+        'give each construct in the stack its own namePrefix',
+      );
+    }
+    used.add(prefix);
+    PREFIXES.set(stack, used);
+  }
+  return prefix;
+}
+
+/** `/aws/lambda/<function>`, removed with the stack (cfn-lint I3011: explicit policies). */
+export function functionLogGroup(scope: Construct, id: string, functionName: string, retention?: logs.RetentionDays) {
+  const group = new logs.LogGroup(scope, id, {
+    logGroupName: `/aws/lambda/${functionName}`,
+    retention: retention ?? logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  skipCheckov(group, [FUNCTION_SKIPS.logGroupKms]);
+  return group;
+}
+
+/** `{Service: lambda.amazonaws.com}`, `sts:AssumeRole`. */
+export const LAMBDA_TRUST = new iam.ServicePrincipal('lambda.amazonaws.com');
+
+/** A statement with a Sid, as the templates write them. */
+export function statement(
+  sid: string | undefined,
+  actions: string[],
+  resources: string[],
+  conditions?: Record<string, Record<string, unknown>>,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources, conditions });
+}
+
+/** The Logs statement: write to the function's own log group only. */
+export function logsStatement(group: logs.ILogGroup): iam.PolicyStatement {
+  return statement('Logs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [group.logGroupArn]);
+}
+
+/**
+ * The stack's partition: a literal (`aws`, `aws-cn`, ...) when its region is known, so that the
+ * custom resources' properties are plain strings; `AWS::Partition` for an environment-agnostic
+ * stack.
+ */
+export function partitionOf(scope: Construct): string {
+  const region = Stack.of(scope).region;
+  return Token.isUnresolved(region) ? Aws.PARTITION : (RegionInfo.get(region).partition ?? Aws.PARTITION);
+}
+
+/** `arn:<partition>:s3:::<bucket>`. */
+export function bucketArn(scope: Construct, bucket: string): string {
+  return `arn:${partitionOf(scope)}:s3:::${bucket}`;
+}
+
+/** The Lambda logging configuration of both templates: JSON at `level`, system logs at INFO. */
+export function loggingOptions(level: LogLevel) {
+  return {
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2: lambda.ApplicationLogLevel[level],
+    systemLogLevelV2: lambda.SystemLogLevel.INFO,
+  };
+}
+
+/** The checkov skips of the setup function (same reasons as the templates'). */
+export function skipSetupFunctionChecks(fn: lambda.IFunction): void {
+  skipCheckov(fn, [FUNCTION_SKIPS.vpc, FUNCTION_SKIPS.environmentKms, FUNCTION_SKIPS.setupDlq, FUNCTION_SKIPS.setupConcurrency]);
+}
+
+/** A threshold alarm as the templates define them, notifying `topic` when given. */
+export function alarm(
+  scope: Construct,
+  id: string,
+  props: {
+    alarmName: string;
+    alarmDescription: string;
+    metric: cloudwatch.IMetric;
+    comparisonOperator: cloudwatch.ComparisonOperator;
+    threshold: number;
+    evaluationPeriods: number;
+    treatMissingData: cloudwatch.TreatMissingData;
+  },
+  topic: sns.ITopic | undefined,
+): cloudwatch.Alarm {
+  const a = new cloudwatch.Alarm(scope, id, props);
+  if (topic) a.addAlarmAction(new cwActions.SnsAction(topic));
+  return a;
+}
+
+/** The scheduled check's `ReplicationSetupFindings` metric for one side. */
+export function setupFindingsMetric(namespace: string, side: 'source' | 'destination', source: string, destination: string) {
+  return new cloudwatch.Metric({
+    namespace,
+    metricName: 'ReplicationSetupFindings',
+    dimensionsMap: { Side: side, SourceBucket: source, DestinationBucket: destination },
+    statistic: 'Maximum',
+    period: Duration.seconds(3600),
+  });
+}
+
+/**
+ * The scheduled check: EventBridge Scheduler invokes the setup function with
+ * `{"ScheduledCheck": {"ResourceType", "ResourceProperties", ...extra}}` through a role that only
+ * `scheduler.amazonaws.com` acting for this account may assume.
+ */
+export function scheduledCheck(
+  scope: Construct,
+  setupFunction: lambda.IFunction,
+  description: string,
+  expression: string,
+  payload: Record<string, unknown>,
+): { role: iam.Role; schedule: scheduler.CfnSchedule } {
+  const role = new iam.Role(scope, 'CheckSchedulerRole', {
+    description: "EventBridge Scheduler invokes the setup function's scheduled check",
+    assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal('scheduler.amazonaws.com'), {
+      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+    }),
+    inlinePolicies: {
+      'invoke-setup': new iam.PolicyDocument({
+        statements: [statement(undefined, ['lambda:InvokeFunction'], [setupFunction.functionArn])],
+      }),
+    },
+  });
+  const schedule = new scheduler.CfnSchedule(scope, 'ScheduledCheckSchedule', {
+    description,
+    scheduleExpression: expression,
+    flexibleTimeWindow: { mode: 'OFF' },
+    target: {
+      arn: setupFunction.functionArn,
+      roleArn: role.roleArn,
+      input: Stack.of(scope).toJsonString({ ScheduledCheck: payload }),
+    },
+  });
+  return { role, schedule };
+}

@@ -1,0 +1,560 @@
+/**
+ * `ReplicationSource`: account A's side, the CDK twin of infra/source-account.yaml.
+ */
+import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Construct } from 'constructs';
+import { replicationFunction } from './code';
+import {
+  alarm,
+  bucketArn,
+  functionLogGroup,
+  LAMBDA_TRUST,
+  type LogLevel,
+  loggingOptions,
+  logsStatement,
+  namePrefixOf,
+  partitionOf,
+  type ReplicationCommonProps,
+  scheduledCheck,
+  setupFindingsMetric,
+  skipSetupFunctionChecks,
+  statement,
+} from './common';
+import { acknowledgeWildcardResources } from './nag';
+import {
+  accountIdOf,
+  type BucketRef,
+  bucketNameOf,
+  defaultReplicationRoleName,
+  describe,
+  flag,
+  type KeyRef,
+  keyArnOf,
+  keyArnParts,
+  refuse,
+  ROLE_ARN,
+} from './refs';
+
+/** Storage classes a replication rule may name for replicas (replication-core `STORAGE_CLASSES`). */
+export const STORAGE_CLASSES = [
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'GLACIER_IR',
+  'OUTPOSTS',
+] as const;
+
+/** One entry of `Rules`: a replication rule on S to D. */
+export interface ReplicationRule {
+  /** `Id`: the rule's ID in S's replication configuration (1 to 255 characters). */
+  readonly id: string;
+  /**
+   * `Priority`. A defaulted priority that another rule on S already uses moves to the next free
+   * one; a given one that collides fails the request.
+   *
+   * @default - the rule's position in `rules`, counting from 1
+   */
+  readonly priority?: number;
+  /**
+   * `Prefix`: replicate only keys with this prefix.
+   *
+   * @default - every key
+   */
+  readonly prefix?: string;
+  /**
+   * `Tags`: replicate only objects with all these tags.
+   *
+   * @default - no tag filter
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * `DeleteMarkerReplication` (refused with `tags`: S3 does not replicate delete markers for
+   * rules that filter on tags).
+   *
+   * @default false
+   */
+  readonly deleteMarkerReplication?: boolean;
+  /**
+   * `StorageClass` of the replicas.
+   *
+   * @default - the source object's class
+   */
+  readonly storageClass?: (typeof STORAGE_CLASSES)[number];
+}
+
+/** Properties of [[ReplicationSource]]: `Custom::ReplicationSource`'s, in camelCase, and the template's parameters. */
+export interface ReplicationSourceProps extends ReplicationCommonProps {
+  /**
+   * S (`SourceBucket`): the bucket in this account whose objects are replicated. It must exist;
+   * versioning is turned on and our rule merged into its replication configuration. An
+   * `IBucket` (created in this stack or imported), or its name.
+   */
+  readonly sourceBucket: BucketRef;
+  /**
+   * KA (`SourceKmsKeyArn`): the customer managed key in this account and S's region that S's
+   * objects are encrypted under. A `kms.IKey` created in this stack or imported by key ARN, or
+   * a key ARN; an alias in any form is refused at synth.
+   */
+  readonly sourceKmsKey: KeyRef;
+  /** D (`DestinationBucket`): the bucket in account B, by name (or an imported `IBucket`). */
+  readonly destinationBucket: BucketRef;
+  /** B (`DestinationAccountId`): the account that owns D and KB. */
+  readonly destinationAccountId: string;
+  /**
+   * KB (`DestinationKmsKeyArn`): the customer managed key in B and D's region that replicas are
+   * encrypted under: its key ARN, or `kms.Key.fromKeyArn`; aliases are refused at synth.
+   */
+  readonly destinationKmsKey: KeyRef;
+  /**
+   * `RoleName`: the replication role to create or reuse in this account (an existing role may
+   * live under any IAM path). The destination side's `replicationRoleArn` must name the same role.
+   *
+   * @default - `s3-kms-replication-<S>` (shortened with a hash past IAM's 64 characters); S must
+   *   then be known at synth
+   */
+  readonly roleName?: string;
+  /**
+   * `Rules`: the replication rules on S to D.
+   *
+   * @default - one whole-bucket rule, `s3-kms-replication-to-<D>`, priority 1
+   */
+  readonly rules?: ReplicationRule[];
+  /**
+   * `ReplicationTimeControl`: S3 RTC on the rule (replication metrics too; billed).
+   *
+   * @default false
+   */
+  readonly replicationTimeControl?: boolean;
+  /**
+   * `ReplicationMetrics`: replication metrics and events on the rule (the dashboard's AWS/S3
+   * widgets; billed as custom metrics).
+   *
+   * @default false
+   */
+  readonly replicationMetrics?: boolean;
+  /**
+   * `BucketKeyEnabled`: `true` lets the role and KA admit objects with and without S3 Bucket
+   * Keys; `false` narrows them to objects without, and is refused at deploy when S's default
+   * encryption enables Bucket Keys.
+   *
+   * @default true
+   */
+  readonly bucketKeyEnabled?: boolean;
+  /**
+   * `OwnerOverride`: give replica ownership to the destination account; `true` within one
+   * account is refused.
+   *
+   * @default - not set: true across accounts
+   */
+  readonly ownerOverride?: boolean;
+  /**
+   * `ReplicateTags`: `false` replicates objects without their tags (the role gets neither
+   * `s3:GetObjectVersionTagging` nor `s3:ReplicateTags`); refused beside a rule with `tags`.
+   *
+   * @default true
+   */
+  readonly replicateTags?: boolean;
+  /**
+   * `RoleTrustConditions`: add `aws:SourceAccount` and `aws:SourceArn` to the trust policy of a
+   * role this resource creates. Confirm on a test account first (README, live mode).
+   *
+   * @default false
+   */
+  readonly roleTrustConditions?: boolean;
+  /**
+   * `Canary`: after Create and Update, write a small object under the first rule's prefix and
+   * wait up to a minute for it to replicate; FAILED fails the stack operation.
+   *
+   * @default false
+   */
+  readonly canary?: boolean;
+  /**
+   * `DeployTimeChecks`: after writing, run the doctor's checks on this side and fail the
+   * request with the findings.
+   *
+   * @default - not set (the function's default, true)
+   */
+  readonly deployTimeChecks?: boolean;
+  /**
+   * `DestinationAccessRoleArn`: single-stack mode, a role in B that the setup function assumes
+   * to do the destination side too (the function then gets `sts:AssumeRole` on it).
+   *
+   * @default - none: account B deploys a ReplicationDestination
+   */
+  readonly destinationAccessRoleArn?: string;
+  /**
+   * `Liveness` (with `scheduledCheck`): each scheduled run writes one new version of the
+   * liveness canary in S and removes the older ones; the destination side alarms when no
+   * replica of it is verified. Set `liveness` on the destination side too, with the same period.
+   *
+   * @default false
+   */
+  readonly liveness?: boolean;
+  /**
+   * The function's application log level (`LogLevel`); it writes no metrics on this side
+   * except the scheduled check's, which needs INFO or lower.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+}
+
+const KIND = 'ReplicationSource';
+
+const ROLE_REASON =
+  'The replication role by its one name at any IAM path (role/*/<name>): an existing role may live under a path such as /service-role/, where the S3 console creates them, and its ARN includes the path. Every action, iam:PassRole (to s3.amazonaws.com only) included, is on that role name only.';
+
+/**
+ * Account A's side of one replication pair (S in A → D in B), what infra/source-account.yaml
+ * deploys: `replication-setup` and its `Custom::ReplicationSource` (versioning on S, the
+ * replication role and this pair's inline policy, our statement in KA's key policy, the rule on
+ * S); optionally the scheduled check (with liveness) and its alarm.
+ */
+export class ReplicationSource extends Construct {
+  /** The `Custom::ReplicationSource` resource. */
+  public readonly resource: CustomResource;
+  /** `replication-setup`: the custom resource's ServiceToken. */
+  public readonly setupFunction: lambda.Function;
+  /** The scheduled check's schedule, with `scheduledCheck`. */
+  public readonly schedule?: scheduler.CfnSchedule;
+  /** The scheduled check's alarm, with `scheduledCheck`. */
+  public readonly setupFindingsAlarm?: cloudwatch.Alarm;
+  /** The role name the setup function's IAM statements are scoped to. */
+  public readonly scopedRoleName: string;
+
+  /** `Data.RoleArn`: the replication role (the destination side's `replicationRoleArn`). */
+  public readonly roleArn: string;
+  /** `Data.RoleName`. */
+  public readonly roleName: string;
+  /** `Data.RoleCreatedByThisResource`: `"true"` or `"false"`. */
+  public readonly roleCreatedByThisResource: string;
+  /** `Data.RuleIds`: the Ids of the rules this resource manages on S, comma-separated. */
+  public readonly ruleIds: string;
+  /** `Data.SidPrefix`: Sid prefix of the statement added to KA's key policy. */
+  public readonly sidPrefix: string;
+  /** `Data.RolePolicyName`: this pair's inline policy on the role. */
+  public readonly rolePolicyName: string;
+  /** `Data.SourceBucketArn`. */
+  public readonly sourceBucketArn: string;
+  /** `Data.DestinationBucketArn`. */
+  public readonly destinationBucketArn: string;
+  /** `Data.SourceKmsKeyArn`: KA as DescribeKey reports it. */
+  public readonly sourceKmsKeyArn: string;
+  /** `Data.DestinationKmsKeyArn`. */
+  public readonly destinationKmsKeyArn: string;
+  /** `Data.SourceVersioningWasEnabled`: `"true"` or `"false"`. */
+  public readonly sourceVersioningWasEnabled: string;
+  /** `Data.SourceDefaultEncryption`: `aws:kms`, `AES256`, … or `none`. */
+  public readonly sourceDefaultEncryption: string;
+  /** `Data.SourceDefaultKmsKeyId` (empty without one). */
+  public readonly sourceDefaultKmsKeyId: string;
+  /** `Data.SourceBucketKeyEnabled`: `"true"` or `"false"`. */
+  public readonly sourceBucketKeyEnabled: string;
+
+  /** The custom resource's properties, as CloudFormation passes them (every scalar a string). */
+  public readonly properties: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: ReplicationSourceProps) {
+    super(scope, id);
+    const kind = describe(this, KIND);
+    const stack = Stack.of(this);
+
+    const sourceBucket = bucketNameOf(kind, 'sourceBucket', props.sourceBucket);
+    const sourceKey = keyArnOf(kind, 'sourceKmsKey', props.sourceKmsKey);
+    const sourceKeyParts = keyArnParts(sourceKey);
+    if (sourceKeyParts && !Token.isUnresolved(stack.account) && sourceKeyParts.account !== stack.account) {
+      refuse(
+        kind,
+        'sourceKmsKey',
+        `the key is in account ${sourceKeyParts.account}, but this stack deploys to ${stack.account}`,
+        "give a customer managed key of the source account (this stack's)",
+      );
+    }
+    const destinationBucket = bucketNameOf(kind, 'destinationBucket', props.destinationBucket);
+    const destinationAccountId = accountIdOf(kind, 'destinationAccountId', props.destinationAccountId);
+    const destinationKey = keyArnOf(kind, 'destinationKmsKey', props.destinationKmsKey);
+    const destinationKeyParts = keyArnParts(destinationKey);
+    if (destinationKeyParts && !Token.isUnresolved(destinationAccountId) && destinationKeyParts.account !== destinationAccountId) {
+      refuse(
+        kind,
+        'destinationKmsKey',
+        `the key belongs to account ${destinationKeyParts.account} but destinationAccountId is ${destinationAccountId}`,
+        'use a key owned by the destination account',
+      );
+    }
+    if (props.roleName !== undefined && !Token.isUnresolved(props.roleName) && !/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(props.roleName)) {
+      refuse(kind, 'roleName', `${JSON.stringify(props.roleName)} is not an IAM role name`, 'use 1 to 64 of letters, digits and +=,.@_-');
+    }
+    if (props.roleName === undefined && Token.isUnresolved(sourceBucket)) {
+      refuse(
+        kind,
+        'roleName',
+        "not given, and sourceBucket's name is not known at synth, so the default role name (derived from it) cannot be computed for the setup function's IAM scope",
+        'give roleName, or sourceBucket by its literal name',
+      );
+    }
+    const roleName = props.roleName ?? defaultReplicationRoleName(sourceBucket);
+    this.scopedRoleName = roleName;
+    const accessRole = props.destinationAccessRoleArn;
+    if (accessRole !== undefined && !Token.isUnresolved(accessRole)) {
+      const m = ROLE_ARN.exec(accessRole);
+      if (!m) refuse(kind, 'destinationAccessRoleArn', `${JSON.stringify(accessRole)} is not an IAM role ARN`, 'give arn:aws:iam::<destination account>:role/<name>');
+      if (!Token.isUnresolved(destinationAccountId) && m[1] !== destinationAccountId) {
+        refuse(
+          kind,
+          'destinationAccessRoleArn',
+          `the role is in account ${m[1]} but destinationAccountId is ${destinationAccountId}`,
+          'give a role in the destination account that this function may assume',
+        );
+      }
+    }
+    if (props.ownerOverride === true && !Token.isUnresolved(stack.account) && !Token.isUnresolved(destinationAccountId) && stack.account === destinationAccountId) {
+      refuse(
+        kind,
+        'ownerOverride',
+        `true, but the destination account is this stack's account (${stack.account}); S3 adds owner override only when different accounts own the buckets`,
+        'remove ownerOverride (it defaults to false within one account)',
+      );
+    }
+    const replicateTags = props.replicateTags ?? true;
+    const rules = props.rules === undefined ? undefined : rulesProperty(kind, props.rules, replicateTags);
+
+    const prefix = namePrefixOf(this, kind, props.namePrefix);
+    const namespace = props.metricsNamespace ?? 'S3KmsReplication';
+    const logLevel = props.logLevel ?? 'INFO';
+    if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].includes(logLevel)) {
+      refuse(kind, 'logLevel', `${JSON.stringify(logLevel)} is not a Lambda log level`, 'use TRACE, DEBUG, INFO, WARN, ERROR or FATAL');
+    }
+    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const scheduled = props.scheduledCheck ?? false;
+    const liveness = props.liveness ?? false;
+    if (liveness && !scheduled) {
+      refuse(kind, 'liveness', 'true without scheduledCheck; the liveness canary is written by the scheduled check', 'set scheduledCheck: true too');
+    }
+    const canaryOrLiveness = (props.canary ?? false) || liveness;
+    const sArn = bucketArn(this, sourceBucket);
+
+    // ------------------------------------------------------------ replication-setup
+    const setupName = `${prefix}-setup`;
+    const setupLogGroup = functionLogGroup(this, 'SetupLogGroup', setupName, props.logRetention);
+    // The role by its name at any path ("role/*/<name>"): an existing role may live under one,
+    // such as /service-role/ (IAM User Guide, "IAM identifiers": role ARNs include the path).
+    const roleArns = [
+      `arn:${partitionOf(this)}:iam::${stack.account}:role/${roleName}`,
+      `arn:${partitionOf(this)}:iam::${stack.account}:role/*/${roleName}`,
+    ];
+    const statements = [
+      logsStatement(setupLogGroup),
+      statement(
+        'SourceBucket',
+        [
+          's3:GetBucketLocation',
+          's3:GetBucketVersioning',
+          's3:PutBucketVersioning',
+          's3:GetEncryptionConfiguration',
+          's3:GetReplicationConfiguration',
+          's3:PutReplicationConfiguration',
+        ],
+        [sArn],
+      ),
+    ];
+    if (canaryOrLiveness) {
+      statements.push(
+        statement(
+          'Canary',
+          ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'],
+          [`${sArn}/*.s3-kms-replication-canary/*`],
+        ),
+      );
+    }
+    if (liveness) {
+      statements.push(
+        statement('LivenessCanaryVersions', ['s3:ListBucketVersions'], [sArn], {
+          StringLike: { 's3:prefix': '*.s3-kms-replication-canary/liveness' },
+        }),
+      );
+    }
+    if (canaryOrLiveness) statements.push(statement('CanaryKey', ['kms:GenerateDataKey'], [sourceKey]));
+    statements.push(
+      statement('SourceKey', ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'], [sourceKey]),
+      statement(
+        'ReplicationRole',
+        [
+          'iam:GetRole',
+          'iam:CreateRole',
+          'iam:TagRole',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:GetRolePolicy',
+          'iam:ListRolePolicies',
+          'iam:PutRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:DeleteRole',
+        ],
+        roleArns,
+      ),
+      // PutBucketReplication passes the role to S3.
+      statement('PassReplicationRoleToS3', ['iam:PassRole'], roleArns, { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } }),
+    );
+    if (scheduled) {
+      // The doctor's reads that Create does not need: S's bucket policy, and the role's attached
+      // managed policies (any policy ARN: which ones is the role's).
+      statements.push(
+        statement(
+          'ScheduledCheckReads',
+          ['s3:GetBucketPolicy', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
+          [sArn, `arn:${partitionOf(this)}:iam::${stack.account}:role/*`, `arn:${partitionOf(this)}:iam::*:policy/*`],
+        ),
+      );
+    }
+    if (accessRole !== undefined) statements.push(statement('DestinationAccess', ['sts:AssumeRole'], [accessRole]));
+    const setupRole = new iam.Role(this, 'SetupRole', {
+      description: 'replication-setup (Custom::ReplicationSource), scoped to S, KA and the replication role',
+      assumedBy: LAMBDA_TRUST,
+      inlinePolicies: { 'replication-source': new iam.PolicyDocument({ statements }) },
+    });
+    acknowledgeWildcardResources(setupRole, {
+      ReplicationRole: ROLE_REASON,
+      PassReplicationRoleToS3: ROLE_REASON,
+      Canary:
+        "Canary and liveness objects only: keys in a .s3-kms-replication-canary/ folder under whichever prefix the first replication rule has (the rule's prefix is free text, hence the wildcard).",
+      ScheduledCheckReads:
+        "The scheduled check's read-only look at the replication role's attached managed policies (iam:ListAttachedRolePolicies on this account's roles, iam:GetPolicy and iam:GetPolicyVersion on any policy ARN, AWS managed ones included): which policies are attached is the role's business, so their ARNs cannot be known in advance.",
+    });
+    this.setupFunction = replicationFunction(this, 'SetupFunction', kind, 'replication-setup', architecture, props.code, {
+      functionName: setupName,
+      description: 's3-kms-replication replication-setup (CloudFormation custom resource, source side)',
+      memorySize: 128,
+      timeout: Duration.seconds(300),
+      role: setupRole,
+      environment: { METRICS_NAMESPACE: namespace },
+      logGroup: setupLogGroup,
+      ...loggingOptions(logLevel),
+    });
+    skipSetupFunctionChecks(this.setupFunction);
+
+    // ------------------------------------------------------------ the custom resource
+    const properties: Record<string, unknown> = {
+      SourceBucket: sourceBucket,
+      SourceKmsKeyArn: sourceKey,
+      DestinationBucket: destinationBucket,
+      DestinationAccountId: destinationAccountId,
+      DestinationKmsKeyArn: destinationKey,
+      ...(props.roleName !== undefined ? { RoleName: props.roleName } : {}),
+      ...(rules !== undefined ? { Rules: rules } : {}),
+      ReplicationTimeControl: flag(props.replicationTimeControl ?? false),
+      ReplicationMetrics: flag(props.replicationMetrics ?? false),
+      BucketKeyEnabled: flag(props.bucketKeyEnabled ?? true),
+      ...(props.ownerOverride !== undefined ? { OwnerOverride: flag(props.ownerOverride) } : {}),
+      ReplicateTags: flag(replicateTags),
+      RoleTrustConditions: flag(props.roleTrustConditions ?? false),
+      Canary: flag(props.canary ?? false),
+      ...(accessRole !== undefined ? { DestinationAccessRoleArn: accessRole } : {}),
+      ...(props.deployTimeChecks !== undefined ? { DeployTimeChecks: flag(props.deployTimeChecks) } : {}),
+    };
+    this.properties = properties;
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.setupFunction.functionArn,
+      resourceType: 'Custom::ReplicationSource',
+      // See ReplicationDestination: the function answers within 300 s; 720 s covers one retry.
+      serviceTimeout: Duration.seconds(720),
+      properties,
+    });
+    const att = (name: string) => this.resource.getAttString(name);
+    this.roleArn = att('RoleArn');
+    this.roleName = att('RoleName');
+    this.roleCreatedByThisResource = att('RoleCreatedByThisResource');
+    this.ruleIds = att('RuleIds');
+    this.sidPrefix = att('SidPrefix');
+    this.rolePolicyName = att('RolePolicyName');
+    this.sourceBucketArn = att('SourceBucketArn');
+    this.destinationBucketArn = att('DestinationBucketArn');
+    this.sourceKmsKeyArn = att('SourceKmsKeyArn');
+    this.destinationKmsKeyArn = att('DestinationKmsKeyArn');
+    this.sourceVersioningWasEnabled = att('SourceVersioningWasEnabled');
+    this.sourceDefaultEncryption = att('SourceDefaultEncryption');
+    this.sourceDefaultKmsKeyId = att('SourceDefaultKmsKeyId');
+    this.sourceBucketKeyEnabled = att('SourceBucketKeyEnabled');
+
+    // ------------------------------------------------------------ scheduled check
+    if (scheduled) {
+      // The custom resource's properties but Canary (a Create/Update step); "" means not set.
+      const { Canary: _canary, ...checked } = properties;
+      const { schedule } = scheduledCheck(
+        this,
+        this.setupFunction,
+        "The doctor's checks on the source side of this replication",
+        props.checkSchedule ?? 'rate(1 hour)',
+        { ResourceType: 'Custom::ReplicationSource', ResourceProperties: checked, Liveness: flag(liveness) },
+      );
+      this.schedule = schedule;
+      this.setupFindingsAlarm = alarm(
+        this,
+        'SetupFindingsAlarm',
+        {
+          alarmName: `${prefix}-ReplicationSetupFindings`,
+          alarmDescription: `The scheduled check found something that stops replication from ${sourceBucket}; its log line names the step, document and fix.`,
+          metric: setupFindingsMetric(namespace, 'source', sourceBucket, destinationBucket),
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          threshold: 0,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        props.alarmTopic,
+      );
+    }
+  }
+}
+
+/** `Rules` as CloudFormation passes it (every scalar a string), checked like the setup function's parser. */
+function rulesProperty(kind: string, rules: ReplicationRule[], replicateTags: boolean): Record<string, unknown>[] {
+  if (rules.length === 0) {
+    refuse(kind, 'rules', 'empty list', 'omit rules for one whole-bucket rule, or list at least one rule');
+  }
+  const ids = new Set<string>();
+  const priorities = new Set<number>();
+  return rules.map((rule, i) => {
+    const at = `rules[${i}]`;
+    if (rule.id.length === 0 || [...rule.id].length > 255) refuse(kind, `${at}.id`, 'empty or longer than 255 characters', 'give a rule Id of 1 to 255 characters');
+    if (ids.has(rule.id)) refuse(kind, `${at}.id`, `rule Id ${JSON.stringify(rule.id)} is used twice`, 'give each rule its own Id');
+    ids.add(rule.id);
+    const priority = rule.priority ?? i + 1;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 2147483647) {
+      refuse(kind, `${at}.priority`, `${priority} is not a valid priority`, 'use a whole number from 0 to 2147483647');
+    }
+    if (priorities.has(priority)) {
+      refuse(kind, `${at}.priority`, `priority ${priority} is used twice; S3 rejects rules of equal priority`, 'give each rule its own priority');
+    }
+    priorities.add(priority);
+    const tags = Object.entries(rule.tags ?? {});
+    if (rule.deleteMarkerReplication && tags.length > 0) {
+      refuse(kind, `${at}.deleteMarkerReplication`, 'S3 does not replicate delete markers for rules that filter on tags', 'set it to false, or filter by prefix only');
+    }
+    if (!replicateTags && tags.length > 0) {
+      refuse(
+        kind,
+        `${at}.tags`,
+        `rule ${JSON.stringify(rule.id)} selects objects by their tags, but replicateTags false withholds s3:GetObjectVersionTagging, the permission to read them`,
+        'set replicateTags to true, or select by prefix only',
+      );
+    }
+    if (rule.storageClass !== undefined && !(STORAGE_CLASSES as readonly string[]).includes(rule.storageClass)) {
+      refuse(kind, `${at}.storageClass`, `unknown storage class ${JSON.stringify(rule.storageClass)}`, `use one of ${STORAGE_CLASSES.join(', ')}`);
+    }
+    return {
+      Id: rule.id,
+      ...(rule.priority !== undefined ? { Priority: String(rule.priority) } : {}),
+      ...(rule.prefix !== undefined ? { Prefix: rule.prefix } : {}),
+      ...(tags.length > 0 ? { Tags: tags.map(([Key, Value]) => ({ Key, Value })) } : {}),
+      ...(rule.deleteMarkerReplication !== undefined ? { DeleteMarkerReplication: flag(rule.deleteMarkerReplication) } : {}),
+      ...(rule.storageClass !== undefined ? { StorageClass: rule.storageClass } : {}),
+    };
+  });
+}

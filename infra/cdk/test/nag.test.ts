@@ -1,0 +1,74 @@
+/**
+ * cdk-nag's AwsSolutionsChecks finds nothing unacknowledged in either stack, in the example's
+ * default and full configurations; every acknowledgment carries a written reason, and the
+ * example app (which registers the checks itself) synthesizes with them.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { example } from './helpers';
+
+/** Every acknowledged rule under `scope`: [construct path, rule id, reason]. */
+function acknowledgments(scope: IConstruct): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const c of scope.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(m.data as Record<string, string>)) out.push([c.node.path, id, reason]);
+    }
+  }
+  return out;
+}
+
+describe('cdk-nag AwsSolutionsChecks', () => {
+  for (const variant of ['default', 'full'] as const) {
+    test(`example (${variant}): both stacks pass`, () => {
+      const { app, destination, source } = example(variant);
+      app.synth();
+      for (const stack of [destination, source]) {
+        const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+        assert.deepEqual(
+          report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}: ${v.description}`),
+          [],
+          stack.stackName,
+        );
+        assert.ok(report.success);
+      }
+    });
+
+    test(`example (${variant}): every acknowledgment has a reason`, () => {
+      const { app } = example(variant);
+      app.synth();
+      const acks = acknowledgments(app);
+      assert.ok(acks.length >= 4, `${acks.length} acknowledgments`);
+      for (const [where, id, reason] of acks) {
+        assert.match(id, /^Annotation::AwsSolutions-(IAM5\[Resource::.+\]|SQS4)$/, `${where}: only the reviewed rules are acknowledged`);
+        assert.ok(reason.length >= 80, `${where} ${id}: the reason is a sentence or more, not a placeholder: ${reason}`);
+      }
+    });
+  }
+
+  test('the acknowledgments are exact: a wildcard resource nobody reviewed is still a finding', () => {
+    const { app, destination } = example('default');
+    const { PolicyStatement } = require('aws-cdk-lib/aws-iam') as typeof import('aws-cdk-lib/aws-iam');
+    const role = destination.node.findAll().find((c) => c.node.path.endsWith('Replication/VerifierRole'))! as import('aws-cdk-lib/aws-iam').Role;
+    role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::another-bucket/*'] }));
+    app.synth();
+    const report = new AwsSolutionsChecks().validateScope(destination);
+    assert.deepEqual(
+      report.violations.map((v) => v.ruleName),
+      ['AwsSolutions-IAM5[Resource::arn:aws:s3:::another-bucket/*]'],
+    );
+  });
+
+  test('the example app with the checks registered writes each acknowledgment and its reason into the templates', () => {
+    const { app, destination } = example('full', { nag: 'true' });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(destination.stackName).template;
+    const suppressed = Object.values<any>(template.Resources).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    assert.ok(suppressed.length >= 4);
+    for (const s of suppressed) assert.ok(s.reason.length >= 80, s.id);
+  });
+});
