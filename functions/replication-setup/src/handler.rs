@@ -530,7 +530,10 @@ mod tests {
         let now_ms = u64::try_from(lambda_support::now_ms()).unwrap();
         let real = deadline_from_epoch_ms(now_ms + 42_000);
         let left = real.saturating_duration_since(Instant::now());
-        assert!(left <= Duration::from_secs(42) && left > Duration::from_secs(30), "{left:?}");
+        assert!(
+            left <= Duration::from_secs(42) && left > Duration::from_secs(30),
+            "{left:?}"
+        );
     }
 
     #[tokio::test]
