@@ -72,8 +72,8 @@ test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), uni
 	$(CARGO) test --locked --workspace
 	$(PY) -m unittest discover -s infra -p 'test_*.py'
 	$(PY) -m unittest discover -s tests/local-aws -p 'test_*.py'
-	$(MAKE) --no-print-directory cdk-test
 	$(MAKE) --no-print-directory shipped
+	S3KR_REQUIRE_ZIPS=1 $(MAKE) --no-print-directory cdk-test
 	$(SHIPPED_DEMO)
 
 # `build` builds every binary of the workspace, the demo and the bench included, with the

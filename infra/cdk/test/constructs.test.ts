@@ -798,7 +798,8 @@ describe('function code', () => {
     assert.ok(assets.length >= 1);
   });
 
-  test("make package's zips, when they are there, are read as x86_64", { skip: !fs.existsSync(path.join(REPO, 'dist/lambda/replica-verifier/bootstrap.zip')) }, () => {
+  // `make test` packages the zips first and sets S3KR_REQUIRE_ZIPS=1, so there this never skips.
+  test("make package's zips, when they are there, are read as x86_64", { skip: !process.env.S3KR_REQUIRE_ZIPS && !fs.existsSync(path.join(REPO, 'dist/lambda/replica-verifier/bootstrap.zip')) }, () => {
     refusal(() => destination({ code: { prebuiltDir: path.join(REPO, 'dist/lambda') } }), 'architecture', /built for x86_64/);
     destination({ code: { prebuiltDir: path.join(REPO, 'dist/lambda') }, architecture: lambda.Architecture.X86_64 });
   });
