@@ -120,3 +120,10 @@ impl ResponseBucket {
         Ok(answer)
     }
 }
+
+/// The scheduled check's payload, as the templates' EventBridge Scheduler schedule sends it to
+/// the setup function (`functions/replication-setup/src/scheduled.rs`).
+pub fn scheduled_check(resource_type: &str, properties: &Value, liveness: bool) -> Value {
+    json!({"ScheduledCheck": {"ResourceType": resource_type,
+        "ResourceProperties": properties, "Liveness": liveness.to_string()}})
+}

@@ -46,9 +46,10 @@ pub fn liveness_key(prefix: &str) -> String {
 /// [`CANARY_FOLDER`] (the folder may carry the rule's prefix in front, as in
 /// `logs.s3-kms-replication-canary/liveness`).
 pub fn is_canary(key: &str) -> bool {
-    key.rsplit_once('/').is_some_and(|(folder, name)| {
-        !name.is_empty() && format!("{folder}/").ends_with(CANARY_FOLDER)
-    })
+    // No allocation: this runs for every verified replica.
+    let folder_name = CANARY_FOLDER.trim_end_matches('/');
+    key.rsplit_once('/')
+        .is_some_and(|(folder, name)| !name.is_empty() && folder.ends_with(folder_name))
 }
 
 /// One version from a `ListObjectVersions` page.

@@ -65,9 +65,14 @@ pub(crate) struct SourceData {
 }
 
 impl SourceData {
-    /// The fields every source answer has; encryption, canary and single-stack fields are set
-    /// by the caller.
-    pub(crate) fn new(spec: &SourceSpec, role_arn: String, role_created: bool) -> Self {
+    /// The fields every source answer has; the canary and single-stack fields are set by the
+    /// caller when they apply.
+    pub(crate) fn new(
+        spec: &SourceSpec,
+        (role_arn, role_created): (String, bool),
+        versioning_was_enabled: bool,
+        encryption: Option<&DefaultEncryption>,
+    ) -> Self {
         Self {
             role_arn,
             role_name: spec.role_arn.name().to_owned(),
@@ -77,10 +82,10 @@ impl SourceData {
             destination_bucket_arn: spec.destination_bucket.arn(&spec.partition),
             source_kms_key_arn: spec.source_key.to_string(),
             destination_kms_key_arn: spec.destination_key.to_string(),
-            source_versioning_was_enabled: false,
+            source_versioning_was_enabled: versioning_was_enabled,
             sid_prefix: spec.sid_scope().to_string(),
             role_policy_name: replication_core::plan::role_policy_name(&spec.sid_scope()),
-            source_encryption: Encryption::new(None),
+            source_encryption: Encryption::new(encryption),
             destination_encryption: None,
             canary: None,
         }

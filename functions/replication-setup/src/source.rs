@@ -178,9 +178,12 @@ pub(super) async fn apply_source_request(
         None
     };
 
-    let mut data = SourceData::new(&spec, role.arn, role.managed);
-    data.source_versioning_was_enabled = versioning_was_enabled;
-    data.source_encryption = Encryption::new(facts.source_encryption.as_ref());
+    let mut data = SourceData::new(
+        &spec,
+        (role.arn, role.managed),
+        versioning_was_enabled,
+        facts.source_encryption.as_ref(),
+    );
     data.canary = canary.map(|c| CanaryData {
         canary_note: (c.status == "PENDING").then(|| {
             format!(

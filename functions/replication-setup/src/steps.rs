@@ -12,8 +12,8 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use replication_core::notification;
-use replication_core::plan::{self};
-use replication_core::policy::{self};
+use replication_core::plan;
+use replication_core::policy;
 use serde_json::Value;
 
 /// The tag our replication role carries, so that Delete removes only a role it created.

@@ -954,8 +954,7 @@ async fn scheduled_period(
     } else {
         "Custom::ReplicationDestination"
     };
-    let payload = json!({"ScheduledCheck": {"ResourceType": resource_type,
-        "ResourceProperties": props, "Liveness": liveness.to_string()}});
+    let payload = e2e_tests::cfn::scheduled_check(resource_type, props, liveness);
     let before = f.stdout_lines().len();
     let answer = f.invoke(&payload).await?.into_response()?;
     let lines = f.stdout_lines().split_off(before);

@@ -211,10 +211,8 @@ impl Harness {
     /// Invoke `side`'s function with its scheduled check's payload (as the template's schedule
     /// sends it); the invocation's result.
     pub(crate) async fn scheduled_check(&mut self, side: Side, liveness: bool) -> Value {
-        let payload = json!({"ScheduledCheck": {
-            "ResourceType": side.resource_type(),
-            "ResourceProperties": self.props(side),
-            "Liveness": liveness.to_string()}});
+        let payload =
+            e2e_tests::cfn::scheduled_check(side.resource_type(), &self.props(side), liveness);
         let f = match side {
             Side::Source => &mut self.in_a,
             Side::Destination => &mut self.in_b,
@@ -226,8 +224,6 @@ impl Harness {
     /// reads it: the EMF line shipped into CloudWatch (as CloudWatch Logs extracts it), then
     /// read back with GetMetricData by the alarm's namespace, dimensions and statistic.
     pub(crate) async fn findings_read_back(&self, side: Side) -> Option<f64> {
-        use aws_sdk_cloudwatch::primitives::DateTime;
-        use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
         use replication_core::metric_names::REPLICATION_SETUP_FINDINGS;
         let w = &self.world;
         let (f, c) = match side {
@@ -239,38 +235,21 @@ impl Harness {
             .into_iter()
             .rfind(|l| l.contains(&format!("\"{REPLICATION_SETUP_FINDINGS}\"")))?;
         e2e_tests::emf::ship(&[line], &c.cloudwatch).await.unwrap();
-        let dimension = |k: &str, v: &str| Dimension::builder().name(k).value(v).build();
-        let metric = Metric::builder()
-            .namespace("S3KmsReplication")
-            .metric_name(REPLICATION_SETUP_FINDINGS)
-            .dimensions(dimension("Side", side.dimension()))
-            .dimensions(dimension("SourceBucket", &w.source_bucket))
-            .dimensions(dimension("DestinationBucket", &w.destination_bucket))
-            .build();
-        let now = std::time::SystemTime::now();
-        let out = c
-            .cloudwatch
-            .get_metric_data()
-            .start_time(DateTime::from(now - Duration::from_secs(600)))
-            .end_time(DateTime::from(now + Duration::from_secs(600)))
-            .metric_data_queries(
-                MetricDataQuery::builder()
-                    .id("findings")
-                    .metric_stat(
-                        MetricStat::builder()
-                            .metric(metric)
-                            .period(60)
-                            .stat("Maximum")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
+        let dimensions = [
+            ("Side", side.dimension()),
+            ("SourceBucket", w.source_bucket.as_str()),
+            ("DestinationBucket", w.destination_bucket.as_str()),
+        ];
+        let query = e2e_tests::world::MetricQuery {
+            namespace: "S3KmsReplication",
+            name: REPLICATION_SETUP_FINDINGS,
+            dimensions: &dimensions,
+            stat: "Maximum",
+        };
+        let values = e2e_tests::world::metric_values(&c.cloudwatch, &[query])
             .await
             .unwrap();
-        out.metric_data_results()
-            .first()
-            .and_then(|r| r.values().iter().copied().reduce(f64::max))
+        values[0].iter().copied().reduce(f64::max)
     }
 
     /// Whether the replication role exists in A.

@@ -1,6 +1,6 @@
 //! Step 5: D's bucket policy, merged statement by statement (never replaced whole).
 
-use replication_core::plan::{self};
+use replication_core::plan;
 use replication_core::policy::{self, SidScope};
 use replication_core::properties::DestinationSpec;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use replication_core::plan::{self};
+use replication_core::plan;
 use replication_core::policy::{self, SidScope};
 use replication_core::properties::SourceSpec;
 use serde_json::Value;
