@@ -44,17 +44,40 @@ pub fn default_encryption(
 pub fn notification_entries(
     config: &GetBucketNotificationConfigurationOutput,
 ) -> (Vec<notification::Entry>, Vec<notification::Entry>) {
+    entries_of(
+        config.queue_configurations(),
+        config.topic_configurations(),
+        config.lambda_function_configurations(),
+    )
+}
+
+/// The entries of a configuration about to be written (queues first, then topics and Lambda
+/// functions), to name the ones S3 refuses.
+#[must_use]
+pub fn written_entries(config: &s3::NotificationConfiguration) -> Vec<notification::Entry> {
+    let (mut queues, others) = entries_of(
+        config.queue_configurations(),
+        config.topic_configurations(),
+        config.lambda_function_configurations(),
+    );
+    queues.extend(others);
+    queues
+}
+
+fn entries_of(
+    queues: &[s3::QueueConfiguration],
+    topics: &[s3::TopicConfiguration],
+    lambdas: &[s3::LambdaFunctionConfiguration],
+) -> (Vec<notification::Entry>, Vec<notification::Entry>) {
     use notification::TargetKind::{Lambda, Queue, Topic};
-    let queues = config
-        .queue_configurations()
+    let queues = queues
         .iter()
         .map(|q| entry(Queue, q.id(), q.queue_arn(), q.events(), q.filter()))
         .collect();
-    let others = config
-        .topic_configurations()
+    let others = topics
         .iter()
         .map(|t| entry(Topic, t.id(), t.topic_arn(), t.events(), t.filter()))
-        .chain(config.lambda_function_configurations().iter().map(|l| {
+        .chain(lambdas.iter().map(|l| {
             let arn = l.lambda_function_arn();
             entry(Lambda, l.id(), arn, l.events(), l.filter())
         }))

@@ -41,6 +41,8 @@ use std::fmt;
 
 use crate::policy::{SID_PREFIX, SidScope};
 
+pub mod unvalidated;
+
 /// The event type of our configuration.
 pub const EVENT: &str = "s3:ObjectCreated:*";
 

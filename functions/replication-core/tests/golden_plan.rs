@@ -210,6 +210,29 @@ fn replication_configuration_with_rules_and_rtc_matches_golden() {
     );
 }
 
+/// Metrics without RTC: `Metrics {Status: Enabled}` and no `EventThreshold`, which S3 refuses
+/// without `ReplicationTime` (400 `InvalidArgument` "Metrics cannot contain an event threshold
+/// when ReplicationTime is not specified or Disabled", quoted in
+/// hashicorp/terraform-provider-aws#21895 and aws/aws-cdk#35772). With RTC, the threshold stays.
+#[test]
+fn metrics_without_rtc_have_no_event_threshold() {
+    let mut props = minimal_source();
+    props["ReplicationMetrics"] = json!("true");
+    let rules = replication_rules(&source_spec(&props));
+    let destination = serde_json::to_value(&rules[0].destination).unwrap();
+    assert_eq!(destination["Metrics"], json!({"Status": "Enabled"}));
+    assert!(destination.get("ReplicationTime").is_none());
+
+    props["ReplicationTimeControl"] = json!("true");
+    let rules = replication_rules(&source_spec(&props));
+    let destination = serde_json::to_value(&rules[0].destination).unwrap();
+    assert_eq!(
+        destination["Metrics"],
+        json!({"Status": "Enabled", "EventThreshold": {"Minutes": 15}})
+    );
+    assert_eq!(destination["ReplicationTime"]["Status"], "Enabled");
+}
+
 #[test]
 fn both_sides_agree_on_the_scope_and_the_role() {
     // GIVEN the two resources of one replication, each configured in its own account

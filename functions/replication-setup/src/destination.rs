@@ -94,8 +94,10 @@ pub(super) async fn apply_destination(
     encryption: Option<DefaultEncryption>,
 ) -> Result<(bool, checks::DestinationWritten), Failure> {
     let bucket = spec.destination_bucket.as_str();
-    // Planned before any write: a notification that S3 would refuse as overlapping fails the
-    // request before anything has changed.
+    // Planned before any write, and written first: a notification that S3 would refuse as
+    // overlapping, or because a destination in it (another team's queue since deleted, or ours
+    // closed to S3) cannot be validated, fails the request before anything else has changed.
+    // Nothing below depends on it.
     let notification = match &spec.notification_queue {
         Some(queue) => {
             let queue = queue.to_string();
@@ -103,6 +105,9 @@ pub(super) async fn apply_destination(
         }
         None => None,
     };
+    if let Some(config) = notification {
+        steps::put_notification(c, bucket, config).await?;
+    }
     let was_enabled = steps::enable_versioning(c, bucket).await?;
     let bucket_policy = steps::merge_bucket_policy(c, spec).await?;
     let key_policy = steps::merge_key_policy(
@@ -112,9 +117,6 @@ pub(super) async fn apply_destination(
         &plan::destination_key_policy_statements(spec),
     )
     .await?;
-    if let Some(config) = notification {
-        steps::put_notification(c, bucket, config).await?;
-    }
     let written = checks::DestinationWritten {
         bucket_policy,
         key_policy,

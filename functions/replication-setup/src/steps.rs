@@ -64,6 +64,23 @@ pub enum StepError {
         /// ([`policy::unresolved_principals`]).
         statements: Vec<String>,
     },
+    /// S3 refused our rule while D was missing or unversioned, for as long as we could wait.
+    #[error(
+        "{step}: S3 refuses a replication rule until the destination bucket {destination_bucket} exists \
+         and has versioning enabled (PutBucketReplication: InvalidRequest \"Destination bucket must have \
+         versioning enabled.\"); waited {waited_s} s. Account A cannot enable it: deploy the destination \
+         stack (Custom::ReplicationDestination) in account {destination_account} first, then retry this one"
+    )]
+    DestinationNotReady {
+        /// The step.
+        step: String,
+        /// D.
+        destination_bucket: String,
+        /// D's account.
+        destination_account: String,
+        /// How long the step waited.
+        waited_s: u64,
+    },
     /// A document could not be merged (too large, no key administrator, …).
     #[error("{step}: {source}")]
     Policy {
@@ -78,6 +95,14 @@ pub enum StepError {
     /// Our notification configuration would overlap another.
     #[error("{0}")]
     Notification(#[from] notification::Conflict),
+    /// S3 could not validate destinations of D's notification configuration, ours or another's.
+    #[error("{step}: {reason}")]
+    UnvalidatedDestinations {
+        /// The step.
+        step: String,
+        /// Each destination, its entry and the fix ([`notification::unvalidated::describe`]).
+        reason: String,
+    },
     /// The role has no room left for this pair's inline policy.
     #[error("ensure_replication_role: {0}")]
     RoleBudget(#[from] plan::RoleBudgetExceeded),

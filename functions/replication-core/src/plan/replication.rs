@@ -203,6 +203,22 @@ pub struct Metrics {
     pub event_threshold: Option<Minutes>,
 }
 
+/// `Metrics` of one rule: enabled, with the RTC event threshold only when RTC is on.
+///
+/// S3 refuses an `EventThreshold` without RTC: 400 `InvalidArgument` "Metrics cannot contain an
+/// event threshold when ReplicationTime is not specified or Disabled" (quoted from AWS in
+/// crossplane-contrib/provider-aws#1117, hashicorp/terraform-provider-aws#21895,
+/// pulumi/pulumi-aws#5806 and aws/aws-cdk#35772). S3 API Reference, `Metrics`: `EventThreshold`
+/// is the threshold for the `s3:Replication:OperationMissedThreshold` event, an RTC event.
+fn replication_metrics(replication_time_control: bool) -> Metrics {
+    Metrics {
+        status: "Enabled".to_owned(),
+        event_threshold: replication_time_control.then_some(Minutes {
+            minutes: REPLICATION_TIME_MINUTES,
+        }),
+    }
+}
+
 pub(super) fn rule_filter(rule: &RuleProperties) -> RuleFilter {
     let tags: Vec<Tag> = rule
         .tags
@@ -234,7 +250,7 @@ pub(super) fn rule_filter(rule: &RuleProperties) -> RuleFilter {
 /// Step 6: our rules for S's replication configuration, one per `Rules` entry. Each replicates
 /// SSE-KMS objects, re-encrypted with KB's ARN, into D in account B; hands ownership to B
 /// when `OwnerOverride`; and carries its filter, priority, delete-marker replication, storage
-/// class and, when asked, RTC (15 minutes) and metrics (event threshold 15 minutes).
+/// class and, when asked, RTC (15 minutes) and metrics (with an event threshold only under RTC).
 #[must_use]
 pub fn replication_rules(spec: &SourceSpec) -> Vec<ReplicationRule> {
     spec.rules
@@ -266,14 +282,8 @@ pub fn replication_rules(spec: &SourceSpec) -> Vec<ReplicationRule> {
                         minutes: REPLICATION_TIME_MINUTES,
                     },
                 }),
-                metrics: (spec.replication_metrics || spec.replication_time_control).then(|| {
-                    Metrics {
-                        status: "Enabled".to_owned(),
-                        event_threshold: Some(Minutes {
-                            minutes: REPLICATION_TIME_MINUTES,
-                        }),
-                    }
-                }),
+                metrics: (spec.replication_metrics || spec.replication_time_control)
+                    .then(|| replication_metrics(spec.replication_time_control)),
                 other: Map::new(),
             },
             delete_marker_replication: Some(EnabledStatus::from_bool(

@@ -1,8 +1,9 @@
 //! Step 7's input: D's s3:ObjectCreated:* notifications to the verifier's queue, one
 //! configuration per queue shared by every pair into D.
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use replication_aws::convert;
-use replication_core::notification;
+use replication_core::notification::{self, unvalidated};
 use replication_core::policy::SidScope;
 
 use super::{AccountClients, StepError, aws_error, code_is};
@@ -22,16 +23,57 @@ pub async fn set_notification(
     queue: Option<&str>,
 ) -> Result<(), StepError> {
     match prepare_notification(c, bucket, scope, queue).await? {
-        Some(config) => put_notification(c, bucket, config).await,
+        Some(config) if queue.is_some() => put_notification(c, bucket, config).await,
+        Some(config) => take_out_notification(c, bucket, config).await,
         None => Ok(()),
     }
 }
 
-/// Write what [`prepare_notification`] planned.
+/// Write what [`prepare_notification`] planned, with S3's validation of every destination.
 ///
 /// # Errors
-/// When S3 refuses (for example when the queue policy does not let S3 send).
+/// When S3 refuses: a destination it cannot validate (ours or another's, a queue gone or
+/// closed to S3) becomes [`StepError::UnvalidatedDestinations`], naming each entry and the fix.
 pub async fn put_notification(
+    c: &AccountClients,
+    bucket: &str,
+    config: aws_sdk_s3::types::NotificationConfiguration,
+) -> Result<(), StepError> {
+    let step = format!("set_notification({bucket})");
+    let Err(e) =
+        c.s3.put_bucket_notification_configuration()
+            .bucket(bucket)
+            .notification_configuration(config.clone())
+            .send()
+            .await
+    else {
+        return Ok(());
+    };
+    let body = e
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let bad = unvalidated::from_error_body(&body);
+    if code_is(&e, &["InvalidArgument"])
+        && e.message()
+            .is_some_and(|m| m.starts_with(unvalidated::UNABLE_TO_VALIDATE))
+        && !bad.is_empty()
+    {
+        let entries = convert::written_entries(&config);
+        return Err(StepError::UnvalidatedDestinations {
+            step,
+            reason: unvalidated::describe(bucket, &bad, &entries),
+        });
+    }
+    Err(aws_error(step, &e))
+}
+
+/// Write D's configuration with this pair taken out. Only entries that were already there are
+/// written, so S3's destination check is skipped (`x-amz-skip-destination-validation`, S3 API
+/// Reference, PutBucketNotificationConfiguration): another team's entry to a queue that has
+/// since gone must not keep a Delete from removing ours.
+async fn take_out_notification(
     c: &AccountClients,
     bucket: &str,
     config: aws_sdk_s3::types::NotificationConfiguration,
@@ -39,6 +81,7 @@ pub async fn put_notification(
     c.s3.put_bucket_notification_configuration()
         .bucket(bucket)
         .notification_configuration(config)
+        .skip_destination_validation(true)
         .send()
         .await
         .map_err(|e| aws_error(format!("set_notification({bucket})"), &e))?;

@@ -216,3 +216,105 @@ async fn a_throttled_write_is_retried_by_the_sdk() {
     assert_eq!(aws.writes(), ["PutBucketVersioning", "PutBucketVersioning"]);
     assert_eq!(world.lock().unwrap().versioning, Some("Enabled"));
 }
+
+/// A source spec for S in account A, replicating to [`D`] under [`KB`].
+fn source_spec() -> replication_core::properties::SourceSpec {
+    use replication_core::arn::KeyManager;
+    use replication_core::properties::{SourceFacts, SourceProperties};
+    const KA: &str = "arn:aws:kms:us-east-1:111111111111:key/22222222-3333-4444-8555-666666666666";
+    SourceProperties::parse(&json!({
+        "SourceBucket": "source-s", "SourceKmsKeyArn": KA, "DestinationBucket": D,
+        "DestinationAccountId": "222222222222", "DestinationKmsKeyArn": KB}))
+    .unwrap()
+    .validate(&SourceFacts {
+        account_id: AccountId::parse("111111111111").unwrap(),
+        source_bucket_region: Region::parse("us-east-1").unwrap(),
+        source_key: ResolvedKey {
+            arn: KmsKeyArn::parse(KA).unwrap(),
+            manager: Some(KeyManager::Customer),
+            state: None,
+        },
+        destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
+        destination_bucket_region: Some(Region::parse("us-east-1").unwrap()),
+        source_encryption: None,
+        destination_encryption: None,
+    })
+    .unwrap()
+}
+
+/// S3 answering PutBucketReplication with "Destination bucket must have versioning enabled."
+/// for the first `refusals` puts (D not deployed yet), then 200.
+fn destination_arriving_after(refusals: usize) -> (FakeAws, AccountClients) {
+    let left = Arc::new(Mutex::new(refusals));
+    let aws = FakeAws::new(move |r| match r.operation().as_str() {
+        "GetBucketReplication" => Reply::xml_error(
+            404,
+            "ReplicationConfigurationNotFoundError",
+            "The replication configuration was not found",
+        ),
+        "PutBucketReplication" => {
+            let Ok(mut left) = left.lock() else {
+                return Reply::status(500);
+            };
+            if *left == 0 {
+                return Reply::status(200);
+            }
+            *left -= 1;
+            Reply::xml_error(
+                400,
+                "InvalidRequest",
+                "Destination bucket must have versioning enabled.",
+            )
+        }
+        op => Reply::xml_error(400, "NotScripted", op),
+    });
+    let clients = AccountClients::new(aws.config(), true);
+    (aws, clients)
+}
+
+#[tokio::test]
+async fn a_source_before_its_destination_waits_for_d_and_converges() {
+    // GIVEN D is versioned between the first and the second attempt
+    let (aws, c) = destination_arriving_after(1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    // WHEN step 6 runs
+    put_replication_rule(&c, &source_spec(), None, deadline)
+        .await
+        .unwrap();
+    // THEN it put the rule again after the pause, and succeeded
+    assert_eq!(
+        aws.writes(),
+        ["PutBucketReplication", "PutBucketReplication"]
+    );
+}
+
+#[tokio::test]
+async fn a_source_whose_destination_never_comes_says_to_deploy_the_destination_first() {
+    // GIVEN D never becomes versioned, and 1.5 s are left
+    let (aws, c) = destination_arriving_after(usize::MAX);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    // WHEN step 6 runs
+    let err = put_replication_rule(&c, &source_spec(), None, deadline)
+        .await
+        .unwrap_err();
+    // THEN it gave up before the deadline, naming D, its account and what to do
+    assert!(
+        matches!(err, StepError::DestinationNotReady { .. }),
+        "{err:?}"
+    );
+    let reason = err.to_string();
+    for needed in [
+        D,
+        "222222222222",
+        "deploy the destination stack",
+        "Custom::ReplicationDestination",
+    ] {
+        assert!(reason.contains(needed), "{needed:?} in {reason}");
+    }
+    assert_eq!(
+        aws.writes().len(),
+        2,
+        "one retry after 1 s, none past the deadline"
+    );
+    assert!(std::time::Instant::now() < deadline);
+}
