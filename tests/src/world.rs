@@ -119,41 +119,9 @@ impl World {
         let destination_key_arn = create_key(b, "KB").await?;
         self.track(Account::B, Resource::Key(destination_key_arn.clone()));
 
-        let queue_url = b
-            .sqs
-            .create_queue()
-            .queue_name(unique_name("replicas"))
-            .send()
-            .await?
-            .queue_url
-            .context("CreateQueue returned no URL")?;
+        let (queue_url, queue_arn) = s3_queue(b, "replicas").await?;
         self.track(Account::B, Resource::Queue(queue_url.clone()));
-        let queue_arn = b
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await?
-            .attributes
-            .and_then(|mut m| m.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-            .context("queue without ARN")?;
         let b = &self.b;
-        // S3 may send to the queue, for buckets of either account (AWS checks this when the
-        // notification is configured; the emulator does not, but the call is the same).
-        let queue_policy = json!({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
-            "Action": "sqs:SendMessage", "Resource": queue_arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": [Account::A.id(), Account::B.id()]}}}]});
-        b.sqs
-            .set_queue_attributes()
-            .queue_url(&queue_url)
-            .attributes(
-                aws_sdk_sqs::types::QueueAttributeName::Policy,
-                queue_policy.to_string(),
-            )
-            .send()
-            .await?;
         if notify {
             notify_queue(b, &destination_bucket, &queue_arn).await?;
         }
@@ -784,6 +752,47 @@ pub async fn create_key(c: &Clients, description: &str) -> anyhow::Result<String
         .key_metadata
         .context("CreateKey returned no metadata")?;
     meta.arn.context("key without ARN")
+}
+
+/// A new queue in `c`'s account that S3 may send to, for buckets of either account (AWS checks
+/// this when a notification is configured, and so does the emulator): its URL and ARN. The
+/// caller tracks it for cleanup.
+///
+/// # Errors
+/// When SQS refuses.
+pub async fn s3_queue(c: &Clients, prefix: &str) -> anyhow::Result<(String, String)> {
+    let queue_url = c
+        .sqs
+        .create_queue()
+        .queue_name(unique_name(prefix))
+        .send()
+        .await?
+        .queue_url
+        .context("CreateQueue returned no URL")?;
+    let queue_arn = c
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|mut m| m.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .context("queue without ARN")?;
+    let queue_policy = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": queue_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": [Account::A.id(), Account::B.id()]}}}]});
+    c.sqs
+        .set_queue_attributes()
+        .queue_url(&queue_url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::Policy,
+            queue_policy.to_string(),
+        )
+        .send()
+        .await?;
+    Ok((queue_url, queue_arn))
 }
 
 async fn notify_queue(c: &Clients, bucket: &str, queue_arn: &str) -> anyhow::Result<()> {

@@ -13,7 +13,7 @@ use e2e_tests::cleanup::Resource;
 use e2e_tests::proxy::Fault;
 use e2e_tests::target::emulator_only;
 use e2e_tests::unique_name;
-use e2e_tests::world::{World, create_key, foreign_replication_rule, s3_trust_policy};
+use e2e_tests::world::{World, create_key, foreign_replication_rule, s3_queue, s3_trust_policy};
 use serde_json::{Value, json};
 
 use common::harness::{DESTINATION, Harness, SOURCE, ours, statements, wait};
@@ -341,12 +341,15 @@ async fn two_sources_into_one_destination_share_one_notification_configuration()
 /// that names it; it is never dropped and never duplicated.
 #[tokio::test]
 async fn an_overlapping_foreign_notification_fails_the_create_and_is_kept() {
-    // GIVEN D already sends its object-created events somewhere else
+    // GIVEN D already sends its object-created events somewhere else (a queue S3 may send to:
+    // AWS validates every destination)
     let mut h = Harness::new().await;
     let w = &h.world;
+    let (ingest_url, ingest_arn) = s3_queue(&w.b, "ingest").await.unwrap();
+    w.track(Account::B, Resource::Queue(ingest_url));
     let foreign = aws_sdk_s3::types::QueueConfiguration::builder()
         .id("data-lake-ingest")
-        .queue_arn(format!("arn:aws:sqs:us-east-1:{}:ingest", Account::B.id()))
+        .queue_arn(ingest_arn)
         .events(aws_sdk_s3::types::Event::from("s3:ObjectCreated:Put"))
         .build()
         .unwrap();
@@ -386,12 +389,150 @@ async fn an_overlapping_foreign_notification_fails_the_create_and_is_kept() {
     assert_eq!(h.world.destination_bucket_policy().await.unwrap(), None);
 }
 
+/// A foreign entry of D's notification configuration whose queue was deleted: S3 validates every
+/// destination on each write (400 InvalidArgument "Unable to validate the following destination
+/// configurations", recorded on AWS; tests/conformance), so our Create fails. It fails before any
+/// other write, naming the entry and its owner's fix; a Delete still takes our entry out.
 #[tokio::test]
-async fn source_first_then_destination_converges() {
+async fn a_stale_foreign_notification_is_named_and_does_not_block_a_delete() {
+    // GIVEN our destination resource, and another team's entry added to D's configuration later
     let mut h = Harness::new().await;
-    h.create_source().await;
-    h.create_destination().await;
+    let created = h.create_destination().await;
+    let w = &h.world;
+    let (ingest_url, ingest_arn) = s3_queue(&w.b, "ingest").await.unwrap();
+    let mut config = w
+        .b
+        .s3
+        .get_bucket_notification_configuration()
+        .bucket(&w.destination_bucket)
+        .send()
+        .await
+        .unwrap();
+    let mut queues = config.queue_configurations.take().unwrap_or_default();
+    queues.push(
+        aws_sdk_s3::types::QueueConfiguration::builder()
+            .id("data-lake-deletes")
+            .queue_arn(&ingest_arn)
+            .events(aws_sdk_s3::types::Event::from("s3:ObjectRemoved:*"))
+            .build()
+            .unwrap(),
+    );
+    w.b.s3
+        .put_bucket_notification_configuration()
+        .bucket(&w.destination_bucket)
+        .notification_configuration(
+            aws_sdk_s3::types::NotificationConfiguration::builder()
+                .set_queue_configurations(Some(queues))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // AND that team's queue is deleted, its entry left behind
+    w.b.sqs.delete_queue().queue_url(ingest_url).send().await.unwrap();
+    let before = h.queue_notifications().await;
+    assert_eq!(before.len(), 2, "{before:?}");
+
+    // WHEN a second pair into D is created (its Create must write D's configuration)
+    let mut second = h.destination_props();
+    second["SourceBucket"] = json!(unique_name("second-src"));
+    let answer = h.send("Create", DESTINATION, second, None).await;
+    // THEN it fails, naming the foreign entry, its queue, why and whose fix it is
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    for needed in [
+        "data-lake-deletes",
+        ingest_arn.as_str(),
+        "does not exist",
+        "not ours",
+    ] {
+        assert!(reason.contains(needed), "{needed:?} in {reason}");
+    }
+    // AND nothing changed: the configuration is as it was
+    assert_eq!(h.queue_notifications().await, before);
+
+    // WHEN the first pair is deleted
+    let props = h.destination_props();
+    let id = created["PhysicalResourceId"].as_str().map(str::to_owned);
+    let deleted = h.send("Delete", DESTINATION, props, id).await;
+    // THEN it succeeds: our entry is gone, the foreign one is kept as it was
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    let left = h.queue_notifications().await;
+    assert_eq!(left, vec![("data-lake-deletes".to_owned(), ingest_arn)]);
+}
+
+/// On AWS the source cannot write its rule before D exists and is versioned: PutBucketReplication
+/// answers 400 InvalidRequest "Destination bucket must have versioning enabled." (recorded in
+/// LocalStack's `test_replication_config_without_filter`; tests/conformance). Two stacks deployed
+/// at once still converge: the source waits, within its deadline, for the destination's Create.
+#[tokio::test]
+async fn source_first_waits_for_the_destination_deployed_meanwhile() {
+    // GIVEN both stacks deploy at once, the destination's Create starting 2 s after the source's
+    let mut h = Harness::new().await;
+    let (source_props, destination_props) = (h.source_props(), h.destination_props());
+    let Harness {
+        responses,
+        in_a,
+        in_b,
+        ..
+    } = &mut h;
+    let source = responses.send(
+        in_a,
+        Request {
+            request_type: "Create",
+            resource_type: SOURCE,
+            properties: source_props,
+            old_properties: None,
+            physical_id: None,
+        },
+    );
+    let destination = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        responses
+            .send(
+                in_b,
+                Request {
+                    request_type: "Create",
+                    resource_type: DESTINATION,
+                    properties: destination_props,
+                    old_properties: None,
+                    physical_id: None,
+                },
+            )
+            .await
+    };
+    // WHEN both run
+    let (source, destination) = tokio::join!(source, destination);
+    // THEN both succeed, and objects replicate
+    let (source, destination) = (source.unwrap(), destination.unwrap());
+    assert_eq!(destination["Status"], "SUCCESS", "{destination}");
+    assert_eq!(source["Status"], "SUCCESS", "{source}");
     h.assert_replicates("source-first.txt").await;
+}
+
+#[tokio::test]
+async fn source_without_its_destination_fails_saying_to_deploy_the_destination_first() {
+    // GIVEN no destination stack: D exists but is not versioned
+    let mut h = Harness::new().await;
+    // WHEN the source's Create runs with 25 s left (15 s of work after the answer's margin)
+    let props = h.source_props();
+    let answer = h
+        .send_with_deadline("Create", SOURCE, props, None, Duration::from_secs(25))
+        .await;
+    // THEN it fails, in time, with a Reason that says what to do
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    for needed in [
+        "deploy the destination stack",
+        h.world.destination_bucket.as_str(),
+        "Destination bucket must have versioning enabled.",
+    ] {
+        assert!(reason.contains(needed), "{needed:?} in {reason}");
+    }
+    // AND once the destination is deployed, a retry of the source converges
+    h.create_destination().await;
+    h.create_source().await;
+    h.assert_replicates("after-destination.txt").await;
 }
 
 #[tokio::test]
