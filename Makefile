@@ -28,7 +28,7 @@ ZIPS      := $(if $(filter arm64,$(ARCH)),$(LAMBDA_DIR)-arm64,$(LAMBDA_DIR))
 KEYS      := s3-kms-replication/$(VERSION)
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
-.PHONY: help setup build test unit-test e2e-test fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
+.PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
         dashboard-image deploy destroy cdk-setup cdk-test cdk-synth \
         emulator-start emulator-stop clean
 
@@ -68,7 +68,13 @@ unit-test: ## Unit tests only (no emulator)
 e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
 	$(CARGO) test --locked -p e2e-tests
 
-test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), unit, end-to-end, Python and CDK tests, the shipped zips' panic check, and the demo on them
+# Each case replays one request against the emulator and compares the answer with AWS's recorded
+# one (tests/conformance/README.md); prints `conformance: N/M`.
+conformance: setup ## The emulator conformance suite: the emulator against answers recorded on real AWS
+	$(PY) tests/conformance/conformance.py
+
+test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), the emulator conformance suite, unit, end-to-end, Python and CDK tests, the shipped zips' panic check, and the demo on them
+	$(PY) tests/conformance/conformance.py
 	$(CARGO) test --locked --workspace
 	$(PY) -m unittest discover -s infra -p 'test_*.py'
 	$(PY) -m unittest discover -s tests/local-aws -p 'test_*.py'

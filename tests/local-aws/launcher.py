@@ -183,8 +183,8 @@ def placeholder_credentials() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def serving(timeout: float = 60) -> Iterator[str]:
-    """Run ``serve`` (the layer, never LOCAL_AWS_PLAIN) on a free port of 127.0.0.1 as a child
+def serving(timeout: float = 60, *, plain: bool = False) -> Iterator[str]:
+    """Run ``serve`` (the layer; unmodified moto with ``plain``) on a free port of 127.0.0.1 as a child
     of this process, yield its endpoint, and stop exactly that child afterwards.
 
     The child gets ``--parent-pid`` of this process, so it also exits if this one dies without
@@ -193,6 +193,8 @@ def serving(timeout: float = 60) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="local-aws-") as tmp:
         ready, log = Path(tmp) / "ready.json", Path(tmp) / "serve.log"
         env = {k: v for k, v in os.environ.items() if k != "LOCAL_AWS_PLAIN"}
+        if plain:
+            env["LOCAL_AWS_PLAIN"] = "1"
         with open(log, "wb") as out:
             proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0",

@@ -45,10 +45,15 @@ async fn key_arn(c: &Clients) -> String {
 async fn replication_configuration_reads_back_as_put() {
     let a = account(Account::A).await;
     let bucket = versioned_bucket(&a).await;
+    // S3 refuses a rule to a missing or unversioned destination (tests/conformance).
+    let destination = format!(
+        "arn:aws:s3:::{}",
+        versioned_bucket(&account(Account::B).await).await
+    );
     let kb = "arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21";
     let dest = |prefix: &str| {
         Destination::builder()
-            .bucket("arn:aws:s3:::some-destination")
+            .bucket(&destination)
             .account("222222222222")
             .access_control_translation(
                 AccessControlTranslation::builder()
@@ -483,10 +488,13 @@ async fn a_role_refuses_inline_policies_over_iams_aggregate_quota() {
 async fn overlapping_notification_configurations_are_refused_as_in_aws() {
     let b = account(Account::B).await;
     let bucket = versioned_bucket(&b).await;
+    // One queue S3 may send to for every configuration: S3 validates each destination, and
+    // refuses overlaps whatever their targets.
+    let (_, queue_arn) = e2e_tests::world::s3_queue(&b, "overlap").await.unwrap();
     let queue = |id: &str, event: &str, prefix: Option<&str>| {
         let mut q = QueueConfiguration::builder()
             .id(id)
-            .queue_arn(format!("arn:aws:sqs:us-east-1:{}:{id}", Account::B.id()))
+            .queue_arn(&queue_arn)
             .events(Event::from(event));
         if let Some(prefix) = prefix {
             q = q.filter(

@@ -400,14 +400,13 @@ async fn a_stale_foreign_notification_is_named_and_does_not_block_a_delete() {
     let created = h.create_destination().await;
     let w = &h.world;
     let (ingest_url, ingest_arn) = s3_queue(&w.b, "ingest").await.unwrap();
-    let mut config = w
-        .b
-        .s3
-        .get_bucket_notification_configuration()
-        .bucket(&w.destination_bucket)
-        .send()
-        .await
-        .unwrap();
+    let mut config =
+        w.b.s3
+            .get_bucket_notification_configuration()
+            .bucket(&w.destination_bucket)
+            .send()
+            .await
+            .unwrap();
     let mut queues = config.queue_configurations.take().unwrap_or_default();
     queues.push(
         aws_sdk_s3::types::QueueConfiguration::builder()
@@ -429,7 +428,12 @@ async fn a_stale_foreign_notification_is_named_and_does_not_block_a_delete() {
         .await
         .unwrap();
     // AND that team's queue is deleted, its entry left behind
-    w.b.sqs.delete_queue().queue_url(ingest_url).send().await.unwrap();
+    w.b.sqs
+        .delete_queue()
+        .queue_url(ingest_url)
+        .send()
+        .await
+        .unwrap();
     let before = h.queue_notifications().await;
     assert_eq!(before.len(), 2, "{before:?}");
 
@@ -551,6 +555,11 @@ async fn update_of_the_prefix_updates_our_rule_and_keeps_a_foreign_rule() {
             .unwrap()
             .replication_configuration
             .unwrap();
+    // S3 refuses a rule to a missing or unversioned bucket (tests/conformance)
+    let elsewhere = extra_bucket(w, Account::A).await;
+    e2e_tests::world::enable_versioning(&w.a, &elsewhere)
+        .await
+        .unwrap();
     let foreign = aws_sdk_s3::types::ReplicationRule::builder()
         .id("team-archive")
         .priority(9)
@@ -567,7 +576,7 @@ async fn update_of_the_prefix_updates_our_rule_and_keeps_a_foreign_rule() {
         )
         .destination(
             aws_sdk_s3::types::Destination::builder()
-                .bucket("arn:aws:s3:::elsewhere")
+                .bucket(format!("arn:aws:s3:::{elsewhere}"))
                 .build()
                 .unwrap(),
         )
@@ -1229,7 +1238,12 @@ async fn source_replacement_by_destination_bucket_with_the_same_rule_id_then_old
     let mut new = h.source_props();
     new["Rules"] = json!([{"Id": "main"}]);
     let mut old = new.clone();
-    old["DestinationBucket"] = json!(unique_name("old-dst"));
+    // The old pair's D existed and was versioned: S3 refuses a rule to any other
+    let old_destination = extra_bucket(&h.world, Account::B).await;
+    e2e_tests::world::enable_versioning(&h.world.b, &old_destination)
+        .await
+        .unwrap();
+    old["DestinationBucket"] = json!(old_destination);
     h.replace_then_delete_old(SOURCE, old, new, &[]).await;
     h.assert_replicates("after-replacement.txt").await;
 }

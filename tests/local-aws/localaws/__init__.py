@@ -17,18 +17,30 @@ def install_all() -> None:
     """Apply every in-process patch to moto (idempotent)."""
     from . import (
         deleted_principals,
+        iam_fidelity,
         iam_quotas,
         kms_default_policy,
+        kms_fidelity,
         replication,
+        s3_bucket_rules,
         s3_fidelity,
+        s3_object_reads,
         s3_notification_overlap,
+        s3_notification_targets,
+        sqs_fidelity,
     )
 
     deleted_principals.install()
+    iam_fidelity.install()
     iam_quotas.install()
     kms_default_policy.install()
+    kms_fidelity.install()
     s3_fidelity.install()
+    s3_object_reads.install()
+    s3_bucket_rules.install()
     s3_notification_overlap.install()
+    s3_notification_targets.install()
+    sqs_fidelity.install()
     replication.install()
 
 

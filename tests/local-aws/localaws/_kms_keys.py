@@ -4,12 +4,18 @@ Shared by ``s3_fidelity`` (gap c) and ``replication`` (gap e). ``resolve`` accep
 accepts (key id, key ARN, ``alias/name``, alias ARN, or nothing for the AWS managed ``aws/s3``
 key) and returns moto's ``Key``, or raises ``KmsKeyError`` with the error S3 answers:
 
-* no such key / alias, or a malformed id: 400 ``KMS.NotFoundException``
+* no such key / alias, or a malformed id: 400 ``KMS.NotFoundException`` (``Invalid keyId 'x'``,
+  ``Key '<arn>' does not exist``: LocalStack's AWS-validated recording ``TestS3::
+  test_s3_sse_validate_kms_key``, test_s3.snapshot.json, recorded 21-02-2026)
+* a key ARN of another region than the bucket: 400 ``KMS.NotFoundException`` ``Invalid arn
+  <the ARN's region>`` (same recording, ``put-obj-different-region-kms-key``): S3 uses KMS in
+  the bucket's region only; a bare key id is looked up there too (``...-no-arn``: ``Key
+  'arn:...:<bucket region>:...' does not exist``)
 * a disabled key: 400 ``KMS.DisabledException``
 * a key pending deletion (or any other unusable state): 400 ``KMS.KMSInvalidStateException``
 
-A key id or alias name is looked up in the requester's account, an ARN in the account and region
-it names (as S3 does). Key usage and key spec are not checked (S3 rejects asymmetric keys), and
+A key id or alias name is looked up in the requester's account and the bucket's region, an ARN
+in the account it names (same region only). Key usage and key spec are not checked (S3 rejects asymmetric keys), and
 neither is a cross-account key's policy.
 """
 
@@ -39,7 +45,9 @@ class KmsKeyError(S3ClientError):
 
 def resolve(key_id: str | None, requester_account: str, region: str) -> Key:
     """The usable key named by ``key_id`` (``None``: the ``aws/s3`` key of the requester)."""
-    account, region, resource = _locate(key_id or AWS_S3_ALIAS, requester_account, region)
+    account, key_region, resource = _locate(key_id or AWS_S3_ALIAS, requester_account, region)
+    if key_region != region:
+        raise _not_found(f"Invalid arn {key_region}")
     backend = _backend(account, region, key_id)
     if resource == AWS_S3_ALIAS:
         key = aws_managed_s3_key(account, region)
@@ -87,7 +95,7 @@ def _by_alias(backend: KmsBackend, alias: str, account: str, region: str) -> Key
 
 def _by_id(backend: KmsBackend, raw_id: str, given: str) -> Key:
     if not _KEY_ID.fullmatch(raw_id):
-        raise _not_found(f"Invalid keyId {given}")
+        raise _not_found(f"Invalid keyId '{given}'")
     key = backend.keys.get(raw_id)
     if key is None:
         arn = f"arn:aws:kms:{backend.region_name}:{backend.account_id}:key/{raw_id}"
@@ -145,3 +153,18 @@ def _aws_s3_key_policy(key: Key) -> str:
             ],
         }
     )
+
+
+def check_usable_arn(key_arn: str) -> None:
+    """Raise the error S3 answers when reading an object encrypted under ``key_arn`` (disabled:
+    ``KMS.DisabledException``, pending deletion: ``KMS.KMSInvalidStateException``). A key moto
+    does not know is left alone."""
+    parts = key_arn.split(":", 5)
+    if len(parts) != 6 or not parts[5].startswith("key/"):
+        return
+    try:
+        key = kms_backends[parts[4]][parts[3]].keys.get(parts[5].removeprefix("key/"))
+    except KeyError:
+        return
+    if key is not None:
+        _check_usable(key)

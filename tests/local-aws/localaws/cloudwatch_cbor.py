@@ -48,6 +48,16 @@ Metric data lives in moto's backend. Values/Counts pairs are stored as exact sta
 with moto's ``Statistics``, because moto's ``get_metric_data`` ignores the namespace when
 dimensions are given and neither read computes percentiles.
 
+Answers follow AWS's recordings (LocalStack's AWS-validated ``tests/aws/services/cloudwatch/
+test_cloudwatch.snapshot.json`` @ 8b9a79f05846, ``TestCloudwatch``, ``[json]`` variants; judged by
+``tests/conformance/cases/sqs_cloudwatch.py``): a datum with both Value and Values is 400
+``InvalidParameterCombination`` (``test_put_metric_data_validation``; moto says
+InvalidParameterValue); GetMetricData answers ``Messages: []`` and labels a result with the metric
+name, followed by the Stat and/or the Period when these differ between the request's queries
+(``test_get_metric_data_with_zero_and_labels``, ``test_label_generation``); a new metric alarm is
+``INSUFFICIENT_DATA`` ("Unchecked: Initial alarm creation", no StateReasonData) until evaluated
+(``test_describe_minimal_metric_alarm``; moto: OK, ``{}``).
+
 Limits: only the operations in ``_OPERATIONS`` (others get a 400 ``UnsupportedOperation``, in
 both protocols, instead of moto's 500). Dimensions must match a metric's full set, as on AWS.
 Periods are aligned to StartTime rounded down to the minute; StorageResolution is not modelled.
@@ -522,6 +532,11 @@ def _put_metric_data(backend: CloudWatchBackend, request: Input) -> Output:
         datum for entity in request.get("EntityMetricData") or [] for datum in entity.get("MetricData") or []
     ]
     for number, datum in enumerate(data, 1):
+        if datum.get("Values") and "Value" in datum:  # AWS: a combination error, moto: a value error
+            raise InvalidParameterCombination(
+                f"The parameters MetricData.member.{number}.Value and MetricData.member.{number}.Values "
+                "are mutually exclusive and you have specified both."
+            )
         backend._validate_parameters_put_metric_data(datum, number)  # moto's own messages
     backend.put_metric_data(namespace, [item for datum in data for item in _as_statistic_sets(datum)])
     return None
@@ -549,6 +564,10 @@ def _get_metric_data(backend: CloudWatchBackend, request: Input) -> Output:
             if (value := _statistic(_require(stat, "Stat"), timestamp, data)) is not None
         ]
         series[query["Id"]] = ([t for t, _ in points], [v for _, v in points])
+    # AWS's default label is the metric name, followed by the Stat and/or the Period when these
+    # differ between the request's MetricStat queries.
+    stats = [q["MetricStat"] for q in queries if q.get("MetricStat")]
+    differing = [m for m in ("Stat", "Period") if len({str(s.get(m)) for s in stats}) > 1]
     results = []
     for query in queries:
         if query.get("ReturnData") is False:
@@ -562,7 +581,12 @@ def _get_metric_data(backend: CloudWatchBackend, request: Input) -> Output:
         timestamps, values = series[key]
         if request.get("ScanBy", "TimestampDescending") == "TimestampDescending":
             timestamps, values = timestamps[::-1], values[::-1]
-        default_label = query["MetricStat"]["Metric"]["MetricName"] if "MetricStat" in query else query["Id"]
+        if "MetricStat" in query:
+            default_label = " ".join(
+                [query["MetricStat"]["Metric"]["MetricName"]] + [str(query["MetricStat"][m]) for m in differing]
+            )
+        else:
+            default_label = query["Id"]
         results.append(
             {
                 "Id": query["Id"],
@@ -572,7 +596,7 @@ def _get_metric_data(backend: CloudWatchBackend, request: Input) -> Output:
                 "StatusCode": "Complete",
             }
         )
-    return {"MetricDataResults": results}
+    return {"MetricDataResults": results, "Messages": []}
 
 
 def _get_metric_statistics(backend: CloudWatchBackend, request: Input) -> Output:
@@ -663,6 +687,12 @@ def _put_metric_alarm(backend: CloudWatchBackend, request: Input) -> Output:
             threshold_metric_id="ThresholdMetricId",
         ),
     )
+    alarm = backend.alarms.get(request["AlarmName"])
+    if alarm is not None and alarm.state_reason == "Unchecked: Initial alarm creation":
+        # AWS: a new alarm is INSUFFICIENT_DATA until evaluated, with no StateReasonData
+        # (moto: OK, "{}"); an update of an unevaluated alarm keeps that.
+        alarm.state_value = "INSUFFICIENT_DATA"
+        alarm.state_reason_data = None
     return None
 
 

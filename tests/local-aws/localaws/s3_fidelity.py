@@ -34,7 +34,13 @@ CompleteMultipartUpload and our replica writes all go through) and
   SSE-KMS only;
 * HeadObject/GetObject/PutObject/CopyObject report the ARN (also for ``aws:kms:dsse``), and
   CreateMultipartUpload/CompleteMultipartUpload answer the resolved algorithm, key ARN and
-  bucket key instead of echoing the request.
+  bucket key instead of echoing the request (UploadPart too: ``s3_object_reads``);
+  CompleteMultipartUpload in a bucket that never had versioning answers no ``VersionId`` (moto
+  sent ``null``; LocalStack's AWS-validated recording ``TestS3::test_s3_multipart_upload_sse``,
+  test_s3.snapshot.json, 21-02-2026, has none);
+* a key ARN of another region than the bucket is refused (``_kms_keys``), and reading an object
+  whose key is disabled or pending deletion fails (``s3_object_reads``), as recorded in
+  ``TestS3::test_s3_sse_validate_kms_key`` / ``::test_s3_sse_validate_kms_key_state``.
 
 Also: GetBucketVersioning and an empty GetBucketNotificationConfiguration answer under the
 ``VersioningConfiguration`` / ``NotificationConfiguration`` roots, as AWS does (moto's
@@ -51,8 +57,7 @@ HEAD error has no body ("if the HEAD request generates an error, it returns a ge
 as 400 Bad Request").
 
 Not closed: GetBucketEncryption of a bucket never configured still answers
-``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); UploadPart
-responses carry no SSE headers; KMS key policies and grants are not consulted for the writer
+``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); KMS key policies and grants are not consulted for the writer
 (any account's key ARN is usable), nor key usage/spec; the encryption context header is ignored.
 """
 
@@ -311,6 +316,11 @@ def _sse_multipart_headers(original: Func) -> Func:
             sse, _mpu.sse, _mpu.bucket_key_header = _mpu.sse, None, None
         if sse is not None and status == 200:
             _set_sse_headers(headers, sse)
+        if status == 200 and str(headers.get("x-amz-version-id")) == "null":
+            # A bucket that never had versioning reports no version (moto sent ``null``).
+            bucket = self.backend.get_bucket(self.bucket_name)
+            if not getattr(bucket, "versioning_status", None):
+                del headers["x-amz-version-id"]
         return status, headers, body
 
     return key_response_post

@@ -18,7 +18,8 @@ the other). AWS answers ``InvalidArgument``: without filters "Configurations ove
 Configurations on the same bucket cannot share a common event type." (ArgumentName ``Event``),
 with filters "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules
 if the prefixes are overlapping for the same event type." Nothing is written. Not closed: the
-EventBridge switch never overlaps (as in AWS); validation of the targets' permissions.
+EventBridge switch never overlaps (as in AWS). The targets' existence and permissions are
+checked by ``s3_notification_targets``, before this check runs.
 """
 
 from __future__ import annotations
@@ -77,16 +78,24 @@ def overlap(a: dict[str, Any], b: dict[str, Any]) -> str | None:
     return "Configurations overlap. Configurations on the same bucket cannot share a common event type."
 
 
+def check(notification_config: dict[str, Any] | None) -> None:
+    """Raise AWS's InvalidArgument when two configurations of ``notification_config`` overlap.
+
+    Called by ``s3_notification_targets`` among the request's form checks, before the
+    destinations are validated, and again by the backend."""
+    configs = [c for kind in _KINDS for c in _as_list((notification_config or {}).get(kind))]
+    for a, b in combinations(configs, 2):
+        message = overlap(a, b)
+        if message:
+            events = ", ".join(_as_list(a.get("Event")) + _as_list(b.get("Event")))
+            raise InvalidArgumentError(message, "Event", events)
+
+
 def _refusing_overlaps(original: Func) -> Func:
     def put_bucket_notification_configuration(
         self: S3Backend, bucket_name: str, notification_config: dict[str, Any], *args: Any, **kw: Any
     ) -> Any:
-        configs = [c for kind in _KINDS for c in _as_list((notification_config or {}).get(kind))]
-        for a, b in combinations(configs, 2):
-            message = overlap(a, b)
-            if message:
-                events = ", ".join(_as_list(a.get("Event")) + _as_list(b.get("Event")))
-                raise InvalidArgumentError(message, "Event", events)
+        check(notification_config)
         return original(self, bucket_name, notification_config, *args, **kw)
 
     return put_bucket_notification_configuration
