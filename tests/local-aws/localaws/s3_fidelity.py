@@ -9,9 +9,8 @@ converted member by member with botocore's model (``_replication_config``), and
 (Filter Prefix/Tag/And{Prefix,Tags}, legacy Prefix, Destination with Account, StorageClass,
 AccessControlTranslation, EncryptionConfiguration, ReplicationTime, Metrics), ``Priority`` only
 when it was put, and a missing rule ``ID`` is generated (as AWS does). The replication engine
-(``replication``) reads the same stored dict. Not closed: PutBucketReplication still accepts
-what AWS rejects (for example SseKmsEncryptedObjects without ReplicaKmsKeyID, V2 rules without
-DeleteMarkerReplication, duplicate priorities).
+(``replication``) reads the same stored dict. What PutBucketReplication refuses is
+``s3_bucket_rules``'s.
 
 Gap c -- SSE-KMS as S3 does it. moto stores and echoes the key id exactly as sent and never
 checks it. Closed, in ``S3Backend.put_object`` (which PutObject, CopyObject, POST uploads,
@@ -56,8 +55,8 @@ Reference, "Error responses": ``KeyTooLongError`` "Your key is too long", 400 Ba
 HEAD error has no body ("if the HEAD request generates an error, it returns a generic code, such
 as 400 Bad Request").
 
-Not closed: GetBucketEncryption of a bucket never configured still answers
-``ServerSideEncryptionConfigurationNotFoundError`` (AWS reports the SSE-S3 default); KMS key policies and grants are not consulted for the writer
+GetBucketEncryption's SSE-S3 default for a bucket never configured is ``s3_bucket_rules``'s.
+Not closed: KMS key policies and grants are not consulted for the writer
 (any account's key ARN is usable), nor key usage/spec; the encryption context header is ignored.
 """
 
