@@ -51,7 +51,7 @@ HTTP):
   and kms:Decrypt on it too for a Bucket Key replica),
   DstPutTaggingNotPermitted (s3:ReplicateTags, tagged objects only). ``s3Operation`` is
   ``OBJECT_PUT``; ``requestTime`` is the source write's time;
-* permissions (``_policy``): the role is the IAM role named by the configuration's Role ARN;
+* permissions (``_principals``, ``_policy``): the role is the IAM role named by the configuration's Role ARN;
   its identity policies are its inline and attached managed policies, limited by its
   permissions boundary. Resource policies are evaluated too: the source and destination bucket
   policies (same account: identity OR bucket policy allows; cross-account: both must; an
@@ -83,7 +83,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.iam.models import Role, iam_backends
+from moto.iam.models import Role
 from moto.kms.models import Key
 from moto.s3.models import (
     FakeBucket,
@@ -100,6 +100,7 @@ from . import _replication_config, _s3_events
 from ._kms_keys import KMS_ALGORITHMS, KmsKeyError, resolve
 from ._patching import Func, wrap
 from ._policy import Caller, Decision, Request, evaluate
+from ._principals import RoleAccess, role_by_arn
 from .s3_fidelity import Sse, effective_sse
 
 _TAG = "replication"
@@ -358,7 +359,7 @@ def _run_job(job: Job) -> None:
 
 def _role_and_target(job: Job, source_bucket: FakeBucket) -> tuple[Role, FakeBucket] | str:
     """The replication role and destination bucket, or the failure reason."""
-    role = _role(job.role_arn)
+    role = role_by_arn(job.role_arn)
     if role is None or not _trusts_s3(role, source_bucket):
         return "AssumeRoleNotPermitted"
     target = _find_bucket(job.rule.get("Destination", {}).get("Bucket", "").rpartition(":")[2])
@@ -376,7 +377,7 @@ def _replicate_delete_marker(
     if isinstance(found, str):
         return found
     role, target = found
-    if not _Access(role).s3("s3:ReplicateDelete", target, f"{target.arn}/{marker.name}"):
+    if not RoleAccess(role).s3("s3:ReplicateDelete", target, f"{target.arn}/{marker.name}"):
         return "DstDelObjNotPermitted"
     shadowed = target.keys.getlist(marker.name, [])
     replica = FakeDeleteMarker(key=shadowed[-1] if shadowed else marker.key)
@@ -392,7 +393,7 @@ def _replicate(job: Job, source_bucket: FakeBucket, source: FakeKey) -> str | No
     if isinstance(found, str):
         return found
     role, target = found
-    access = _Access(role)
+    access = RoleAccess(role)
     tags = _readable_tags(access, source_bucket, source)
     failure = _check_source(access, source_bucket, source)
     if failure:
@@ -440,7 +441,7 @@ def _replica_encryption(
         return "DstKmsKeyNotFound" if error.missing else "DstKmsKeyInvalidState"
 
 
-def _readable_tags(access: _Access, bucket: FakeBucket, source: FakeKey) -> dict[str, str]:
+def _readable_tags(access: RoleAccess, bucket: FakeBucket, source: FakeKey) -> dict[str, str]:
     """The source's tags, when the role may read them; else none: "s3:GetObjectVersionTagging
     -- Permissions for this action on objects in the source bucket allow Amazon S3 to read object
     tags for replication [...] If Amazon S3 doesn't have these permissions, it replicates the
@@ -452,7 +453,7 @@ def _readable_tags(access: _Access, bucket: FakeBucket, source: FakeKey) -> dict
     return tags
 
 
-def _check_source(access: _Access, bucket: FakeBucket, source: FakeKey) -> str | None:
+def _check_source(access: RoleAccess, bucket: FakeBucket, source: FakeKey) -> str | None:
     object_arn = f"{bucket.arn}/{source.name}"
     if not access.s3("s3:GetObjectVersionForReplication", bucket, object_arn):
         return "SrcGetObjectNotPermitted"
@@ -469,7 +470,7 @@ def _check_source(access: _Access, bucket: FakeBucket, source: FakeKey) -> str |
 
 
 def _check_destination(
-    access: _Access,
+    access: RoleAccess,
     target: FakeBucket,
     key_name: str,
     sse: Sse,
@@ -554,79 +555,7 @@ def _notify_failure(job: Job, bucket: FakeBucket, source: FakeKey, reason: str) 
     )
 
 
-# --- permissions -------------------------------------------------------------------------------
-
-
-class _Access:
-    """What the replication role may do, from its identity policies and resource policies."""
-
-    def __init__(self, role: Role):
-        self.role = role
-        self.caller = Caller(arn=role.arn, account=role.account_id)
-        backend = iam_backends[role.account_id][role.partition]
-        self.identity = list(role.policies.values()) + [
-            _default_document(policy) for policy in role.managed_policies.values()
-        ]
-        boundary = role.permissions_boundary_arn
-        self.boundary = (
-            _default_document(backend.managed_policies[boundary])
-            if boundary and boundary in backend.managed_policies
-            else None
-        )
-
-    def s3(
-        self, action: str, bucket: FakeBucket, resource: str, context: dict[str, Any] | None = None
-    ) -> bool:
-        context = {"aws:ResourceAccount": bucket.account_id, **(context or {})}
-        request = self._request(action, resource, context)
-        identity = self._identity(request)
-        policy = bucket.policy.decode() if bucket.policy else None
-        resource_policy = evaluate([policy], request, self.caller)
-        if Decision.DENY in (identity, resource_policy):
-            return False
-        if bucket.account_id == self.role.account_id:
-            return Decision.ALLOW in (identity, resource_policy)
-        return identity is Decision.ALLOW and resource_policy is Decision.ALLOW
-
-    def kms(self, action: str, key: Key, bucket: FakeBucket, context_arn: str) -> bool:
-        request = self._request(
-            action,
-            key.arn,
-            {
-                "aws:ResourceAccount": key.account_id,
-                "kms:CallerAccount": self.role.account_id,
-                "kms:ViaService": f"s3.{bucket.region_name}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": context_arn,
-                "kms:EncryptionContextKeys": ["aws:s3:arn"],
-            },
-        )
-        identity = self._identity(request)
-        direct = evaluate([key.policy], request, self.caller, root=False)
-        via_account = evaluate([key.policy], request, self.caller)
-        if Decision.DENY in (identity, direct, via_account):
-            return False
-        if key.account_id == self.role.account_id and direct is Decision.ALLOW:
-            return True
-        return via_account is Decision.ALLOW and identity is Decision.ALLOW
-
-    def _request(self, action: str, resource: str, context: dict[str, Any]) -> Request:
-        return Request(
-            action,
-            resource,
-            {
-                "aws:PrincipalArn": self.role.arn,
-                "aws:PrincipalAccount": self.role.account_id,
-                "aws:PrincipalType": "AssumedRole",
-                "aws:SecureTransport": "true",
-                **context,
-            },
-        )
-
-    def _identity(self, request: Request) -> Decision:
-        decision = evaluate(self.identity, request)
-        if decision is not Decision.ALLOW or self.boundary is None:
-            return decision
-        return evaluate([self.boundary], request)  # the boundary caps what the policies allow
+# --- permissions (``_principals.RoleAccess``) -----------------------------------------------
 
 
 def _trusts_s3(role: Role, source_bucket: FakeBucket) -> bool:
@@ -659,18 +588,3 @@ def _version(bucket: FakeBucket, key_name: str, version_id: str) -> Version | No
 
 def _tags(key: FakeKey) -> dict[str, str]:
     return s3_backends[key.account_id][key.partition].tagger.get_tag_dict_for_resource(key.arn)
-
-
-def _role(arn: str) -> Role | None:
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
-        return None
-    try:
-        roles = iam_backends[parts[4]][parts[1]].roles.values()
-    except KeyError:  # a partition moto does not know
-        return None
-    return next((role for role in roles if role.arn == arn), None)
-
-
-def _default_document(policy: Any) -> Any:
-    return next(version.document for version in policy.versions if version.is_default)
