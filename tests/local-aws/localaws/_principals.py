@@ -111,7 +111,7 @@ class RoleAccess:
         if Decision.DENY in (identity, direct, via_account):
             return Decision.DENY
         if bucket.account_id == self.role.account_id:
-            allowed = Decision.ALLOW in (identity, via_account)
+            allowed = identity is Decision.ALLOW or direct is Decision.ALLOW
         else:
             allowed = identity is Decision.ALLOW and via_account is Decision.ALLOW
         return Decision.ALLOW if allowed else Decision.NONE

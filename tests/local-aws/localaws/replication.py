@@ -54,8 +54,11 @@ HTTP):
 * permissions (``_principals``, ``_policy``): the role is the IAM role named by the configuration's Role ARN;
   its identity policies are its inline and attached managed policies, limited by its
   permissions boundary. Resource policies are evaluated too: the source and destination bucket
-  policies (same account: identity OR bucket policy allows; cross-account: both must; an
-  explicit Deny anywhere wins) and the key policies of the source and replica keys (required as
+  policies (same account: the identity policy or a bucket-policy statement naming the role ARN
+  or ``*`` allows -- a statement naming the account (``arn:aws:iam::<account>:root`` or its
+  id) only delegates to the identity policies, which must allow too (IAM User Guide, "AWS JSON
+  policy elements: Principal", "AWS account principals"; see ``_principals``); cross-account:
+  both must; an explicit Deny anywhere wins) and the key policies of the source and replica keys (required as
   in KMS: a statement for the role itself suffices in the key's own account, one for the
   account root defers to the identity policies; cross-account both must allow). Context keys
   supplied: aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:SecureTransport,
