@@ -151,6 +151,38 @@ class ReplicationPermissionsTest(unittest.TestCase):
         destination = self.bucket(A, lambda d: document(allow(["s3:ReplicateObject"], f"arn:aws:s3:::{d}/*", role)))
         self.assertEqual(self.replicate(source, destination, role)[0], "COMPLETED")
 
+    # --- tags -----------------------------------------------------------------------------------
+
+    def cross_account_with_tags(self, role_actions: list[str], tag_statement: dict[str, Any] | None) -> tuple[str, dict[str, str]]:
+        root = f"arn:aws:iam::{A}:root"
+
+        def policy(d: str) -> str:
+            statements = [allow(["s3:ReplicateObject", "s3:ReplicateDelete"], f"arn:aws:s3:::{d}/*", root)]
+            if tag_statement is not None:
+                statements.append({**tag_statement, "Principal": {"AWS": root}, "Resource": f"arn:aws:s3:::{d}/*"})
+            return document(*statements)
+
+        destination = self.bucket(B, policy)
+        source = self.bucket(A)
+        role = self.role(self.identity(source, destination, role_actions))
+        status, version = self.replicate(source, destination, role, tagging="team=finance&tier=gold")
+        tags = self.replica_tags(destination, B, version) if status == "COMPLETED" else {}
+        return status, tags
+
+    def test_tags_replicate_with_replicate_tags_allowed(self) -> None:
+        status, tags = self.cross_account_with_tags(
+            ["s3:ReplicateObject", "s3:ReplicateTags"], {"Effect": "Allow", "Action": "s3:ReplicateTags"})
+        self.assertEqual((status, tags), ("COMPLETED", {"team": "finance", "tier": "gold"}))
+
+    def test_tags_are_left_out_when_the_destination_denies_replicate_tags(self) -> None:
+        status, tags = self.cross_account_with_tags(
+            ["s3:ReplicateObject", "s3:ReplicateTags"], {"Effect": "Deny", "Action": "s3:ReplicateTags"})
+        self.assertEqual((status, tags), ("COMPLETED", {}))
+
+    def test_replicate_object_covers_tags_without_replicate_tags(self) -> None:
+        status, tags = self.cross_account_with_tags(["s3:ReplicateObject"], None)
+        self.assertEqual((status, tags), ("COMPLETED", {"team": "finance", "tier": "gold"}))
+
 
 if __name__ == "__main__":
     unittest.main()

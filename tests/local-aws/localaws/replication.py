@@ -22,7 +22,10 @@ HTTP):
   Last-Modified, ETag, user metadata, Content-Type and other system metadata, checksum, and tags
   when the role may read them (s3:GetObjectVersionTagging; without it the object replicates
   without its tags, as the S3 guide's "Setting up permissions" says -- the failure-code list's
-  SrcGetTaggingNotPermitted is therefore never produced);
+  SrcGetTaggingNotPermitted is therefore never produced) and unless an explicit Deny of
+  s3:ReplicateTags on the destination object applies (``_replicated_tags``: then the object
+  replicates, COMPLETED, without its tags; s3:ReplicateObject alone covers tags, so the
+  failure-code list's DstPutTaggingNotPermitted is never produced either);
   storage class from ``Destination.StorageClass`` else the source's; encrypted with
   ``ReplicaKmsKeyID`` (resolved to the key ARN), keeping the source's S3 Bucket Key setting,
   when the source is SSE-KMS, else as the source
@@ -48,8 +51,7 @@ HTTP):
   disabled or pending deletion), DstKmsKeyNotFound, DstKmsKeyInvalidState (replica key disabled
   or pending deletion), DstPutObjectNotPermitted (s3:ReplicateObject, or
   s3:ObjectOwnerOverrideToBucketOwner with Owner=Destination, or kms:Encrypt on the replica key,
-  and kms:Decrypt on it too for a Bucket Key replica),
-  DstPutTaggingNotPermitted (s3:ReplicateTags, tagged objects only). ``s3Operation`` is
+  and kms:Decrypt on it too for a Bucket Key replica). ``s3Operation`` is
   ``OBJECT_PUT``; ``requestTime`` is the source write's time;
 * permissions (``_principals``, ``_policy``): the role is the IAM role named by the configuration's Role ARN;
   its identity policies are its inline and attached managed policies, limited by its
@@ -405,9 +407,10 @@ def _replicate(job: Job, source_bucket: FakeBucket, source: FakeKey) -> str | No
     if isinstance(encryption, str):
         return encryption
     sse, replica_key = encryption
-    failure = _check_destination(access, target, source.name, sse, replica_key, job.rule, tags)
+    failure = _check_destination(access, target, source.name, sse, replica_key, job.rule)
     if failure:
         return failure
+    tags = _replicated_tags(access, target, source.name, tags)
     replica = _write_replica(source, target, job.rule, sse, tags)
     principal = f"AWS:{role.id}:s3-replication"
     _s3_events.send_event(target.account_id, _CREATED_EVENT, target, replica, principal=principal)
@@ -456,6 +459,29 @@ def _readable_tags(access: RoleAccess, bucket: FakeBucket, source: FakeKey) -> d
     return tags
 
 
+def _replicated_tags(
+    access: RoleAccess, target: FakeBucket, key_name: str, tags: dict[str, str]
+) -> dict[str, str]:
+    """The tags the replica gets: all of them, unless s3:ReplicateTags is explicitly denied.
+
+    S3 User Guide, "Setting up permissions for live replication": "Permissions for the
+    s3:ReplicateObject action on the destination bucket also allow replication of object tags,
+    so you don't need to explicitly grant permission for the s3:ReplicateTags action" -- a role
+    with s3:ReplicateObject but no s3:ReplicateTags (no Allow, no Deny) replicates the tags. "If
+    the owner of the destination bucket doesn't want to replicate the tags, they can add the
+    following statement to the destination bucket policy to explicitly deny permission for the
+    s3:ReplicateTags action" -- the object still replicates (COMPLETED), untagged. The guide
+    shows that Deny in D's bucket policy; an explicit Deny in the role's own policy is treated
+    the same. Live mode should settle whether AWS instead fails such an object with
+    DstPutTaggingNotPermitted (the failure-code list names it, "The s3:ReplicateObject
+    permission might be missing").
+    """
+    if not tags:
+        return tags
+    decision = access.s3_decision("s3:ReplicateTags", target, f"{target.arn}/{key_name}")
+    return {} if decision is Decision.DENY else tags
+
+
 def _check_source(access: RoleAccess, bucket: FakeBucket, source: FakeKey) -> str | None:
     object_arn = f"{bucket.arn}/{source.name}"
     if not access.s3("s3:GetObjectVersionForReplication", bucket, object_arn):
@@ -479,7 +505,6 @@ def _check_destination(
     sse: Sse,
     replica_key: Key | None,
     rule: dict[str, Any],
-    tags: dict[str, str],
 ) -> str | None:
     object_arn = f"{target.arn}/{key_name}"
     encryption = {
@@ -493,8 +518,6 @@ def _check_destination(
         "s3:ObjectOwnerOverrideToBucketOwner", target, object_arn
     ):
         return "DstPutObjectNotPermitted"
-    if tags and not access.s3("s3:ReplicateTags", target, object_arn):
-        return "DstPutTaggingNotPermitted"
     if replica_key is not None:
         context_arn = target.arn if sse.bucket_key else object_arn
         if not access.kms("kms:Encrypt", replica_key, target, context_arn):
