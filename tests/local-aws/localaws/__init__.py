@@ -22,6 +22,7 @@ def install_all() -> None:
         kms_default_policy,
         kms_fidelity,
         replication,
+        s3_access,
         s3_bucket_rules,
         s3_fidelity,
         s3_object_reads,
@@ -37,6 +38,7 @@ def install_all() -> None:
     kms_fidelity.install()
     s3_fidelity.install()
     s3_object_reads.install()
+    s3_access.install()
     s3_bucket_rules.install()
     s3_notification_overlap.install()
     s3_notification_targets.install()
