@@ -26,6 +26,7 @@ def install_all() -> None:
         s3_bucket_rules,
         s3_fidelity,
         s3_object_reads,
+        s3_regions,
         s3_notification_overlap,
         s3_notification_targets,
         sqs_fidelity,
@@ -40,6 +41,7 @@ def install_all() -> None:
     s3_object_reads.install()
     s3_access.install()
     s3_bucket_rules.install()
+    s3_regions.install()  # after s3_bucket_rules: the region is checked first
     s3_notification_overlap.install()
     s3_notification_targets.install()
     sqs_fidelity.install()
