@@ -34,6 +34,11 @@ policy, as the IAM User Guide's policy evaluation logic says:
   Developer Guide, "Key policies": "Allows access to the AWS account and enables IAM policies").
   That is the same delegation as above, with the key policy always required.
 
+The account-principal rule applies to ``NotPrincipal`` too: a Deny whose ``NotPrincipal`` names
+only the account excludes that account's root user, not its roles, so it denies the role (the
+IAM User Guide, "AWS JSON policy elements: NotPrincipal", has the account, the role and its
+assumed-role session listed to exclude a role).
+
 Not modelled: session policies passed to AssumeRole, a resource policy naming the assumed-role
 session ARN, SCPs/RCPs, and a permissions boundary limiting a same-account resource-policy grant
 to the role ARN.
