@@ -22,9 +22,11 @@ def install_all() -> None:
         kms_default_policy,
         kms_fidelity,
         replication,
+        s3_access,
         s3_bucket_rules,
         s3_fidelity,
         s3_object_reads,
+        s3_regions,
         s3_notification_overlap,
         s3_notification_targets,
         sqs_fidelity,
@@ -37,7 +39,9 @@ def install_all() -> None:
     kms_fidelity.install()
     s3_fidelity.install()
     s3_object_reads.install()
+    s3_access.install()
     s3_bucket_rules.install()
+    s3_regions.install()  # after s3_bucket_rules: the region is checked first
     s3_notification_overlap.install()
     s3_notification_targets.install()
     sqs_fidelity.install()

@@ -22,7 +22,10 @@ HTTP):
   Last-Modified, ETag, user metadata, Content-Type and other system metadata, checksum, and tags
   when the role may read them (s3:GetObjectVersionTagging; without it the object replicates
   without its tags, as the S3 guide's "Setting up permissions" says -- the failure-code list's
-  SrcGetTaggingNotPermitted is therefore never produced);
+  SrcGetTaggingNotPermitted is therefore never produced) and unless an explicit Deny of
+  s3:ReplicateTags on the destination object applies (``_replicated_tags``: then the object
+  replicates, COMPLETED, without its tags; s3:ReplicateObject alone covers tags, so the
+  failure-code list's DstPutTaggingNotPermitted is never produced either);
   storage class from ``Destination.StorageClass`` else the source's; encrypted with
   ``ReplicaKmsKeyID`` (resolved to the key ARN), keeping the source's S3 Bucket Key setting,
   when the source is SSE-KMS, else as the source
@@ -48,14 +51,16 @@ HTTP):
   disabled or pending deletion), DstKmsKeyNotFound, DstKmsKeyInvalidState (replica key disabled
   or pending deletion), DstPutObjectNotPermitted (s3:ReplicateObject, or
   s3:ObjectOwnerOverrideToBucketOwner with Owner=Destination, or kms:Encrypt on the replica key,
-  and kms:Decrypt on it too for a Bucket Key replica),
-  DstPutTaggingNotPermitted (s3:ReplicateTags, tagged objects only). ``s3Operation`` is
+  and kms:Decrypt on it too for a Bucket Key replica). ``s3Operation`` is
   ``OBJECT_PUT``; ``requestTime`` is the source write's time;
-* permissions (``_policy``): the role is the IAM role named by the configuration's Role ARN;
+* permissions (``_principals``, ``_policy``): the role is the IAM role named by the configuration's Role ARN;
   its identity policies are its inline and attached managed policies, limited by its
   permissions boundary. Resource policies are evaluated too: the source and destination bucket
-  policies (same account: identity OR bucket policy allows; cross-account: both must; an
-  explicit Deny anywhere wins) and the key policies of the source and replica keys (required as
+  policies (same account: the identity policy or a bucket-policy statement naming the role ARN
+  or ``*`` allows -- a statement naming the account (``arn:aws:iam::<account>:root`` or its
+  id) only delegates to the identity policies, which must allow too (IAM User Guide, "AWS JSON
+  policy elements: Principal", "AWS account principals"; see ``_principals``); cross-account:
+  both must; an explicit Deny anywhere wins) and the key policies of the source and replica keys (required as
   in KMS: a statement for the role itself suffices in the key's own account, one for the
   account root defers to the identity policies; cross-account both must allow). Context keys
   supplied: aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:SecureTransport,
@@ -83,7 +88,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.iam.models import Role, iam_backends
+from moto.iam.models import Role
 from moto.kms.models import Key
 from moto.s3.models import (
     FakeBucket,
@@ -100,6 +105,7 @@ from . import _replication_config, _s3_events
 from ._kms_keys import KMS_ALGORITHMS, KmsKeyError, resolve
 from ._patching import Func, wrap
 from ._policy import Caller, Decision, Request, evaluate
+from ._principals import RoleAccess, role_by_arn
 from .s3_fidelity import Sse, effective_sse
 
 _TAG = "replication"
@@ -358,7 +364,7 @@ def _run_job(job: Job) -> None:
 
 def _role_and_target(job: Job, source_bucket: FakeBucket) -> tuple[Role, FakeBucket] | str:
     """The replication role and destination bucket, or the failure reason."""
-    role = _role(job.role_arn)
+    role = role_by_arn(job.role_arn)
     if role is None or not _trusts_s3(role, source_bucket):
         return "AssumeRoleNotPermitted"
     target = _find_bucket(job.rule.get("Destination", {}).get("Bucket", "").rpartition(":")[2])
@@ -376,7 +382,7 @@ def _replicate_delete_marker(
     if isinstance(found, str):
         return found
     role, target = found
-    if not _Access(role).s3("s3:ReplicateDelete", target, f"{target.arn}/{marker.name}"):
+    if not RoleAccess(role).s3("s3:ReplicateDelete", target, f"{target.arn}/{marker.name}"):
         return "DstDelObjNotPermitted"
     shadowed = target.keys.getlist(marker.name, [])
     replica = FakeDeleteMarker(key=shadowed[-1] if shadowed else marker.key)
@@ -392,7 +398,7 @@ def _replicate(job: Job, source_bucket: FakeBucket, source: FakeKey) -> str | No
     if isinstance(found, str):
         return found
     role, target = found
-    access = _Access(role)
+    access = RoleAccess(role)
     tags = _readable_tags(access, source_bucket, source)
     failure = _check_source(access, source_bucket, source)
     if failure:
@@ -401,9 +407,10 @@ def _replicate(job: Job, source_bucket: FakeBucket, source: FakeKey) -> str | No
     if isinstance(encryption, str):
         return encryption
     sse, replica_key = encryption
-    failure = _check_destination(access, target, source.name, sse, replica_key, job.rule, tags)
+    failure = _check_destination(access, target, source.name, sse, replica_key, job.rule)
     if failure:
         return failure
+    tags = _replicated_tags(access, target, source.name, tags)
     replica = _write_replica(source, target, job.rule, sse, tags)
     principal = f"AWS:{role.id}:s3-replication"
     _s3_events.send_event(target.account_id, _CREATED_EVENT, target, replica, principal=principal)
@@ -440,7 +447,7 @@ def _replica_encryption(
         return "DstKmsKeyNotFound" if error.missing else "DstKmsKeyInvalidState"
 
 
-def _readable_tags(access: _Access, bucket: FakeBucket, source: FakeKey) -> dict[str, str]:
+def _readable_tags(access: RoleAccess, bucket: FakeBucket, source: FakeKey) -> dict[str, str]:
     """The source's tags, when the role may read them; else none: "s3:GetObjectVersionTagging
     -- Permissions for this action on objects in the source bucket allow Amazon S3 to read object
     tags for replication [...] If Amazon S3 doesn't have these permissions, it replicates the
@@ -452,7 +459,30 @@ def _readable_tags(access: _Access, bucket: FakeBucket, source: FakeKey) -> dict
     return tags
 
 
-def _check_source(access: _Access, bucket: FakeBucket, source: FakeKey) -> str | None:
+def _replicated_tags(
+    access: RoleAccess, target: FakeBucket, key_name: str, tags: dict[str, str]
+) -> dict[str, str]:
+    """The tags the replica gets: all of them, unless s3:ReplicateTags is explicitly denied.
+
+    S3 User Guide, "Setting up permissions for live replication": "Permissions for the
+    s3:ReplicateObject action on the destination bucket also allow replication of object tags,
+    so you don't need to explicitly grant permission for the s3:ReplicateTags action" -- a role
+    with s3:ReplicateObject but no s3:ReplicateTags (no Allow, no Deny) replicates the tags. "If
+    the owner of the destination bucket doesn't want to replicate the tags, they can add the
+    following statement to the destination bucket policy to explicitly deny permission for the
+    s3:ReplicateTags action" -- the object still replicates (COMPLETED), untagged. The guide
+    shows that Deny in D's bucket policy; an explicit Deny in the role's own policy is treated
+    the same. Live mode should settle whether AWS instead fails such an object with
+    DstPutTaggingNotPermitted (the failure-code list names it, "The s3:ReplicateObject
+    permission might be missing").
+    """
+    if not tags:
+        return tags
+    decision = access.s3_decision("s3:ReplicateTags", target, f"{target.arn}/{key_name}")
+    return {} if decision is Decision.DENY else tags
+
+
+def _check_source(access: RoleAccess, bucket: FakeBucket, source: FakeKey) -> str | None:
     object_arn = f"{bucket.arn}/{source.name}"
     if not access.s3("s3:GetObjectVersionForReplication", bucket, object_arn):
         return "SrcGetObjectNotPermitted"
@@ -469,13 +499,12 @@ def _check_source(access: _Access, bucket: FakeBucket, source: FakeKey) -> str |
 
 
 def _check_destination(
-    access: _Access,
+    access: RoleAccess,
     target: FakeBucket,
     key_name: str,
     sse: Sse,
     replica_key: Key | None,
     rule: dict[str, Any],
-    tags: dict[str, str],
 ) -> str | None:
     object_arn = f"{target.arn}/{key_name}"
     encryption = {
@@ -489,8 +518,6 @@ def _check_destination(
         "s3:ObjectOwnerOverrideToBucketOwner", target, object_arn
     ):
         return "DstPutObjectNotPermitted"
-    if tags and not access.s3("s3:ReplicateTags", target, object_arn):
-        return "DstPutTaggingNotPermitted"
     if replica_key is not None:
         context_arn = target.arn if sse.bucket_key else object_arn
         if not access.kms("kms:Encrypt", replica_key, target, context_arn):
@@ -554,79 +581,7 @@ def _notify_failure(job: Job, bucket: FakeBucket, source: FakeKey, reason: str) 
     )
 
 
-# --- permissions -------------------------------------------------------------------------------
-
-
-class _Access:
-    """What the replication role may do, from its identity policies and resource policies."""
-
-    def __init__(self, role: Role):
-        self.role = role
-        self.caller = Caller(arn=role.arn, account=role.account_id)
-        backend = iam_backends[role.account_id][role.partition]
-        self.identity = list(role.policies.values()) + [
-            _default_document(policy) for policy in role.managed_policies.values()
-        ]
-        boundary = role.permissions_boundary_arn
-        self.boundary = (
-            _default_document(backend.managed_policies[boundary])
-            if boundary and boundary in backend.managed_policies
-            else None
-        )
-
-    def s3(
-        self, action: str, bucket: FakeBucket, resource: str, context: dict[str, Any] | None = None
-    ) -> bool:
-        context = {"aws:ResourceAccount": bucket.account_id, **(context or {})}
-        request = self._request(action, resource, context)
-        identity = self._identity(request)
-        policy = bucket.policy.decode() if bucket.policy else None
-        resource_policy = evaluate([policy], request, self.caller)
-        if Decision.DENY in (identity, resource_policy):
-            return False
-        if bucket.account_id == self.role.account_id:
-            return Decision.ALLOW in (identity, resource_policy)
-        return identity is Decision.ALLOW and resource_policy is Decision.ALLOW
-
-    def kms(self, action: str, key: Key, bucket: FakeBucket, context_arn: str) -> bool:
-        request = self._request(
-            action,
-            key.arn,
-            {
-                "aws:ResourceAccount": key.account_id,
-                "kms:CallerAccount": self.role.account_id,
-                "kms:ViaService": f"s3.{bucket.region_name}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": context_arn,
-                "kms:EncryptionContextKeys": ["aws:s3:arn"],
-            },
-        )
-        identity = self._identity(request)
-        direct = evaluate([key.policy], request, self.caller, root=False)
-        via_account = evaluate([key.policy], request, self.caller)
-        if Decision.DENY in (identity, direct, via_account):
-            return False
-        if key.account_id == self.role.account_id and direct is Decision.ALLOW:
-            return True
-        return via_account is Decision.ALLOW and identity is Decision.ALLOW
-
-    def _request(self, action: str, resource: str, context: dict[str, Any]) -> Request:
-        return Request(
-            action,
-            resource,
-            {
-                "aws:PrincipalArn": self.role.arn,
-                "aws:PrincipalAccount": self.role.account_id,
-                "aws:PrincipalType": "AssumedRole",
-                "aws:SecureTransport": "true",
-                **context,
-            },
-        )
-
-    def _identity(self, request: Request) -> Decision:
-        decision = evaluate(self.identity, request)
-        if decision is not Decision.ALLOW or self.boundary is None:
-            return decision
-        return evaluate([self.boundary], request)  # the boundary caps what the policies allow
+# --- permissions (``_principals.RoleAccess``) -----------------------------------------------
 
 
 def _trusts_s3(role: Role, source_bucket: FakeBucket) -> bool:
@@ -659,18 +614,3 @@ def _version(bucket: FakeBucket, key_name: str, version_id: str) -> Version | No
 
 def _tags(key: FakeKey) -> dict[str, str]:
     return s3_backends[key.account_id][key.partition].tagger.get_tag_dict_for_resource(key.arn)
-
-
-def _role(arn: str) -> Role | None:
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
-        return None
-    try:
-        roles = iam_backends[parts[4]][parts[1]].roles.values()
-    except KeyError:  # a partition moto does not know
-        return None
-    return next((role for role in roles if role.arn == arn), None)
-
-
-def _default_document(policy: Any) -> Any:
-    return next(version.document for version in policy.versions if version.is_default)
