@@ -44,6 +44,7 @@ pub mod proxy;
 pub mod runtime_api;
 pub mod stub_aws;
 pub mod target;
+pub mod template;
 pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -4,186 +4,10 @@
 //! function's own property parser.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
-use std::path::Path;
-use std::process::Command;
-
 use e2e_tests::emulator::repo_root;
+use e2e_tests::template::{Context, load, no_overrides};
 use replication_core::properties::{DestinationProperties, ResourceType, SourceProperties};
 use serde_json::{Map, Value, json};
-
-/// The template as JSON, through cfn-lint's CloudFormation YAML loader (intrinsic tags).
-fn load(path: &Path) -> Value {
-    let python = repo_root().join(".venv/bin/python");
-    let out = Command::new(&python)
-        .args(["-c", "import json,sys; from cfnlint.decode import cfn_yaml; print(json.dumps(cfn_yaml.load(sys.argv[1])))"])
-        .arg(path)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e} (run make setup)", python.display()));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn sample(name: &str, parameter: &Value, full: bool) -> Value {
-    let samples = json!({
-        "SourceBucket": "example-source-bucket",
-        "DestinationBucket": "example-destination-bucket",
-        "SourceKmsKeyArn": "arn:aws:kms:us-east-1:111111111111:key/5c2b7a1e-3f4d-4b6a-8e9f-0a1b2c3d4e5f",
-        "DestinationKmsKeyArn": "arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21",
-        "SourceAccountId": "111111111111",
-        "DestinationAccountId": "222222222222",
-        "DestinationAccessRoleArn": "arn:aws:iam::222222222222:role/replication-admin",
-        "RoleName": "team-replication",
-        "ReplicationRoleName": "team-replication",
-        "ReplicationRolePath": "/service-role/",
-        "ArtifactBucket": "example-artifacts",
-        "SetupCodeKey": "replication-setup/bootstrap.zip",
-        "VerifierCodeKey": "replica-verifier/bootstrap.zip",
-        "OwnerOverride": "true",
-        "AlarmTopicArn": "arn:aws:sns:us-east-1:222222222222:alarms",
-        "SourceRegion": "us-east-1",
-        "ReplicationRuleId": "to-destination",
-        "ScheduledCheck": "true",
-        "Liveness": "true",
-    });
-    let default = parameter.get("Default");
-    match (samples.get(name), default) {
-        (Some(v), Some(_)) if full => v.clone(),
-        (_, Some(d)) => d.clone(),
-        (Some(v), None) => v.clone(),
-        (None, None) => panic!("parameter {name} has no default and no sample here: add one"),
-    }
-}
-
-struct Context<'a> {
-    params: &'a Map<String, Value>,
-    conditions: &'a Map<String, Value>,
-    full: bool,
-}
-
-impl Context<'_> {
-    fn param(&self, name: &str) -> Value {
-        match name {
-            "AWS::Partition" => json!("aws"),
-            "AWS::Region" => json!("us-east-1"),
-            "AWS::AccountId" => json!("222222222222"),
-            "AWS::StackName" => json!("replication"),
-            _ => sample(
-                name,
-                self.params
-                    .get(name)
-                    .unwrap_or_else(|| panic!("unknown Ref {name}")),
-                self.full,
-            ),
-        }
-    }
-
-    fn condition(&self, name: &str) -> bool {
-        self.truth(&self.conditions[name])
-    }
-
-    fn truth(&self, v: &Value) -> bool {
-        let (k, arg) = v.as_object().and_then(|o| o.iter().next()).unwrap();
-        match k.as_str() {
-            "Fn::Equals" => self.resolve(&arg[0]) == self.resolve(&arg[1]),
-            "Fn::Not" => !self.truth(&arg[0]),
-            "Fn::And" => arg.as_array().unwrap().iter().all(|c| self.truth(c)),
-            "Fn::Or" => arg.as_array().unwrap().iter().any(|c| self.truth(c)),
-            "Condition" => self.condition(arg.as_str().unwrap()),
-            other => panic!("condition function {other} not handled"),
-        }
-    }
-
-    fn resolve(&self, v: &Value) -> Option<Value> {
-        resolve(v, self)
-    }
-}
-
-/// Resolve intrinsic functions with `cx`'s sample parameters and conditions.
-fn resolve(v: &Value, cx: &Context<'_>) -> Option<Value> {
-    let object = |o: &Map<String, Value>| {
-        Some(Value::Object(
-            o.iter()
-                .filter_map(|(k, v)| Some((k.clone(), resolve(v, cx)?)))
-                .collect(),
-        ))
-    };
-    match v {
-        Value::Object(o) if o.len() == 1 => {
-            let (k, arg) = o.iter().next().unwrap();
-            match k.as_str() {
-                "Ref" if arg == "AWS::NoValue" => None,
-                "Ref" => Some(cx.param(arg.as_str().unwrap())),
-                "Fn::If" => {
-                    let branch = if cx.condition(arg[0].as_str().unwrap()) {
-                        1
-                    } else {
-                        2
-                    };
-                    resolve(&arg[branch], cx)
-                }
-                "Fn::GetAtt" => {
-                    let target = arg[0].as_str().unwrap_or_default();
-                    Some(if target.contains("Queue") {
-                        json!(format!("arn:aws:sqs:us-east-1:222222222222:{target}"))
-                    } else {
-                        json!(format!(
-                            "arn:aws:lambda:us-east-1:222222222222:function:{target}"
-                        ))
-                    })
-                }
-                "Fn::Join" => {
-                    let separator = arg[0].as_str().unwrap();
-                    let parts: Vec<String> = arg[1]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .filter_map(|p| resolve(p, cx))
-                        .map(|p| match p {
-                            Value::String(text) => text,
-                            other => other.to_string(),
-                        })
-                        .collect();
-                    Some(json!(parts.join(separator)))
-                }
-                "Fn::Sub" => {
-                    let text = arg.as_str().or_else(|| arg[0].as_str()).unwrap();
-                    let variables = arg.get(1).and_then(|v| resolve(v, cx)).unwrap_or_default();
-                    let mut out = String::new();
-                    let mut rest = text;
-                    while let Some(i) = rest.find("${") {
-                        out.push_str(&rest[..i]);
-                        let end = rest[i..].find('}').unwrap() + i;
-                        let name = &rest[i + 2..end];
-                        let value = match (variables.get(name), name.split_once('.')) {
-                            (Some(v), _) => v.clone(),
-                            (None, Some((target, attribute))) => {
-                                resolve(&json!({"Fn::GetAtt": [target, attribute]}), cx).unwrap()
-                            }
-                            (None, None) => cx.param(name),
-                        };
-                        match value {
-                            Value::String(text) => out.push_str(&text),
-                            other => out.push_str(&other.to_string()),
-                        }
-                        rest = &rest[end + 1..];
-                    }
-                    out.push_str(rest);
-                    Some(json!(out))
-                }
-                _ => object(o),
-            }
-        }
-        Value::Object(o) => object(o),
-        Value::Array(a) => Some(Value::Array(
-            a.iter().filter_map(|v| resolve(v, cx)).collect(),
-        )),
-        other => Some(other.clone()),
-    }
-}
 
 #[test]
 fn every_custom_resource_in_the_templates_passes_the_setup_functions_parser() {
@@ -210,6 +34,7 @@ fn every_custom_resource_in_the_templates_passes_the_setup_functions_parser() {
                     params: &params,
                     conditions: &conditions,
                     full,
+                    overrides: no_overrides(),
                 };
                 let props = cx.resolve(&resource["Properties"]).unwrap();
                 let result = match ResourceType::parse(rtype).unwrap() {
@@ -249,6 +74,7 @@ fn the_scheduled_checks_payloads_and_the_liveness_alarm_match_the_functions() {
             params: &params,
             conditions: &conditions,
             full: true,
+            overrides: no_overrides(),
         };
         let resources = &template["Resources"];
         let schedule = cx.resolve(&resources["ScheduledCheckSchedule"]).unwrap();
@@ -287,6 +113,7 @@ fn the_scheduled_checks_payloads_and_the_liveness_alarm_match_the_functions() {
         params: &params,
         conditions: &conditions,
         full: true,
+        overrides: no_overrides(),
     };
     assert!(cx.condition("LivenessOn"));
     let alarm = cx
@@ -342,6 +169,7 @@ fn every_custom_resource_the_cdk_app_synthesizes_passes_the_setup_functions_pars
             params: &params,
             conditions: &conditions,
             full: false,
+            overrides: no_overrides(),
         };
         for (logical, resource) in template["Resources"].as_object().unwrap() {
             let rtype = resource["Type"].as_str().unwrap_or_default();

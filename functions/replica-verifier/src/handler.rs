@@ -261,6 +261,9 @@ impl Verifier {
                     // named instead. Without a response, the error chain says what failed
                     // (short: no Debug dump of the SDK error).
                     let status = e.raw_response().map(|r| r.status().as_u16());
+                    if status == Some(400) && self.is_sse_c(object).await {
+                        return verdict::sse_c();
+                    }
                     let message = match e.message() {
                         Some(m) => Some(m.to_owned()),
                         None if status.is_none() => Some(lambda_support::error_chain(&e)),
@@ -269,6 +272,28 @@ impl Verifier {
                     return verdict::judge_failure(status, e.code(), message.as_deref());
                 }
             }
+        }
+    }
+}
+
+impl Verifier {
+    /// Whether `object` is SSE-C, asked after its `HeadObject` answered a bare 400: one `GetObject`
+    /// of its first byte, which S3 refuses with a body that says so (HEAD errors have none).
+    /// S3 replicates SSE-C objects (S3 User Guide, "Replicating encrypted objects"), so a replica
+    /// that is not under KB can be one; only this rare path pays the call.
+    async fn is_sse_c(&self, object: &ObjectRef) -> bool {
+        let got = self
+            .s3
+            .get_object()
+            .bucket(&object.bucket)
+            .key(&object.key)
+            .set_version_id(object.version_id.clone())
+            .range("bytes=0-0")
+            .send()
+            .await;
+        match got {
+            Err(e) => verdict::is_sse_c_refusal(e.code(), e.message()),
+            Ok(_) => false,
         }
     }
 }
@@ -341,7 +366,7 @@ fn log_verdict(c: &Checked, expected: &str) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::mock::{Head, s3_client};
+    use crate::mock::{Head, s3_client, s3_client_by_method};
     use replication_core::verifier_config::SinkKind;
     use serde_json::json;
     use std::sync::atomic::Ordering;
@@ -442,7 +467,41 @@ pub(crate) mod tests {
         let (s3, calls) = s3_client(|_| Head::Status(400));
         let out = verifier(s3, "3").handle(sqs(&["k"])).await.unwrap();
         assert_eq!(out, json!({"batchItemFailures": []}));
-        assert_eq!(calls.load(Ordering::Relaxed), 1, "a 400 is not retried");
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            2,
+            "a 400 is not retried: one HEAD, and one ranged GET to tell SSE-C"
+        );
+    }
+
+    /// An SSE-C replica: HEAD without its key is a bare 400; GET says why (recorded on AWS in
+    /// LocalStack's `TestS3SSECEncryption::test_object_retrieval_sse_c`, `get-obj-no-sse-c`).
+    #[tokio::test]
+    async fn an_sse_c_replica_is_not_kms_encrypted() {
+        let (s3, calls) = s3_client_by_method(|method, _| match method {
+            "HEAD" => Head::Status(400),
+            _ => Head::Error {
+                status: 400,
+                code: "InvalidRequest",
+                message: "The object was stored using a form of Server Side Encryption. The \
+                          correct parameters must be provided to retrieve the object.",
+            },
+        });
+        let v = verifier(s3, "0");
+        let verdict = v
+            .verify(&ObjectRef {
+                bucket: "dst".into(),
+                key: "k".into(),
+                version_id: Some("v".into()),
+            })
+            .await;
+        assert_eq!(
+            verdict,
+            Verdict::NotKmsEncrypted {
+                sse: "SSE-C".into()
+            }
+        );
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
     }
 
     #[tokio::test]

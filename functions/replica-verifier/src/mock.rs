@@ -20,6 +20,15 @@ pub enum Head {
     },
     /// An HTTP error status with no body, as HEAD errors are.
     Status(u16),
+    /// An S3 error with its XML body, as GET errors are.
+    Error {
+        /// The HTTP status.
+        status: u16,
+        /// `Code`.
+        code: &'static str,
+        /// `Message`.
+        message: &'static str,
+    },
 }
 
 impl Head {
@@ -40,6 +49,11 @@ impl Head {
                 r
             }
             Head::Status(code) => Reply::status(*code),
+            Head::Error {
+                status,
+                code,
+                message,
+            } => Reply::xml_error(*status, code, message),
         }
     }
 }
@@ -49,11 +63,18 @@ impl Head {
 pub fn s3_client(
     answer: impl Fn(&str) -> Head + Send + Sync + 'static,
 ) -> (aws_sdk_s3::Client, Arc<AtomicUsize>) {
+    s3_client_by_method(move |_, path| answer(path))
+}
+
+/// [`s3_client`], answering by the request's method too (`HEAD`, `GET`).
+pub fn s3_client_by_method(
+    answer: impl Fn(&str, &str) -> Head + Send + Sync + 'static,
+) -> (aws_sdk_s3::Client, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let aws = FakeAws::with_recording(Recording::Off, move |r| {
         counter.fetch_add(1, Ordering::Relaxed);
-        answer(&r.path_and_query).reply()
+        answer(&r.method, &r.path_and_query).reply()
     });
     (aws.s3_virtual_hosted(), calls)
 }

@@ -67,15 +67,22 @@ pub enum EventShape {
     },
 }
 
-/// The payload is none of the shapes the verifier accepts.
+/// The payload is none of the shapes the verifier accepts, or an S3 Batch Operations event
+/// that is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unrecognised event payload ({found}): expected an S3 notification, an SQS batch of S3 \
-     events, or an EventBridge event from aws.s3; check the function's trigger"
-)]
-pub struct ShapeError {
-    /// A short description of what the payload looked like.
-    pub found: String,
+pub enum ShapeError {
+    /// None of the accepted shapes.
+    #[error(
+        "unrecognised event payload ({found}): expected an S3 notification, an SQS batch of S3 \
+         events, or an EventBridge event from aws.s3; check the function's trigger"
+    )]
+    Unrecognised {
+        /// A short description of what the payload looked like.
+        found: String,
+    },
+    /// An S3 Batch Operations event (it has `invocationSchemaVersion`) that is malformed.
+    #[error("malformed S3 Batch Operations event: {0}")]
+    Batch(String),
 }
 
 /// Classify `payload`.
@@ -95,7 +102,7 @@ pub fn detect(payload: &Value) -> Result<EventShape, ShapeError> {
             Some("aws:sqs") => Ok(EventShape::SqsBatch {
                 messages: records.len(),
             }),
-            other => Err(ShapeError {
+            other => Err(ShapeError::Unrecognised {
                 found: format!("Records with eventSource {other:?}"),
             }),
         };
@@ -103,12 +110,10 @@ pub fn detect(payload: &Value) -> Result<EventShape, ShapeError> {
     if is_s3_test_event(payload) {
         return Ok(EventShape::S3TestEvent);
     }
-    if let (Some(version), Some(_)) = (
-        payload
-            .get("invocationSchemaVersion")
-            .and_then(Value::as_str),
-        payload.get("tasks"),
-    ) {
+    if let Some(version) = payload
+        .get("invocationSchemaVersion")
+        .and_then(Value::as_str)
+    {
         return Ok(EventShape::BatchOperations {
             schema_version: version.to_owned(),
             invocation_id: payload
@@ -135,7 +140,7 @@ pub fn detect(payload: &Value) -> Result<EventShape, ShapeError> {
         Value::Array(_) => "an array".to_owned(),
         _ => "a scalar".to_owned(),
     };
-    Err(ShapeError { found })
+    Err(ShapeError::Unrecognised { found })
 }
 
 /// S3's test message, `{"Service":"Amazon S3","Event":"s3:TestEvent",…}`: no `Records`.
@@ -352,9 +357,15 @@ pub fn parse(payload: &Value) -> Result<Invocation, ShapeError> {
 /// than bucket ARN"), and adds `job.userArguments`. `aws_lambda_events` models 1.0; the 2.0
 /// field arrives in its catch-all map.
 fn batch_tasks(payload: &Value) -> Result<Vec<Item>, ShapeError> {
-    let event = S3BatchJobEvent::deserialize(payload).map_err(|e| ShapeError {
-        found: format!("an S3 Batch Operations event that does not parse: {e}"),
-    })?;
+    if !payload.get("tasks").is_some_and(Value::is_array) {
+        return Err(ShapeError::Batch(
+            "`tasks` is missing or not a list; S3 sends `tasks` as a list of {taskId, s3Key, \
+             s3VersionId, s3BucketArn or s3Bucket}"
+                .to_owned(),
+        ));
+    }
+    let event = S3BatchJobEvent::deserialize(payload)
+        .map_err(|e| ShapeError::Batch(format!("it does not parse: {e}")))?;
     Ok(event.tasks.iter().map(batch_task).collect())
 }
 
@@ -536,11 +547,7 @@ fn classify(
             kind,
             object,
             rule_id: data.replication_rule_id,
-            destination_bucket: data.destination_bucket.map(|b| {
-                b.strip_prefix("arn:aws:s3:::")
-                    .map(str::to_owned)
-                    .unwrap_or(b)
-            }),
+            destination_bucket: data.destination_bucket.map(|b| bucket_of_arn(&b)),
             failure_reason: data.failure_reason,
             s3_operation: data.s3_operation,
         })
@@ -602,6 +609,15 @@ fn eventbridge_event(raw: &Value) -> ReplicaEvent {
         event.time.map(|t| t.timestamp_millis()),
         None,
     )
+}
+
+/// The bucket name of an S3 bucket ARN in any partition (`arn:aws:s3:::b`,
+/// `arn:aws-cn:s3:::b`, `arn:aws-us-gov:s3:::b`); anything else as it is.
+fn bucket_of_arn(arn: &str) -> String {
+    match arn.splitn(6, ':').collect::<Vec<_>>().as_slice() {
+        ["arn", _, "s3", "", "", bucket] => (*bucket).to_owned(),
+        _ => arn.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -35,35 +35,36 @@ pub enum KeyDecodeError {
 /// # Errors
 /// [`KeyDecodeError`] for a malformed escape or bytes that are not UTF-8.
 pub fn decode_event_key(encoded: &str) -> Result<String, KeyDecodeError> {
-    decode(encoded, true)
+    decode(encoded)
 }
 
-/// Decode `s3Key` from an S3 Batch Operations task: `%XX` sequences only, `+` stays a plus.
+/// Decode `s3Key` from an S3 Batch Operations task, as an event key: `+` is a space.
 ///
-/// The S3 User Guide, "Invoking an AWS Lambda function" (batch-ops-invoke-lambda.md): "keys
-/// from S3 Batch Operations are URL encoded … it's important that you URL decode the key that
-/// is passed from S3 Batch Operations", and its example decodes with Python's
-/// `urllib.parse.unquote`, which leaves `+` alone. A key read wrongly cannot pass as verified:
-/// its HEAD finds nothing and the task reports `Missing`.
+/// The S3 User Guide's "Invoke AWS Lambda function" example decodes `s3Key` with Python's
+/// `urllib.parse.unquote_plus`, and Powertools for AWS Lambda's S3 Batch Operations event does
+/// too: its test records that a manifest key `object%20key%20with%20spaces.csv` reaches the
+/// function as `object+key+with+spaces.csv`. A key read wrongly cannot pass as verified: its
+/// HEAD finds nothing and the task reports `Missing`.
 ///
 /// ```
 /// use replication_core::s3_key::decode_batch_key;
-/// assert_eq!(decode_batch_key("a+b%20c%2Bd").unwrap(), "a+b c+d");
+/// assert_eq!(decode_batch_key("object+key+with+spaces.csv").unwrap(), "object key with spaces.csv");
+/// assert_eq!(decode_batch_key("a%2Bb").unwrap(), "a+b");
 /// ```
 ///
 /// # Errors
 /// [`KeyDecodeError`] for a malformed escape or bytes that are not UTF-8.
 pub fn decode_batch_key(encoded: &str) -> Result<String, KeyDecodeError> {
-    decode(encoded, false)
+    decode_event_key(encoded)
 }
 
-fn decode(encoded: &str, plus_is_space: bool) -> Result<String, KeyDecodeError> {
+fn decode(encoded: &str) -> Result<String, KeyDecodeError> {
     let bytes = encoded.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' if plus_is_space => {
+            b'+' => {
                 out.push(b' ');
                 i += 1;
             }

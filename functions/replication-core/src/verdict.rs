@@ -334,6 +334,27 @@ pub fn judge_failure(status: Option<u16>, code: Option<&str>, message: Option<&s
     }
 }
 
+/// The verdict on an SSE-C replica: not SSE-KMS, so not under KB.
+#[must_use]
+pub fn sse_c() -> Verdict {
+    Verdict::NotKmsEncrypted {
+        sse: "SSE-C".to_owned(),
+    }
+}
+
+/// Whether a `GetObject` error is S3's refusal to read an SSE-C object without its key: 400
+/// `InvalidRequest` "The object was stored using a form of Server Side Encryption. The correct
+/// parameters must be provided to retrieve the object." (recorded on AWS in LocalStack's
+/// `TestS3SSECEncryption::test_object_retrieval_sse_c`, key `get-obj-no-sse-c`). A `HeadObject`
+/// of such an object answers a bare 400, which alone cannot be told from other 400s.
+#[must_use]
+pub fn is_sse_c_refusal(code: Option<&str>, message: Option<&str>) -> bool {
+    code == Some("InvalidRequest")
+        && message.is_some_and(|m| {
+            m.starts_with("The object was stored using a form of Server Side Encryption")
+        })
+}
+
 /// The longest object key S3 accepts, in UTF-8 bytes (S3 User Guide, "Naming Amazon S3
 /// objects": "up to 1,024 bytes long").
 pub const MAX_KEY_BYTES: usize = 1024;

@@ -252,11 +252,11 @@ fn a_test_event_invoked_directly_is_skipped_not_unrecognised() {
 }
 
 #[test]
-fn batch_tasks_decode_percent_escapes_only_and_keep_the_null_version() {
+fn batch_tasks_decode_plus_as_a_space_and_keep_the_null_version() {
     let e = json!({"invocationSchemaVersion": "2.0", "invocationId": "inv",
         "job": {"id": "j", "userArguments": {}},
         "tasks": [
-            {"taskId": "t1", "s3Key": "a+b%20c", "s3VersionId": null, "s3Bucket": "dst"},
+            {"taskId": "t1", "s3Key": "object+key+with%2Bplus%20c", "s3VersionId": null, "s3Bucket": "dst"},
             {"taskId": "t2", "s3Key": "k", "s3VersionId": "null", "s3Bucket": "dst"},
             {"taskId": "t3", "s3Key": "bad%ZZ", "s3Bucket": "dst"},
             {"taskId": "t4", "s3Key": "k"}]});
@@ -272,13 +272,27 @@ fn batch_tasks_decode_percent_escapes_only_and_keep_the_null_version() {
             event_time_ms: None,
         }])
     };
-    assert_eq!(contents[0], created("a+b c", None));
+    assert_eq!(contents[0], created("object key with+plus c", None));
     assert_eq!(contents[1], created("k", Some("null")));
     assert!(matches!(&contents[2], ItemContent::Events(e)
         if matches!(&e[0], ReplicaEvent::Unreadable { raw_key: Some(k), .. } if k == "bad%ZZ")));
     assert!(matches!(&contents[3], ItemContent::Events(e)
         if matches!(&e[0], ReplicaEvent::Unreadable { bucket: None, .. })));
     assert_eq!(inv.items[3].message_id.as_deref(), Some("t4"));
+}
+
+#[test]
+fn a_batch_event_whose_tasks_are_missing_or_not_a_list_names_tasks() {
+    for tasks in [None, Some(json!("t1")), Some(json!({"taskId": "t1"}))] {
+        let mut e = json!({"invocationSchemaVersion": "2.0", "invocationId": "i",
+            "job": {"id": "j", "userArguments": {}}});
+        if let Some(tasks) = tasks {
+            e["tasks"] = tasks;
+        }
+        let err = parse(&e).unwrap_err().to_string();
+        assert!(err.contains("`tasks`"), "{err}");
+        assert!(!err.contains("unrecognised"), "{err}");
+    }
 }
 
 #[test]
@@ -317,4 +331,20 @@ fn unknown_payload_names_what_was_found() {
     assert!(err.to_string().contains("\"hello\""), "{err}");
     let err = detect(&json!({"Records": [{"eventSource": "aws:dynamodb"}]})).unwrap_err();
     assert!(err.to_string().contains("aws:dynamodb"), "{err}");
+}
+
+#[test]
+fn a_destination_bucket_arn_is_read_in_every_partition() {
+    for arn in [
+        "arn:aws:s3:::d",
+        "arn:aws-cn:s3:::d",
+        "arn:aws-us-gov:s3:::d",
+        "d",
+    ] {
+        assert_eq!(bucket_of_arn(arn), "d", "{arn}");
+    }
+    assert_eq!(
+        bucket_of_arn("arn:aws:sqs:us-east-1:1:q"),
+        "arn:aws:sqs:us-east-1:1:q"
+    );
 }
