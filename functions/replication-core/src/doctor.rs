@@ -15,7 +15,7 @@
 //! | step | what | document |
 //! |---|---|---|
 //! | 1 | versioning `Enabled` on S and D | the buckets |
-//! | 2 | S3 may assume the role (trust, with `aws:SourceAccount`/`aws:SourceArn`) | the role |
+//! | 2 | S3 may assume the role (trust; `aws:SourceAccount`/`aws:SourceArn` conditions assumed met, unmodelled) | the role |
 //! | 2 | `s3:GetReplicationConfiguration`, `s3:ListBucket` on S; `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl` on S/*; `s3:ReplicateObject`, `s3:ReplicateDelete` (and `s3:ObjectOwnerOverrideToBucketOwner` with owner override) on D/*; `kms:Decrypt` on KA; `kms:Encrypt` on KB (and `kms:Decrypt` for Bucket Key replicas) | the role's policies |
 //! | 3 | KA: enabled, and its policy allows the role `kms:Decrypt` | KA |
 //! | 4 | KB: enabled, and its policy allows the role `kms:Encrypt` (and `kms:Decrypt`) | KB |
@@ -51,7 +51,7 @@ use keys::{KeySide, Need, bucket_keys, keys};
 use notifications::notifications;
 use permissions::permissions;
 use role::role;
-use rule::{RoleView, rule};
+use rule::{RoleView, replicated_prefixes, rule};
 
 /// A document as the adapter found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,8 +311,12 @@ pub fn diagnose(s: &Snapshot) -> Report {
     let role = role(&mut d);
     keys(&mut d);
     let rule_known = rule.is_some() || s.replication.get().is_err();
+    let prefixes = match s.replication.get() {
+        Ok(Some(config)) => replicated_prefixes(&config.rules, &s.destination_bucket),
+        _ => Vec::new(),
+    };
     match role.as_ref() {
-        Some(role) if rule_known => permissions(&mut d, rule.as_ref(), role),
+        Some(role) if rule_known => permissions(&mut d, rule.as_ref(), &prefixes, role),
         _ => d.unknown(
             2,
             "permissions of the replication role".into(),

@@ -204,9 +204,37 @@ fn principal_applies(statement: &Value, caller: Caller<'_>, account_principals: 
         return principal_matches(p, caller, account_principals);
     }
     if let Some(p) = statement.get("NotPrincipal") {
-        return !principal_matches(p, caller, account_principals);
+        return !not_principal_exempts(p, caller);
     }
     false
+}
+
+/// Whether a `NotPrincipal` list exempts `caller`. A role acts through its sessions, so IAM
+/// matches a session against `NotPrincipal`, not the role: the IAM User Guide's warning on
+/// `NotPrincipal` with `Deny` says to list the assumed-role session ARN
+/// (`arn:aws:sts::<account>:assumed-role/<role-name>/<session-name>`) for a role to be exempt.
+/// S3's session name is not documented, so any session of the role counts; the role's own ARN
+/// or its account alone does not exempt it, and the `Deny` then applies (the safe side).
+fn not_principal_exempts(principal: &Value, caller: Caller<'_>) -> bool {
+    match caller {
+        Caller::Principal { arn, account } => {
+            let Some(role_name) = arn
+                .rsplit_once(":role/")
+                .map(|(_, p)| p.rsplit('/').next().unwrap_or(p))
+            else {
+                return as_strings(&principal["AWS"]).iter().any(|v| v == arn);
+            };
+            as_strings(&principal["AWS"]).iter().any(|v| {
+                v.split_once(":sts::").is_some_and(|(_, rest)| {
+                    rest.strip_prefix(&format!("{account}:assumed-role/{role_name}/"))
+                        .is_some()
+                })
+            })
+        }
+        Caller::Service(service) => as_strings(&principal["Service"])
+            .iter()
+            .any(|v| v == service),
+    }
 }
 
 fn principal_matches(principal: &Value, caller: Caller<'_>, account_principals: bool) -> bool {
@@ -276,7 +304,8 @@ fn condition_holds(
     let test: fn(&str, &str) -> bool = match base.as_str() {
         "stringequals" => |e, a| e == a,
         "stringequalsignorecase" => |e, a| e.eq_ignore_ascii_case(a),
-        "stringlike" | "arnequals" | "arnlike" => |e, a| glob(e, a, false),
+        "stringlike" => |e, a| glob(e, a, false),
+        "arnequals" | "arnlike" => arn_matches,
         "bool" => |e, a| e.eq_ignore_ascii_case(a),
         _ => {
             unknown.push(format!("{operator} {key} (operator not modelled)"));
@@ -295,6 +324,18 @@ fn condition_holds(
     } else {
         actual.iter().any(|a| one(a))
     }
+}
+
+/// `ArnEquals`/`ArnLike`: each of the six colon-delimited components of the ARN is compared
+/// separately, with `*` and `?` wildcards inside a component only (IAM User Guide, "IAM JSON
+/// policy elements: Condition operators", ARN condition operators). A value that is not an ARN
+/// matches nothing.
+fn arn_matches(pattern: &str, value: &str) -> bool {
+    let (p, v): (Vec<&str>, Vec<&str>) = (
+        pattern.splitn(6, ':').collect(),
+        value.splitn(6, ':').collect(),
+    );
+    p.len() == 6 && v.len() == 6 && p.iter().zip(&v).all(|(p, v)| glob(p, v, false))
 }
 
 /// `*` and `?` wildcards, over the whole value.
@@ -375,6 +416,46 @@ mod tests {
         // Without account principals (a direct grant is needed), the root does not match.
         assert_eq!(
             evaluate(&doc, &request, Some(role()), false).decision,
+            Decision::Implicit
+        );
+    }
+
+    #[test]
+    fn arn_operators_compare_each_of_the_six_components() {
+        assert!(arn_matches("arn:aws:iam::*:role/replicator", ROLE));
+        assert!(arn_matches("arn:aws:s3:::d/*", "arn:aws:s3:::d/a:b/c"));
+        // One glob over the whole string would match these; component by component they don't.
+        assert!(!arn_matches("arn:aws:*:role/replicator", ROLE));
+        assert!(!arn_matches("arn:*:role/replicator", ROLE));
+        assert!(!arn_matches("arn:aws:iam::111122223333:*", "not-an-arn"));
+        let doc = json!({"Statement": [{"Sid": "Glob", "Effect": "Allow",
+            "Principal": {"AWS": "111122223333"}, "Action": "s3:ReplicateObject",
+            "Resource": "*", "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:*:role/replicator"}}}]});
+        let request = Request::new("s3:ReplicateObject", Some("arn:aws:s3:::d/k"))
+            .with("aws:PrincipalArn", ROLE);
+        assert_eq!(
+            evaluate(&doc, &request, Some(role()), true).decision,
+            Decision::Implicit
+        );
+    }
+
+    /// IAM User Guide, `NotPrincipal`: with `Deny`, a role is exempt only when its assumed-role
+    /// session ARN is listed; the role's ARN alone does not exempt its sessions.
+    #[test]
+    fn not_principal_with_deny_exempts_a_role_only_by_its_session_arn() {
+        let deny = |exempt: &str| {
+            json!({"Statement": [{"Sid": "OnlyReplicator", "Effect": "Deny",
+                "NotPrincipal": {"AWS": [exempt, "arn:aws:iam::111122223333:root"]},
+                "Action": "s3:ReplicateObject", "Resource": "*"}]})
+        };
+        let request = Request::new("s3:ReplicateObject", Some("arn:aws:s3:::d/k"));
+        assert_eq!(
+            evaluate(&deny(ROLE), &request, Some(role()), true).decision,
+            Decision::Deny("OnlyReplicator".into())
+        );
+        let session = "arn:aws:sts::111122223333:assumed-role/replicator/s3-replication";
+        assert_eq!(
+            evaluate(&deny(session), &request, Some(role()), true).decision,
             Decision::Implicit
         );
     }

@@ -17,11 +17,16 @@ pub struct Causes {
 }
 
 /// Every documented failure reason.
-pub const CATALOGUE: [Causes; 27] = [
+pub const CATALOGUE: [Causes; 28] = [
     Causes {
         reason: "AssumeRoleNotPermitted",
         step: 2,
         causes: "the replication role is missing, or its trust policy does not let s3.amazonaws.com sts:AssumeRole (check any aws:SourceAccount/aws:SourceArn condition), or an SCP denies it",
+    },
+    Causes {
+        reason: "DstBucketInvalidRegion",
+        step: 0,
+        causes: "the Batch Replication job runs in another region than D",
     },
     Causes {
         reason: "DstBucketNotFound",
@@ -91,7 +96,7 @@ pub const CATALOGUE: [Causes; 27] = [
     Causes {
         reason: "DstPutTaggingNotPermitted",
         step: 5,
-        causes: "s3:ReplicateTags is missing from D's bucket policy or the role's policy, or D's policy denies it; to replicate without tags, withhold s3:GetObjectVersionTagging on the source side instead",
+        causes: "s3:ReplicateObject is missing from D's bucket policy or the role's policy (the S3 guide's reading), or s3:ReplicateTags is missing or denied there; to replicate without tags, withhold s3:GetObjectVersionTagging on the source side instead",
     },
     Causes {
         reason: "DstVersionNotFound",
@@ -175,45 +180,79 @@ pub fn explain(reason: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_documented_reason_is_mapped_once() {
-        // The S3 User Guide's table ("Amazon S3 replication failure reasons").
-        let documented = [
-            "AssumeRoleNotPermitted",
-            "DstBucketNotFound",
-            "DstBucketObjectLockConfigMissing",
-            "DstBucketUnversioned",
-            "DstDelObjNotPermitted",
-            "DstKmsKeyInvalidState",
-            "DstKmsKeyNotFound",
+    /// The S3 User Guide's table, "Amazon S3 replication failure reasons", row by row: each
+    /// reason, and the permission its description says "may be missing" (`None` when it names
+    /// none).
+    const GUIDE: [(&str, Option<&str>); 28] = [
+        ("AssumeRoleNotPermitted", None),
+        ("DstBucketInvalidRegion", None),
+        ("DstBucketNotFound", None),
+        ("DstBucketObjectLockConfigMissing", None),
+        ("DstBucketUnversioned", None),
+        ("DstDelObjNotPermitted", Some("s3:ReplicateDelete")),
+        ("DstKmsKeyInvalidState", None),
+        ("DstKmsKeyNotFound", None),
+        (
             "DstMultipartCompleteNotPermitted",
-            "DstMultipartInitNotPermitted",
+            Some("s3:ReplicateObject"),
+        ),
+        ("DstMultipartInitNotPermitted", Some("s3:ReplicateObject")),
+        (
             "DstMultipartPartUploadNotPermitted",
-            "DstObjectHardDeleted",
-            "DstPutAclNotPermitted",
-            "DstPutLegalHoldNotPermitted",
-            "DstPutObjectNotPermitted",
-            "DstPutTaggingNotPermitted",
-            "DstVersionNotFound",
+            Some("s3:ReplicateObject"),
+        ),
+        ("DstObjectHardDeleted", None),
+        ("DstPutAclNotPermitted", Some("s3:ReplicateObject")),
+        ("DstPutLegalHoldNotPermitted", Some("s3:PutObjectLegalHold")),
+        ("DstPutObjectNotPermitted", Some("s3:ReplicateObject")),
+        ("DstPutTaggingNotPermitted", Some("s3:ReplicateObject")),
+        ("DstVersionNotFound", None),
+        (
             "InitiateReplicationNotPermitted",
-            "SrcBucketInvalidRegion",
-            "SrcBucketNotFound",
-            "SrcBucketReplicationConfigMissing",
-            "SrcGetAclNotPermitted",
+            Some("s3:InitiateReplication"),
+        ),
+        ("SrcBucketInvalidRegion", None),
+        ("SrcBucketNotFound", None),
+        ("SrcBucketReplicationConfigMissing", None),
+        ("SrcGetAclNotPermitted", Some("s3:GetObjectVersionAcl")),
+        (
             "SrcGetObjectNotPermitted",
+            Some("s3:GetObjectVersionForReplication"),
+        ),
+        (
             "SrcGetTaggingNotPermitted",
+            Some("s3:GetObjectVersionTagging"),
+        ),
+        (
             "SrcHeadObjectNotPermitted",
-            "SrcKmsKeyInvalidState",
-            "SrcObjectNotEligible",
-            "SrcVersionNotFound",
-        ];
-        for reason in documented {
-            assert!(probable_causes(reason).is_some(), "{reason}");
+            Some("s3:GetObjectVersionForReplication"),
+        ),
+        ("SrcKmsKeyInvalidState", None),
+        ("SrcObjectNotEligible", None),
+        ("SrcVersionNotFound", None),
+    ];
+
+    #[test]
+    fn every_row_of_the_guides_table_is_mapped_once_and_names_its_permission() {
+        for (reason, permission) in GUIDE {
+            let causes = probable_causes(reason).unwrap_or_else(|| panic!("{reason} unmapped"));
+            if let Some(permission) = permission {
+                assert!(
+                    causes.causes.contains(permission),
+                    "{reason}: the guide names {permission}; we say {:?}",
+                    causes.causes
+                );
+            }
         }
         let mut seen: Vec<&str> = CATALOGUE.iter().map(|c| c.reason).collect();
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), CATALOGUE.len(), "a reason mapped twice");
+        assert_eq!(
+            CATALOGUE.len(),
+            GUIDE.len(),
+            "a reason the guide does not list"
+        );
         assert!(explain("DstKmsKeyNotFound").starts_with("step 6: "));
         assert!(explain("Whatever").contains("not in the S3 guide"));
     }

@@ -186,21 +186,25 @@ fn kb_disabled_and_ka_pending_deletion() {
     assert!(report.findings[0].fix.contains("cancel-key-deletion"));
 }
 
+fn set_replica_key(s: &mut Snapshot, key: &str) {
+    if let Seen::Read(Some(c)) = &mut s.replication {
+        c.rules[0]
+            .destination
+            .encryption_configuration
+            .as_mut()
+            .unwrap()
+            .replica_kms_key_id = Some(key.into());
+    }
+}
+
 #[test]
-fn replica_key_pointed_elsewhere_or_at_an_alias() {
+fn replica_key_pointed_elsewhere_or_at_an_alias_name() {
     for other in [
         "arn:aws:kms:eu-central-1:222233334444:key/3333cccc-33cc-33cc-33cc-333333cccccc",
-        "arn:aws:kms:eu-central-1:222233334444:alias/replicas",
+        "alias/replicas",
     ] {
         let mut s = healthy();
-        if let Seen::Read(Some(c)) = &mut s.replication {
-            c.rules[0]
-                .destination
-                .encryption_configuration
-                .as_mut()
-                .unwrap()
-                .replica_kms_key_id = Some(other.into());
-        }
+        set_replica_key(&mut s, other);
         let report = diagnose(&s);
         only_finding(&report, 6, "S's replication configuration");
         assert!(
@@ -209,6 +213,114 @@ fn replica_key_pointed_elsewhere_or_at_an_alias() {
             report.findings[0]
         );
     }
+}
+
+/// S3 API Reference, `EncryptionConfiguration`: `ReplicaKmsKeyID` is "the ID (Key ARN or Alias
+/// ARN)": an alias ARN is not wrong; which key it names is unknown to the doctor.
+#[test]
+fn an_alias_arn_as_the_replica_key_is_unknown_not_a_finding() {
+    let mut s = healthy();
+    set_replica_key(
+        &mut s,
+        "arn:aws:kms:eu-central-1:222233334444:alias/replicas",
+    );
+    let report = diagnose(&s);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let step6 = report.checks.iter().find(|c| c.step == 6).unwrap();
+    assert_eq!(step6.outcome, Outcome::Unknown, "{step6:?}");
+    assert!(step6.detail.contains("alias ARN"), "{step6:?}");
+    assert_eq!(report.exit_code(), 2);
+}
+
+/// A rule with a prefix and grants scoped to it, as in the S3 guide's example policies
+/// (`bucket/key-prefix1*`): real objects under the prefix are evaluated, so it is healthy.
+#[test]
+fn grants_scoped_to_the_rules_prefix_pass_and_a_literal_star_context_fails() {
+    let mut s = healthy();
+    if let Seen::Read(Some(c)) = &mut s.replication {
+        c.rules[0].filter = Some(replication_core::plan::RuleFilter {
+            prefix: Some("key-prefix1".into()),
+            ..Default::default()
+        });
+    }
+    let narrow = |doc: &mut Value, from: &str, to: &str| {
+        let text = doc.to_string().replace(from, to);
+        *doc = serde_json::from_str(&text).unwrap();
+    };
+    if let Seen::Read(Some(r)) = &mut s.role {
+        for (_, p) in &mut r.policies {
+            narrow(p, "source-bucket/*", "source-bucket/key-prefix1*");
+            narrow(p, "replica-bucket/*", "replica-bucket/key-prefix1*");
+        }
+    }
+    if let Seen::Read(Some(p)) = &mut s.destination_bucket_policy {
+        narrow(p, "replica-bucket/*", "replica-bucket/key-prefix1*");
+    }
+    let report = diagnose(&s);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+
+    // KB's grant with StringEquals on the literal "arn:aws:s3:::replica-bucket/*", which equals
+    // no object's encryption context.
+    let mut s = healthy();
+    if let Seen::Read(Some(k)) = &mut s.destination_key {
+        let text = k.policy.to_string().replace("StringLike", "StringEquals");
+        k.policy = serde_json::from_str(&text).unwrap();
+    }
+    only_finding(&diagnose(&s), 4, "KB's key policy");
+}
+
+/// IAM User Guide: in one account, a resource policy's grant to the account principal
+/// delegates to the role's own policies; it does not grant by itself.
+#[test]
+fn a_same_account_bucket_policy_grant_to_the_account_needs_the_roles_own_policy() {
+    let mut s = healthy();
+    s.destination_account = Some(A.into());
+    s.destination_bucket_policy = Seen::Read(Some(json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "AccountMayReplicate", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{A}:root")},
+        "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+        "Resource": "arn:aws:s3:::replica-bucket/*"}]})));
+    if let Seen::Read(Some(r)) = &mut s.role {
+        for (_, p) in &mut r.policies {
+            for st in p["Statement"].as_array_mut().unwrap() {
+                if let Some(actions) = st["Action"].as_array_mut() {
+                    actions.retain(|a| a != "s3:ReplicateObject");
+                }
+            }
+        }
+    }
+    let report = diagnose(&s);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.step == 2 && f.problem.contains("s3:ReplicateObject")),
+        "{:#?}",
+        report.findings
+    );
+}
+
+/// S3 skips disabled rules and applies the highest priority among rules to one destination.
+#[test]
+fn the_rule_checked_is_the_one_s3_applies() {
+    let mut s = healthy();
+    if let Seen::Read(Some(c)) = &mut s.replication {
+        let mut disabled = c.rules[0].clone();
+        disabled.id = Some("old-disabled".into());
+        disabled.status = "Disabled".into();
+        disabled.priority = Some(99);
+        disabled
+            .destination
+            .encryption_configuration
+            .as_mut()
+            .unwrap()
+            .replica_kms_key_id = Some(
+            "arn:aws:kms:eu-central-1:222233334444:key/3333cccc-33cc-33cc-33cc-333333cccccc".into(),
+        );
+        c.rules.insert(0, disabled);
+    }
+    let report = diagnose(&s);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
 
 #[test]

@@ -8,22 +8,63 @@ use super::{KeySide, Need, RoleView, bucket_keys};
 use crate::evaluate::{Caller, Decision, Request, evaluate};
 use crate::plan::ReplicationRule;
 
+/// The key, under each replicated prefix, on which object-level grants are evaluated.
+pub(super) const SAMPLE_KEY: &str = "replicated-object";
+
 /// Steps 2 to 5: every action replication needs, against the role's policies and the
 /// resource's policy.
-pub(super) fn permissions(d: &mut Doctor<'_>, rule: Option<&ReplicationRule>, role: &RoleView) {
+///
+/// Object-level grants are evaluated on real object ARNs, one sample key under each enabled
+/// rule's prefix (`prefixes`; the whole bucket when none is known), and an SSE-KMS object's
+/// encryption context is that object's ARN (S3 User Guide, "Using server-side encryption with
+/// AWS KMS keys", encryption context: `arn:aws:s3:::bucket/key`), or the bucket's ARN under an
+/// S3 Bucket Key. So a grant on `bucket/key-prefix1*`, as in the guide's own examples, passes
+/// for a rule with that prefix, and a `StringEquals` grant on the literal `bucket/*`, which no
+/// object's context equals, fails.
+pub(super) fn permissions(
+    d: &mut Doctor<'_>,
+    rule: Option<&ReplicationRule>,
+    prefixes: &[String],
+    role: &RoleView,
+) {
     let s = d.s;
     let sb = d.bucket_arn(&s.source_bucket);
     let db = d.bucket_arn(&s.destination_bucket);
     let source_bk = bucket_keys(&s.source_encryption);
     let replica_bk = source_bk || bucket_keys(&s.destination_encryption);
-    let mut source_ctx = vec![format!("{sb}/*")];
-    if source_bk {
-        source_ctx.push(sb.clone());
-    }
-    let mut replica_ctx = vec![format!("{db}/*")];
-    if replica_bk {
-        replica_ctx.push(db.clone());
-    }
+    let whole_bucket = [String::new()];
+    let prefixes = if prefixes.is_empty() {
+        &whole_bucket[..]
+    } else {
+        prefixes
+    };
+    let keys: Vec<String> = prefixes
+        .iter()
+        .map(|p| format!("{p}{SAMPLE_KEY}"))
+        .collect();
+    let objects =
+        |bucket: &str| -> Vec<String> { keys.iter().map(|k| format!("{bucket}/{k}")).collect() };
+    let (source_objects, replicas) = (objects(&sb), objects(&db));
+    let with_bucket = |mut contexts: Vec<String>, bucket: &str, on: bool| {
+        if on {
+            contexts.push(bucket.to_owned());
+        }
+        contexts
+    };
+    let source_ctx = with_bucket(source_objects.clone(), &sb, source_bk);
+    let replica_ctx = with_bucket(replicas.clone(), &db, replica_bk);
+    let on_objects = |step: u8, action: &'static str, objects: &[String]| -> Vec<Need> {
+        objects
+            .iter()
+            .map(|object| Need {
+                step,
+                action,
+                resource: object.clone(),
+                contexts: vec![],
+                key: None,
+            })
+            .collect()
+    };
     let mut needs = vec![
         Need {
             step: 2,
@@ -39,58 +80,36 @@ pub(super) fn permissions(d: &mut Doctor<'_>, rule: Option<&ReplicationRule>, ro
             contexts: vec![],
             key: None,
         },
-        Need {
-            step: 2,
-            action: "s3:GetObjectVersionForReplication",
-            resource: format!("{sb}/*"),
-            contexts: vec![],
-            key: None,
-        },
-        Need {
-            step: 2,
-            action: "s3:GetObjectVersionAcl",
-            resource: format!("{sb}/*"),
-            contexts: vec![],
-            key: None,
-        },
-        Need {
-            step: 5,
-            action: "s3:ReplicateObject",
-            resource: format!("{db}/*"),
-            contexts: vec![],
-            key: None,
-        },
-        Need {
-            step: 5,
-            action: "s3:ReplicateDelete",
-            resource: format!("{db}/*"),
-            contexts: vec![],
-            key: None,
-        },
-        Need {
-            step: 3,
-            action: "kms:Decrypt",
-            resource: String::new(),
-            contexts: source_ctx,
-            key: Some(KeySide::Source),
-        },
-        Need {
-            step: 4,
-            action: "kms:Encrypt",
-            resource: String::new(),
-            contexts: replica_ctx.clone(),
-            key: Some(KeySide::Destination),
-        },
     ];
+    needs.extend(on_objects(
+        2,
+        "s3:GetObjectVersionForReplication",
+        &source_objects,
+    ));
+    needs.extend(on_objects(2, "s3:GetObjectVersionAcl", &source_objects));
+    needs.extend(on_objects(5, "s3:ReplicateObject", &replicas));
+    needs.extend(on_objects(5, "s3:ReplicateDelete", &replicas));
+    needs.push(Need {
+        step: 3,
+        action: "kms:Decrypt",
+        resource: String::new(),
+        contexts: source_ctx,
+        key: Some(KeySide::Source),
+    });
+    needs.push(Need {
+        step: 4,
+        action: "kms:Encrypt",
+        resource: String::new(),
+        contexts: replica_ctx.clone(),
+        key: Some(KeySide::Destination),
+    });
     // Owner override is checked when the rule is known to ask for it.
     if rule.is_some_and(|r| r.destination.access_control_translation.is_some()) {
-        needs.push(Need {
-            step: 5,
-            action: "s3:ObjectOwnerOverrideToBucketOwner",
-            resource: format!("{db}/*"),
-            contexts: vec![],
-            key: None,
-        });
+        needs.extend(on_objects(
+            5,
+            "s3:ObjectOwnerOverrideToBucketOwner",
+            &replicas,
+        ));
     }
     if replica_bk {
         needs.push(Need {
@@ -157,7 +176,8 @@ pub(super) fn permissions(d: &mut Doctor<'_>, rule: Option<&ReplicationRule>, ro
         }
         return;
     }
-    for ((step, document, statement), whats) in failures {
+    for ((step, document, statement), mut whats) in failures {
+        whats.dedup(); // one action fails the same way on each prefix's sample key
         let fix = fix_for(d, step, &document, statement.as_deref(), role);
         d.fail(
             step,
@@ -249,12 +269,7 @@ pub(super) fn check_need(
         Some(KeySide::Source) => &s.source_region,
         _ => &s.destination_region,
     };
-    let resource_for_s3 = if need.key.is_none() && resource.ends_with("/*") {
-        format!("{}/replicated-object", resource.trim_end_matches("/*"))
-    } else {
-        resource.clone()
-    };
-    let mut request = Request::new(need.action, Some(&resource_for_s3))
+    let mut request = Request::new(need.action, Some(&resource))
         .with("aws:PrincipalArn", &role.arn)
         .with("aws:PrincipalAccount", role_account)
         .with("aws:PrincipalType", "AssumedRole")
@@ -356,8 +371,13 @@ pub(super) fn check_need(
             (_, _, None) => Err(unknown("the role's policies were not read")),
             (None, _, _) => Err(unknown("the key policy was not read")),
         },
-        // S3: in one account either policy suffices; across accounts both must allow.
-        None if same_account => match (identity, resource_allows) {
+        // S3 in one account: either policy suffices, but a bucket-policy grant to the account
+        // principal delegates to the account's IAM policies, as a key policy's does; only a
+        // grant naming the role itself stands alone (IAM User Guide, "Policy evaluation for
+        // requests within a single account", and "AWS JSON policy elements: Principal": an
+        // account principal "delegates authority to the account"). Across accounts both must
+        // allow.
+        None if same_account => match (identity, direct) {
             (Some(true), _) | (_, Some(true)) => Ok(()),
             (Some(false), Some(false)) => Err(identity_short()),
             _ => Err(unknown("not every policy could be read")),

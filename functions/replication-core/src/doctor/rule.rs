@@ -30,12 +30,7 @@ pub(super) fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
         }
         Ok(Some(c)) => c,
     };
-    let found = config.rules.iter().find(|r| {
-        replicates_to(r, &s.destination_bucket)
-            && s.rule_id
-                .as_ref()
-                .is_none_or(|id| r.id.as_ref() == Some(id))
-    });
+    let found = applied_rule(&config.rules, &s.destination_bucket, s.rule_id.as_deref());
     let Some(rule) = found.cloned() else {
         let which = s
             .rule_id
@@ -70,7 +65,18 @@ pub(super) fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
         .encryption_configuration
         .as_ref()
         .and_then(|e| e.replica_kms_key_id.clone());
+    // S3 API Reference, `EncryptionConfiguration`: `ReplicaKmsKeyID` is "the ID (Key ARN or
+    // Alias ARN)" of the replica key. An alias ARN is valid, but which key it names cannot be
+    // read from here (KMS resolves aliases in their own account only), so it is unknown, not
+    // wrong.
+    let mut unresolved = None;
     match (&replica_key, &s.expected_destination_key) {
+        (Some(k), _) if is_alias_arn(k) => {
+            unresolved = Some(format!(
+                "rule {label} names the replica key by the alias ARN {k}, which S3 accepts; the \
+                 doctor cannot tell which key it points at: name KB by its key ARN to have it checked"
+            ));
+        }
         (None, _) => problems.push((
             format!(
                 "rule {label} names no ReplicaKmsKeyID, so SSE-KMS objects cannot be re-encrypted"
@@ -105,7 +111,10 @@ pub(super) fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
         ));
     }
     if problems.is_empty() {
-        d.pass(6, name, format!("rule {label}"));
+        match unresolved {
+            Some(why) => d.unknown(6, name, &why),
+            None => d.pass(6, name, format!("rule {label}")),
+        }
     } else {
         let (problem, fix): (Vec<String>, Vec<String>) = problems.into_iter().unzip();
         d.fail(
@@ -121,6 +130,59 @@ pub(super) fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
         );
     }
     Some(rule)
+}
+
+/// `arn:<partition>:kms:<region>:<account>:alias/<name>`.
+fn is_alias_arn(id: &str) -> bool {
+    let parts: Vec<&str> = id.splitn(6, ':').collect();
+    parts.len() == 6 && parts[0] == "arn" && parts[2] == "kms" && parts[5].starts_with("alias/")
+}
+
+/// The rule S3 applies to objects bound for `bucket`: S3 skips disabled rules and, between
+/// rules that overlap, applies the one with the highest `Priority` (S3 User Guide,
+/// "Replication configuration file elements": "Amazon S3 attempts to avoid conflicts by using
+/// the rule with the highest priority"). With `rule_id` (the caller knows its own rule), that
+/// rule. When none is enabled, the first, so that step 6 can say it is disabled.
+pub(super) fn applied_rule<'a>(
+    rules: &'a [ReplicationRule],
+    bucket: &str,
+    rule_id: Option<&str>,
+) -> Option<&'a ReplicationRule> {
+    let to_d = || {
+        rules.iter().filter(move |r| {
+            replicates_to(r, bucket) && rule_id.is_none_or(|id| r.id.as_deref() == Some(id))
+        })
+    };
+    to_d()
+        .filter(|r| r.status == "Enabled")
+        // max_by_key keeps the last of equals; rev() makes it the first in list order.
+        .rev()
+        .max_by_key(|r| r.priority.unwrap_or(0))
+        .or_else(|| to_d().next())
+}
+
+/// The key prefixes of the enabled rules that replicate to `bucket` (`""` for a rule that
+/// selects by tag only, or the whole bucket): objects under them are what replication reads
+/// and writes, so the doctor evaluates grants on real keys there.
+pub(super) fn replicated_prefixes(rules: &[ReplicationRule], bucket: &str) -> Vec<String> {
+    let mut prefixes: Vec<String> = rules
+        .iter()
+        .filter(|r| r.status == "Enabled" && replicates_to(r, bucket))
+        .map(|r| {
+            r.filter
+                .as_ref()
+                .and_then(|f| {
+                    f.prefix
+                        .clone()
+                        .or_else(|| f.and.as_ref().and_then(|a| a.prefix.clone()))
+                })
+                .or_else(|| r.prefix.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    prefixes
 }
 
 /// Step 2: the role and its trust.
