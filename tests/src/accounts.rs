@@ -165,6 +165,30 @@ impl Clients {
         }
     }
 
+    /// The same account's clients in `region` (the functions' environment keeps [`REGION`]).
+    #[must_use]
+    pub fn in_region(&self, region: &str) -> Self {
+        let config = self
+            .config
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build();
+        Self::new(
+            self.account,
+            self.endpoint.clone(),
+            self.credentials.clone(),
+            config,
+        )
+    }
+
+    /// The clients' region.
+    #[must_use]
+    pub fn region(&self) -> String {
+        self.config
+            .region()
+            .map_or_else(|| REGION.to_owned(), ToString::to_string)
+    }
+
     /// The environment a Lambda in this account sees: its credentials and region, and on the
     /// emulator its endpoint.
     pub fn lambda_env(&self) -> Vec<(String, String)> {

@@ -88,8 +88,25 @@ impl World {
         versioned: bool,
         notify: bool,
     ) -> anyhow::Result<World> {
+        Self::create_in_region(target, versioned, notify, crate::accounts::REGION).await
+    }
+
+    /// [`World::create_with`], with account B's side (D, KB, the queue, B's clients) in
+    /// `destination_region`: the cross-region pair of disaster recovery.
+    ///
+    /// # Errors
+    /// When an AWS call fails; what was created by then is deleted.
+    pub async fn create_in_region(
+        target: &Target,
+        versioned: bool,
+        notify: bool,
+        destination_region: &str,
+    ) -> anyhow::Result<World> {
         let a = Account::A.connect_to(target).await?;
-        let b = Account::B.connect_to(target).await?;
+        let b = Account::B
+            .connect_to(target)
+            .await?
+            .in_region(destination_region);
         let mut world = World {
             a,
             b,
@@ -616,17 +633,26 @@ impl World {
 }
 
 async fn create_bucket(c: &Clients, bucket: &str, versioned: bool) -> anyhow::Result<()> {
-    c.s3.create_bucket().bucket(bucket).send().await?;
+    // In the clients' region: outside us-east-1, S3 needs the LocationConstraint.
+    let region = c.region();
+    let location = (region != "us-east-1").then(|| {
+        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                region.as_str(),
+            ))
+            .build()
+    });
+    c.s3.create_bucket()
+        .bucket(bucket)
+        .set_create_bucket_configuration(location)
+        .send()
+        .await?;
     if versioned {
         enable_versioning(c, bucket).await?;
     }
     Ok(())
 }
 
-/// Turn versioning on for `bucket` (with the bucket owner's clients).
-///
-/// # Errors
-/// When S3 refuses.
 /// The plain trust policy of a role that S3 may assume, as a team writes it by hand.
 pub fn s3_trust_policy() -> Value {
     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -663,6 +689,10 @@ pub fn foreign_replication_rule(
         .build()?)
 }
 
+/// Turn versioning on for `bucket` (with the bucket owner's clients).
+///
+/// # Errors
+/// When S3 refuses.
 pub async fn enable_versioning(c: &Clients, bucket: &str) -> anyhow::Result<()> {
     c.s3.put_bucket_versioning()
         .bucket(bucket)

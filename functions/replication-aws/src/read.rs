@@ -23,6 +23,32 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// The same readers, addressing `region` (S3 and KMS are regional; IAM is kept): the Rust
+    /// SDK does not follow S3's redirect to a bucket's region, and a key is only found through
+    /// its own region's KMS endpoint.
+    #[must_use]
+    pub fn in_region(&self, region: &str) -> Self {
+        let region = aws_sdk_s3::config::Region::new(region.to_owned());
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(
+                self.s3.config().to_builder().region(region.clone()).build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                self.kms.config().to_builder().region(region).build(),
+            ),
+            iam: self.iam.clone(),
+            hint: self.hint.clone(),
+        }
+    }
+
+    /// The KMS client for a key reference: in its region when it is an ARN (key or alias).
+    fn kms_for(&self, key: &str) -> aws_sdk_kms::Client {
+        match key.splitn(6, ':').collect::<Vec<_>>().as_slice() {
+            ["arn", _, "kms", region, _, _] if !region.is_empty() => self.in_region(region).kms,
+            _ => self.kms.clone(),
+        }
+    }
+
     fn unreadable<E>(&self, what: &str, e: &aws_sdk_s3::error::SdkError<E>) -> String
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -122,7 +148,7 @@ pub async fn encryption(
 }
 
 pub async fn key(c: &Reader, key: &str) -> Seen<Option<KeyDocs>> {
-    let described = match c.kms.describe_key().key_id(key).send().await {
+    let described = match c.kms_for(key).describe_key().key_id(key).send().await {
         Ok(out) => out.key_metadata,
         // With another account's credentials, "not found" says nothing about the key.
         Err(e) if e.code() == Some("NotFoundException") && c.hint.is_none() => {
@@ -144,7 +170,7 @@ pub async fn key(c: &Reader, key: &str) -> Seen<Option<KeyDocs>> {
 /// A key already described (its ARN and `KeyState`), with its key policy read.
 pub async fn key_policy(c: &Reader, arn: String, state: String) -> Seen<Option<KeyDocs>> {
     match c
-        .kms
+        .kms_for(&arn)
         .get_key_policy()
         .key_id(&arn)
         .policy_name("default")

@@ -4,7 +4,10 @@
 //! Two writers put canaries in S, in the folder [`CANARY_FOLDER`] under the first rule's
 //! prefix (so that the rule, with its tags, selects them):
 //! - the deploy-time canary (`Canary: true`), one object per Create or Update, whose source
-//!   version is deleted once its replication status is known;
+//!   version is deleted once it has replicated (or failed); one still `PENDING` at the deploy's
+//!   bound is kept, since deleting it would leave S3 nothing to replicate, and the source's
+//!   scheduled liveness run removes it once it is [`STALE_DEPLOY_CANARY_MS`] old
+//!   ([`deploy_canaries_to_remove`]);
 //! - the liveness canary, the same key ([`liveness_key`]) once per scheduled period, so that
 //!   each period adds one version of one object instead of a new object.
 //!
@@ -36,6 +39,35 @@ pub const KEEP_IN_DESTINATION: usize = 2;
 /// The most versions one run removes (a backlog is worked off over the following runs, which
 /// keeps each run's time and calls bounded).
 pub const MAX_REMOVED_PER_RUN: usize = 50;
+
+/// How old a deploy-time canary's source version must be before a scheduled run removes it:
+/// an hour, long past replication without RTC in practice (RTC's promise is 15 minutes).
+pub const STALE_DEPLOY_CANARY_MS: i64 = 3_600_000;
+
+/// Of `versions` (one listing page of the canary folder), the deploy-time canaries' versions
+/// to remove, as `(key, version id)`: every version in the folder that is not of
+/// `liveness_key`, at least [`STALE_DEPLOY_CANARY_MS`] old at `now_ms`, oldest first, at most
+/// [`MAX_REMOVED_PER_RUN`].
+pub fn deploy_canaries_to_remove(
+    liveness_key: &str,
+    versions: &[ObjectVersion],
+    now_ms: i64,
+) -> Vec<(String, String)> {
+    let mut stale: Vec<&ObjectVersion> = versions
+        .iter()
+        .filter(|v| {
+            v.key != liveness_key
+                && is_canary(&v.key)
+                && now_ms - v.last_modified_ms >= STALE_DEPLOY_CANARY_MS
+        })
+        .collect();
+    stale.sort_by_key(|v| v.last_modified_ms);
+    stale
+        .into_iter()
+        .take(MAX_REMOVED_PER_RUN)
+        .map(|v| (v.key.clone(), v.version_id.clone()))
+        .collect()
+}
 
 /// The liveness canary's key under a rule's `prefix` ("" for a rule without one).
 pub fn liveness_key(prefix: &str) -> String {
@@ -83,6 +115,36 @@ pub fn versions_to_remove(key: &str, versions: &[ObjectVersion], keep: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_deploy_canaries_an_hour_old_are_removed_oldest_first() {
+        let live = liveness_key("logs/");
+        let now = 10 * STALE_DEPLOY_CANARY_MS;
+        let versions = [
+            v(&live, "l1", 0),
+            v("logs/.s3-kms-replication-canary/req-2", "new", now - 60_000),
+            v(
+                "logs/.s3-kms-replication-canary/req-1",
+                "b",
+                now - STALE_DEPLOY_CANARY_MS,
+            ),
+            v("logs/.s3-kms-replication-canary/req-0", "a", 0),
+            v("logs/.s3-kms-replication-canary-other/x", "not-ours", 0),
+        ];
+        assert_eq!(
+            deploy_canaries_to_remove(&live, &versions, now),
+            vec![
+                (
+                    "logs/.s3-kms-replication-canary/req-0".to_owned(),
+                    "a".to_owned()
+                ),
+                (
+                    "logs/.s3-kms-replication-canary/req-1".to_owned(),
+                    "b".to_owned()
+                ),
+            ]
+        );
+    }
 
     fn v(key: &str, id: &str, t: i64) -> ObjectVersion {
         ObjectVersion {

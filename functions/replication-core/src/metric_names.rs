@@ -36,3 +36,6 @@ pub const EVENTS_SKIPPED: &str = "EventsSkipped";
 pub const CANARY_REPLICA_VERIFIED: &str = "CanaryReplicaVerified";
 /// The scheduled check's number of findings, by `Side`, `SourceBucket`, `DestinationBucket`.
 pub const REPLICATION_SETUP_FINDINGS: &str = "ReplicationSetupFindings";
+/// The scheduled check's number of documents it could not read (a read refused, a lookup that
+/// failed), by `Side`, `SourceBucket`, `DestinationBucket`: the check fails closed.
+pub const REPLICATION_SETUP_UNCHECKED: &str = "ReplicationSetupUnchecked";

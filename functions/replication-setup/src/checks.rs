@@ -46,7 +46,8 @@ pub struct SourceWritten {
     pub encryption: Option<DefaultEncryption>,
 }
 
-const OTHER_SIDE: &str = "checked on the other account's side";
+/// Why a document of the other account is not read: not a failure to check.
+pub(crate) const OTHER_SIDE: &str = "checked on the other account's side";
 
 fn unread<T>() -> Seen<T> {
     Seen::Unreadable(OTHER_SIDE.to_owned())
@@ -82,6 +83,12 @@ fn destination_part(s: &mut Snapshot, spec: &DestinationSpec, d: &DestinationWri
             "",
         )]);
     }
+}
+
+/// [`blank`] for unit tests: a pair of S in A and D in B with nothing read.
+#[cfg(test)]
+pub(crate) fn blank_for_tests() -> Snapshot {
+    blank("aws", "111111111111".into(), "s".into(), "d".into())
 }
 
 /// A snapshot of the pair with nothing read yet: every document is the other side's.

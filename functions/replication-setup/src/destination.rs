@@ -15,20 +15,37 @@ use crate::outputs::{self, DestinationData};
 use crate::response::CfnRequest;
 use crate::steps::{self, AccountClients, StepError};
 
-/// What the destination side looks up before validation.
+/// What the destination side looks up before validation, and the clients for D's region,
+/// through which every later call on D (and KB, which S3 requires in D's region) goes.
 pub(crate) async fn destination_facts(
-    c: &AccountClients,
+    home: &AccountClients,
     props: &DestinationProperties,
     account: AccountId,
-) -> Result<DestinationFacts, Failure> {
+) -> Result<(DestinationFacts, AccountClients), Failure> {
     let bucket = props.destination_bucket.as_str();
-    Ok(DestinationFacts {
+    let region = steps::bucket_region(home, bucket).await?;
+    let c = home.in_region(&region.to_string());
+    let facts = DestinationFacts {
         account_id: account,
-        destination_bucket_region: steps::bucket_region(c, bucket).await?,
-        destination_key: steps::describe_key(c, &props.destination_kms_key, "DestinationKmsKeyArn")
-            .await?,
-        destination_encryption: steps::bucket_encryption(c, bucket).await?,
-    })
+        destination_bucket_region: region,
+        destination_key: steps::describe_key(
+            &c,
+            &props.destination_kms_key,
+            "DestinationKmsKeyArn",
+        )
+        .await?,
+        destination_encryption: steps::bucket_encryption(&c, bucket).await?,
+    };
+    Ok((facts, c))
+}
+
+/// `home` in `bucket`'s region, for Delete: a bucket that cannot be located (gone, or not
+/// readable) is addressed from `home`, whose calls then say so.
+pub(super) async fn in_bucket_region(home: &AccountClients, bucket: &str) -> AccountClients {
+    match steps::bucket_region(home, bucket).await {
+        Ok(region) => home.in_region(&region.to_string()),
+        Err(_) => home.clone(),
+    }
 }
 
 pub(super) async fn apply_destination_request(
@@ -42,8 +59,8 @@ pub(super) async fn apply_destination_request(
         .old_resource_properties
         .as_ref()
         .and_then(|o| DestinationProperties::parse(o).ok());
-    let c = &setup.home;
-    let facts = destination_facts(c, &props, account).await?;
+    let (facts, regional) = destination_facts(&setup.home, &props, account).await?;
+    let c = &regional;
     let spec = props.validate(&facts).map_err(properties_error)?;
     // A queue dropped by an in-place Update: remove our notification. (A replacement's old
     // resource is deleted by CloudFormation, which removes it there.)
@@ -176,9 +193,10 @@ pub(super) async fn delete_destination(request: &CfnRequest, setup: &Setup) -> R
         &props.source_bucket,
         &props.destination_bucket,
     );
+    let bucket = props.destination_bucket.to_string();
     remove_destination(
-        &setup.home,
-        &props.destination_bucket.to_string(),
+        &in_bucket_region(&setup.home, &bucket).await,
+        &bucket,
         &props.destination_kms_key,
         &scope,
     )

@@ -24,11 +24,18 @@
 //! A liveness step that fails is logged (error level) and reported, and does not fail the
 //! invocation: the missing canary replica is what the alarm then sees.
 //!
-//! Out: one EMF line with the metric `ReplicationSetupFindings` (the number of findings;
-//! dimensions `Side`, `SourceBucket`, `DestinationBucket`; namespace `METRICS_NAMESPACE`,
-//! default `S3KmsReplication`), one JSON log line per finding, and the report as the
-//! invocation's result. A check that cannot run (a bucket or key gone) fails the invocation
-//! with why, which Lambda's `Errors` metric counts.
+//! Out: one EMF line with the metrics `ReplicationSetupFindings` (the number of findings) and
+//! `ReplicationSetupUnchecked` (the number of this side's documents it could not read; dimensions
+//! `Side`, `SourceBucket`, `DestinationBucket`; namespace `METRICS_NAMESPACE`, default
+//! `S3KmsReplication`), one JSON log line per finding and per unread document, and the report as
+//! the invocation's result.
+//!
+//! The check fails closed. A document it cannot read (a key policy replaced by hand without the
+//! account's statement denies the read) counts in `ReplicationSetupUnchecked`; a check that
+//! cannot run at all (a bucket or key gone, a lookup refused) publishes
+//! `ReplicationSetupUnchecked` 1 under the payload's bucket names and fails the invocation with
+//! why, which Lambda's `Errors` metric counts too. The templates alarm on both metrics, and on
+//! missing `ReplicationSetupFindings` data: a schedule that stopped is an alarm, not silence.
 
 use std::io::Write;
 
@@ -54,6 +61,9 @@ pub const PAYLOAD_KEY: &str = "ScheduledCheck";
 
 /// The metric: how many findings the check has.
 pub const METRIC: &str = replication_core::metric_names::REPLICATION_SETUP_FINDINGS;
+
+/// The metric: how many of its own side's documents the check could not read.
+pub const UNCHECKED_METRIC: &str = replication_core::metric_names::REPLICATION_SETUP_UNCHECKED;
 
 fn reader(c: &AccountClients) -> Reader {
     Reader {
@@ -102,15 +112,16 @@ async fn read_destination(
     }
 }
 
+/// The destination side's snapshot, and its clients in D's region.
 async fn destination(
     props: &Value,
     setup: &Setup,
     account: AccountId,
-) -> Result<(Snapshot, &'static str), Failure> {
+) -> Result<(Snapshot, AccountClients), Failure> {
     let props =
         DestinationProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
-    let c = &setup.home;
-    let facts = destination_facts(c, &props, account).await?;
+    let (facts, regional) = destination_facts(&setup.home, &props, account).await?;
+    let c = &regional;
     let spec = props
         .validate(&facts)
         .map_err(|e| Failure::Properties(e.to_string()))?;
@@ -125,22 +136,24 @@ async fn destination(
         queue,
     )
     .await;
-    Ok((s, "destination"))
+    Ok((s, regional))
 }
 
+/// The source side's snapshot, its spec, and its clients in S's region.
 async fn source(
     props: &Value,
     setup: &Setup,
     account: AccountId,
-) -> Result<(Snapshot, Box<SourceSpec>), Failure> {
+) -> Result<(Snapshot, Box<SourceSpec>, AccountClients), Failure> {
     let props = SourceProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
     let Prepared {
         facts,
         spec,
         existing_role,
+        home,
         remote,
     } = prepare_source(&props, setup, account).await?;
-    let r = reader(&setup.home);
+    let r = reader(&home);
     let bucket = spec.source_bucket.as_str();
     let mut s = checks::source_frame(&spec);
     s.source_versioning = read::versioning(&r, bucket).await;
@@ -162,7 +175,7 @@ async fn source(
         let known = (&facts.destination_key, facts.destination_encryption.clone());
         read_destination(&mut s, &reader(b), d, known, None).await;
     }
-    Ok((s, Box::new(spec)))
+    Ok((s, Box::new(spec), home))
 }
 
 /// `"true"`, `true`: on; absent, `""`, `"false"`, `false`: off.
@@ -207,19 +220,45 @@ pub(crate) async fn run(
     setup: &Setup,
     account: Option<AccountId>,
 ) -> Result<Value, Failure> {
+    let props = set_only(&payload["ResourceProperties"]);
+    let checked = check(payload, &props, setup, account).await;
+    if let Err(e) = &checked {
+        // Fail closed: a check that could not run is counted, under the payload's names.
+        let side = match ResourceType::parse(payload["ResourceType"].as_str().unwrap_or_default()) {
+            Ok(ResourceType::Source) => "source",
+            _ => "destination",
+        };
+        let name = |field: &str| props[field].as_str().unwrap_or_default().to_owned();
+        tracing::error!(error = %e, side, "the scheduled check could not run");
+        let dimensions = Dimensions {
+            side,
+            source_bucket: &name("SourceBucket"),
+            destination_bucket: &name("DestinationBucket"),
+        };
+        publish_metrics(&dimensions, None, 1);
+    }
+    checked
+}
+
+async fn check(
+    payload: &Value,
+    props: &Value,
+    setup: &Setup,
+    account: Option<AccountId>,
+) -> Result<Value, Failure> {
     let account = account.ok_or(Failure::UnknownAccount)?;
     let resource_type = payload["ResourceType"].as_str().unwrap_or_default();
-    let props = set_only(&payload["ResourceProperties"]);
+    let props = props.clone();
     let liveness = flag(payload, "Liveness")?;
     let (snapshot, side, liveness) = match ResourceType::parse(resource_type) {
         Ok(ResourceType::Destination) => {
-            let (snapshot, side) = destination(&props, setup, account).await?;
+            let (snapshot, c) = destination(&props, setup, account).await?;
             let liveness = if liveness {
                 let prefix = payload["LivenessCanaryPrefix"].as_str().unwrap_or_default();
                 let key = replication_core::canary::liveness_key(prefix);
                 let bucket = snapshot.destination_bucket.clone();
                 let keep = replication_core::canary::KEEP_IN_DESTINATION;
-                let removed = steps::remove_old_versions(&setup.home, &bucket, &key, keep).await;
+                let removed = steps::remove_old_versions(&c, &bucket, &key, keep).await;
                 Some(liveness_outcome(removed.map(|removed| Liveness {
                     bucket,
                     key,
@@ -229,14 +268,12 @@ pub(crate) async fn run(
             } else {
                 None
             };
-            (snapshot, side, liveness)
+            (snapshot, "destination", liveness)
         }
         Ok(ResourceType::Source) => {
-            let (snapshot, spec) = source(&props, setup, account).await?;
+            let (snapshot, spec, c) = source(&props, setup, account).await?;
             let liveness = if liveness {
-                Some(liveness_outcome(
-                    steps::liveness_canary(&setup.home, &spec).await,
-                ))
+                Some(liveness_outcome(steps::liveness_canary(&c, &spec).await))
             } else {
                 None
             };
@@ -249,11 +286,13 @@ pub(crate) async fn run(
         }
     };
     let report = diagnose(&snapshot);
-    publish(&report, side, &snapshot);
+    let unread = unread_documents(&snapshot);
+    publish(&report, side, &snapshot, &unread);
     let mut out = json!({
-        "healthy": report.healthy,
+        "healthy": report.healthy && unread.is_empty(),
         "findings": report.findings,
         "unknown": report.checks.iter().filter(|c| c.outcome == Outcome::Unknown).count(),
+        "unchecked": unread,
     });
     if let Some(liveness) = liveness {
         out["liveness"] = liveness;
@@ -261,7 +300,41 @@ pub(crate) async fn run(
     Ok(out)
 }
 
-fn publish(report: &Report, side: &str, s: &Snapshot) {
+/// This side's documents the check tried and failed to read, each with why (the other
+/// account's documents, never read here, are not among them).
+fn unread_documents(s: &Snapshot) -> Vec<String> {
+    fn why<T>(seen: &Seen<T>) -> Option<&str> {
+        match seen {
+            Seen::Unreadable(why) if why != checks::OTHER_SIDE => Some(why),
+            _ => None,
+        }
+    }
+    [
+        ("S's versioning", why(&s.source_versioning)),
+        ("D's versioning", why(&s.destination_versioning)),
+        ("S's replication configuration", why(&s.replication)),
+        ("the replication role", why(&s.role)),
+        ("S's bucket policy", why(&s.source_bucket_policy)),
+        ("D's bucket policy", why(&s.destination_bucket_policy)),
+        ("KA's key policy", why(&s.source_key)),
+        ("KB's key policy", why(&s.destination_key)),
+        ("S's default encryption", why(&s.source_encryption)),
+        ("D's default encryption", why(&s.destination_encryption)),
+        ("D's notification configuration", why(&s.notifications)),
+    ]
+    .into_iter()
+    .filter_map(|(document, why)| why.map(|why| format!("{document}: {why}")))
+    .collect()
+}
+
+/// The dimensions of the scheduled check's metrics.
+struct Dimensions<'a> {
+    side: &'a str,
+    source_bucket: &'a str,
+    destination_bucket: &'a str,
+}
+
+fn publish(report: &Report, side: &str, s: &Snapshot, unread: &[String]) {
     for f in &report.findings {
         tracing::warn!(
             step = f.step,
@@ -272,16 +345,29 @@ fn publish(report: &Report, side: &str, s: &Snapshot) {
             "replication setup finding"
         );
     }
+    for document in unread {
+        tracing::error!(document = %document, "the scheduled check could not read this document");
+    }
+    let dimensions = Dimensions {
+        side,
+        source_bucket: &s.source_bucket,
+        destination_bucket: &s.destination_bucket,
+    };
+    publish_metrics(&dimensions, Some(report.findings.len()), unread.len());
+}
+
+/// One EMF line: `ReplicationSetupFindings` (when the check ran) and `ReplicationSetupUnchecked`.
+fn publish_metrics(d: &Dimensions<'_>, findings: Option<usize>, unchecked: usize) {
+    let dimensions = [
+        ("Side", d.side),
+        ("SourceBucket", d.source_bucket),
+        ("DestinationBucket", d.destination_bucket),
+    ];
     let mut metrics = MetricSet::default();
-    metrics.add_count(
-        METRIC,
-        &[
-            ("Side", side),
-            ("SourceBucket", &s.source_bucket),
-            ("DestinationBucket", &s.destination_bucket),
-        ],
-        report.findings.len() as f64,
-    );
+    if let Some(findings) = findings {
+        metrics.add_count(METRIC, &dimensions, findings as f64);
+    }
+    metrics.add_count(UNCHECKED_METRIC, &dimensions, unchecked as f64);
     let namespace =
         std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "S3KmsReplication".to_owned());
     let now = lambda_support::now_ms();
@@ -311,6 +397,30 @@ mod tests {
             panic!("accepted");
         };
         assert!(why.contains("ScheduledCheck.Liveness"), "{why}");
+    }
+
+    #[test]
+    fn only_this_sides_unreadable_documents_count_as_unchecked() {
+        use replication_core::doctor::KeyDocs;
+        let spec_free = |s: &mut Snapshot| {
+            s.source_versioning = Seen::Unreadable(checks::OTHER_SIDE.to_owned());
+            s.destination_key = Seen::Unreadable("AccessDeniedException: not authorized".into());
+            s.destination_versioning = Seen::Read(Some("Enabled".into()));
+        };
+        let mut s = checks::blank_for_tests();
+        spec_free(&mut s);
+        let unread = unread_documents(&s);
+        assert_eq!(unread.len(), 1, "{unread:?}");
+        assert!(
+            unread[0].starts_with("KB's key policy: AccessDenied"),
+            "{unread:?}"
+        );
+        s.destination_key = Seen::Read(Some(KeyDocs {
+            arn: "arn:aws:kms:us-east-1:222222222222:key/k".into(),
+            state: "Enabled".into(),
+            policy: json!({}),
+        }));
+        assert!(unread_documents(&s).is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use replication_core::properties::{ResolvedKey, SourceFacts, SourceProperties};
 
 use crate::checks;
 use crate::destination::{
-    apply_destination, deploy_time_check, key_for_delete, remove_destination,
+    apply_destination, deploy_time_check, in_bucket_region, key_for_delete, remove_destination,
 };
 use crate::handler::{Done, Failure, Setup, properties_error};
 use crate::outputs::{self, CanaryData, Encryption, SourceData};
@@ -29,7 +29,9 @@ pub(crate) struct Prepared {
     pub(crate) facts: SourceFacts,
     pub(crate) spec: replication_core::properties::SourceSpec,
     pub(crate) existing_role: Option<aws_sdk_iam::types::Role>,
-    /// Clients in B (single-stack mode).
+    /// Clients in A, in S's region.
+    pub(crate) home: AccountClients,
+    /// Clients in B, in D's region (single-stack mode).
     pub(crate) remote: Option<AccountClients>,
 }
 
@@ -38,15 +40,23 @@ pub(crate) async fn prepare_source(
     setup: &Setup,
     account: AccountId,
 ) -> Result<Prepared, Failure> {
-    let c = &setup.home;
+    // Every client addresses the region of the bucket (and key) it acts on: S's for A's calls,
+    // D's for B's (single-stack mode).
+    let source_region = steps::bucket_region(&setup.home, props.source_bucket.as_str()).await?;
+    let home = setup.home.in_region(&source_region.to_string());
+    let c = &home;
     let remote = match &props.destination_access_role_arn {
-        Some(role) => Some(setup.assume(role).await?),
+        Some(role) => {
+            let b = setup.assume(role).await?;
+            let region = steps::bucket_region(&b, props.destination_bucket.as_str()).await?;
+            Some((b.in_region(&region.to_string()), region))
+        }
         None => None,
     };
     let (destination_key, destination_bucket_region, destination_encryption) = match &remote {
-        Some(b) => (
+        Some((b, region)) => (
             steps::describe_key(b, &props.destination_kms_key, "DestinationKmsKeyArn").await?,
-            Some(steps::bucket_region(b, props.destination_bucket.as_str()).await?),
+            Some(region.clone()),
             steps::bucket_encryption(b, props.destination_bucket.as_str()).await?,
         ),
         None => match props.destination_kms_key.as_key_arn() {
@@ -60,7 +70,7 @@ pub(crate) async fn prepare_source(
     };
     let facts = SourceFacts {
         account_id: account,
-        source_bucket_region: steps::bucket_region(c, props.source_bucket.as_str()).await?,
+        source_bucket_region: source_region,
         source_key: steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?,
         destination_key,
         destination_bucket_region,
@@ -82,7 +92,8 @@ pub(crate) async fn prepare_source(
         facts,
         spec,
         existing_role,
-        remote,
+        home,
+        remote: remote.map(|(b, _)| b),
     })
 }
 
@@ -97,13 +108,14 @@ pub(super) async fn apply_source_request(
         .old_resource_properties
         .as_ref()
         .and_then(|o| SourceProperties::parse(o).ok());
-    let c = &setup.home;
     let Prepared {
         facts,
         spec,
         existing_role,
+        home,
         remote,
     } = prepare_source(&props, setup, account).await?;
+    let c = &home;
 
     // Refused before any write: a role this project did not create keeps its owner's trust.
     if spec.role_trust_conditions
@@ -251,7 +263,8 @@ pub(super) async fn delete_source(
         );
         return Ok(());
     };
-    let c = &setup.home;
+    let regional = in_bucket_region(&setup.home, props.source_bucket.as_str()).await;
+    let c = &regional;
     let rule_ids: Vec<String> = props.rules.iter().map(|r| r.id.clone()).collect();
     let owner = plan::RuleOwner {
         ids: &rule_ids,
@@ -284,6 +297,7 @@ pub(super) async fn delete_source(
     steps::remove_replication_role(c, &props.effective_role_name(), &scope).await?;
     if let Some(role) = &props.destination_access_role_arn {
         let b = setup.assume(role).await?;
+        let b = in_bucket_region(&b, props.destination_bucket.as_str()).await;
         remove_destination(
             &b,
             props.destination_bucket.as_str(),

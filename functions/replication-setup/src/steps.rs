@@ -285,6 +285,41 @@ pub struct AccountClients {
 }
 
 impl AccountClients {
+    /// The same account's clients, addressing `region`: S3 and KMS are regional, and the Rust
+    /// SDK does not follow S3's redirect to a bucket's region, nor can a key be used through
+    /// another region's KMS endpoint (`NotFoundException`). IAM is global and kept. No I/O: the
+    /// clients share their configuration, connection pool and interceptors.
+    #[must_use]
+    pub fn in_region(&self, region: &str) -> Self {
+        let region = aws_config::Region::new(region.to_owned());
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(
+                self.s3.config().to_builder().region(region.clone()).build(),
+            ),
+            kms: self.kms_in(&region),
+            iam: self.iam.clone(),
+        }
+    }
+
+    /// A KMS client in `region`, or this one when it already is.
+    fn kms_in(&self, region: &aws_config::Region) -> aws_sdk_kms::Client {
+        if self.kms.config().region() == Some(region) {
+            return self.kms.clone();
+        }
+        aws_sdk_kms::Client::from_conf(
+            self.kms
+                .config()
+                .to_builder()
+                .region(region.clone())
+                .build(),
+        )
+    }
+
+    /// The KMS client for `key`: in the key's own region.
+    pub fn kms_for(&self, key: &replication_core::arn::KmsKeyArn) -> aws_sdk_kms::Client {
+        self.kms_in(&aws_config::Region::new(key.region().to_string()))
+    }
+
     /// Clients for the account of `config`'s credentials.
     pub fn new(config: &aws_config::SdkConfig, force_path_style: bool) -> Self {
         Self {

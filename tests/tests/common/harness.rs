@@ -88,10 +88,25 @@ impl Harness {
         let world = World::create_with(Target::shared().unwrap(), false, false)
             .await
             .unwrap();
+        Self::around(world, extra).await
+    }
+
+    /// [`Harness::new`] with account B's side (D, KB, the queue) in `region`; both functions
+    /// still run in the tests' home region.
+    pub(crate) async fn with_destination_in(region: &str) -> Self {
+        let world = World::create_in_region(Target::shared().unwrap(), false, false, region)
+            .await
+            .unwrap();
+        Self::around(world, &[]).await
+    }
+
+    async fn around(world: World, extra: &[(&str, &str)]) -> Self {
         // The role the setup function creates, and the answers' bucket, go with the world.
         let role_name = unique_name("replication");
         world.track(Account::A, Resource::Role(role_name.clone()));
-        let responses = ResponseBucket::create(&world.b).await.unwrap();
+        // In the home region, wherever B's side is: the bucket of CloudFormation's answers.
+        let home = world.b.in_region(e2e_tests::accounts::REGION);
+        let responses = ResponseBucket::create(&home).await.unwrap();
         world.track(Account::B, Resource::Bucket(responses.name().to_owned()));
         Self {
             role_name,
@@ -225,6 +240,12 @@ impl Harness {
     /// read back with GetMetricData by the alarm's namespace, dimensions and statistic.
     pub(crate) async fn findings_read_back(&self, side: Side) -> Option<f64> {
         use replication_core::metric_names::REPLICATION_SETUP_FINDINGS;
+        self.setup_metric_read_back(side, REPLICATION_SETUP_FINDINGS)
+            .await
+    }
+
+    /// [`Harness::findings_read_back`] for any metric of the scheduled check.
+    pub(crate) async fn setup_metric_read_back(&self, side: Side, metric: &str) -> Option<f64> {
         let w = &self.world;
         let (f, c) = match side {
             Side::Source => (&self.in_a, &w.a),
@@ -233,7 +254,7 @@ impl Harness {
         let line = f
             .stdout_lines()
             .into_iter()
-            .rfind(|l| l.contains(&format!("\"{REPLICATION_SETUP_FINDINGS}\"")))?;
+            .rfind(|l| l.contains(&format!("\"{metric}\"")))?;
         e2e_tests::emf::ship(&[line], &c.cloudwatch).await.unwrap();
         let dimensions = [
             ("Side", side.dimension()),
@@ -242,7 +263,7 @@ impl Harness {
         ];
         let query = e2e_tests::world::MetricQuery {
             namespace: "S3KmsReplication",
-            name: REPLICATION_SETUP_FINDINGS,
+            name: metric,
             dimensions: &dimensions,
             stat: "Maximum",
         };

@@ -100,6 +100,15 @@ pub async fn snapshot(o: &Options, a: &Reader, b: &Reader, a_account: &str) -> S
     let d = &o.destination_bucket;
     let source_region = region(a, s).await;
     let destination_region = region(b, d).await;
+    // Every later read addresses its bucket's region (the SDK does not follow S3's redirect).
+    let in_region = |r: &Reader, region: &Result<String, String>| match region {
+        Ok(region) => r.in_region(region),
+        Err(_) => r.clone(),
+    };
+    let (a, b) = (
+        &in_region(a, &source_region),
+        &in_region(b, &destination_region),
+    );
     let replication = replication(a, s).await;
     let config = match &replication {
         Seen::Read(Some(c)) => Some(c.clone()),

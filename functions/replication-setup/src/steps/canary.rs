@@ -62,7 +62,8 @@ pub(super) fn canary_prefix(spec: &SourceSpec) -> String {
 }
 
 /// The canary: put a small object in S under `<prefix>.s3-kms-replication-canary/<name>`
-/// ([`put_canary`]), wait until `bound` for its replication status, then delete that version.
+/// ([`put_canary`]), wait until `bound` for its replication status, then delete that version
+/// unless it is still `PENDING`.
 /// A delete by version id is never replicated ([`replication_core::canary`]), so the replica
 /// stays in D for the verifier to see; the rule's `DeleteMarkerReplication` never comes into
 /// play, since no delete marker is created.
@@ -104,13 +105,17 @@ pub async fn canary(
         delay = (delay * 2).min(Duration::from_secs(2));
     };
     let waited = started.elapsed();
-    c.s3.delete_object()
-        .bucket(bucket)
-        .key(&key)
-        .version_id(&version)
-        .send()
-        .await
-        .map_err(|e| aws_error(&step, &e))?;
+    // Still PENDING: kept, or S3 would have nothing to replicate (SrcVersionNotFound); the
+    // source's scheduled liveness run removes it once stale (canary::deploy_canaries_to_remove).
+    if status != "PENDING" {
+        c.s3.delete_object()
+            .bucket(bucket)
+            .key(&key)
+            .version_id(&version)
+            .send()
+            .await
+            .map_err(|e| aws_error(&step, &e))?;
+    }
     Ok(CanaryOutcome {
         key,
         status,
@@ -144,8 +149,23 @@ pub async fn liveness_canary(c: &AccountClients, spec: &SourceSpec) -> Result<Li
     let key = replication_core::canary::liveness_key(&canary_prefix(spec));
     let step = format!("liveness canary({bucket})");
     let written = put_canary(c, spec, &key, &step).await?;
-    let removed =
-        remove_old_versions(c, bucket, &key, replication_core::canary::KEEP_IN_SOURCE).await?;
+    // One listing of the canary folder serves both trims: the liveness key's old versions and
+    // the deploy-time canaries kept while PENDING.
+    let folder = format!("{}{}", canary_prefix(spec), CANARY_FOLDER);
+    let versions = list_versions(c, bucket, &folder, &step).await?;
+    let keep = replication_core::canary::KEEP_IN_SOURCE;
+    let mut removed = Vec::new();
+    for version in replication_core::canary::versions_to_remove(&key, &versions, keep) {
+        delete_version(c, bucket, &key, &version, &step).await?;
+        removed.push(version);
+    }
+    let now = lambda_support::now_ms();
+    for (stale_key, version) in
+        replication_core::canary::deploy_canaries_to_remove(&key, &versions, now)
+    {
+        delete_version(c, bucket, &stale_key, &version, &step).await?;
+        removed.push(format!("{stale_key}@{version}"));
+    }
     Ok(Liveness {
         bucket: bucket.to_owned(),
         key,
@@ -165,35 +185,55 @@ pub async fn remove_old_versions(
     key: &str,
     keep: usize,
 ) -> Result<Vec<String>, StepError> {
-    use replication_core::canary::{ObjectVersion, versions_to_remove};
     let step = format!("remove old canary versions({bucket})");
+    let versions = list_versions(c, bucket, key, &step).await?;
+    let old = replication_core::canary::versions_to_remove(key, &versions, keep);
+    for version in &old {
+        delete_version(c, bucket, key, version, &step).await?;
+    }
+    Ok(old)
+}
+
+/// The versions under `prefix` in `bucket` (one page: up to 1,000).
+async fn list_versions(
+    c: &AccountClients,
+    bucket: &str,
+    prefix: &str,
+    step: &str,
+) -> Result<Vec<replication_core::canary::ObjectVersion>, StepError> {
     let page =
         c.s3.list_object_versions()
             .bucket(bucket)
-            .prefix(key)
+            .prefix(prefix)
             .send()
             .await
-            .map_err(|e| aws_error(&step, &e))?;
-    let versions: Vec<ObjectVersion> = page
+            .map_err(|e| aws_error(step, &e))?;
+    Ok(page
         .versions()
         .iter()
         .filter_map(|v| {
-            Some(ObjectVersion {
+            Some(replication_core::canary::ObjectVersion {
                 key: v.key.clone()?,
                 version_id: v.version_id.clone().unwrap_or_else(|| "null".to_owned()),
                 last_modified_ms: v.last_modified.and_then(|t| t.to_millis().ok())?,
             })
         })
-        .collect();
-    let old = versions_to_remove(key, &versions, keep);
-    for version in &old {
-        c.s3.delete_object()
-            .bucket(bucket)
-            .key(key)
-            .version_id(version)
-            .send()
-            .await
-            .map_err(|e| aws_error(&step, &e))?;
-    }
-    Ok(old)
+        .collect())
+}
+
+async fn delete_version(
+    c: &AccountClients,
+    bucket: &str,
+    key: &str,
+    version: &str,
+    step: &str,
+) -> Result<(), StepError> {
+    c.s3.delete_object()
+        .bucket(bucket)
+        .key(key)
+        .version_id(version)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| aws_error(step, &e))
 }

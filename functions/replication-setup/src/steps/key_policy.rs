@@ -12,7 +12,7 @@ pub(super) async fn get_key_policy(
     step: &str,
 ) -> Result<Value, StepError> {
     let out = c
-        .kms
+        .kms_for(key)
         .get_key_policy()
         .key_id(key.to_string())
         .policy_name("default")
@@ -64,7 +64,7 @@ pub(super) async fn put_key_policy(
     doc: &Value,
     step: &str,
 ) -> Result<(), StepError> {
-    c.kms
+    c.kms_for(key)
         .put_key_policy()
         .key_id(key.to_string())
         .policy_name("default")

@@ -46,8 +46,14 @@ pub async fn describe_key(
     property: &str,
 ) -> Result<ResolvedKey, StepError> {
     let step = format!("describe_key({property})");
-    let out = c
-        .kms
+    // A key or alias ARN is described in its own region; a key id or alias name in the
+    // caller's.
+    let kms = match key {
+        KmsKeyRef::KeyArn(arn) => c.kms_for(arn),
+        KmsKeyRef::AliasArn { region, .. } => c.in_region(&region.to_string()).kms,
+        _ => c.kms.clone(),
+    };
+    let out = kms
         .describe_key()
         .key_id(key.to_string())
         .send()
