@@ -459,6 +459,11 @@ export class ReplicationDestination extends Construct {
     const verifierStatements = [
       logsStatement(verifierLogGroup),
       statement('HeadReplicas', ['s3:GetObject', 's3:GetObjectVersion'], [`${dArn}/*`]),
+      // S3 API Reference, HeadObject, "Permissions": "If the object you request doesn't exist,
+      // the error that Amazon S3 returns depends on whether you also have the s3:ListBucket
+      // permission": 404 Not Found with it, 403 Forbidden without. Without it the verifier could
+      // never report Missing (a 403 is an Error, retried into the DLQ). On D's bucket ARN only.
+      statement('MissingIsNotFound', ['s3:ListBucket'], [dArn]),
       statement('ExpectedKey', ['kms:DescribeKey'], [keyArn]),
       statement(
         'Queue',

@@ -320,7 +320,7 @@ describe('IAM', () => {
     assert.deepEqual(list(bySid.LivenessCanaryReplicaDelete.Resource), [`arn:aws:s3:::${D}/*.s3-kms-replication-canary/liveness`]);
   });
 
-  test('the verifier role: HEAD on D, DescribeKey on KB, the four consumer actions on its queue; PutMetricData only for that sink', () => {
+  test('the verifier role: HEAD on D, ListBucket on D (a missing replica is 404, not 403), DescribeKey on KB, the four consumer actions on its queue; PutMetricData only for that sink', () => {
     for (const sink of ['emf', 'cloudwatch', 'both'] as const) {
       const { template } = destination({ metricsSink: sink });
       const queue = logicalIdOf(template, 'AWS::SQS::Queue', (r) => r.Properties.RedrivePolicy !== undefined);
@@ -328,6 +328,10 @@ describe('IAM', () => {
       const bySid = Object.fromEntries(verifier.map((st) => [st.Sid, st]));
       assert.deepEqual(list(bySid.HeadReplicas.Action), ['s3:GetObject', 's3:GetObjectVersion']);
       assert.deepEqual(list(bySid.HeadReplicas.Resource), [`arn:aws:s3:::${D}/*`]);
+      // HeadObject of a missing key is 404 (Missing) only with s3:ListBucket, else 403 (Error).
+      assert.deepEqual(list(bySid.MissingIsNotFound.Action), ['s3:ListBucket']);
+      assert.deepEqual(list(bySid.MissingIsNotFound.Resource), [`arn:aws:s3:::${D}`]);
+      assert.equal(bySid.MissingIsNotFound.Condition, undefined);
       assert.deepEqual(list(bySid.ExpectedKey.Action), ['kms:DescribeKey']);
       assert.deepEqual(list(bySid.Queue.Action), ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility']);
       assert.deepEqual(list(bySid.Queue.Resource), [{ 'Fn::GetAtt': [queue, 'Arn'] }]);
