@@ -17,7 +17,7 @@ export interface DashboardInputs {
   readonly ruleId: string;
   readonly queueName: string;
   readonly deadLetterQueueName: string;
-  /** The five alarms of the alarm widget, in the template's order. */
+  /** The alarms of the alarm widget, in the template's order. */
   readonly alarmArns: string[];
   readonly verifierLogGroupName: string;
   readonly livenessPeriodSeconds: number;
@@ -81,6 +81,7 @@ export function dashboardBody(i: DashboardInputs): Record<string, unknown> {
           verifier('ReplicaWrongKey'),
           verifier('ReplicaNotKmsEncrypted'),
           verifier('ReplicaNotReplica'),
+          verifier('ReplicaBucketKeyMismatch'),
           verifier('ReplicaMissing'),
           verifier('ReplicaCheckRejected'),
           verifier('VerificationErrors'),

@@ -198,7 +198,7 @@ const AUDIT_REASON =
  * infra/destination-account.yaml deploys: `replication-setup` and its
  * `Custom::ReplicationDestination` (versioning on D, our statements merged into D's bucket policy
  * and KB's key policy, D's `s3:ObjectCreated:*` notifications to the queue), `replica-verifier`
- * behind an SQS queue with a DLQ and an event source mapping (`ReportBatchItemFailures`), five
+ * behind an SQS queue with a DLQ and an event source mapping (`ReportBatchItemFailures`), nine
  * alarms and a dashboard; optionally the scheduled check, liveness and the audit role.
  */
 export class ReplicationDestination extends Construct {
@@ -220,6 +220,10 @@ export class ReplicationDestination extends Construct {
   public readonly alarms: {
     readonly replicaWrongKey: cloudwatch.Alarm;
     readonly replicaNotKmsEncrypted: cloudwatch.Alarm;
+    readonly replicaNotReplica: cloudwatch.Alarm;
+    readonly replicaBucketKeyMismatch: cloudwatch.Alarm;
+    readonly replicaMissing: cloudwatch.Alarm;
+    readonly replicaCheckRejected: cloudwatch.Alarm;
     readonly verificationErrors: cloudwatch.Alarm;
     readonly replicationFailed: cloudwatch.Alarm;
     readonly deadLetterQueueDepth: cloudwatch.Alarm;
@@ -677,6 +681,26 @@ export class ReplicationDestination extends Construct {
         'ReplicaNotKmsEncrypted',
         `A replica in ${destinationBucket} is not SSE-KMS (SSE-S3, DSSE-KMS or unencrypted).`,
       ),
+      replicaNotReplica: verdictAlarm(
+        'ReplicaNotReplicaAlarm',
+        'ReplicaNotReplica',
+        `An object in ${destinationBucket} is not marked REPLICA (x-amz-replication-status); it was written to D, not replicated into it.`,
+      ),
+      replicaBucketKeyMismatch: verdictAlarm(
+        'ReplicaBucketKeyMismatchAlarm',
+        'ReplicaBucketKeyMismatch',
+        `A replica in ${destinationBucket} has an S3 Bucket Key state other than the verifier's EXPECTED_BUCKET_KEY.`,
+      ),
+      replicaMissing: verdictAlarm(
+        'ReplicaMissingAlarm',
+        'ReplicaMissing',
+        `A replica the verifier was told about is not in ${destinationBucket} (HeadObject 404 after its bounded retries).`,
+      ),
+      replicaCheckRejected: verdictAlarm(
+        'ReplicaCheckRejectedAlarm',
+        'ReplicaCheckRejected',
+        `S3 refused the verifier's HeadObject itself for an object in ${destinationBucket} (HTTP 400, 405 and the like, for a malformed version id, a key too long, a delete marker's version); its log line names it.`,
+      ),
       verificationErrors: verdictAlarm(
         'VerificationErrorsAlarm',
         'VerificationErrors',
@@ -729,6 +753,10 @@ export class ReplicationDestination extends Construct {
           alarmArns: [
             this.alarms.replicaWrongKey.alarmArn,
             this.alarms.replicaNotKmsEncrypted.alarmArn,
+            this.alarms.replicaNotReplica.alarmArn,
+            this.alarms.replicaBucketKeyMismatch.alarmArn,
+            this.alarms.replicaMissing.alarmArn,
+            this.alarms.replicaCheckRejected.alarmArn,
             this.alarms.verificationErrors.alarmArn,
             this.alarms.replicationFailed.alarmArn,
             this.alarms.deadLetterQueueDepth.alarmArn,

@@ -521,7 +521,7 @@ describe('queue and verifier', () => {
 // ------------------------------------------------------------------ alarms and dashboard
 
 describe('alarms and dashboard', () => {
-  test('five alarms, > 0 over 300 s, missing data not breaching, notifying the topic', () => {
+  test('nine alarms, one per finding verdict and error, > 0 over 300 s, missing data not breaching, notifying the topic', () => {
     const { stack: s } = stack(B);
     const topic = sns.Topic.fromTopicArn(s, 'T', `arn:aws:sns:us-east-1:${B}:alarms`);
     new ReplicationDestination(s, 'Replication', {
@@ -536,7 +536,17 @@ describe('alarms and dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     assert.deepEqual(
       alarms.map((a) => a.AlarmName).sort(),
-      ['Test-DeadLetterQueueDepth', 'Test-ReplicaNotKmsEncrypted', 'Test-ReplicaWrongKey', 'Test-ReplicationFailed', 'Test-VerificationErrors'],
+      [
+        'Test-DeadLetterQueueDepth',
+        'Test-ReplicaBucketKeyMismatch',
+        'Test-ReplicaCheckRejected',
+        'Test-ReplicaMissing',
+        'Test-ReplicaNotKmsEncrypted',
+        'Test-ReplicaNotReplica',
+        'Test-ReplicaWrongKey',
+        'Test-ReplicationFailed',
+        'Test-VerificationErrors',
+      ],
     );
     for (const a of alarms) {
       assert.equal(a.ComparisonOperator, 'GreaterThanThreshold', a.AlarmName);
@@ -590,7 +600,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  test('the dashboard: the template\'s layout, its five alarms and the verifier\'s log group', () => {
+  test('the dashboard: the template\'s layout, its nine alarms, every finding metric, and the verifier\'s log group', () => {
     const { template } = destination();
     const dash = only(template, 'AWS::CloudWatch::Dashboard').resource.Properties;
     assert.equal(dash.DashboardName, 'Test');
@@ -623,6 +633,20 @@ describe('alarms and dashboard', () => {
     )![0];
     assert.match(body.widgets[12].properties.query, new RegExp(`^SOURCE '<${logGroup}>' \\| fields @timestamp, verdict`));
     assert.deepEqual(body.widgets[1].properties.metrics, [['S3KmsReplication', 'ReplicasVerified', 'DestinationBucket', D]]);
+    // "Findings and errors should stay at 0; each has an alarm": every metric of that widget has one.
+    assert.match(body.widgets[0].properties.markdown, /each has an alarm/);
+    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.MetricName);
+    const findings = body.widgets[2].properties.metrics.map((m: any[]) => m[1]);
+    assert.deepEqual(findings, [
+      'ReplicaWrongKey',
+      'ReplicaNotKmsEncrypted',
+      'ReplicaNotReplica',
+      'ReplicaBucketKeyMismatch',
+      'ReplicaMissing',
+      'ReplicaCheckRejected',
+      'VerificationErrors',
+    ]);
+    for (const metric of findings) assert.ok(alarmed.includes(metric), `${metric} has an alarm`);
     assert.deepEqual(body.widgets[7].properties.metrics[0], [
       'AWS/S3',
       'ReplicationLatency',
