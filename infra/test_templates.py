@@ -10,7 +10,6 @@ tests/tests/templates.rs and the CDK parity test read them.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import unittest
@@ -139,6 +138,70 @@ class VerdictAlarms(unittest.TestCase):
                     "AlarmActions": {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]},
                 })
                 self.assertIn("${" + logical + ".Arn}", listed, "in the alarm widget")
+
+
+class ScheduledCheckFailsClosed(unittest.TestCase):
+    """With ScheduledCheck on, each template alarms on findings, on checks the run could not
+    evaluate, on a run that did not happen (no data for CheckPeriod) and on the setup function's
+    own errors."""
+
+    def test_the_three_alarms_of_each_side(self) -> None:
+        published = published_metric_names()
+        for side, template in (("destination", DESTINATION), ("source", SOURCE)):
+            dims = [{"Name": "Side", "Value": side}, {"Name": "SourceBucket", "Value": {"Ref": "SourceBucket"}},
+                    {"Name": "DestinationBucket", "Value": {"Ref": "DestinationBucket"}}]
+            for metric, treat in (("ReplicationSetupFindings", "breaching"), ("ReplicationSetupUnchecked", "notBreaching")):
+                with self.subTest(side=side, metric=metric):
+                    _, alarm = alarm_on(template, metric)
+                    p = alarm["Properties"]
+                    self.assertEqual(alarm["Condition"], "ScheduledCheckOn")
+                    self.assertEqual((p["Namespace"], p["Dimensions"], p["Statistic"], p["Period"], p["EvaluationPeriods"],
+                                      p["Threshold"], p["ComparisonOperator"], p["TreatMissingData"]),
+                                     ({"Ref": "MetricsNamespace"}, dims, "Maximum", {"Ref": "CheckPeriod"}, 1,
+                                      0, "GreaterThanThreshold", treat))
+                    # REPLICATION_SETUP_UNCHECKED is being added to metric_names.rs with the setup
+                    # function's side; its value is checked as soon as the constant is there.
+                    constant = re.search(r'pub const REPLICATION_SETUP_UNCHECKED: &str = "([A-Za-z]+)";',
+                                         METRIC_NAMES.read_text())
+                    if metric == "ReplicationSetupFindings":
+                        self.assertIn(metric, published)
+                    elif constant:
+                        self.assertEqual(constant.group(1), metric)
+            with self.subTest(side=side, metric="Errors"):
+                errors = [r for r in alarms(template).values() if r["Properties"]["Namespace"] == "AWS/Lambda"]
+                self.assertEqual(len(errors), 1)
+                p = errors[0]["Properties"]
+                self.assertEqual(errors[0]["Condition"], "ScheduledCheckOn")
+                self.assertEqual((p["MetricName"], p["Dimensions"], p["Statistic"], p["Threshold"], p["ComparisonOperator"]),
+                                 ("Errors", [{"Name": "FunctionName", "Value": {"Ref": "SetupFunction"}}], "Sum", 0,
+                                  "GreaterThanThreshold"))
+
+    def test_check_period_follows_a_rate_schedule(self) -> None:
+        for template in (DESTINATION, SOURCE):
+            offered = template["Parameters"]["CheckPeriod"]["AllowedValues"]
+            for schedule, period in (("rate(1 hour)", 3600), ("rate(60 minutes)", 3600), ("rate(30 minutes)", 1800),
+                                     ("rate(6 hours)", 21600), ("rate(1 day)", 86400), ("rate(24 hours)", 86400)):
+                for given in offered:
+                    with self.subTest(schedule=schedule, period=given):
+                        refused = Rules(template, {"ScheduledCheck": "true", "CheckSchedule": schedule,
+                                                   "CheckPeriod": given}).refused()
+                        self.assertEqual(refused, [] if given == period else ["CheckPeriodIsTheSchedulesRate"])
+            # Off, or a cron expression: not checked.
+            self.assertEqual(Rules(template, {"CheckSchedule": "rate(6 hours)"}).refused(), [])
+            self.assertEqual(Rules(template, {"ScheduledCheck": "true", "CheckSchedule": "cron(0 */6 * * ? *)",
+                                              "CheckPeriod": 21600}).refused(), [])
+
+    def test_the_dashboard_row_shows_them(self) -> None:
+        row = next(w for w in dashboard_widgets(DESTINATION)
+                   if w["properties"].get("title") == "Setup findings, scheduled check (should be 0)")
+        self.assertEqual([line[:4] for line in row["properties"]["metrics"]], [
+            ["${MetricsNamespace}", "ReplicationSetupFindings", "Side", "destination"],
+            ["${MetricsNamespace}", "ReplicationSetupFindings", "Side", "source"],
+            ["${MetricsNamespace}", "ReplicationSetupUnchecked", "Side", "destination"],
+            ["${MetricsNamespace}", "ReplicationSetupUnchecked", "Side", "source"],
+            ["AWS/Lambda", "Errors", "FunctionName", "${SetupFunction}"],
+        ])
+        self.assertIn('"period": ${CheckPeriod},', dashboard_text(DESTINATION))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ import {
   namePrefixOf,
   partitionOf,
   type ReplicationCommonProps,
+  checkPeriodOf,
   scheduledCheck,
-  setupFindingsMetric,
+  scheduledCheckAlarms,
+  type ScheduledCheckAlarms,
   skipSetupFunctionChecks,
   statement,
 } from './common';
@@ -228,6 +230,8 @@ export class ReplicationDestination extends Construct {
     readonly replicationFailed: cloudwatch.Alarm;
     readonly deadLetterQueueDepth: cloudwatch.Alarm;
     readonly replicationSetupFindings?: cloudwatch.Alarm;
+    readonly replicationSetupUnchecked?: cloudwatch.Alarm;
+    readonly setupFunctionErrors?: cloudwatch.Alarm;
     readonly canaryReplicaVerified?: cloudwatch.Alarm;
   };
   /** The scheduled check's schedule, with `scheduledCheck`. */
@@ -345,6 +349,7 @@ export class ReplicationDestination extends Construct {
         'use fewer periods',
       );
     }
+    const checkPeriod = checkPeriodOf(kind, props.checkSchedule ?? 'rate(1 hour)', props.checkPeriod);
     const dArn = bucketArn(this, destinationBucket);
 
     // ------------------------------------------------------------ replication-setup
@@ -592,7 +597,7 @@ export class ReplicationDestination extends Construct {
 
     // ------------------------------------------------------------ scheduled check, liveness
     const topic = props.alarmTopic;
-    let setupFindings: cloudwatch.Alarm | undefined;
+    let checkAlarms: ScheduledCheckAlarms | undefined;
     let canary: cloudwatch.Alarm | undefined;
     if (scheduled) {
       const { schedule } = scheduledCheck(
@@ -608,20 +613,16 @@ export class ReplicationDestination extends Construct {
         },
       );
       this.schedule = schedule;
-      setupFindings = alarm(
-        this,
-        'SetupFindingsAlarm',
-        {
-          alarmName: `${prefix}-ReplicationSetupFindings`,
-          alarmDescription: `The scheduled check found something that stops replication into ${destinationBucket}; its log line names the step, document and fix.`,
-          metric: setupFindingsMetric(namespace, 'destination', sourceBucket, destinationBucket),
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          threshold: 0,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
+      checkAlarms = scheduledCheckAlarms(this, {
+        prefix,
+        namespace,
+        side: 'destination',
+        sourceBucket,
+        destinationBucket,
+        setupFunction: this.setupFunction,
+        periodSeconds: checkPeriod,
         topic,
-      );
+      });
     }
     if (liveness) {
       canary = alarm(
@@ -731,7 +732,7 @@ export class ReplicationDestination extends Construct {
         },
         topic,
       ),
-      ...(setupFindings ? { replicationSetupFindings: setupFindings } : {}),
+      ...(checkAlarms ?? {}),
       ...(canary ? { canaryReplicaVerified: canary } : {}),
     };
 
@@ -763,6 +764,8 @@ export class ReplicationDestination extends Construct {
           ],
           verifierLogGroupName: verifierLogGroup.logGroupName,
           livenessPeriodSeconds: livenessPeriod,
+          checkPeriodSeconds: checkPeriod,
+          setupFunctionName: this.setupFunction.functionName,
         }),
       ),
     });
