@@ -204,5 +204,22 @@ class ScheduledCheckFailsClosed(unittest.TestCase):
         self.assertIn('"period": ${CheckPeriod},', dashboard_text(DESTINATION))
 
 
+class LogLevels(unittest.TestCase):
+    """Lambda files the scheduled check's level-less EMF lines as INFO and drops them above the
+    application log level: the source template refuses WARN and above with the scheduled check,
+    as the destination template offers only TRACE, DEBUG and INFO (for the verifier's)."""
+
+    def test_source_refuses_levels_above_info_with_the_scheduled_check(self) -> None:
+        for level in SOURCE["Parameters"]["LogLevel"]["AllowedValues"]:
+            for scheduled in ("true", "false"):
+                with self.subTest(level=level, scheduled=scheduled):
+                    refused = Rules(SOURCE, {"LogLevel": level, "ScheduledCheck": scheduled}).refused()
+                    above_info = level in ("WARN", "ERROR", "FATAL")
+                    self.assertEqual(refused, ["ScheduledCheckNeedsInfoLogs"] if above_info and scheduled == "true" else [])
+
+    def test_destination_offers_no_level_above_info(self) -> None:
+        self.assertEqual(DESTINATION["Parameters"]["LogLevel"]["AllowedValues"], ["TRACE", "DEBUG", "INFO"])
+
+
 if __name__ == "__main__":
     unittest.main()

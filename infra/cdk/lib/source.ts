@@ -199,8 +199,9 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    */
   readonly liveness?: boolean;
   /**
-   * The function's application log level (`LogLevel`); it writes no metrics on this side
-   * except the scheduled check's, which needs INFO or lower.
+   * The function's application log level (`LogLevel`). It writes no metrics on this side except
+   * the scheduled check's EMF lines, which carry no level: with `scheduledCheck`, WARN, ERROR and
+   * FATAL are refused at synth (Lambda would drop those lines).
    *
    * @default 'INFO'
    */
@@ -347,6 +348,17 @@ export class ReplicationSource extends Construct {
       refuse(kind, 'liveness', 'true without scheduledCheck; the liveness canary is written by the scheduled check', 'set scheduledCheck: true too');
     }
     const checkPeriod = checkPeriodOf(kind, props.checkSchedule ?? 'rate(1 hour)', props.checkPeriod);
+    if (scheduled && !['TRACE', 'DEBUG', 'INFO'].includes(logLevel)) {
+      // Lambda's JSON log format files a line without a "level" (the check's EMF metric
+      // documents) as INFO and drops it below the application log level (the template's
+      // ScheduledCheckNeedsInfoLogs rule).
+      refuse(
+        kind,
+        'logLevel',
+        `${logLevel} with scheduledCheck would make Lambda drop the scheduled check's EMF metric lines, which carry no level, and its alarms would see no data`,
+        'use TRACE, DEBUG or INFO while scheduledCheck is on (infra/README.md, Logging)',
+      );
+    }
     const canaryOrLiveness = (props.canary ?? false) || liveness;
     const sArn = bucketArn(this, sourceBucket);
 

@@ -815,6 +815,10 @@ describe('refused at synth', () => {
     refusal(() => destination({ liveness: true }), 'liveness', /without scheduledCheck/);
     refusal(() => source({ liveness: true }), 'liveness', /without scheduledCheck/);
     refusal(() => destination({ logLevel: 'WARN' as never }), 'logLevel', /EMF/);
+    for (const level of ['WARN', 'ERROR', 'FATAL'] as const) {
+      refusal(() => source({ scheduledCheck: true, logLevel: level }), 'logLevel', /scheduled check's EMF metric lines/);
+      source({ logLevel: level }); // no scheduled check, no metrics: any level
+    }
     refusal(() => destination({ scheduledCheck: true, liveness: true, livenessPeriod: Duration.minutes(7) }), 'livenessPeriod', /not offered/);
     refusal(
       () => destination({ scheduledCheck: true, liveness: true, livenessPeriod: Duration.minutes(30), livenessMissedPeriods: 49 }),

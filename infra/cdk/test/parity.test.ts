@@ -480,7 +480,7 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       DestinationAccessRoleArn: `arn:aws:iam::${B}:role/replication-admin`,
       Architecture: 'x86_64',
       LogRetentionDays: 90,
-      LogLevel: 'WARN',
+      LogLevel: 'DEBUG',
     },
     props: (stack) => ({
       sourceBucket: S,
@@ -504,7 +504,19 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       destinationAccessRoleArn: `arn:aws:iam::${B}:role/replication-admin`,
       architecture: lambda.Architecture.X86_64,
       logRetention: logs.RetentionDays.THREE_MONTHS,
-      logLevel: 'WARN',
+      logLevel: 'DEBUG',
+    }),
+  },
+  {
+    name: 'a log level above INFO without the scheduled check',
+    params: { ...SOURCE_REQUIRED, LogLevel: 'ERROR' },
+    props: () => ({
+      sourceBucket: S,
+      sourceKmsKey: KA,
+      destinationBucket: D,
+      destinationAccountId: B,
+      destinationKmsKey: KB,
+      logLevel: 'ERROR',
     }),
   },
   {
@@ -575,6 +587,15 @@ const refusals: Refusal[] = [
     props: { scheduledCheck: true, checkSchedule: 'rate(1 day)', checkPeriod: Duration.hours(1) },
     prop: 'checkPeriod',
     fixed: { params: { CheckPeriod: 86400 }, props: { checkPeriod: Duration.days(1) } },
+  },
+  {
+    name: 'a log level above INFO with the scheduled check (source)',
+    side: 'source',
+    params: { ScheduledCheck: 'true', LogLevel: 'WARN' },
+    rule: 'ScheduledCheckNeedsInfoLogs',
+    props: { scheduledCheck: true, logLevel: 'WARN' },
+    prop: 'logLevel',
+    fixed: { params: { LogLevel: 'INFO' }, props: { logLevel: 'INFO' } },
   },
 ];
 
