@@ -221,5 +221,24 @@ class LogLevels(unittest.TestCase):
         self.assertEqual(DESTINATION["Parameters"]["LogLevel"]["AllowedValues"], ["TRACE", "DEBUG", "INFO"])
 
 
+class LivenessRange(unittest.TestCase):
+    """The destination template refuses a liveness alarm range CloudWatch would refuse, as the
+    CDK construct does at synth: Period x EvaluationPeriods at most 1 day below 1-hour periods,
+    7 days from 1 hour."""
+
+    def test_every_offered_combination(self) -> None:
+        periods = DESTINATION["Parameters"]["LivenessPeriod"]["AllowedValues"]
+        missed = DESTINATION["Parameters"]["LivenessMissedPeriods"]
+        refusals = 0
+        for period in periods:
+            for n in range(missed["MinValue"], missed["MaxValue"] + 1):
+                with self.subTest(period=period, missed=n):
+                    allowed = period * n <= (86400 if period < 3600 else 604800)  # the construct's check
+                    refused = Rules(DESTINATION, {"LivenessPeriod": period, "LivenessMissedPeriods": n}).refused()
+                    self.assertEqual(refused, [] if allowed else ["LivenessRangeWithinCloudWatchsCap"])
+                    refusals += not allowed
+        self.assertEqual(refusals, (24 - 14) + (24 - 7))
+
+
 if __name__ == "__main__":
     unittest.main()

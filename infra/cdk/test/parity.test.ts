@@ -597,6 +597,24 @@ const refusals: Refusal[] = [
     prop: 'logLevel',
     fixed: { params: { LogLevel: 'INFO' }, props: { logLevel: 'INFO' } },
   },
+  {
+    name: 'a liveness alarm range past CloudWatch\'s 7 days',
+    side: 'destination',
+    params: { ScheduledCheck: 'true', Liveness: 'true', LivenessPeriod: 86400, LivenessMissedPeriods: 8 },
+    rule: 'LivenessRangeWithinCloudWatchsCap',
+    props: { scheduledCheck: true, liveness: true, livenessPeriod: Duration.days(1), livenessMissedPeriods: 8 },
+    prop: 'livenessMissedPeriods',
+    fixed: { params: { LivenessMissedPeriods: 7 }, props: { livenessMissedPeriods: 7 } },
+  },
+  {
+    name: 'a liveness alarm range past CloudWatch\'s 7 days (12-hour periods)',
+    side: 'destination',
+    params: { LivenessPeriod: 43200, LivenessMissedPeriods: 15 },
+    rule: 'LivenessRangeWithinCloudWatchsCap',
+    props: { livenessPeriod: Duration.hours(12), livenessMissedPeriods: 15 },
+    prop: 'livenessMissedPeriods',
+    fixed: { params: { LivenessMissedPeriods: 14 }, props: { livenessMissedPeriods: 14 } },
+  },
 ];
 
 describe('the templates refuse what the constructs refuse', () => {
