@@ -73,6 +73,50 @@ export interface ReplicationCommonProps {
    * @default 'rate(1 hour)'
    */
   readonly checkSchedule?: string;
+  /**
+   * `CheckPeriod`: the schedule's interval, the period of the scheduled check's alarms. Its
+   * `ReplicationSetupFindings` alarm treats a period without data as breaching, so that a check
+   * that stopped running fires. One of 5, 10, 15, 30 minutes or 1, 2, 3, 6, 12, 24 hours; refused
+   * when it differs from a `rate(...)` `checkSchedule` (as the template's rule refuses it).
+   *
+   * @default - the rate of a `rate(...)` `checkSchedule` when it is one of those; else 1 hour
+   */
+  readonly checkPeriod?: Duration;
+}
+
+/** The scheduled check's alarm periods the templates offer (`CheckPeriod`), in seconds. */
+export const CHECK_PERIODS = [300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/** The seconds of an EventBridge Scheduler `rate(value unit)` expression; undefined for cron, at, or a token. */
+export function rateSeconds(expression: string): number | undefined {
+  if (Token.isUnresolved(expression)) return undefined;
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!m) return undefined;
+  const unit = m[2].startsWith('minute') ? 60 : m[2].startsWith('hour') ? 3600 : 86400;
+  return Number(m[1]) * unit;
+}
+
+/**
+ * The scheduled check's alarm period (`CheckPeriod`), in seconds: `checkPeriod`, else the rate of
+ * `checkSchedule` when offered, else 1 hour. Refused when not offered, or when it differs from an
+ * offered rate (the templates' `CheckPeriodIsTheSchedulesRate` rule).
+ */
+export function checkPeriodOf(kind: string, checkSchedule: string, checkPeriod: Duration | undefined): number {
+  const rate = rateSeconds(checkSchedule);
+  const offeredRate = rate !== undefined && CHECK_PERIODS.includes(rate) ? rate : undefined;
+  const period = checkPeriod?.toSeconds() ?? offeredRate ?? 3600;
+  if (!CHECK_PERIODS.includes(period)) {
+    refuse(kind, 'checkPeriod', `${period} s is not offered`, `use one of ${CHECK_PERIODS.join(', ')} seconds: checkSchedule's interval`);
+  }
+  if (offeredRate !== undefined && period !== offeredRate) {
+    refuse(
+      kind,
+      'checkPeriod',
+      `${period} s, but checkSchedule ${checkSchedule} runs every ${offeredRate} s; the scheduled check's alarms use it as their period, and its findings alarm treats a period without a run as breaching`,
+      `leave checkPeriod out (it follows a rate(...) checkSchedule), or give Duration.seconds(${offeredRate})`,
+    );
+  }
+  return period;
 }
 
 const PREFIXES = new WeakMap<Stack, Set<string>>();
@@ -183,15 +227,102 @@ export function alarm(
   return a;
 }
 
-/** The scheduled check's `ReplicationSetupFindings` metric for one side. */
-export function setupFindingsMetric(namespace: string, side: 'source' | 'destination', source: string, destination: string) {
+/** One of the scheduled check's metrics (`ReplicationSetupFindings`, `ReplicationSetupUnchecked`) for one side. */
+export function setupCheckMetric(
+  namespace: string,
+  metricName: 'ReplicationSetupFindings' | 'ReplicationSetupUnchecked',
+  side: 'source' | 'destination',
+  source: string,
+  destination: string,
+  periodSeconds: number,
+) {
   return new cloudwatch.Metric({
     namespace,
-    metricName: 'ReplicationSetupFindings',
+    metricName,
     dimensionsMap: { Side: side, SourceBucket: source, DestinationBucket: destination },
     statistic: 'Maximum',
-    period: Duration.seconds(3600),
+    period: Duration.seconds(periodSeconds),
   });
+}
+
+/** The scheduled check's three alarms, as both templates define them. */
+export interface ScheduledCheckAlarms {
+  /** `ReplicationSetupFindings` Maximum > 0 per `CheckPeriod`, missing data breaching (the check did not run). */
+  readonly replicationSetupFindings: cloudwatch.Alarm;
+  /** `ReplicationSetupUnchecked` Maximum > 0 per `CheckPeriod`: checks the run could not evaluate. */
+  readonly replicationSetupUnchecked: cloudwatch.Alarm;
+  /** The setup function's AWS/Lambda `Errors` Sum > 0 over 300 s. */
+  readonly setupFunctionErrors: cloudwatch.Alarm;
+}
+
+/** The scheduled check's alarms for `side` (the templates' SetupFindingsAlarm, SetupUncheckedAlarm, SetupErrorsAlarm). */
+export function scheduledCheckAlarms(
+  scope: Construct,
+  opts: {
+    prefix: string;
+    namespace: string;
+    side: 'source' | 'destination';
+    sourceBucket: string;
+    destinationBucket: string;
+    setupFunction: lambda.IFunction;
+    periodSeconds: number;
+    topic: sns.ITopic | undefined;
+  },
+): ScheduledCheckAlarms {
+  const { prefix, namespace, side, sourceBucket, destinationBucket, periodSeconds, topic } = opts;
+  const where = side === 'destination' ? `into ${destinationBucket}` : `from ${sourceBucket}`;
+  const greaterThanZero = {
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    threshold: 0,
+    evaluationPeriods: 1,
+  };
+  return {
+    replicationSetupFindings: alarm(
+      scope,
+      'SetupFindingsAlarm',
+      {
+        alarmName: `${prefix}-ReplicationSetupFindings`,
+        alarmDescription: `The scheduled check found something that stops replication ${where}; its log line names the step, document and fix. Or it did not run in ${periodSeconds} seconds (no data is breaching); then see the SetupFunctionErrors alarm and the function's log.`,
+        metric: setupCheckMetric(namespace, 'ReplicationSetupFindings', side, sourceBucket, destinationBucket, periodSeconds),
+        ...greaterThanZero,
+        // Fails closed: the check publishes a value on every run, so a period without one means
+        // it did not run (schedule deleted or disabled, the function failing before its metric).
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+      topic,
+    ),
+    replicationSetupUnchecked: alarm(
+      scope,
+      'SetupUncheckedAlarm',
+      {
+        alarmName: `${prefix}-ReplicationSetupUnchecked`,
+        alarmDescription: `The scheduled check could not evaluate some of its checks on the ${side} side of ${sourceBucket} to ${destinationBucket} (a read refused, a document it could not parse): unchecked is not clean. Its log lines name them.`,
+        metric: setupCheckMetric(namespace, 'ReplicationSetupUnchecked', side, sourceBucket, destinationBucket, periodSeconds),
+        ...greaterThanZero,
+        // A run that did not happen is SetupFindingsAlarm's to report.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      topic,
+    ),
+    setupFunctionErrors: alarm(
+      scope,
+      'SetupErrorsAlarm',
+      {
+        alarmName: `${prefix}-SetupFunctionErrors`,
+        alarmDescription: `${prefix}-setup failed an invocation: the scheduled check could not run (or a stack operation's request failed). Its log group names the error.`,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'Errors',
+          dimensionsMap: { FunctionName: opts.setupFunction.functionName },
+          statistic: 'Sum',
+          period: Duration.seconds(300),
+        }),
+        ...greaterThanZero,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      topic,
+    ),
+  };
 }
 
 /**

@@ -17,10 +17,14 @@ export interface DashboardInputs {
   readonly ruleId: string;
   readonly queueName: string;
   readonly deadLetterQueueName: string;
-  /** The five alarms of the alarm widget, in the template's order. */
+  /** The alarms of the alarm widget, in the template's order. */
   readonly alarmArns: string[];
   readonly verifierLogGroupName: string;
   readonly livenessPeriodSeconds: number;
+  /** The scheduled check's period (`CheckPeriod`). */
+  readonly checkPeriodSeconds: number;
+  /** The destination's setup function, for its AWS/Lambda `Errors`. */
+  readonly setupFunctionName: string;
 }
 
 /** The dashboard body as an object (serialize with `Stack.toJsonString`). */
@@ -81,6 +85,7 @@ export function dashboardBody(i: DashboardInputs): Record<string, unknown> {
           verifier('ReplicaWrongKey'),
           verifier('ReplicaNotKmsEncrypted'),
           verifier('ReplicaNotReplica'),
+          verifier('ReplicaBucketKeyMismatch'),
           verifier('ReplicaMissing'),
           verifier('ReplicaCheckRejected'),
           verifier('VerificationErrors'),
@@ -149,28 +154,25 @@ export function dashboardBody(i: DashboardInputs): Record<string, unknown> {
         title: 'Setup findings, scheduled check (should be 0)',
         region: i.region,
         stat: 'Maximum',
-        period: 3600,
+        period: i.checkPeriodSeconds,
         metrics: [
-          [
-            ns,
-            'ReplicationSetupFindings',
-            'Side',
-            'destination',
-            'SourceBucket',
-            i.sourceBucket,
-            ...d,
-            { label: 'destination side' },
-          ],
-          [
-            ns,
-            'ReplicationSetupFindings',
-            'Side',
-            'source',
-            'SourceBucket',
-            i.sourceBucket,
-            ...d,
-            { label: 'source side', accountId: i.sourceAccountId, region: i.s3MetricsRegion },
-          ],
+          ...(['ReplicationSetupFindings', 'ReplicationSetupUnchecked'] as const).flatMap((metric) => {
+            const suffix = metric === 'ReplicationSetupUnchecked' ? ': unchecked' : '';
+            return [
+              [ns, metric, 'Side', 'destination', 'SourceBucket', i.sourceBucket, ...d, { label: `destination side${suffix}` }],
+              [
+                ns,
+                metric,
+                'Side',
+                'source',
+                'SourceBucket',
+                i.sourceBucket,
+                ...d,
+                { label: `source side${suffix}`, accountId: i.sourceAccountId, region: i.s3MetricsRegion },
+              ],
+            ];
+          }),
+          ['AWS/Lambda', 'Errors', 'FunctionName', i.setupFunctionName, { label: 'destination setup function: errors', stat: 'Sum' }],
         ],
       }),
 

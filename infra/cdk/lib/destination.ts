@@ -19,8 +19,10 @@ import {
   namePrefixOf,
   partitionOf,
   type ReplicationCommonProps,
+  checkPeriodOf,
   scheduledCheck,
-  setupFindingsMetric,
+  scheduledCheckAlarms,
+  type ScheduledCheckAlarms,
   skipSetupFunctionChecks,
   statement,
 } from './common';
@@ -198,7 +200,7 @@ const AUDIT_REASON =
  * infra/destination-account.yaml deploys: `replication-setup` and its
  * `Custom::ReplicationDestination` (versioning on D, our statements merged into D's bucket policy
  * and KB's key policy, D's `s3:ObjectCreated:*` notifications to the queue), `replica-verifier`
- * behind an SQS queue with a DLQ and an event source mapping (`ReportBatchItemFailures`), five
+ * behind an SQS queue with a DLQ and an event source mapping (`ReportBatchItemFailures`), nine
  * alarms and a dashboard; optionally the scheduled check, liveness and the audit role.
  */
 export class ReplicationDestination extends Construct {
@@ -220,10 +222,16 @@ export class ReplicationDestination extends Construct {
   public readonly alarms: {
     readonly replicaWrongKey: cloudwatch.Alarm;
     readonly replicaNotKmsEncrypted: cloudwatch.Alarm;
+    readonly replicaNotReplica: cloudwatch.Alarm;
+    readonly replicaBucketKeyMismatch: cloudwatch.Alarm;
+    readonly replicaMissing: cloudwatch.Alarm;
+    readonly replicaCheckRejected: cloudwatch.Alarm;
     readonly verificationErrors: cloudwatch.Alarm;
     readonly replicationFailed: cloudwatch.Alarm;
     readonly deadLetterQueueDepth: cloudwatch.Alarm;
     readonly replicationSetupFindings?: cloudwatch.Alarm;
+    readonly replicationSetupUnchecked?: cloudwatch.Alarm;
+    readonly setupFunctionErrors?: cloudwatch.Alarm;
     readonly canaryReplicaVerified?: cloudwatch.Alarm;
   };
   /** The scheduled check's schedule, with `scheduledCheck`. */
@@ -341,6 +349,7 @@ export class ReplicationDestination extends Construct {
         'use fewer periods',
       );
     }
+    const checkPeriod = checkPeriodOf(kind, props.checkSchedule ?? 'rate(1 hour)', props.checkPeriod);
     const dArn = bucketArn(this, destinationBucket);
 
     // ------------------------------------------------------------ replication-setup
@@ -459,6 +468,11 @@ export class ReplicationDestination extends Construct {
     const verifierStatements = [
       logsStatement(verifierLogGroup),
       statement('HeadReplicas', ['s3:GetObject', 's3:GetObjectVersion'], [`${dArn}/*`]),
+      // S3 API Reference, HeadObject, "Permissions": "If the object you request doesn't exist,
+      // the error that Amazon S3 returns depends on whether you also have the s3:ListBucket
+      // permission": 404 Not Found with it, 403 Forbidden without. Without it the verifier could
+      // never report Missing (a 403 is an Error, retried into the DLQ). On D's bucket ARN only.
+      statement('MissingIsNotFound', ['s3:ListBucket'], [dArn]),
       statement('ExpectedKey', ['kms:DescribeKey'], [keyArn]),
       statement(
         'Queue',
@@ -583,7 +597,7 @@ export class ReplicationDestination extends Construct {
 
     // ------------------------------------------------------------ scheduled check, liveness
     const topic = props.alarmTopic;
-    let setupFindings: cloudwatch.Alarm | undefined;
+    let checkAlarms: ScheduledCheckAlarms | undefined;
     let canary: cloudwatch.Alarm | undefined;
     if (scheduled) {
       const { schedule } = scheduledCheck(
@@ -599,20 +613,16 @@ export class ReplicationDestination extends Construct {
         },
       );
       this.schedule = schedule;
-      setupFindings = alarm(
-        this,
-        'SetupFindingsAlarm',
-        {
-          alarmName: `${prefix}-ReplicationSetupFindings`,
-          alarmDescription: `The scheduled check found something that stops replication into ${destinationBucket}; its log line names the step, document and fix.`,
-          metric: setupFindingsMetric(namespace, 'destination', sourceBucket, destinationBucket),
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          threshold: 0,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
+      checkAlarms = scheduledCheckAlarms(this, {
+        prefix,
+        namespace,
+        side: 'destination',
+        sourceBucket,
+        destinationBucket,
+        setupFunction: this.setupFunction,
+        periodSeconds: checkPeriod,
         topic,
-      );
+      });
     }
     if (liveness) {
       canary = alarm(
@@ -672,6 +682,26 @@ export class ReplicationDestination extends Construct {
         'ReplicaNotKmsEncrypted',
         `A replica in ${destinationBucket} is not SSE-KMS (SSE-S3, DSSE-KMS or unencrypted).`,
       ),
+      replicaNotReplica: verdictAlarm(
+        'ReplicaNotReplicaAlarm',
+        'ReplicaNotReplica',
+        `An object in ${destinationBucket} is not marked REPLICA (x-amz-replication-status); it was written to D, not replicated into it.`,
+      ),
+      replicaBucketKeyMismatch: verdictAlarm(
+        'ReplicaBucketKeyMismatchAlarm',
+        'ReplicaBucketKeyMismatch',
+        `A replica in ${destinationBucket} has an S3 Bucket Key state other than the verifier's EXPECTED_BUCKET_KEY.`,
+      ),
+      replicaMissing: verdictAlarm(
+        'ReplicaMissingAlarm',
+        'ReplicaMissing',
+        `A replica the verifier was told about is not in ${destinationBucket} (HeadObject 404 after its bounded retries).`,
+      ),
+      replicaCheckRejected: verdictAlarm(
+        'ReplicaCheckRejectedAlarm',
+        'ReplicaCheckRejected',
+        `S3 refused the verifier's HeadObject itself for an object in ${destinationBucket} (HTTP 400, 405 and the like, for a malformed version id, a key too long, a delete marker's version); its log line names it.`,
+      ),
       verificationErrors: verdictAlarm(
         'VerificationErrorsAlarm',
         'VerificationErrors',
@@ -702,7 +732,7 @@ export class ReplicationDestination extends Construct {
         },
         topic,
       ),
-      ...(setupFindings ? { replicationSetupFindings: setupFindings } : {}),
+      ...(checkAlarms ?? {}),
       ...(canary ? { canaryReplicaVerified: canary } : {}),
     };
 
@@ -724,12 +754,18 @@ export class ReplicationDestination extends Construct {
           alarmArns: [
             this.alarms.replicaWrongKey.alarmArn,
             this.alarms.replicaNotKmsEncrypted.alarmArn,
+            this.alarms.replicaNotReplica.alarmArn,
+            this.alarms.replicaBucketKeyMismatch.alarmArn,
+            this.alarms.replicaMissing.alarmArn,
+            this.alarms.replicaCheckRejected.alarmArn,
             this.alarms.verificationErrors.alarmArn,
             this.alarms.replicationFailed.alarmArn,
             this.alarms.deadLetterQueueDepth.alarmArn,
           ],
           verifierLogGroupName: verifierLogGroup.logGroupName,
           livenessPeriodSeconds: livenessPeriod,
+          checkPeriodSeconds: checkPeriod,
+          setupFunctionName: this.setupFunction.functionName,
         }),
       ),
     });

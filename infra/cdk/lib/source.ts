@@ -9,7 +9,6 @@ import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { replicationFunction } from './code';
 import {
-  alarm,
   bucketArn,
   functionLogGroup,
   LAMBDA_TRUST,
@@ -19,8 +18,9 @@ import {
   namePrefixOf,
   partitionOf,
   type ReplicationCommonProps,
+  checkPeriodOf,
   scheduledCheck,
-  setupFindingsMetric,
+  scheduledCheckAlarms,
   skipSetupFunctionChecks,
   statement,
 } from './common';
@@ -199,8 +199,9 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    */
   readonly liveness?: boolean;
   /**
-   * The function's application log level (`LogLevel`); it writes no metrics on this side
-   * except the scheduled check's, which needs INFO or lower.
+   * The function's application log level (`LogLevel`). It writes no metrics on this side except
+   * the scheduled check's EMF lines, which carry no level: with `scheduledCheck`, WARN, ERROR and
+   * FATAL are refused at synth (Lambda would drop those lines).
    *
    * @default 'INFO'
    */
@@ -225,8 +226,15 @@ export class ReplicationSource extends Construct {
   public readonly setupFunction: lambda.Function;
   /** The scheduled check's schedule, with `scheduledCheck`. */
   public readonly schedule?: scheduler.CfnSchedule;
-  /** The scheduled check's alarm, with `scheduledCheck`. */
+  /**
+   * The scheduled check's `ReplicationSetupFindings` alarm, with `scheduledCheck`; missing data
+   * is breaching (the check did not run).
+   */
   public readonly setupFindingsAlarm?: cloudwatch.Alarm;
+  /** The scheduled check's `ReplicationSetupUnchecked` alarm (checks it could not evaluate), with `scheduledCheck`. */
+  public readonly setupUncheckedAlarm?: cloudwatch.Alarm;
+  /** The setup function's AWS/Lambda `Errors` alarm, with `scheduledCheck`. */
+  public readonly setupErrorsAlarm?: cloudwatch.Alarm;
   /** The role name the setup function's IAM statements are scoped to. */
   public readonly scopedRoleName: string;
 
@@ -338,6 +346,18 @@ export class ReplicationSource extends Construct {
     const liveness = props.liveness ?? false;
     if (liveness && !scheduled) {
       refuse(kind, 'liveness', 'true without scheduledCheck; the liveness canary is written by the scheduled check', 'set scheduledCheck: true too');
+    }
+    const checkPeriod = checkPeriodOf(kind, props.checkSchedule ?? 'rate(1 hour)', props.checkPeriod);
+    if (scheduled && !['TRACE', 'DEBUG', 'INFO'].includes(logLevel)) {
+      // Lambda's JSON log format files a line without a "level" (the check's EMF metric
+      // documents) as INFO and drops it below the application log level (the template's
+      // ScheduledCheckNeedsInfoLogs rule).
+      refuse(
+        kind,
+        'logLevel',
+        `${logLevel} with scheduledCheck would make Lambda drop the scheduled check's EMF metric lines, which carry no level, and its alarms would see no data`,
+        'use TRACE, DEBUG or INFO while scheduledCheck is on (infra/README.md, Logging)',
+      );
     }
     const canaryOrLiveness = (props.canary ?? false) || liveness;
     const sArn = bucketArn(this, sourceBucket);
@@ -495,20 +515,19 @@ export class ReplicationSource extends Construct {
         { ResourceType: 'Custom::ReplicationSource', ResourceProperties: checked, Liveness: flag(liveness) },
       );
       this.schedule = schedule;
-      this.setupFindingsAlarm = alarm(
-        this,
-        'SetupFindingsAlarm',
-        {
-          alarmName: `${prefix}-ReplicationSetupFindings`,
-          alarmDescription: `The scheduled check found something that stops replication from ${sourceBucket}; its log line names the step, document and fix.`,
-          metric: setupFindingsMetric(namespace, 'source', sourceBucket, destinationBucket),
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          threshold: 0,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-        props.alarmTopic,
-      );
+      const alarms = scheduledCheckAlarms(this, {
+        prefix,
+        namespace,
+        side: 'source',
+        sourceBucket,
+        destinationBucket,
+        setupFunction: this.setupFunction,
+        periodSeconds: checkPeriod,
+        topic: props.alarmTopic,
+      });
+      this.setupFindingsAlarm = alarms.replicationSetupFindings;
+      this.setupUncheckedAlarm = alarms.replicationSetupUnchecked;
+      this.setupErrorsAlarm = alarms.setupFunctionErrors;
     }
   }
 }

@@ -320,7 +320,7 @@ describe('IAM', () => {
     assert.deepEqual(list(bySid.LivenessCanaryReplicaDelete.Resource), [`arn:aws:s3:::${D}/*.s3-kms-replication-canary/liveness`]);
   });
 
-  test('the verifier role: HEAD on D, DescribeKey on KB, the four consumer actions on its queue; PutMetricData only for that sink', () => {
+  test('the verifier role: HEAD on D, ListBucket on D (a missing replica is 404, not 403), DescribeKey on KB, the four consumer actions on its queue; PutMetricData only for that sink', () => {
     for (const sink of ['emf', 'cloudwatch', 'both'] as const) {
       const { template } = destination({ metricsSink: sink });
       const queue = logicalIdOf(template, 'AWS::SQS::Queue', (r) => r.Properties.RedrivePolicy !== undefined);
@@ -328,6 +328,10 @@ describe('IAM', () => {
       const bySid = Object.fromEntries(verifier.map((st) => [st.Sid, st]));
       assert.deepEqual(list(bySid.HeadReplicas.Action), ['s3:GetObject', 's3:GetObjectVersion']);
       assert.deepEqual(list(bySid.HeadReplicas.Resource), [`arn:aws:s3:::${D}/*`]);
+      // HeadObject of a missing key is 404 (Missing) only with s3:ListBucket, else 403 (Error).
+      assert.deepEqual(list(bySid.MissingIsNotFound.Action), ['s3:ListBucket']);
+      assert.deepEqual(list(bySid.MissingIsNotFound.Resource), [`arn:aws:s3:::${D}`]);
+      assert.equal(bySid.MissingIsNotFound.Condition, undefined);
       assert.deepEqual(list(bySid.ExpectedKey.Action), ['kms:DescribeKey']);
       assert.deepEqual(list(bySid.Queue.Action), ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility']);
       assert.deepEqual(list(bySid.Queue.Resource), [{ 'Fn::GetAtt': [queue, 'Arn'] }]);
@@ -517,7 +521,7 @@ describe('queue and verifier', () => {
 // ------------------------------------------------------------------ alarms and dashboard
 
 describe('alarms and dashboard', () => {
-  test('five alarms, > 0 over 300 s, missing data not breaching, notifying the topic', () => {
+  test('nine alarms, one per finding verdict and error, > 0 over 300 s, missing data not breaching, notifying the topic', () => {
     const { stack: s } = stack(B);
     const topic = sns.Topic.fromTopicArn(s, 'T', `arn:aws:sns:us-east-1:${B}:alarms`);
     new ReplicationDestination(s, 'Replication', {
@@ -532,7 +536,17 @@ describe('alarms and dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     assert.deepEqual(
       alarms.map((a) => a.AlarmName).sort(),
-      ['Test-DeadLetterQueueDepth', 'Test-ReplicaNotKmsEncrypted', 'Test-ReplicaWrongKey', 'Test-ReplicationFailed', 'Test-VerificationErrors'],
+      [
+        'Test-DeadLetterQueueDepth',
+        'Test-ReplicaBucketKeyMismatch',
+        'Test-ReplicaCheckRejected',
+        'Test-ReplicaMissing',
+        'Test-ReplicaNotKmsEncrypted',
+        'Test-ReplicaNotReplica',
+        'Test-ReplicaWrongKey',
+        'Test-ReplicationFailed',
+        'Test-VerificationErrors',
+      ],
     );
     for (const a of alarms) {
       assert.equal(a.ComparisonOperator, 'GreaterThanThreshold', a.AlarmName);
@@ -563,7 +577,8 @@ describe('alarms and dashboard', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       Dimensions: Match.arrayWith([{ Name: 'Side', Value: 'destination' }]),
-      TreatMissingData: 'notBreaching',
+      // Fails closed: a period without the check's metric (it did not run) is breaching.
+      TreatMissingData: 'breaching',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Test-CanaryReplicaVerified',
@@ -586,7 +601,72 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  test('the dashboard: the template\'s layout, its five alarms and the verifier\'s log group', () => {
+  test('the scheduled check fails closed on both sides: findings (missing data breaching), unchecked, setup function errors', () => {
+    for (const [side, template] of [
+      ['destination', destination({ scheduledCheck: true }).template],
+      ['source', source({ scheduledCheck: true }).template],
+    ] as const) {
+      const setup = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+        ([, r]) => r.Properties.FunctionName === 'Test-setup',
+      )![0];
+      const byName = Object.fromEntries(
+        Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => [r.Properties.AlarmName, r.Properties]),
+      );
+      const dims = [
+        { Name: 'DestinationBucket', Value: D },
+        { Name: 'Side', Value: side },
+        { Name: 'SourceBucket', Value: S },
+      ];
+      const common = { Namespace: 'S3KmsReplication', Statistic: 'Maximum', Period: 3600, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' };
+      assert.deepEqual(
+        { ...byName['Test-ReplicationSetupFindings'], AlarmDescription: undefined },
+        { ...common, AlarmName: 'Test-ReplicationSetupFindings', AlarmDescription: undefined, MetricName: 'ReplicationSetupFindings', Dimensions: dims, TreatMissingData: 'breaching' },
+        side,
+      );
+      assert.deepEqual(
+        { ...byName['Test-ReplicationSetupUnchecked'], AlarmDescription: undefined },
+        { ...common, AlarmName: 'Test-ReplicationSetupUnchecked', AlarmDescription: undefined, MetricName: 'ReplicationSetupUnchecked', Dimensions: dims, TreatMissingData: 'notBreaching' },
+        side,
+      );
+      assert.deepEqual(
+        { ...byName['Test-SetupFunctionErrors'], AlarmDescription: undefined },
+        {
+          AlarmName: 'Test-SetupFunctionErrors',
+          AlarmDescription: undefined,
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: setup } }],
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        },
+        side,
+      );
+    }
+    // Without the scheduled check, none of the three.
+    for (const template of [destination().template, source().template]) {
+      const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
+      for (const name of ['Test-ReplicationSetupFindings', 'Test-ReplicationSetupUnchecked', 'Test-SetupFunctionErrors']) assert.ok(!names.includes(name), name);
+    }
+  });
+
+  test("the scheduled check's period follows a rate(...) checkSchedule, or checkPeriod", () => {
+    const period = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((r) => r.Properties.AlarmName === 'Test-ReplicationSetupFindings')!.Properties.Period;
+    assert.equal(period(destination({ scheduledCheck: true, checkSchedule: 'rate(30 minutes)' }).template), 1800);
+    assert.equal(period(source({ scheduledCheck: true, checkSchedule: 'rate(1 day)' }).template), 86400);
+    assert.equal(period(source({ scheduledCheck: true, checkSchedule: 'rate(6 hours)', checkPeriod: Duration.hours(6) }).template), 21600);
+    // A cron expression names no period: checkPeriod (default 1 hour) is the caller's word.
+    assert.equal(period(destination({ scheduledCheck: true, checkSchedule: 'cron(0 */2 * * ? *)', checkPeriod: Duration.hours(2) }).template), 7200);
+    assert.equal(period(destination({ scheduledCheck: true, checkSchedule: 'cron(15 * * * ? *)' }).template), 3600);
+    refusal(() => destination({ scheduledCheck: true, checkSchedule: 'rate(6 hours)', checkPeriod: Duration.hours(1) }), 'checkPeriod', /runs every 21600 s/);
+    refusal(() => source({ scheduledCheck: true, checkPeriod: Duration.minutes(7) }), 'checkPeriod', /not offered/);
+  });
+
+  test('the dashboard: the template\'s layout, its nine alarms, every finding metric, and the verifier\'s log group', () => {
     const { template } = destination();
     const dash = only(template, 'AWS::CloudWatch::Dashboard').resource.Properties;
     assert.equal(dash.DashboardName, 'Test');
@@ -619,6 +699,35 @@ describe('alarms and dashboard', () => {
     )![0];
     assert.match(body.widgets[12].properties.query, new RegExp(`^SOURCE '<${logGroup}>' \\| fields @timestamp, verdict`));
     assert.deepEqual(body.widgets[1].properties.metrics, [['S3KmsReplication', 'ReplicasVerified', 'DestinationBucket', D]]);
+    // The scheduled check's row: findings and unchecked of both sides, the setup function's errors.
+    const setupFn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) => r.Properties.FunctionName === 'Test-setup')![0];
+    const row = body.widgets[10].properties;
+    assert.equal(row.period, 3600);
+    assert.deepEqual(
+      row.metrics.map((m: any[]) => m.slice(0, 4).concat(m.length > 5 ? [m[m.length - 1].accountId ?? null] : [])),
+      [
+        ['S3KmsReplication', 'ReplicationSetupFindings', 'Side', 'destination', null],
+        ['S3KmsReplication', 'ReplicationSetupFindings', 'Side', 'source', A],
+        ['S3KmsReplication', 'ReplicationSetupUnchecked', 'Side', 'destination', null],
+        ['S3KmsReplication', 'ReplicationSetupUnchecked', 'Side', 'source', A],
+        ['AWS/Lambda', 'Errors', 'FunctionName', `<${setupFn}>`],
+      ],
+    );
+    assert.equal(row.metrics[4][4].stat, 'Sum');
+    // "Findings and errors should stay at 0; each has an alarm": every metric of that widget has one.
+    assert.match(body.widgets[0].properties.markdown, /each has an alarm/);
+    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.MetricName);
+    const findings = body.widgets[2].properties.metrics.map((m: any[]) => m[1]);
+    assert.deepEqual(findings, [
+      'ReplicaWrongKey',
+      'ReplicaNotKmsEncrypted',
+      'ReplicaNotReplica',
+      'ReplicaBucketKeyMismatch',
+      'ReplicaMissing',
+      'ReplicaCheckRejected',
+      'VerificationErrors',
+    ]);
+    for (const metric of findings) assert.ok(alarmed.includes(metric), `${metric} has an alarm`);
     assert.deepEqual(body.widgets[7].properties.metrics[0], [
       'AWS/S3',
       'ReplicationLatency',
@@ -706,6 +815,10 @@ describe('refused at synth', () => {
     refusal(() => destination({ liveness: true }), 'liveness', /without scheduledCheck/);
     refusal(() => source({ liveness: true }), 'liveness', /without scheduledCheck/);
     refusal(() => destination({ logLevel: 'WARN' as never }), 'logLevel', /EMF/);
+    for (const level of ['WARN', 'ERROR', 'FATAL'] as const) {
+      refusal(() => source({ scheduledCheck: true, logLevel: level }), 'logLevel', /scheduled check's EMF metric lines/);
+      source({ logLevel: level }); // no scheduled check, no metrics: any level
+    }
     refusal(() => destination({ scheduledCheck: true, liveness: true, livenessPeriod: Duration.minutes(7) }), 'livenessPeriod', /not offered/);
     refusal(
       () => destination({ scheduledCheck: true, liveness: true, livenessPeriod: Duration.minutes(30), livenessMissedPeriods: 49 }),

@@ -259,6 +259,46 @@ function newStack(account: string): Stack {
   return new Stack(app, 'Parity', { stackName: STACK_NAME, env: { account, region: 'us-east-1' } });
 }
 
+// ------------------------------------------------------------------ template Rules
+
+/**
+ * The names of the template's Rules that refuse `params` (with parameter defaults), evaluated
+ * as CloudFormation does before a change set: a rule applies when its RuleCondition holds, and
+ * then every assertion must. Values are strings, as in Rules.
+ */
+function refusingRules(template: Json, params: Record<string, Json>): string[] {
+  const value = (v: Json): Json => {
+    if (Array.isArray(v)) return v.map(value);
+    if (v !== null && typeof v === 'object') {
+      const [k] = Object.keys(v);
+      if (k === 'Ref') return String(params[v.Ref] ?? template.Parameters[v.Ref].Default);
+      return truth(v);
+    }
+    return String(v);
+  };
+  const truth = (c: Json): boolean => {
+    const [k] = Object.keys(c);
+    const a = c[k];
+    switch (k) {
+      case 'Fn::Equals':
+        return value(a[0]) === value(a[1]);
+      case 'Fn::Not':
+        return !truth(a[0]);
+      case 'Fn::And':
+        return a.every(truth);
+      case 'Fn::Or':
+        return a.some(truth);
+      case 'Fn::Contains':
+        return value(a[0]).includes(value(a[1]));
+    }
+    throw new Error(`rule function ${k}`);
+  };
+  return Object.entries<Json>(template.Rules ?? {})
+    .filter(([, rule]) => !rule.RuleCondition || truth(rule.RuleCondition))
+    .filter(([, rule]) => !rule.Assertions.every((x: Json) => truth(x.Assert)))
+    .map(([name]) => name);
+}
+
 // ------------------------------------------------------------------ destination
 
 interface Scenario<P> {
@@ -307,6 +347,7 @@ const destinationScenarios: Scenario<ReplicationDestinationProps>[] = [
       LogLevel: 'DEBUG',
       ScheduledCheck: 'true',
       CheckSchedule: 'rate(30 minutes)',
+      CheckPeriod: 1800,
       Liveness: 'true',
       LivenessPeriod: 1800,
       LivenessMissedPeriods: 4,
@@ -388,6 +429,7 @@ describe('ReplicationDestination is infra/destination-account.yaml', () => {
       const props = scenario.props(stack);
       const d = new ReplicationDestination(stack, 'Replication', { ...props, code: { prebuiltDir: ASSETS } });
       destinationOutputs(stack, d);
+      assert.deepEqual(refusingRules(YAML.destination, scenario.params), [], "the template's Rules accept the parameters");
       compare(resources(YAML.destination, scenario.params, B), cdkResources(stack, B));
     });
   }
@@ -431,13 +473,14 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       Canary: 'true',
       ScheduledCheck: 'true',
       CheckSchedule: 'rate(30 minutes)',
+      CheckPeriod: 1800,
       Liveness: 'true',
       MetricsNamespace: 'TeamReplication',
       AlarmTopicArn: `arn:aws:sns:us-east-1:${A}:replication-alarms`,
       DestinationAccessRoleArn: `arn:aws:iam::${B}:role/replication-admin`,
       Architecture: 'x86_64',
       LogRetentionDays: 90,
-      LogLevel: 'WARN',
+      LogLevel: 'DEBUG',
     },
     props: (stack) => ({
       sourceBucket: S,
@@ -461,7 +504,19 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       destinationAccessRoleArn: `arn:aws:iam::${B}:role/replication-admin`,
       architecture: lambda.Architecture.X86_64,
       logRetention: logs.RetentionDays.THREE_MONTHS,
-      logLevel: 'WARN',
+      logLevel: 'DEBUG',
+    }),
+  },
+  {
+    name: 'a log level above INFO without the scheduled check',
+    params: { ...SOURCE_REQUIRED, LogLevel: 'ERROR' },
+    props: () => ({
+      sourceBucket: S,
+      sourceKmsKey: KA,
+      destinationBucket: D,
+      destinationAccountId: B,
+      destinationKmsKey: KB,
+      logLevel: 'ERROR',
     }),
   },
   {
@@ -485,6 +540,7 @@ describe('ReplicationSource is infra/source-account.yaml', () => {
     test(scenario.name, () => {
       const stack = newStack(A);
       const s = new ReplicationSource(stack, 'Replication', { ...scenario.props(stack), code: { prebuiltDir: ASSETS } });
+      assert.deepEqual(refusingRules(YAML.source, scenario.params), [], "the template's Rules accept the parameters");
       const out = (id: string, value: string, description: string) => new CfnOutput(stack, id, { value, description });
       out('ReplicationRoleArn', s.roleArn, "The replication role (the destination stack's ReplicationRoleName is its name)");
       out('ReplicationRoleName', s.roleName, "The replication role's name");
@@ -492,6 +548,93 @@ describe('ReplicationSource is infra/source-account.yaml', () => {
       out('SidPrefix', s.sidPrefix, "Sid prefix of the statement added to KA's key policy");
       out('SetupFunctionArn', s.setupFunction.functionArn, "replication-setup (the custom resource's ServiceToken)");
       compare(resources(YAML.source, scenario.params, A), cdkResources(stack, A));
+    });
+  }
+});
+
+// ------------------------------------------------------------------ refused alike
+
+/**
+ * What a construct refuses at synth, the template's Rules refuse before a change set: each case
+ * is a template's parameters, the rule that must refuse them, and the construct's props, which
+ * must throw naming the same prop. The same parameters with the fix applied pass both.
+ */
+interface Refusal {
+  readonly name: string;
+  readonly side: 'destination' | 'source';
+  readonly params: Record<string, Json>;
+  readonly rule: string;
+  readonly props: Record<string, unknown>;
+  readonly prop: string;
+  readonly fixed: { params: Record<string, Json>; props: Record<string, unknown> };
+}
+
+const refusals: Refusal[] = [
+  {
+    name: 'a CheckPeriod other than a rate(...) CheckSchedule',
+    side: 'destination',
+    params: { ScheduledCheck: 'true', CheckSchedule: 'rate(6 hours)', CheckPeriod: 3600 },
+    rule: 'CheckPeriodIsTheSchedulesRate',
+    props: { scheduledCheck: true, checkSchedule: 'rate(6 hours)', checkPeriod: Duration.hours(1) },
+    prop: 'checkPeriod',
+    fixed: { params: { CheckPeriod: 21600 }, props: { checkPeriod: Duration.hours(6) } },
+  },
+  {
+    name: 'a rate(...) CheckSchedule with the default CheckPeriod (source)',
+    side: 'source',
+    params: { ScheduledCheck: 'true', CheckSchedule: 'rate(1 day)', CheckPeriod: 3600 },
+    rule: 'CheckPeriodIsTheSchedulesRate',
+    props: { scheduledCheck: true, checkSchedule: 'rate(1 day)', checkPeriod: Duration.hours(1) },
+    prop: 'checkPeriod',
+    fixed: { params: { CheckPeriod: 86400 }, props: { checkPeriod: Duration.days(1) } },
+  },
+  {
+    name: 'a log level above INFO with the scheduled check (source)',
+    side: 'source',
+    params: { ScheduledCheck: 'true', LogLevel: 'WARN' },
+    rule: 'ScheduledCheckNeedsInfoLogs',
+    props: { scheduledCheck: true, logLevel: 'WARN' },
+    prop: 'logLevel',
+    fixed: { params: { LogLevel: 'INFO' }, props: { logLevel: 'INFO' } },
+  },
+  {
+    name: 'a liveness alarm range past CloudWatch\'s 7 days',
+    side: 'destination',
+    params: { ScheduledCheck: 'true', Liveness: 'true', LivenessPeriod: 86400, LivenessMissedPeriods: 8 },
+    rule: 'LivenessRangeWithinCloudWatchsCap',
+    props: { scheduledCheck: true, liveness: true, livenessPeriod: Duration.days(1), livenessMissedPeriods: 8 },
+    prop: 'livenessMissedPeriods',
+    fixed: { params: { LivenessMissedPeriods: 7 }, props: { livenessMissedPeriods: 7 } },
+  },
+  {
+    name: 'a liveness alarm range past CloudWatch\'s 7 days (12-hour periods)',
+    side: 'destination',
+    params: { LivenessPeriod: 43200, LivenessMissedPeriods: 15 },
+    rule: 'LivenessRangeWithinCloudWatchsCap',
+    props: { livenessPeriod: Duration.hours(12), livenessMissedPeriods: 15 },
+    prop: 'livenessMissedPeriods',
+    fixed: { params: { LivenessMissedPeriods: 14 }, props: { livenessMissedPeriods: 14 } },
+  },
+];
+
+describe('the templates refuse what the constructs refuse', () => {
+  for (const r of refusals) {
+    test(r.name, () => {
+      const template = r.side === 'destination' ? YAML.destination : YAML.source;
+      const required = r.side === 'destination' ? DEST_REQUIRED : SOURCE_REQUIRED;
+      assert.deepEqual(refusingRules(template, { ...required, ...r.params }), [r.rule]);
+      assert.deepEqual(refusingRules(template, { ...required, ...r.params, ...r.fixed.params }), []);
+      const build = (extra: Record<string, unknown>) => {
+        const stack = newStack(r.side === 'destination' ? B : A);
+        const base =
+          r.side === 'destination'
+            ? { destinationBucket: D, destinationKmsKey: KB, sourceAccountId: A, sourceBucket: S }
+            : { sourceBucket: S, sourceKmsKey: KA, destinationBucket: D, destinationAccountId: B, destinationKmsKey: KB };
+        const props = { ...base, ...extra, code: { prebuiltDir: ASSETS } } as Json;
+        return r.side === 'destination' ? new ReplicationDestination(stack, 'R', props) : new ReplicationSource(stack, 'R', props);
+      };
+      assert.throws(() => build(r.props), (e: Error) => e.message.includes(`) ${r.prop}: `) && /Fix: \S/.test(e.message));
+      build({ ...r.props, ...r.fixed.props });
     });
   }
 });

@@ -1,0 +1,244 @@
+"""Checks of infra/*.yaml that need no emulator (stdlib unittest): the alarms against the metric
+names the functions publish, and the template Rules that refuse what the constructs refuse at
+synth (infra/cdk compares the rest, resource for resource, in its parity test).
+
+    .venv/bin/python -m unittest discover -s infra -p 'test_*.py'      (make test runs this)
+
+The templates are read through cfn-lint's CloudFormation YAML loader, as
+tests/tests/templates.rs and the CDK parity test read them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unittest
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+
+HERE = Path(__file__).resolve().parent
+METRIC_NAMES = HERE.parent / "functions" / "replication-core" / "src" / "metric_names.rs"
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads(json.dumps(cfn_yaml.load(str(HERE / name))))
+
+
+def published_metric_names() -> set[str]:
+    """Every metric name in replication-core's metric_names.rs."""
+    return set(re.findall(r'pub const [A-Z_]+: &str = "([A-Za-z]+)";', METRIC_NAMES.read_text()))
+
+
+def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def alarm_on(template: dict[str, Any], metric: str) -> tuple[str, dict[str, Any]]:
+    found = [(k, r) for k, r in alarms(template).items() if r["Properties"].get("MetricName") == metric]
+    assert len(found) == 1, f"{metric}: {len(found)} alarms"
+    return found[0]
+
+
+def dashboard_text(template: dict[str, Any]) -> str:
+    body = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard")
+    sub = body["Properties"]["DashboardBody"]["Fn::Sub"]
+    return sub[0] if isinstance(sub, list) else sub
+
+
+def dashboard_widgets(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dashboard's widgets, with every ${...} placeholder left as the string "0" (numbers) or
+    itself (in strings), enough to parse the JSON."""
+    text = re.sub(r'(?<!")\$\{[^}]+\}(?!")', "0", dashboard_text(template))
+    return json.loads(text)["widgets"]
+
+
+# ------------------------------------------------------------------ Rules, evaluated
+
+class Rules:
+    """Evaluates a template's Rules with parameter values, as CloudFormation does before it
+    creates a change set: a rule applies when its RuleCondition holds, and then each assertion
+    must. Parameters are strings, as in Rules."""
+
+    def __init__(self, template: dict[str, Any], values: dict[str, Any]) -> None:
+        self.params = template["Parameters"]
+        self.rules = template.get("Rules", {})
+        self.values = {k: str(p["Default"]) for k, p in self.params.items() if "Default" in p}
+        self.values.update({k: str(v) for k, v in values.items()})
+
+    def value(self, node: Any) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "Ref":
+                return self.values[arg]
+            return self.truth(node)
+        if isinstance(node, list):
+            return [self.value(x) for x in node]
+        return str(node)
+
+    def truth(self, node: dict[str, Any]) -> bool:
+        ((key, arg),) = node.items()
+        if key == "Fn::Equals":
+            return self.value(arg[0]) == self.value(arg[1])
+        if key == "Fn::Not":
+            return not self.truth(arg[0])
+        if key == "Fn::And":
+            return all(self.truth(x) for x in arg)
+        if key == "Fn::Or":
+            return any(self.truth(x) for x in arg)
+        if key == "Fn::Contains":
+            return self.value(arg[1]) in self.value(arg[0])
+        raise AssertionError(f"rule function {key} not modelled")
+
+    def refused(self) -> list[str]:
+        """The names of the rules whose assertions fail."""
+        out = []
+        for name, rule in self.rules.items():
+            if "RuleCondition" in rule and not self.truth(rule["RuleCondition"]):
+                continue
+            if not all(self.truth(a["Assert"]) for a in rule["Assertions"]):
+                out.append(name)
+        return out
+
+
+# ------------------------------------------------------------------ tests
+
+DESTINATION = load("destination-account.yaml")
+SOURCE = load("source-account.yaml")
+
+
+class VerdictAlarms(unittest.TestCase):
+    """Every line of the dashboard's "Findings and errors" widget has an alarm, as its text
+    says ("each has an alarm"), written like the others."""
+
+    def test_every_finding_metric_has_an_alarm(self) -> None:
+        self.assertIn("each has an alarm", dashboard_text(DESTINATION))
+        widget = next(w for w in dashboard_widgets(DESTINATION)
+                      if w["properties"].get("title") == "Findings and errors (should be 0)")
+        metrics = [line[1] for line in widget["properties"]["metrics"]]
+        self.assertEqual(metrics, ["ReplicaWrongKey", "ReplicaNotKmsEncrypted", "ReplicaNotReplica",
+                                   "ReplicaBucketKeyMismatch", "ReplicaMissing", "ReplicaCheckRejected",
+                                   "VerificationErrors"])
+        published = published_metric_names()
+        listed = re.search(r'"alarms": \[([^\]]*)\]', dashboard_text(DESTINATION)).group(1)
+        for metric in metrics:
+            with self.subTest(metric=metric):
+                self.assertIn(metric, published, "a name replication-core publishes")
+                logical, alarm = alarm_on(DESTINATION, metric)
+                self.assertNotIn("Condition", alarm)
+                self.assertEqual(alarm["Properties"], {
+                    "AlarmName": {"Fn::Sub": "${AWS::StackName}-" + metric},
+                    "AlarmDescription": alarm["Properties"]["AlarmDescription"],
+                    "Namespace": {"Ref": "MetricsNamespace"},
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "DestinationBucket", "Value": {"Ref": "DestinationBucket"}}],
+                    "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+                    "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+                    "AlarmActions": {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]},
+                })
+                self.assertIn("${" + logical + ".Arn}", listed, "in the alarm widget")
+
+
+class ScheduledCheckFailsClosed(unittest.TestCase):
+    """With ScheduledCheck on, each template alarms on findings, on checks the run could not
+    evaluate, on a run that did not happen (no data for CheckPeriod) and on the setup function's
+    own errors."""
+
+    def test_the_three_alarms_of_each_side(self) -> None:
+        published = published_metric_names()
+        for side, template in (("destination", DESTINATION), ("source", SOURCE)):
+            dims = [{"Name": "Side", "Value": side}, {"Name": "SourceBucket", "Value": {"Ref": "SourceBucket"}},
+                    {"Name": "DestinationBucket", "Value": {"Ref": "DestinationBucket"}}]
+            for metric, treat in (("ReplicationSetupFindings", "breaching"), ("ReplicationSetupUnchecked", "notBreaching")):
+                with self.subTest(side=side, metric=metric):
+                    _, alarm = alarm_on(template, metric)
+                    p = alarm["Properties"]
+                    self.assertEqual(alarm["Condition"], "ScheduledCheckOn")
+                    self.assertEqual((p["Namespace"], p["Dimensions"], p["Statistic"], p["Period"], p["EvaluationPeriods"],
+                                      p["Threshold"], p["ComparisonOperator"], p["TreatMissingData"]),
+                                     ({"Ref": "MetricsNamespace"}, dims, "Maximum", {"Ref": "CheckPeriod"}, 1,
+                                      0, "GreaterThanThreshold", treat))
+                    # REPLICATION_SETUP_UNCHECKED is being added to metric_names.rs with the setup
+                    # function's side; its value is checked as soon as the constant is there.
+                    constant = re.search(r'pub const REPLICATION_SETUP_UNCHECKED: &str = "([A-Za-z]+)";',
+                                         METRIC_NAMES.read_text())
+                    if metric == "ReplicationSetupFindings":
+                        self.assertIn(metric, published)
+                    elif constant:
+                        self.assertEqual(constant.group(1), metric)
+            with self.subTest(side=side, metric="Errors"):
+                errors = [r for r in alarms(template).values() if r["Properties"]["Namespace"] == "AWS/Lambda"]
+                self.assertEqual(len(errors), 1)
+                p = errors[0]["Properties"]
+                self.assertEqual(errors[0]["Condition"], "ScheduledCheckOn")
+                self.assertEqual((p["MetricName"], p["Dimensions"], p["Statistic"], p["Threshold"], p["ComparisonOperator"]),
+                                 ("Errors", [{"Name": "FunctionName", "Value": {"Ref": "SetupFunction"}}], "Sum", 0,
+                                  "GreaterThanThreshold"))
+
+    def test_check_period_follows_a_rate_schedule(self) -> None:
+        for template in (DESTINATION, SOURCE):
+            offered = template["Parameters"]["CheckPeriod"]["AllowedValues"]
+            for schedule, period in (("rate(1 hour)", 3600), ("rate(60 minutes)", 3600), ("rate(30 minutes)", 1800),
+                                     ("rate(6 hours)", 21600), ("rate(1 day)", 86400), ("rate(24 hours)", 86400)):
+                for given in offered:
+                    with self.subTest(schedule=schedule, period=given):
+                        refused = Rules(template, {"ScheduledCheck": "true", "CheckSchedule": schedule,
+                                                   "CheckPeriod": given}).refused()
+                        self.assertEqual(refused, [] if given == period else ["CheckPeriodIsTheSchedulesRate"])
+            # Off, or a cron expression: not checked.
+            self.assertEqual(Rules(template, {"CheckSchedule": "rate(6 hours)"}).refused(), [])
+            self.assertEqual(Rules(template, {"ScheduledCheck": "true", "CheckSchedule": "cron(0 */6 * * ? *)",
+                                              "CheckPeriod": 21600}).refused(), [])
+
+    def test_the_dashboard_row_shows_them(self) -> None:
+        row = next(w for w in dashboard_widgets(DESTINATION)
+                   if w["properties"].get("title") == "Setup findings, scheduled check (should be 0)")
+        self.assertEqual([line[:4] for line in row["properties"]["metrics"]], [
+            ["${MetricsNamespace}", "ReplicationSetupFindings", "Side", "destination"],
+            ["${MetricsNamespace}", "ReplicationSetupFindings", "Side", "source"],
+            ["${MetricsNamespace}", "ReplicationSetupUnchecked", "Side", "destination"],
+            ["${MetricsNamespace}", "ReplicationSetupUnchecked", "Side", "source"],
+            ["AWS/Lambda", "Errors", "FunctionName", "${SetupFunction}"],
+        ])
+        self.assertIn('"period": ${CheckPeriod},', dashboard_text(DESTINATION))
+
+
+class LogLevels(unittest.TestCase):
+    """Lambda files the scheduled check's level-less EMF lines as INFO and drops them above the
+    application log level: the source template refuses WARN and above with the scheduled check,
+    as the destination template offers only TRACE, DEBUG and INFO (for the verifier's)."""
+
+    def test_source_refuses_levels_above_info_with_the_scheduled_check(self) -> None:
+        for level in SOURCE["Parameters"]["LogLevel"]["AllowedValues"]:
+            for scheduled in ("true", "false"):
+                with self.subTest(level=level, scheduled=scheduled):
+                    refused = Rules(SOURCE, {"LogLevel": level, "ScheduledCheck": scheduled}).refused()
+                    above_info = level in ("WARN", "ERROR", "FATAL")
+                    self.assertEqual(refused, ["ScheduledCheckNeedsInfoLogs"] if above_info and scheduled == "true" else [])
+
+    def test_destination_offers_no_level_above_info(self) -> None:
+        self.assertEqual(DESTINATION["Parameters"]["LogLevel"]["AllowedValues"], ["TRACE", "DEBUG", "INFO"])
+
+
+class LivenessRange(unittest.TestCase):
+    """The destination template refuses a liveness alarm range CloudWatch would refuse, as the
+    CDK construct does at synth: Period x EvaluationPeriods at most 1 day below 1-hour periods,
+    7 days from 1 hour."""
+
+    def test_every_offered_combination(self) -> None:
+        periods = DESTINATION["Parameters"]["LivenessPeriod"]["AllowedValues"]
+        missed = DESTINATION["Parameters"]["LivenessMissedPeriods"]
+        refusals = 0
+        for period in periods:
+            for n in range(missed["MinValue"], missed["MaxValue"] + 1):
+                with self.subTest(period=period, missed=n):
+                    allowed = period * n <= (86400 if period < 3600 else 604800)  # the construct's check
+                    refused = Rules(DESTINATION, {"LivenessPeriod": period, "LivenessMissedPeriods": n}).refused()
+                    self.assertEqual(refused, [] if allowed else ["LivenessRangeWithinCloudWatchsCap"])
+                    refusals += not allowed
+        self.assertEqual(refusals, (24 - 14) + (24 - 7))
+
+
+if __name__ == "__main__":
+    unittest.main()
