@@ -13,7 +13,8 @@
 //! `AWS_ENDPOINT_URL` and `S3_FORCE_PATH_STYLE=true`.
 //!
 //! **IAM permissions**: `s3:GetObject` and `s3:GetObjectVersion` on the destination bucket's
-//! objects (HeadObject needs them), `kms:DescribeKey` on the expected key when it is given as
+//! objects (HeadObject needs them), `s3:ListBucket` on the bucket (without it a missing object
+//! is 403, not 404: S3 API Reference, HeadObject, "Permissions"), `kms:DescribeKey` on the expected key when it is given as
 //! an alias or key id, `cloudwatch:PutMetricData` when the sink includes `cloudwatch`, and the
 //! SQS consumer actions when fed by a queue. HeadObject of an SSE-KMS object needs no
 //! `kms:Decrypt`.
