@@ -330,25 +330,41 @@ impl World {
     /// # Errors
     /// When KMS fails.
     pub async fn remove_our_key_statements(&self, key: &str) -> anyhow::Result<Value> {
+        self.edit_key_policy(key, |policy| {
+            if let Some(statements) = policy["Statement"].as_array_mut() {
+                statements.retain(|s| {
+                    !s["Sid"]
+                        .as_str()
+                        .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
+                });
+            }
+        })
+        .await
+    }
+
+    /// Rewrite the policy of `key` (in A for KA, in B for KB) with `edit`, by hand; the policy
+    /// as it was.
+    ///
+    /// # Errors
+    /// When KMS fails.
+    pub async fn edit_key_policy(
+        &self,
+        key: &str,
+        edit: impl FnOnce(&mut Value),
+    ) -> anyhow::Result<Value> {
         let c = if key == self.source_key_arn {
             &self.a
         } else {
             &self.b
         };
         let before = self.key_policy(key).await?;
-        let mut broken = before.clone();
-        if let Some(statements) = broken["Statement"].as_array_mut() {
-            statements.retain(|s| {
-                !s["Sid"]
-                    .as_str()
-                    .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
-            });
-        }
+        let mut edited = before.clone();
+        edit(&mut edited);
         c.kms
             .put_key_policy()
             .key_id(key)
             .policy_name("default")
-            .policy(broken.to_string())
+            .policy(edited.to_string())
             .send()
             .await?;
         Ok(before)
