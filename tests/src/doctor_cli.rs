@@ -14,10 +14,12 @@ use crate::world::World;
 /// What the doctor printed, and its exit code.
 #[derive(Debug, Clone)]
 pub struct DoctorRun {
-    /// 0 healthy, 1 findings, 2 could not check everything.
+    /// 0 healthy, 1 findings, 2 could not check everything, 64 a wrong command line.
     pub code: i32,
     /// Its standard output.
     pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
 }
 
 impl DoctorRun {
@@ -69,30 +71,50 @@ pub fn run(
     one_account: bool,
     json: bool,
 ) -> anyhow::Result<DoctorRun> {
+    let mut args = vec![
+        "--source-bucket",
+        &world.source_bucket,
+        "--destination-bucket",
+        &world.destination_bucket,
+        "--source-profile",
+        "a",
+        "--source-kms-key",
+        &world.source_key_arn,
+        "--destination-kms-key",
+        &world.destination_key_arn,
+    ];
+    if let Some(queue) = queue {
+        args.extend(["--queue-arn", queue]);
+    }
+    if !one_account {
+        args.extend(["--destination-profile", "b"]);
+    }
+    if json {
+        args.push("--json");
+    }
+    run_args(world, &args, Some(REGION))
+}
+
+/// Run the doctor with exactly `args`, and the profiles `a` and `b` of `world`'s accounts
+/// written to its AWS configuration (with `region`, or none).
+///
+/// # Errors
+/// When the binary is missing or cannot run.
+pub fn run_args(world: &World, args: &[&str], region: Option<&str>) -> anyhow::Result<DoctorRun> {
     let dir = std::env::temp_dir().join(crate::unique_name("doctor-profiles"));
     std::fs::create_dir_all(&dir)?;
     let credentials = format!("{}{}", profile("a", &world.a), profile("b", &world.b));
     std::fs::write(dir.join("credentials"), credentials)?;
-    let config = format!("[profile a]\nregion = {REGION}\n[profile b]\nregion = {REGION}\n");
+    let config = match region {
+        Some(r) => format!("[profile a]\nregion = {r}\n[profile b]\nregion = {r}\n"),
+        None => "[profile a]\n[profile b]\n".to_owned(),
+    };
     std::fs::write(dir.join("config"), config)?;
     let mut cmd = Command::new(binary()?);
     cmd.env_clear()
         .env("AWS_CONFIG_FILE", dir.join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
-        .args(["--source-bucket", &world.source_bucket])
-        .args(["--destination-bucket", &world.destination_bucket])
-        .args(["--source-profile", "a"])
-        .args(["--source-kms-key", &world.source_key_arn])
-        .args(["--destination-kms-key", &world.destination_key_arn]);
-    if let Some(queue) = queue {
-        cmd.args(["--queue-arn", queue]);
-    }
-    if !one_account {
-        cmd.args(["--destination-profile", "b"]);
-    }
-    if json {
-        cmd.arg("--json");
-    }
+        .args(args);
     if let Some(endpoint) = &world.a.endpoint {
         cmd.env("AWS_ENDPOINT_URL", endpoint)
             .env("S3_FORCE_PATH_STYLE", "true");
@@ -103,5 +125,6 @@ pub fn run(
     Ok(DoctorRun {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
 }

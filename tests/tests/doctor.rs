@@ -217,13 +217,20 @@ async fn d_versioning_suspended() {
         .send()
         .await
         .unwrap();
-    only_finding(
+    let finding = only_finding(
         &mut h,
         (1, "D's versioning"),
         Side::Destination,
         Redeploy::Repairs,
     )
     .await;
+    // The fix runs in B, where D is: pasted as printed, it acts there.
+    let fix = finding["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with("aws s3api put-bucket-versioning")
+            && fix.ends_with("--profile b --region us-east-1"),
+        "{fix}"
+    );
 }
 
 #[tokio::test]
@@ -588,6 +595,54 @@ async fn a_string_equals_grant_on_the_literal_star_is_found() {
         Redeploy::Repairs,
     )
     .await;
+}
+
+/// The doctor as a tool people install (issue 22): `--version`; usage errors exit 64, apart
+/// from 2 ("could not check everything"); a mistyped profile or a missing region is one line
+/// that names it; fix commands carry the profile and region they must run under.
+#[tokio::test]
+async fn the_cli_names_its_version_usage_errors_profiles_and_regions() {
+    let h = configured().await;
+    let w = &h.world;
+    let version = doctor_cli::run_args(w, &["--version"], None).unwrap();
+    assert_eq!(version.code, 0);
+    assert_eq!(
+        version.stdout.trim(),
+        format!("replication-doctor {}", env!("CARGO_PKG_VERSION"))
+    );
+    let usage = doctor_cli::run_args(w, &["--source-bucket"], None).unwrap();
+    assert_eq!(usage.code, 64, "{}", usage.stderr);
+    assert!(
+        usage.stderr.contains("--source-bucket needs a value"),
+        "{}",
+        usage.stderr
+    );
+
+    let pair = [
+        "--source-bucket",
+        &w.source_bucket,
+        "--destination-bucket",
+        &w.destination_bucket,
+    ];
+    let mistyped = [&pair[..], &["--source-profile", "a-typo"]].concat();
+    let run = doctor_cli::run_args(w, &mistyped, Some("us-east-1")).unwrap();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("\"a-typo\" (--source-profile)"),
+        "{}",
+        run.stderr
+    );
+
+    let no_region = [&pair[..], &["--source-profile", "a"]].concat();
+    let run = doctor_cli::run_args(w, &no_region, None).unwrap();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("--source-region"), "{}", run.stderr);
+    let with_flag = [&no_region[..], &["--source-region", "us-east-1", "--json"]].concat();
+    let run = doctor_cli::run_args(w, &with_flag, None).unwrap();
+    assert_ne!(run.code, 64, "{}", run.stderr);
+    assert!(run.json().is_ok(), "{}", run.stdout);
 }
 
 #[tokio::test]

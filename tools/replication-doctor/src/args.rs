@@ -21,35 +21,62 @@ pub struct Options {
     pub destination_kms_key: Option<String>,
     /// The verifier's queue, which D must notify.
     pub queue_arn: Option<String>,
+    /// The region for account A's calls, instead of its profile's (buckets and keys are then
+    /// each read in their own region).
+    pub source_region: Option<String>,
+    /// The region for account B's calls, instead of its profile's.
+    pub destination_region: Option<String>,
     /// JSON output.
     pub json: bool,
 }
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Diagnose a pair.
+    Check(Options),
+    /// `--help`: the usage text.
+    Help,
+    /// `--version`.
+    Version,
+}
+
+/// Exit code (0 healthy, 1 findings: `Report::exit_code`): no finding, but not everything could be checked (including: could not connect).
+pub const EXIT_INCOMPLETE: i32 = 2;
+/// Exit code: the command line is wrong (sysexits' `EX_USAGE`), kept apart from 2.
+pub const EXIT_USAGE: i32 = 64;
 
 /// The usage text.
 pub const USAGE: &str = "\
 usage: replication-doctor --source-bucket S --destination-bucket D
          [--source-profile P] [--destination-profile P | --destination-role-arn ARN]
+         [--source-region R] [--destination-region R]
          [--rule-id ID] [--source-kms-key ARN] [--destination-kms-key ARN]
          [--queue-arn ARN] [--json]
+       replication-doctor --version | --help
 
 Reads the documents of one replication pair (S in account A -> D in account B) and says
-exactly what is wrong: the step, the document, the statement and a one-line fix.
-Read-only. Exit 0 healthy, 1 findings, 2 could not check everything.";
+exactly what is wrong: the step, the document, the statement and a one-line fix (commands
+carry the profile and region they must run under). Read-only. Profiles may be static keys,
+role_arn + source_profile, or IAM Identity Center (SSO; run `aws sso login` first).
+Exit 0 healthy, 1 findings, 2 could not check everything, 64 a wrong command line.";
 
 /// Parse `args` (without the program name).
 ///
 /// # Errors
 /// A message naming the flag that is unknown, missing or without a value.
-pub fn parse(args: &[String]) -> Result<Options, String> {
+pub fn parse(args: &[String]) -> Result<Command, String> {
     let mut o = Options::default();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        if flag == "--json" {
-            o.json = true;
-            continue;
-        }
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.to_owned());
+        match flag.as_str() {
+            "--json" => {
+                o.json = true;
+                continue;
+            }
+            "--help" | "-h" => return Ok(Command::Help),
+            "--version" | "-V" => return Ok(Command::Version),
+            _ => {}
         }
         let value = || -> Result<String, String> { Err(format!("{flag} needs a value")) };
         let slot = match flag.as_str() {
@@ -62,6 +89,8 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--source-kms-key" => Some(&mut o.source_kms_key),
             "--destination-kms-key" => Some(&mut o.destination_kms_key),
             "--queue-arn" => Some(&mut o.queue_arn),
+            "--source-region" => Some(&mut o.source_region),
+            "--destination-region" => Some(&mut o.destination_region),
             other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
         };
         let given = match it.next() {
@@ -86,7 +115,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
     if o.destination_profile.is_some() && o.destination_role_arn.is_some() {
         return Err("give --destination-profile or --destination-role-arn, not both".into());
     }
-    Ok(o)
+    Ok(Command::Check(o))
 }
 
 #[cfg(test)]
@@ -98,9 +127,35 @@ mod tests {
         a.iter().map(|s| (*s).to_owned()).collect()
     }
 
+    fn check(a: &[&str]) -> Options {
+        match parse(&args(a)).unwrap() {
+            Command::Check(o) => o,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn version_and_help_are_commands_and_regions_are_read() {
+        assert_eq!(parse(&args(&["--version"])).unwrap(), Command::Version);
+        assert_eq!(parse(&args(&["-h"])).unwrap(), Command::Help);
+        let o = check(&[
+            "--source-bucket",
+            "s",
+            "--destination-bucket",
+            "d",
+            "--source-region",
+            "eu-west-1",
+            "--destination-region",
+            "us-west-2",
+        ]);
+        assert_eq!(o.source_region.as_deref(), Some("eu-west-1"));
+        assert_eq!(o.destination_region.as_deref(), Some("us-west-2"));
+        assert_ne!(EXIT_USAGE, EXIT_INCOMPLETE);
+    }
+
     #[test]
     fn flags_are_read_and_mistakes_named() {
-        let o = parse(&args(&[
+        let o = check(&[
             "--source-bucket",
             "s",
             "--destination-bucket",
@@ -110,8 +165,7 @@ mod tests {
             "b",
             "--rule-id",
             "r",
-        ]))
-        .unwrap();
+        ]);
         assert_eq!(
             (o.source_bucket.as_str(), o.destination_bucket.as_str()),
             ("s", "d")

@@ -15,7 +15,6 @@
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_s3::error::DisplayErrorContext;
 use replication_aws::read::{
     Reader, bucket_policy, encryption, key, notifications, region, replication, role, versioning,
 };
@@ -39,12 +38,51 @@ fn clients(config: &SdkConfig, hint: Option<String>) -> Reader {
     }
 }
 
-async fn load(profile: Option<&str>) -> SdkConfig {
-    let loader = aws_config::defaults(BehaviorVersion::latest());
+/// Which account's credentials, for error messages: the flags that chose them.
+fn described(account: &str, profile: Option<&str>, flag: &str) -> String {
     match profile {
-        Some(p) => loader.profile_name(p).load().await,
-        None => loader.load().await,
+        Some(p) => format!("account {account}'s profile {p:?} ({flag})"),
+        None => format!("account {account}'s default credentials (no {flag})"),
     }
+}
+
+/// The SDK configuration of `profile` (or the default chain) in `region` (or the profile's),
+/// refusing, in one line, a configuration without a region.
+async fn load(
+    profile: Option<&str>,
+    region: Option<&str>,
+    who: &str,
+    region_flag: &str,
+) -> anyhow::Result<SdkConfig> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(aws_config::Region::new(r.to_owned()));
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        anyhow::bail!(
+            "{who} has no region: set `region` in its ~/.aws/config section, AWS_REGION, or pass {region_flag}"
+        );
+    }
+    Ok(config)
+}
+
+/// An SDK error as one line: its message chain, without the debug dump.
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The clients of both accounts: A's from `--source-profile` (or the default chain), B's from
@@ -54,16 +92,46 @@ async fn load(profile: Option<&str>) -> SdkConfig {
 /// # Errors
 /// When the destination role cannot be assumed or A cannot be identified.
 pub async fn connect(o: &Options) -> anyhow::Result<(Reader, Reader, String)> {
-    let a_config = load(o.source_profile.as_deref()).await;
+    let a_who = described("A", o.source_profile.as_deref(), "--source-profile");
+    let a_config = load(
+        o.source_profile.as_deref(),
+        o.source_region.as_deref(),
+        &a_who,
+        "--source-region",
+    )
+    .await?;
     let who = aws_sdk_sts::Client::new(&a_config)
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("cannot identify account A: {}", DisplayErrorContext(&e)))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{a_who}: sts:GetCallerIdentity failed, so no credentials work: {}",
+                one_line(&e)
+            )
+        })?;
     let a_account = who.account.unwrap_or_default();
     let a = clients(&a_config, None);
     let b = if let Some(profile) = &o.destination_profile {
-        clients(&load(Some(profile)).await, None)
+        let b_who = described("B", Some(profile), "--destination-profile");
+        let config = load(
+            Some(profile),
+            o.destination_region.as_deref(),
+            &b_who,
+            "--destination-region",
+        )
+        .await?;
+        aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{b_who}: sts:GetCallerIdentity failed, so no credentials work: {}",
+                    one_line(&e)
+                )
+            })?;
+        clients(&config, None)
     } else if let Some(role) = &o.destination_role_arn {
         let assumed = aws_sdk_sts::Client::new(&a_config)
             .assume_role()
@@ -71,7 +139,12 @@ pub async fn connect(o: &Options) -> anyhow::Result<(Reader, Reader, String)> {
             .role_session_name("replication-doctor")
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("cannot assume {role}: {}", DisplayErrorContext(&e)))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{a_who}: sts:AssumeRole on {role} (--destination-role-arn) failed: {}",
+                    one_line(&e)
+                )
+            })?;
         let c = assumed
             .credentials
             .ok_or_else(|| anyhow::anyhow!("AssumeRole returned no credentials"))?;
@@ -82,11 +155,13 @@ pub async fn connect(o: &Options) -> anyhow::Result<(Reader, Reader, String)> {
             None,
             "replication-doctor",
         );
-        let config = a_config
+        let mut config = a_config
             .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(credentials))
-            .build();
-        clients(&config, None)
+            .credentials_provider(SharedCredentialsProvider::new(credentials));
+        if let Some(r) = &o.destination_region {
+            config = config.region(aws_config::Region::new(r.clone()));
+        }
+        clients(&config.build(), None)
     } else {
         let hint = "read with account A's credentials; give --destination-profile or --destination-role-arn to check account B";
         clients(&a_config, Some(hint.to_owned()))

@@ -3,12 +3,67 @@
 //! Reads one pair's documents in both accounts (read-only; the actions are listed in
 //! `gather.rs` and the README), evaluates them with `replication_core::doctor`, and prints one
 //! line per check (✓, ✗ or ?) and each finding with its fix, or the report as JSON with
-//! `--json`. Exit 0 healthy, 1 findings, 2 could not check everything (what and why is said).
+//! `--json`. Exit 0 healthy, 1 findings, 2 could not check everything (what and why is said),
+//! 64 a wrong command line. Commands in a fix carry the profile and region they must run under.
+//!
+//! Install: `cargo install --locked --path tools/replication-doctor`.
 
 mod args;
 mod gather;
 
-use replication_core::doctor::{Outcome, Report, diagnose};
+use args::{Command, EXIT_INCOMPLETE, EXIT_USAGE, Options};
+use replication_core::doctor::{Outcome, Report, Snapshot, diagnose};
+
+/// Which account a finding's document is in, by the document's name.
+fn account_of(document: &str) -> Option<char> {
+    if document.starts_with("S's") || document.starts_with("KA's") {
+        Some('A')
+    } else if document.starts_with("D's") || document.starts_with("KB's") {
+        Some('B')
+    } else {
+        None
+    }
+}
+
+/// Each `aws …` command in a fix, with the profile and region of the account it must run in:
+/// pasted as printed, it acts on that account, not on whatever the default is.
+fn runnable(fix: &str, profile: Option<&str>, region: &str) -> String {
+    let mut suffix = String::new();
+    if let Some(p) = profile {
+        suffix.push_str(&format!(" --profile {p}"));
+    }
+    if !region.is_empty() {
+        suffix.push_str(&format!(" --region {region}"));
+    }
+    if suffix.is_empty() {
+        return fix.to_owned();
+    }
+    fix.split(" && ")
+        .map(|part| {
+            if part.trim_start().starts_with("aws ") {
+                format!("{part}{suffix}")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" && ")
+}
+
+/// The report's fixes, made runnable ([`runnable`]) for the account each is in.
+fn with_profiles(report: &mut Report, o: &Options, s: &Snapshot) {
+    for f in &mut report.findings {
+        let (profile, region) = match account_of(&f.document) {
+            Some('A') => (o.source_profile.as_deref(), s.source_region.as_str()),
+            Some(_) => (
+                o.destination_profile.as_deref(),
+                s.destination_region.as_str(),
+            ),
+            None => continue,
+        };
+        f.fix = runnable(&f.fix, profile, region);
+    }
+}
 
 fn human(report: &Report) -> String {
     let mut out = String::new();
@@ -45,25 +100,30 @@ fn human(report: &Report) -> String {
 async fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let options = match args::parse(&argv) {
-        Ok(o) => o,
-        Err(message) if message == args::USAGE => {
-            println!("{message}");
+        Ok(Command::Check(o)) => o,
+        Ok(Command::Help) => {
+            println!("{}", args::USAGE);
+            std::process::exit(0);
+        }
+        Ok(Command::Version) => {
+            println!("replication-doctor {}", env!("CARGO_PKG_VERSION"));
             std::process::exit(0);
         }
         Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
+            eprintln!("replication-doctor: {message}");
+            std::process::exit(EXIT_USAGE);
         }
     };
     let (a, b, account) = match gather::connect(&options).await {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("replication-doctor: could not check: {e:#}");
-            std::process::exit(2);
+            eprintln!("replication-doctor: could not check: {e}");
+            std::process::exit(EXIT_INCOMPLETE);
         }
     };
     let snapshot = gather::snapshot(&options, &a, &b, &account).await;
-    let report = diagnose(&snapshot);
+    let mut report = diagnose(&snapshot);
+    with_profiles(&mut report, &options, &snapshot);
     if options.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -76,4 +136,27 @@ async fn main() {
         print!("{}", human(&report));
     }
     std::process::exit(report.exit_code());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fix_commands_carry_the_accounts_profile_and_region() {
+        let fix = "aws kms cancel-key-deletion --key-id k && aws kms enable-key --key-id k";
+        assert_eq!(
+            runnable(fix, Some("dest"), "eu-west-1"),
+            "aws kms cancel-key-deletion --key-id k --profile dest --region eu-west-1 && \
+             aws kms enable-key --key-id k --profile dest --region eu-west-1"
+        );
+        let prose = "add to KB's key policy: Allow ...";
+        assert_eq!(runnable(prose, Some("dest"), "eu-west-1"), prose);
+        assert_eq!(account_of("KA's key policy (arn)"), Some('A'));
+        assert_eq!(account_of("D's bucket policy (d)"), Some('B'));
+        assert_eq!(
+            account_of("the replication role's trust policy (arn)"),
+            None
+        );
+    }
 }
