@@ -38,7 +38,7 @@ export PARAMS_A PARAMS_B
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
 .PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
-        dashboard-image deploy destroy cdk-setup cdk-test cdk-synth \
+        dashboard-image deploy destroy seed cdk-setup cdk-test cdk-synth \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -114,20 +114,33 @@ package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run
 	cargo lambda build --locked --release --arm64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
 	@ls -l $(LAMBDA_DIR)-arm64/*/bootstrap.zip
 
-# What the functions see under `make watch`: the emulator of `make emulator-start` when it runs.
-WATCH_ENDPOINT ?= $(shell $(PY) -c 'import json;print(json.load(open(".local-aws/state.json"))["endpoint"])' 2>/dev/null || echo http://127.0.0.1:9)
-WATCH_ENV ?= EXPECTED_KMS_KEY_ARN=arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21,AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,S3_FORCE_PATH_STYLE=true,MISSING_RETRIES=0,AWS_ENDPOINT_URL=$(WATCH_ENDPOINT)
+# What the functions see under `make watch`: with the emulator of `make emulator-start` running,
+# credentials it maps to account WATCH_ACCOUNT (B = 222222222222, the verifier and the destination
+# side; A = 111111111111, the source side), from sts:AssumeRole of
+# arn:aws:iam::<account>:role/local-aws-admin, and its endpoint; else placeholders and a closed
+# port (tools/local_aws.py env). One watch serves every function with one environment: run a
+# second one for the other account on another port (WATCH_ACCOUNT=A WATCH_PORT=9001).
+WATCH_ACCOUNT ?= B
+WATCH_PORT    ?= 9000
+WATCH_ENV     ?= $(shell $(PY) tools/local_aws.py env --account $(WATCH_ACCOUNT))
 
-watch: setup ## Serve both functions on 127.0.0.1:9000 with cargo lambda watch (WATCH_ENV sets their environment)
-	cargo lambda watch --invoke-address 127.0.0.1 --env-vars $(WATCH_ENV)
+watch: setup ## Serve both functions on 127.0.0.1:9000 (WATCH_PORT) as account B (WATCH_ACCOUNT=A: the source) of the running emulator
+	@echo "cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-vars <tools/local_aws.py env --account $(WATCH_ACCOUNT)>"
+	@cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-vars '$(WATCH_ENV)'
+
+seed: setup ## Create S, KA (account A), D, KB and the verifier queue (B) on the running emulator; write .local-aws/events/
+	$(PY) tools/local_aws.py seed
 
 # The setup function answers CloudFormation by a PUT to the event's ResponseURL: for it,
 # tools/cfn_catcher.py points that URL at a catcher on 127.0.0.1 and prints what arrives.
-invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
+# A cfn-* fixture is sent as `make seed` wrote it for the running emulator (its KA and KB), if it did.
+INVOKE_EVENT = $(shell $(PY) tools/local_aws.py event $(EVENT))
+
+invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json (or make seed's copy)
 ifeq ($(FN),replication-setup)
-	$(PY) tools/cfn_catcher.py --event events/$(EVENT).json -- cargo lambda invoke $(FN) --invoke-address 127.0.0.1
+	$(PY) tools/cfn_catcher.py --event $(INVOKE_EVENT) -- cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT)
 else
-	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --data-file events/$(EVENT).json
+	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --data-file $(INVOKE_EVENT)
 endif
 
 demo: shipped build ## The seven steps end to end on the local emulator, with the shipped bootstraps
