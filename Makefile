@@ -17,19 +17,28 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FN    ?= replica-verifier
 EVENT ?= s3-object-created
 
-# Deploying to AWS (see infra/README.md): one AWS CLI profile per account.
+# Deploying to AWS (see infra/README.md): one AWS CLI profile per account. tools/deploy.py keys
+# each zip by its sha256, skips zips already uploaded, and deploys B then A with
+# --no-fail-on-empty-changeset. PARAMS_A / PARAMS_B: more Key=Value parameter overrides.
+# DRY_RUN=1: package nothing, run nothing; print the aws commands (ZIPS=… to point at other zips).
 ARCH      ?= arm64
 PROFILE_A ?= source
 PROFILE_B ?= dest
+REGION_A  ?=
+REGION_B  ?=
 STACK_A   ?= s3-kms-replication-source
 STACK_B   ?= s3-kms-replication-dest
-VERSION   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
-ZIPS      := $(if $(filter arm64,$(ARCH)),$(LAMBDA_DIR)-arm64,$(LAMBDA_DIR))
-KEYS      := s3-kms-replication/$(VERSION)
+PARAMS_A  ?=
+PARAMS_B  ?=
+DRY_RUN   ?=
+DRY       := $(filter-out 0 no false,$(DRY_RUN))
+ZIPS      ?= $(if $(filter arm64,$(ARCH)),$(LAMBDA_DIR)-arm64,$(LAMBDA_DIR))
+# Through the environment: a value may hold quotes (PARAMS_B="CheckSchedule='rate(30 minutes)'").
+export PARAMS_A PARAMS_B
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
 .PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
-        dashboard-image deploy destroy cdk-setup cdk-test cdk-synth \
+        dashboard-image deploy destroy seed cdk-setup cdk-test cdk-synth \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -78,6 +87,7 @@ test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), the
 	$(CARGO) test --locked --workspace
 	$(PY) -m unittest discover -s infra -p 'test_*.py'
 	$(PY) -m unittest discover -s tests/local-aws -p 'test_*.py'
+	$(PY) -m unittest discover -s tools -p 'test_*.py'
 	$(MAKE) --no-print-directory shipped
 	S3KR_REQUIRE_ZIPS=1 $(MAKE) --no-print-directory cdk-test
 	$(SHIPPED_DEMO)
@@ -104,20 +114,33 @@ package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run
 	cargo lambda build --locked --release --arm64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
 	@ls -l $(LAMBDA_DIR)-arm64/*/bootstrap.zip
 
-# What the functions see under `make watch`: the emulator of `make emulator-start` when it runs.
-WATCH_ENDPOINT ?= $(shell $(PY) -c 'import json;print(json.load(open(".local-aws/state.json"))["endpoint"])' 2>/dev/null || echo http://127.0.0.1:9)
-WATCH_ENV ?= EXPECTED_KMS_KEY_ARN=arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21,AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,S3_FORCE_PATH_STYLE=true,MISSING_RETRIES=0,AWS_ENDPOINT_URL=$(WATCH_ENDPOINT)
+# What the functions see under `make watch`: with the emulator of `make emulator-start` running,
+# credentials it maps to account WATCH_ACCOUNT (B = 222222222222, the verifier and the destination
+# side; A = 111111111111, the source side), from sts:AssumeRole of
+# arn:aws:iam::<account>:role/local-aws-admin, and its endpoint; else placeholders and a closed
+# port (tools/local_aws.py env). One watch serves every function with one environment: run a
+# second one for the other account on another port (WATCH_ACCOUNT=A WATCH_PORT=9001).
+WATCH_ACCOUNT ?= B
+WATCH_PORT    ?= 9000
+WATCH_ENV     ?= $(shell $(PY) tools/local_aws.py env --account $(WATCH_ACCOUNT))
 
-watch: setup ## Serve both functions on 127.0.0.1:9000 with cargo lambda watch (WATCH_ENV sets their environment)
-	cargo lambda watch --invoke-address 127.0.0.1 --env-vars $(WATCH_ENV)
+watch: setup ## Serve both functions on 127.0.0.1:9000 (WATCH_PORT) as account B (WATCH_ACCOUNT=A: the source) of the running emulator
+	@echo "cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-vars <tools/local_aws.py env --account $(WATCH_ACCOUNT)>"
+	@cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-vars '$(WATCH_ENV)'
+
+seed: setup ## Create S, KA (account A), D, KB and the verifier queue (B) on the running emulator; write .local-aws/events/
+	$(PY) tools/local_aws.py seed
 
 # The setup function answers CloudFormation by a PUT to the event's ResponseURL: for it,
 # tools/cfn_catcher.py points that URL at a catcher on 127.0.0.1 and prints what arrives.
-invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json
+# A cfn-* fixture is sent as `make seed` wrote it for the running emulator (its KA and KB), if it did.
+INVOKE_EVENT = $(shell $(PY) tools/local_aws.py event $(EVENT))
+
+invoke: setup ## Invoke FN (default replica-verifier) under `make watch` with events/$(EVENT).json (or make seed's copy)
 ifeq ($(FN),replication-setup)
-	$(PY) tools/cfn_catcher.py --event events/$(EVENT).json -- cargo lambda invoke $(FN) --invoke-address 127.0.0.1
+	$(PY) tools/cfn_catcher.py --event $(INVOKE_EVENT) -- cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT)
 else
-	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --data-file events/$(EVENT).json
+	cargo lambda invoke $(FN) --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --data-file $(INVOKE_EVENT)
 endif
 
 demo: shipped build ## The seven steps end to end on the local emulator, with the shipped bootstraps
@@ -130,30 +153,20 @@ dashboard-image: setup build ## Run the demo (debug binaries) and draw docs/dash
 	DASHBOARD_IMAGE=$(CURDIR)/docs/dashboard.png SETUP_BOOTSTRAP=$(TARGET_DIR)/debug/replication-setup \
 	  VERIFIER_BOOTSTRAP=$(TARGET_DIR)/debug/replica-verifier $(TARGET_DIR)/debug/demo
 
-deploy: ## Deploy both stacks to AWS: make deploy A=… B=… S=… D=… KA=… KB=… ARTIFACTS_A=… ARTIFACTS_B=… [ARCH=x86_64]
+deploy: ## Deploy both stacks to AWS: make deploy A=… B=… S=… D=… KA=… KB=… ARTIFACTS_A=… ARTIFACTS_B=… [ARCH=x86_64] [PARAMS_A=… PARAMS_B=…] [DRY_RUN=1]
 	$(foreach v,A B S D KA KB ARTIFACTS_A ARTIFACTS_B,$(call require,$(v)))
-	$(MAKE) --no-print-directory $(if $(filter arm64,$(ARCH)),package-arm64,package)
-	aws --profile $(PROFILE_B) s3 cp $(ZIPS)/replication-setup/bootstrap.zip s3://$(ARTIFACTS_B)/$(KEYS)/replication-setup.zip
-	aws --profile $(PROFILE_B) s3 cp $(ZIPS)/replica-verifier/bootstrap.zip s3://$(ARTIFACTS_B)/$(KEYS)/replica-verifier.zip
-	aws --profile $(PROFILE_B) cloudformation package --template-file infra/destination-account.yaml \
-	  --s3-bucket $(ARTIFACTS_B) --output-template-file dist/destination-account.packaged.yaml
-	aws --profile $(PROFILE_B) cloudformation deploy --template-file dist/destination-account.packaged.yaml \
-	  --stack-name $(STACK_B) --capabilities CAPABILITY_IAM --parameter-overrides \
-	  DestinationBucket=$(D) DestinationKmsKeyArn=$(KB) SourceAccountId=$(A) SourceBucket=$(S) Architecture=$(ARCH) \
-	  ArtifactBucket=$(ARTIFACTS_B) SetupCodeKey=$(KEYS)/replication-setup.zip VerifierCodeKey=$(KEYS)/replica-verifier.zip
-	aws --profile $(PROFILE_A) s3 cp $(ZIPS)/replication-setup/bootstrap.zip s3://$(ARTIFACTS_A)/$(KEYS)/replication-setup.zip
-	aws --profile $(PROFILE_A) cloudformation package --template-file infra/source-account.yaml \
-	  --s3-bucket $(ARTIFACTS_A) --output-template-file dist/source-account.packaged.yaml
-	aws --profile $(PROFILE_A) cloudformation deploy --template-file dist/source-account.packaged.yaml \
-	  --stack-name $(STACK_A) --capabilities CAPABILITY_IAM --parameter-overrides \
-	  SourceBucket=$(S) SourceKmsKeyArn=$(KA) DestinationBucket=$(D) DestinationAccountId=$(B) Architecture=$(ARCH) \
-	  DestinationKmsKeyArn=$(KB) ArtifactBucket=$(ARTIFACTS_A) SetupCodeKey=$(KEYS)/replication-setup.zip
+	$(if $(DRY),,$(MAKE) --no-print-directory $(if $(filter arm64,$(ARCH)),package-arm64,package))
+	@python3 tools/deploy.py --zips $(ZIPS) --arch $(ARCH) $(if $(DRY),--dry-run) \
+	  --a $(A) --b $(B) --s $(S) --d $(D) --ka $(KA) --kb $(KB) \
+	  --artifacts-a $(ARTIFACTS_A) --artifacts-b $(ARTIFACTS_B) \
+	  --profile-a $(PROFILE_A) --profile-b $(PROFILE_B) --region-a '$(REGION_A)' --region-b '$(REGION_B)' \
+	  --stack-a $(STACK_A) --stack-b $(STACK_B)
 
-destroy: ## Delete both stacks (each custom resource's Delete removes only what it added)
-	aws --profile $(PROFILE_A) cloudformation delete-stack --stack-name $(STACK_A)
-	aws --profile $(PROFILE_A) cloudformation wait stack-delete-complete --stack-name $(STACK_A)
-	aws --profile $(PROFILE_B) cloudformation delete-stack --stack-name $(STACK_B)
-	aws --profile $(PROFILE_B) cloudformation wait stack-delete-complete --stack-name $(STACK_B)
+destroy: ## Delete both stacks (each custom resource's Delete removes only what it added); DRY_RUN=1 prints the commands
+	$(if $(DRY),@echo )aws --profile $(PROFILE_A) $(if $(REGION_A),--region $(REGION_A)) cloudformation delete-stack --stack-name $(STACK_A)
+	$(if $(DRY),@echo )aws --profile $(PROFILE_A) $(if $(REGION_A),--region $(REGION_A)) cloudformation wait stack-delete-complete --stack-name $(STACK_A)
+	$(if $(DRY),@echo )aws --profile $(PROFILE_B) $(if $(REGION_B),--region $(REGION_B)) cloudformation delete-stack --stack-name $(STACK_B)
+	$(if $(DRY),@echo )aws --profile $(PROFILE_B) $(if $(REGION_B),--region $(REGION_B)) cloudformation wait stack-delete-complete --stack-name $(STACK_B)
 
 # ---------------------------------------------------------------- checkov, CDK (infra/cdk)
 # checkov offline: --skip-download, and its PyPI update check sent to a closed local port.

@@ -240,5 +240,47 @@ class LivenessRange(unittest.TestCase):
         self.assertEqual(refusals, (24 - 14) + (24 - 7))
 
 
+
+def role_of(function: dict[str, Any]) -> str:
+    """The logical id of a function's role (`Role: !GetAtt X.Arn`)."""
+    ref = function["Properties"]["Role"]["Fn::GetAtt"]
+    return ref[0] if isinstance(ref, list) else ref.split(".")[0]
+
+
+class Tracing(unittest.TestCase):
+    """X-Ray is one parameter for every function of a template: each function's TracingConfig is
+    the Tracing parameter (PassThrough by default), and each function's role gets the two X-Ray
+    write actions on "*" only under TracingActive (Tracing=Active). A function added later
+    without either fails here."""
+
+    XRAY = {"Sid": "XRay", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*"}
+
+    def test_every_function_and_its_role(self) -> None:
+        for name, template in [("destination", DESTINATION), ("source", SOURCE)]:
+            with self.subTest(template=name):
+                param = template["Parameters"]["Tracing"]
+                self.assertEqual((param["Default"], param["AllowedValues"]), ("PassThrough", ["PassThrough", "Active"]))
+                self.assertEqual(template["Conditions"]["TracingActive"], {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]})
+                resources = template["Resources"]
+                functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+                self.assertEqual(len(functions), 2 if name == "destination" else 1)
+                roles = {logical: role_of(fn) for logical, fn in functions.items()}
+                for logical, fn in functions.items():
+                    self.assertEqual(fn["Properties"]["TracingConfig"], {"Mode": {"Ref": "Tracing"}}, logical)
+                    role_id = roles[logical]
+                    (policy,) = resources[role_id]["Properties"]["Policies"]
+                    statements = policy["PolicyDocument"]["Statement"]
+                    # Last, as the CDK constructs append it (the parity test compares the order).
+                    self.assertEqual(statements[-1], {"Fn::If": ["TracingActive", self.XRAY, {"Ref": "AWS::NoValue"}]},
+                                     f"{logical}'s role {role_id}")
+                    xray = [st for st in statements if "xray:" in json.dumps(st)]
+                    self.assertEqual(len(xray), 1, f"{role_id}: X-Ray granted once, under TracingActive")
+                # No other role (the scheduler's, the audit role) gets X-Ray.
+                for k, r in resources.items():
+                    if r["Type"] == "AWS::IAM::Role" and k not in roles.values():
+                        self.assertNotIn("xray:", json.dumps(r), k)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -82,6 +82,50 @@ export interface ReplicationCommonProps {
    * @default - the rate of a `rate(...)` `checkSchedule` when it is one of those; else 1 hour
    */
   readonly checkPeriod?: Duration;
+  /**
+   * X-Ray tracing of the functions (`Tracing`, their `TracingConfig`): `lambda.Tracing.PASS_THROUGH`,
+   * Lambda's default, traces an invocation only when its caller's tracing header says
+   * `sampled=1`; `lambda.Tracing.ACTIVE` also samples invocations that come without one and sends
+   * Lambda's segments to X-Ray. Only `ACTIVE` grants the execution roles `xray:PutTraceSegments`
+   * and `xray:PutTelemetryRecords`, on `*` (AWS documents no resource-level permissions for them),
+   * as an `XRay` statement of their inline policy, as the templates do. `DISABLED` is refused: it
+   * is not a Lambda mode (CDK writes no `TracingConfig` for it, which Lambda takes as PassThrough).
+   *
+   * @default lambda.Tracing.PASS_THROUGH
+   */
+  readonly tracing?: lambda.Tracing;
+}
+
+/** The templates' `Tracing` values: the prop, checked. */
+export function tracingOf(kind: string, tracing: lambda.Tracing | undefined): lambda.Tracing {
+  const mode = tracing ?? lambda.Tracing.PASS_THROUGH;
+  if (mode !== lambda.Tracing.PASS_THROUGH && mode !== lambda.Tracing.ACTIVE) {
+    refuse(
+      kind,
+      'tracing',
+      `${String(mode)} is not a Lambda tracing mode (TracingConfig takes Active or PassThrough)`,
+      "use lambda.Tracing.PASS_THROUGH (Lambda's default) or lambda.Tracing.ACTIVE",
+    );
+  }
+  return mode;
+}
+
+/** Why the `XRay` statement's Resource is `*` (cdk-nag AwsSolutions-IAM5). */
+export const XRAY_REASON =
+  'Active X-Ray tracing: Lambda sends the function\'s trace segments with its execution role. AWS documents no resource-level permissions for xray:PutTraceSegments and xray:PutTelemetryRecords (the Service Authorization Reference gives neither a resource type; AWSXRayDaemonWriteAccess grants them on "*"), so "*" is the only Resource IAM accepts. Granted only with tracing ACTIVE.';
+
+/** The `XRay` statement, with `ACTIVE` only; the last statement of each function's inline policy, as in the templates. */
+export function xrayStatements(mode: lambda.Tracing): iam.PolicyStatement[] {
+  return mode === lambda.Tracing.ACTIVE ? [statement('XRay', ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*'])] : [];
+}
+
+/**
+ * Sets `TracingConfig.Mode` on the function's CloudFormation resource. Not through
+ * `lambda.Function`'s `tracing` prop: that adds the X-Ray statement to a separate
+ * `DefaultPolicy` (for PASS_THROUGH too), where the templates have it inline, and only when Active.
+ */
+export function setTracing(fn: lambda.Function, mode: lambda.Tracing): void {
+  (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode };
 }
 
 /** The scheduled check's alarm periods the templates offer (`CheckPeriod`), in seconds. */

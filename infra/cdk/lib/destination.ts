@@ -23,8 +23,12 @@ import {
   scheduledCheck,
   scheduledCheckAlarms,
   type ScheduledCheckAlarms,
+  setTracing,
   skipSetupFunctionChecks,
   statement,
+  tracingOf,
+  XRAY_REASON,
+  xrayStatements,
 } from './common';
 import { dashboardBody } from './dashboard';
 import { acknowledgeNag, acknowledgeWildcardResources, FUNCTION_SKIPS, skipCheckov } from './nag';
@@ -322,6 +326,7 @@ export class ReplicationDestination extends Construct {
       );
     }
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const tracing = tracingOf(kind, props.tracing);
     const concurrency = props.verifierReservedConcurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 0 || concurrency === 1 || concurrency > 1000) {
       refuse(
@@ -382,6 +387,7 @@ export class ReplicationDestination extends Construct {
         statement('LivenessCanaryReplicaDelete', ['s3:DeleteObjectVersion'], [`${dArn}/*.s3-kms-replication-canary/liveness`]),
       );
     }
+    setupStatements.push(...xrayStatements(tracing));
     const setupRole = new iam.Role(this, 'SetupRole', {
       description: 'replication-setup (Custom::ReplicationDestination), scoped to D and KB',
       assumedBy: LAMBDA_TRUST,
@@ -390,6 +396,7 @@ export class ReplicationDestination extends Construct {
     acknowledgeWildcardResources(setupRole, {
       LivenessCanaryReplicaDelete:
         "Liveness: DeleteObjectVersion on one key pattern in D, the liveness canary's replica under whichever prefix the source's first rule has (<prefix>.s3-kms-replication-canary/liveness); the prefix is the source side's choice, hence the wildcard.",
+      XRay: XRAY_REASON,
     });
     this.setupFunction = replicationFunction(this, 'SetupFunction', kind, 'replication-setup', architecture, props.code, {
       functionName: setupName,
@@ -402,6 +409,7 @@ export class ReplicationDestination extends Construct {
       ...loggingOptions(logLevel),
     });
     skipSetupFunctionChecks(this.setupFunction);
+    setTracing(this.setupFunction, tracing);
 
     // ------------------------------------------------------------ queue
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -484,6 +492,7 @@ export class ReplicationDestination extends Construct {
       // PutMetricData supports no resource-level scoping; the namespace condition is the scope.
       verifierStatements.push(statement('Metrics', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': namespace } }));
     }
+    verifierStatements.push(...xrayStatements(tracing));
     const verifierRole = new iam.Role(this, 'VerifierRole', {
       description: "replica-verifier, scoped to D's objects, KB and the queue",
       assumedBy: LAMBDA_TRUST,
@@ -494,6 +503,7 @@ export class ReplicationDestination extends Construct {
         "HeadObject (s3:GetObject, s3:GetObjectVersion) on every object of D is the verifier's job: any key may be a replica. No other bucket is readable, and the function never reads object bodies.",
       Metrics:
         'cloudwatch:PutMetricData supports no resource-level permissions (Resource "*" is the only form IAM accepts); the statement is scoped by its cloudwatch:namespace condition to the verifier namespace.',
+      XRay: XRAY_REASON,
     });
     this.verifierFunction = replicationFunction(this, 'VerifierFunction', kind, 'replica-verifier', architecture, props.code, {
       functionName: verifierName,
@@ -511,6 +521,7 @@ export class ReplicationDestination extends Construct {
       },
       reservedConcurrentExecutions: concurrency === 0 ? undefined : concurrency,
     });
+    setTracing(this.verifierFunction, tracing);
     skipCheckov(this.verifierFunction, [
       FUNCTION_SKIPS.vpc,
       FUNCTION_SKIPS.environmentKms,

@@ -133,6 +133,7 @@ export function exampleStacks(app: App, cfg: ExampleConfig): { destination: Stac
           livenessPeriod: Duration.minutes(30),
           livenessMissedPeriods: 4,
           livenessCanaryPrefix: 'replicated/',
+          tracing: lambda.Tracing.ACTIVE,
           enableReplicaAudit: true,
           auditManifestBucket: `${cfg.destinationBucket}-audit`,
           auditReportBucket: `${cfg.destinationBucket}-audit`,
@@ -200,6 +201,7 @@ export function exampleStacks(app: App, cfg: ExampleConfig): { destination: Stac
           scheduledCheck: true,
           checkSchedule: 'rate(30 minutes)',
           liveness: true,
+          tracing: lambda.Tracing.ACTIVE,
         }
       : {}),
   });

@@ -21,8 +21,12 @@ import {
   checkPeriodOf,
   scheduledCheck,
   scheduledCheckAlarms,
+  setTracing,
   skipSetupFunctionChecks,
   statement,
+  tracingOf,
+  XRAY_REASON,
+  xrayStatements,
 } from './common';
 import { acknowledgeWildcardResources } from './nag';
 import {
@@ -342,6 +346,7 @@ export class ReplicationSource extends Construct {
       refuse(kind, 'logLevel', `${JSON.stringify(logLevel)} is not a Lambda log level`, 'use TRACE, DEBUG, INFO, WARN, ERROR or FATAL');
     }
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const tracing = tracingOf(kind, props.tracing);
     const scheduled = props.scheduledCheck ?? false;
     const liveness = props.liveness ?? false;
     if (liveness && !scheduled) {
@@ -435,6 +440,7 @@ export class ReplicationSource extends Construct {
       );
     }
     if (accessRole !== undefined) statements.push(statement('DestinationAccess', ['sts:AssumeRole'], [accessRole]));
+    statements.push(...xrayStatements(tracing));
     const setupRole = new iam.Role(this, 'SetupRole', {
       description: 'replication-setup (Custom::ReplicationSource), scoped to S, KA and the replication role',
       assumedBy: LAMBDA_TRUST,
@@ -447,6 +453,7 @@ export class ReplicationSource extends Construct {
         "Canary and liveness objects only: keys in a .s3-kms-replication-canary/ folder under whichever prefix the first replication rule has (the rule's prefix is free text, hence the wildcard).",
       ScheduledCheckReads:
         "The scheduled check's read-only look at the replication role's attached managed policies (iam:ListAttachedRolePolicies on this account's roles, iam:GetPolicy and iam:GetPolicyVersion on any policy ARN, AWS managed ones included): which policies are attached is the role's business, so their ARNs cannot be known in advance.",
+      XRay: XRAY_REASON,
     });
     this.setupFunction = replicationFunction(this, 'SetupFunction', kind, 'replication-setup', architecture, props.code, {
       functionName: setupName,
@@ -459,6 +466,7 @@ export class ReplicationSource extends Construct {
       ...loggingOptions(logLevel),
     });
     skipSetupFunctionChecks(this.setupFunction);
+    setTracing(this.setupFunction, tracing);
 
     // ------------------------------------------------------------ the custom resource
     const properties: Record<string, unknown> = {

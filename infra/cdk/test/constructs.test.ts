@@ -285,6 +285,11 @@ describe('IAM', () => {
           assert.equal(st.Effect, 'Allow', where);
           for (const action of list<string>(st.Action)) assert.ok(!action.includes('*'), `${where}: wildcard action ${action}`);
           for (const resource of list<any>(st.Resource)) {
+            if (resource === '*' && st.Sid === 'XRay') {
+              // X-Ray's two write actions have no resource-level permissions (tracing ACTIVE only).
+              assert.deepEqual(list(st.Action), ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], `${where}: Resource "*"`);
+              continue;
+            }
             if (resource === '*') {
               // PutMetricData has no resource-level permissions; its namespace condition is the scope.
               assert.deepEqual(list(st.Action), ['cloudwatch:PutMetricData'], `${where}: Resource "*"`);
@@ -302,6 +307,42 @@ describe('IAM', () => {
       }
     });
   }
+
+  test('tracing: PassThrough by default with no X-Ray grant; ACTIVE sets every function Active and grants X-Ray inline, last, on "*"', () => {
+    const xray = (template: Template) =>
+      roleStatements(template)
+        .filter(([, , st]) => list<string>(st.Action).some((a) => a.startsWith('xray:')))
+        .map(([, policy, st]) => [policy, st]);
+    const modes = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.TracingConfig);
+    for (const [name, t] of [
+      ['destination', destination().template],
+      ['source', source().template],
+      ['destination, PASS_THROUGH given', destination({ tracing: lambda.Tracing.PASS_THROUGH }).template],
+    ] as const) {
+      assert.ok(modes(t).length > 0 && modes(t).every((m) => m?.Mode === 'PassThrough'), `${name}: ${JSON.stringify(modes(t))}`);
+      assert.deepEqual(xray(t), [], `${name}: no X-Ray statement`);
+      assert.deepEqual(Object.keys(t.findResources('AWS::IAM::Policy')), [], `${name}: no separate policy`);
+    }
+    for (const [name, t, policies] of [
+      ['destination', destination({ tracing: lambda.Tracing.ACTIVE }).template, ['replication-destination', 'replica-verifier']],
+      ['source', source({ tracing: lambda.Tracing.ACTIVE }).template, ['replication-source']],
+    ] as const) {
+      assert.ok(modes(t).every((m) => m?.Mode === 'Active'), `${name}: ${JSON.stringify(modes(t))}`);
+      assert.deepEqual(
+        xray(t),
+        policies.map((p) => [p, { Sid: 'XRay', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]),
+        name,
+      );
+      for (const role of Object.values(t.findResources('AWS::IAM::Role'))) {
+        for (const policy of role.Properties.Policies ?? []) {
+          if (!(policies as readonly string[]).includes(policy.PolicyName)) continue;
+          assert.equal(policy.PolicyDocument.Statement.at(-1).Sid, 'XRay', `${name} ${policy.PolicyName}: XRay last, as in the template`);
+        }
+      }
+      assert.deepEqual(Object.keys(t.findResources('AWS::IAM::Policy')), [], `${name}: inline, no DefaultPolicy`);
+    }
+  });
 
   test('the destination setup role: D, KB and, with liveness, the canary replica only', () => {
     const { template } = destination({ scheduledCheck: true, liveness: true });
@@ -837,6 +878,9 @@ describe('refused at synth', () => {
     refusal(() => source({ replicateTags: false, rules: [{ id: 'a', tags: { k: 'v' } }] }), 'rules[0].tags', /GetObjectVersionTagging/);
     refusal(() => source({ rules: [{ id: 'a', storageClass: 'COLD' as never }] }), 'rules[0].storageClass', /unknown storage class/);
     refusal(() => source({ roleName: 'bad name' }), 'roleName', /not an IAM role name/);
+    // The templates' Tracing offers PassThrough and Active, Lambda's two modes.
+    refusal(() => destination({ tracing: lambda.Tracing.DISABLED }), 'tracing', /not a Lambda tracing mode/);
+    refusal(() => source({ tracing: lambda.Tracing.DISABLED }), 'tracing', /not a Lambda tracing mode/);
   });
 
   test('two constructs in one stack need their own names', () => {

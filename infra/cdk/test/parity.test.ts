@@ -355,6 +355,7 @@ const destinationScenarios: Scenario<ReplicationDestinationProps>[] = [
       EnableReplicaAudit: 'true',
       AuditManifestBucket: 'example-audit-manifests',
       AuditReportBucket: 'example-audit-reports',
+      Tracing: 'Active',
     },
     props: (stack) => ({
       destinationBucket: D,
@@ -382,16 +383,18 @@ const destinationScenarios: Scenario<ReplicationDestinationProps>[] = [
       enableReplicaAudit: true,
       auditManifestBucket: 'example-audit-manifests',
       auditReportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'example-audit-reports'),
+      tracing: lambda.Tracing.ACTIVE,
     }),
   },
   {
-    name: 'scheduled check without liveness, no reserved concurrency, PutMetricData, audit into D',
+    name: 'scheduled check without liveness, no reserved concurrency, PutMetricData, audit into D, tracing PassThrough stated',
     params: {
       ...DEST_REQUIRED,
       ScheduledCheck: 'true',
       VerifierReservedConcurrency: 0,
       MetricsSink: 'cloudwatch',
       EnableReplicaAudit: 'true',
+      Tracing: 'PassThrough',
     },
     props: () => ({
       destinationBucket: D,
@@ -402,6 +405,7 @@ const destinationScenarios: Scenario<ReplicationDestinationProps>[] = [
       verifierReservedConcurrency: 0,
       metricsSink: 'cloudwatch',
       enableReplicaAudit: true,
+      tracing: lambda.Tracing.PASS_THROUGH,
     }),
   },
 ];
@@ -481,6 +485,7 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       Architecture: 'x86_64',
       LogRetentionDays: 90,
       LogLevel: 'DEBUG',
+      Tracing: 'Active',
     },
     props: (stack) => ({
       sourceBucket: S,
@@ -505,6 +510,7 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       architecture: lambda.Architecture.X86_64,
       logRetention: logs.RetentionDays.THREE_MONTHS,
       logLevel: 'DEBUG',
+      tracing: lambda.Tracing.ACTIVE,
     }),
   },
   {
@@ -517,6 +523,18 @@ const sourceScenarios: Scenario<ReplicationSourceProps>[] = [
       destinationAccountId: B,
       destinationKmsKey: KB,
       logLevel: 'ERROR',
+    }),
+  },
+  {
+    name: 'tracing Active alone',
+    params: { ...SOURCE_REQUIRED, Tracing: 'Active' },
+    props: () => ({
+      sourceBucket: S,
+      sourceKmsKey: KA,
+      destinationBucket: D,
+      destinationAccountId: B,
+      destinationKmsKey: KB,
+      tracing: lambda.Tracing.ACTIVE,
     }),
   },
   {
