@@ -34,7 +34,7 @@ pub struct Options {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Diagnose a pair.
-    Check(Options),
+    Check(Box<Options>),
     /// `--help`: the usage text.
     Help,
     /// `--version`.
@@ -115,7 +115,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     if o.destination_profile.is_some() && o.destination_role_arn.is_some() {
         return Err("give --destination-profile or --destination-role-arn, not both".into());
     }
-    Ok(Command::Check(o))
+    Ok(Command::Check(Box::new(o)))
 }
 
 #[cfg(test)]
@@ -129,7 +129,7 @@ mod tests {
 
     fn check(a: &[&str]) -> Options {
         match parse(&args(a)).unwrap() {
-            Command::Check(o) => o,
+            Command::Check(o) => *o,
             other => panic!("{other:?}"),
         }
     }

@@ -100,7 +100,7 @@ fn human(report: &Report) -> String {
 async fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let options = match args::parse(&argv) {
-        Ok(Command::Check(o)) => o,
+        Ok(Command::Check(o)) => *o,
         Ok(Command::Help) => {
             println!("{}", args::USAGE);
             std::process::exit(0);
