@@ -1,4 +1,4 @@
-"""Tests of the release tools: tools/sbom.py.
+"""Tests of the release tools: tools/sbom.py and tools/changelog.py.
 
     .venv/bin/python -m unittest discover -s tools -p 'test_*.py'   (make test runs it)
 """
@@ -13,6 +13,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+import changelog
 import sbom
 
 HERE = Path(__file__).resolve().parent
@@ -144,6 +145,60 @@ class SbomComponents(unittest.TestCase):
             with contextlib.redirect_stderr(io.StringIO()) as err:
                 self.assertEqual(sbom.main(["--workspace", tmp]), 1)
             self.assertIn("Cargo.lock", err.getvalue())
+
+
+CHANGELOG = """\
+# Changelog
+
+## [Unreleased]
+
+- something not yet released
+
+## [1.2.3] - 2026-12-06
+
+### Added
+- the thing
+
+## 1.2.2
+
+## [1.2.1]
+- older
+"""
+
+
+class ChangelogEntry(unittest.TestCase):
+    def test_the_entry_is_the_text_under_the_version_heading(self) -> None:
+        self.assertEqual(changelog.entry(CHANGELOG, "1.2.3"), "### Added\n- the thing")
+        self.assertEqual(changelog.entry(CHANGELOG, "1.2.1"), "- older")
+
+    def test_a_missing_version_has_no_entry(self) -> None:
+        self.assertIsNone(changelog.entry(CHANGELOG, "1.2.4"))
+        self.assertIsNone(changelog.entry(CHANGELOG, "1.2"), "a prefix of a version is not the version")
+        self.assertIsNone(changelog.entry(CHANGELOG, "2.3"), "nor a suffix")
+
+    def test_a_heading_without_text_is_no_entry(self) -> None:
+        self.assertIsNone(changelog.entry(CHANGELOG, "1.2.2"))
+
+    def test_the_version_is_matched_literally(self) -> None:
+        self.assertIsNone(changelog.entry("## [1x2x3]\n- dots are not wildcards\n", "1.2.3"))
+        self.assertEqual(changelog.entry("## v1.2.3\n- v prefix\n", "1.2.3"), "- v prefix")
+
+    def test_main_fails_without_an_entry_for_the_workspace_version(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "CHANGELOG.md"
+            path.write_text(CHANGELOG.replace("## [1.2.3] - 2026-12-06", "## [1.2.0] - 2026-12-06"))
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                self.assertEqual(changelog.main(["--changelog", str(path), "--workspace", str(FIXTURE)]), 1)
+            self.assertIn("no entry for 1.2.3", err.getvalue())
+            path.write_text(CHANGELOG)
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                self.assertEqual(changelog.main(["--changelog", str(path), "--workspace", str(FIXTURE)]), 0)
+            self.assertEqual(out.getvalue(), "### Added\n- the thing\n")
+
+    def test_the_repository_changelog_has_an_entry_for_the_workspace_version(self) -> None:
+        version = sbom.workspace_info((REPO / "Cargo.toml").read_text())["version"]
+        self.assertIsNotNone(changelog.entry((REPO / "CHANGELOG.md").read_text(), version),
+                             f"CHANGELOG.md needs a '## [{version}]' entry (make release refuses without one)")
 
 
 if __name__ == "__main__":
