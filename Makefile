@@ -150,8 +150,8 @@ release-assemble: setup ## Name, archive, checksum and describe what the builds 
 	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
 	$(PY) tools/changelog.py --changelog CHANGELOG.md --workspace . > $(RELEASE_DIR)/RELEASE-NOTES.md
 	@for fn in replication-setup replica-verifier; do \
-	  cp $(LAMBDA_DIR)/$$fn/bootstrap.zip $(RELEASE_DIR)/$$fn-$(RELEASE_VERSION)-x86_64.zip && \
-	  cp $(LAMBDA_DIR)-arm64/$$fn/bootstrap.zip $(RELEASE_DIR)/$$fn-$(RELEASE_VERSION)-arm64.zip || exit 1; \
+	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PY) tools/repro_zip.py $(LAMBDA_DIR)/$$fn/bootstrap.zip $(RELEASE_DIR)/$$fn-$(RELEASE_VERSION)-x86_64.zip && \
+	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PY) tools/repro_zip.py $(LAMBDA_DIR)-arm64/$$fn/bootstrap.zip $(RELEASE_DIR)/$$fn-$(RELEASE_VERSION)-arm64.zip || exit 1; \
 	done
 	@for arch in $(DOCTOR_ARCHES); do \
 	  name=replication-doctor-$(RELEASE_VERSION)-$$arch-linux; stage=$(RELEASE_WORK)/stage-$$arch; \

@@ -1,4 +1,4 @@
-"""Tests of the release tools: tools/sbom.py and tools/changelog.py.
+"""Tests of the release tools: tools/sbom.py, tools/changelog.py and tools/repro_zip.py.
 
     .venv/bin/python -m unittest discover -s tools -p 'test_*.py'   (make test runs it)
 """
@@ -10,10 +10,13 @@ import datetime
 import io
 import json
 import tempfile
+import os
 import unittest
+import zipfile
 from pathlib import Path
 
 import changelog
+import repro_zip
 import sbom
 
 HERE = Path(__file__).resolve().parent
@@ -199,6 +202,43 @@ class ChangelogEntry(unittest.TestCase):
         version = sbom.workspace_info((REPO / "Cargo.toml").read_text())["version"]
         self.assertIsNotNone(changelog.entry((REPO / "CHANGELOG.md").read_text(), version),
                              f"CHANGELOG.md needs a '## [{version}]' entry (make release refuses without one)")
+
+
+class ReproducibleZip(unittest.TestCase):
+    @staticmethod
+    def _zip(path: Path, when: tuple[int, int, int, int, int, int]) -> None:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            info = zipfile.ZipInfo("bootstrap", date_time=when)
+            info.external_attr = 0o100755 << 16
+            info.create_system = 3
+            z.writestr(info, b"\x7fELF the binary")
+
+    def test_two_zips_of_one_file_at_different_times_become_the_same_bytes(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = Path(tmp) / "a.zip", Path(tmp) / "b.zip"
+            self._zip(a, (2026, 12, 6, 16, 58, 0))
+            self._zip(b, (2026, 12, 6, 17, 13, 4))
+            self.assertNotEqual(a.read_bytes(), b.read_bytes())
+            when = (2026, 12, 6, 12, 0, 0)
+            repro_zip.normalize(str(a), str(a) + ".out", when)
+            repro_zip.normalize(str(b), str(b) + ".out", when)
+            self.assertEqual(Path(str(a) + ".out").read_bytes(), Path(str(b) + ".out").read_bytes())
+            with zipfile.ZipFile(str(a) + ".out") as z:
+                (info,) = z.infolist()
+                self.assertEqual((info.filename, info.date_time), ("bootstrap", when))
+                self.assertEqual(info.external_attr >> 16, 0o100755, "the bootstrap stays executable")
+                self.assertEqual(z.read("bootstrap"), b"\x7fELF the binary")
+
+    def test_the_time_is_source_date_epoch(self) -> None:
+        old = os.environ.get("SOURCE_DATE_EPOCH")
+        try:
+            os.environ["SOURCE_DATE_EPOCH"] = "1796574833"  # 2026-12-06T16:33:53Z
+            self.assertEqual(repro_zip.fixed_time(), (2026, 12, 6, 16, 33, 52), "zip times have 2 s steps")
+            del os.environ["SOURCE_DATE_EPOCH"]
+            self.assertEqual(repro_zip.fixed_time(), (1980, 1, 1, 0, 0, 0))
+        finally:
+            if old is not None:
+                os.environ["SOURCE_DATE_EPOCH"] = old
 
 
 if __name__ == "__main__":
