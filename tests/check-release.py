@@ -25,6 +25,9 @@ For the doctor's ``replication-doctor-<version>-<arch>-linux.tar.gz``: the archi
 binary and LICENSE, the binary is for the architecture, and ``--help`` prints its usage and
 exits 0 through ``--runner``.
 
+``--lambda-dir dist/lambda-arm64`` instead of ``--dir``/``--version`` checks ``make
+package``'s layout (``<fn>/bootstrap.zip``): the functions only, as ``make shipped-arm64`` does.
+
 Every child is started by this script and killed by it; any AWS endpoint other than the stub
 is a closed local port, so nothing leaves the machine. Exit 0 only if every check passed.
 """
@@ -429,11 +432,18 @@ def check_doctor(tarball: Path, arch: str, runner: list[str], work: Path) -> str
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dir", type=Path, required=True, help="dist/release/<version>")
-    p.add_argument("--version", required=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--dir", type=Path, help="dist/release/<version> (needs --version)")
+    where.add_argument("--lambda-dir", type=Path,
+                       help="make package's layout, <dir>/<fn>/bootstrap.zip: the functions only, no doctor")
+    p.add_argument("--version")
     p.add_argument("--arch", choices=sorted(ELF_MACHINE), required=True)
     p.add_argument("--runner", default="", help="command prefix that runs the binaries (e.g. qemu-aarch64 -L …)")
     a = p.parse_args(argv)
+    if a.dir is not None and not a.version:
+        p.error("--dir needs --version")
+    zips = {fn: (a.dir / f"{fn}-{a.version}-{a.arch}.zip" if a.dir is not None else a.lambda_dir / fn / "bootstrap.zip")
+            for fn in FUNCTIONS}
     runner = shlex.split(a.runner)
     failures = 0
     began = time.monotonic()
@@ -451,9 +461,9 @@ def main(argv: list[str] | None = None) -> int:
         # check-shipped.sh's layout: <dir>/<fn>/bootstrap.zip, unzipped into <out>/<fn>/bootstrap.
         for fn in FUNCTIONS:
             (work / "zips" / fn).mkdir(parents=True)
-            (work / "zips" / fn / "bootstrap.zip").symlink_to((a.dir / f"{fn}-{a.version}-{a.arch}.zip").resolve())
+            (work / "zips" / fn / "bootstrap.zip").symlink_to(zips[fn].resolve())
         print(f"unwind probe (tests/check-shipped.sh{', through ' + a.runner if a.runner else ''}) of "
-              f"{', '.join(f'{fn}-{a.version}-{a.arch}.zip' for fn in FUNCTIONS)}, linked as {work / 'zips'}/<fn>/bootstrap.zip:",
+              f"{', '.join(str(z) for z in zips.values())}, linked as {work / 'zips'}/<fn>/bootstrap.zip:",
               flush=True)
         probe_env = {**os.environ, "BOOTSTRAP_RUNNER": a.runner}
         t = time.monotonic()
@@ -472,10 +482,11 @@ def main(argv: list[str] | None = None) -> int:
                 failures += 1
                 print(f"✗ {fn}: no bootstrap in its zip", file=sys.stderr)
                 continue
-            step(f"{fn}-{a.version}-{a.arch}.zip bootstrap", lambda b=bootstrap: check_binary(b, a.arch))
+            step(f"{zips[fn]}'s bootstrap", lambda b=bootstrap: check_binary(b, a.arch))
             step(f"{fn} ({a.arch})", lambda b=bootstrap, c=check: c(b, runner))
-        tarball = a.dir / f"replication-doctor-{a.version}-{a.arch}-linux.tar.gz"
-        step(tarball.name, lambda: check_doctor(tarball, a.arch, runner, work))
+        if a.dir is not None:
+            tarball = a.dir / f"replication-doctor-{a.version}-{a.arch}-linux.tar.gz"
+            step(tarball.name, lambda: check_doctor(tarball, a.arch, runner, work))
     print(f"check-release ({a.arch}): {'all checks passed' if not failures else f'{failures} failed'} "
           f"in {time.monotonic() - began:.1f} s")
     return 1 if failures else 0
