@@ -38,6 +38,7 @@ export PARAMS_A PARAMS_B
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
 .PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
+        release release-notes release-doctor release-assemble release-check release-check-arm64 shipped-arm64 qemu-aarch64 \
         dashboard-image deploy destroy seed cdk-setup cdk-test cdk-synth \
         emulator-start emulator-stop clean
 
@@ -110,9 +111,95 @@ SHIPPED_DEMO  = SETUP_BOOTSTRAP=$(SHIPPED_DIR)/replication-setup/bootstrap \
 shipped: package ## Unzip the shipped bootstraps into dist/shipped/<fn>/ and prove that each unwinds on panic
 	tests/check-shipped.sh $(LAMBDA_DIR) $(SHIPPED_DIR)
 
-package-arm64: setup ## Same for arm64 (needs the rustup aarch64 target; not run in CI)
+package-arm64: setup ## Same for arm64 in dist/lambda-arm64/ (adds the rustup aarch64 target; not run in CI)
+	$(RUSTUP_AARCH64)
 	cargo lambda build --locked --release --arm64 -p replication-setup -p replica-verifier --output-format zip --lambda-dir $(LAMBDA_DIR)-arm64
 	@ls -l $(LAMBDA_DIR)-arm64/*/bootstrap.zip
+
+# ---------------------------------------------------------------- releases (make release)
+# dist/release/<version>/: both functions' zips and the doctor for x86_64 and arm64, SHA256SUMS,
+# a CycloneDX SBOM and the CHANGELOG entry as release notes; then every artifact is exercised,
+# the arm64 ones under qemu-user. <version> is [workspace.package] version of Cargo.toml.
+RELEASE_VERSION := $(shell sed -n '/^\[workspace\.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
+RELEASE_DIR     := dist/release/$(RELEASE_VERSION)
+RELEASE_WORK    := dist/release-work
+# Archive times and the SBOM's timestamp: the last commit's, so that a rebuild of one commit
+# gives the same tarballs and SBOM.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+DOCTOR_ARCHES   := x86_64 arm64
+RUSTUP_AARCH64   = @if command -v rustup >/dev/null; then rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+                     || rustup target add aarch64-unknown-linux-gnu; fi
+# qemu-user runs the arm64 binaries here; they are glibc-linked (Lambda's provided.al2023), so
+# qemu needs Debian's aarch64 glibc (libc6-arm64-cross, in /usr/aarch64-linux-gnu). Pinned to
+# Debian 12 (bookworm)'s versions; a point release that replaces them needs these two updated.
+QEMU_USER_VERSION         ?= 1:7.2+dfsg-7+deb12u18+b3
+LIBC6_ARM64_CROSS_VERSION ?= 2.36-8cross1
+QEMU_AARCH64 := qemu-aarch64 -L /usr/aarch64-linux-gnu
+SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
+
+release: setup ## Release artifacts in dist/release/<version>/ (zips, doctor tarballs, SHA256SUMS, SBOM), each exercised (arm64 under qemu)
+	$(MAKE) --no-print-directory release-notes
+	$(MAKE) --no-print-directory package package-arm64 release-doctor
+	$(MAKE) --no-print-directory release-assemble
+	$(MAKE) --no-print-directory release-check release-check-arm64
+	@echo "release $(RELEASE_VERSION):" && ls -l $(RELEASE_DIR)
+
+# First, so that a release the CHANGELOG does not describe fails before anything is built.
+release-notes: setup ## Fail unless CHANGELOG.md has an entry for the workspace version
+	$(PY) tools/changelog.py --changelog CHANGELOG.md --workspace . > /dev/null
+
+# The doctor, built alone: its own feature set, so the functions' zips stay those of make package.
+release-doctor: setup ## The doctor's release binary for x86_64 and arm64 Linux (glibc), in dist/release-work/
+	$(RUSTUP_AARCH64)
+	cargo lambda build --locked --release --x86-64 -p replication-doctor --output-format binary --lambda-dir $(RELEASE_WORK)/doctor-x86_64
+	cargo lambda build --locked --release --arm64 -p replication-doctor --output-format binary --lambda-dir $(RELEASE_WORK)/doctor-arm64
+
+release-assemble: setup ## Name, archive, checksum and describe what the builds made (no build)
+	$(if $(RELEASE_VERSION),,$(error no [workspace.package] version in Cargo.toml))
+	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
+	$(PY) tools/changelog.py --changelog CHANGELOG.md --workspace . > $(RELEASE_DIR)/RELEASE-NOTES.md
+	@for fn in replication-setup replica-verifier; do \
+	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PY) tools/repro_zip.py $(LAMBDA_DIR)/$$fn/bootstrap.zip $(RELEASE_DIR)/$$fn-$(RELEASE_VERSION)-x86_64.zip && \
+	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PY) tools/repro_zip.py $(LAMBDA_DIR)-arm64/$$fn/bootstrap.zip $(RELEASE_DIR)/$$fn-$(RELEASE_VERSION)-arm64.zip || exit 1; \
+	done
+	@for arch in $(DOCTOR_ARCHES); do \
+	  name=replication-doctor-$(RELEASE_VERSION)-$$arch-linux; stage=$(RELEASE_WORK)/stage-$$arch; \
+	  rm -rf $$stage && mkdir -p $$stage/$$name && \
+	  install -m 0755 $(RELEASE_WORK)/doctor-$$arch/replication-doctor/bootstrap $$stage/$$name/replication-doctor && \
+	  install -m 0644 LICENSE $$stage/$$name/LICENSE && \
+	  tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner -C $$stage -cf - $$name \
+	    | gzip -n -9 > $(RELEASE_DIR)/$$name.tar.gz || exit 1; \
+	done
+	$(CARGO) metadata --locked --format-version 1 > $(RELEASE_WORK)/cargo-metadata.json
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PY) tools/sbom.py --workspace . --cargo-metadata $(RELEASE_WORK)/cargo-metadata.json \
+	  --output $(RELEASE_DIR)/s3-kms-replication-$(RELEASE_VERSION).cdx.json
+	cd $(RELEASE_DIR) && sha256sum $$(ls | grep -vx SHA256SUMS) > SHA256SUMS && sha256sum -c --quiet SHA256SUMS
+	@cat $(RELEASE_DIR)/SHA256SUMS
+
+# Installs Debian's qemu-user and aarch64 glibc when they are not there at the pinned versions.
+qemu-aarch64: ## qemu-user and Debian's aarch64 glibc (apt-get, pinned; skipped when installed)
+	@if [ "$$(dpkg-query -W -f='$${Version}' qemu-user 2>/dev/null)" = "$(QEMU_USER_VERSION)" ] \
+	   && [ "$$(dpkg-query -W -f='$${Version}' libc6-arm64-cross 2>/dev/null)" = "$(LIBC6_ARM64_CROSS_VERSION)" ]; then \
+	  echo "qemu-aarch64: qemu-user $(QEMU_USER_VERSION) and libc6-arm64-cross $(LIBC6_ARM64_CROSS_VERSION) installed"; \
+	else \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    qemu-user=$(QEMU_USER_VERSION) libc6-arm64-cross=$(LIBC6_ARM64_CROSS_VERSION); \
+	fi
+
+release-check: setup ## Exercise dist/release/<version>'s x86_64 artifacts: unwind probe, a cold start per function, doctor --help
+	$(PY) tests/check-release.py --dir $(RELEASE_DIR) --version $(RELEASE_VERSION) --arch x86_64
+
+release-check-arm64: setup qemu-aarch64 ## The same for the arm64 artifacts, run under qemu-aarch64
+	$(PY) tests/check-release.py --dir $(RELEASE_DIR) --version $(RELEASE_VERSION) --arch arm64 --runner '$(QEMU_AARCH64)'
+
+# The arm64 half of release-check without a release: what `make test` could run (make release
+# does not need it). About 2.3 min after a change to a workspace crate, 10 min from nothing.
+shipped-arm64: package-arm64 qemu-aarch64 ## make package-arm64, then the unwind probe and a cold start of each arm64 bootstrap under qemu-aarch64
+	$(PY) tests/check-release.py --lambda-dir $(LAMBDA_DIR)-arm64 --arch arm64 --runner '$(QEMU_AARCH64)'
+
+# What the functions see under `make watch`: the emulator of `make emulator-start` when it runs.
+WATCH_ENDPOINT ?= $(shell $(PY) -c 'import json;print(json.load(open(".local-aws/state.json"))["endpoint"])' 2>/dev/null || echo http://127.0.0.1:9)
+WATCH_ENV ?= EXPECTED_KMS_KEY_ARN=arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21,AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,S3_FORCE_PATH_STYLE=true,MISSING_RETRIES=0,AWS_ENDPOINT_URL=$(WATCH_ENDPOINT)
 
 # What the functions see under `make watch`: with the emulator of `make emulator-start` running,
 # credentials it maps to account WATCH_ACCOUNT (B = 222222222222, the verifier and the destination

@@ -8,6 +8,8 @@
 # SIGABRT. The unzipped bootstraps are what `make demo` and `make test` then run.
 #
 # usage: tests/check-shipped.sh <dir with <fn>/bootstrap.zip> <output dir>
+# BOOTSTRAP_RUNNER, when set, prefixes the probe's command line: `make release` runs the arm64
+# bootstraps through `qemu-aarch64 -L /usr/aarch64-linux-gnu` (tests/check-release.py).
 set -euo pipefail
 zips=$1
 out=$2
@@ -23,7 +25,8 @@ for fn in replication-setup replica-verifier; do
   python3 -m zipfile -e "$zip" "$dir"
   chmod +x "$dir/bootstrap"
   set +e
-  answer=$("$dir/bootstrap" --panic-probe 2>"$dir/probe.stderr")
+  # shellcheck disable=SC2086 # the runner is a command and its arguments
+  answer=$(${BOOTSTRAP_RUNNER:-} "$dir/bootstrap" --panic-probe 2>"$dir/probe.stderr")
   code=$?
   set -e
   if [ "$code" -eq 0 ] && [ "$answer" = "${expected[$fn]}" ]; then
