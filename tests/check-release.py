@@ -22,7 +22,7 @@ For each function's zip (``<fn>-<version>-<arch>.zip``):
      the request's ``ResponseURL`` (the same stub) and return it.
 
 For the doctor's ``replication-doctor-<version>-<arch>-linux.tar.gz``: the archive holds the
-binary and LICENSE, the binary is for the architecture, and ``--help`` prints its usage and
+binary and LICENSE, the binary is for the architecture, ``--version`` names the release's version, and ``--help`` prints its usage and
 exits 0 through ``--runner``.
 
 ``--lambda-dir dist/lambda-arm64`` instead of ``--dir``/``--version`` checks ``make
@@ -424,7 +424,14 @@ def check_doctor(tarball: Path, arch: str, runner: list[str], work: Path) -> str
     if run.returncode != 0 or not out.startswith("usage: replication-doctor"):
         raise CheckFailed(f"replication-doctor --help exited {run.returncode} and printed {out[:200]!r} "
                           f"{run.stderr.decode(errors='replace')[:400]!r}")
-    return f"{linked}; --help printed its usage and exited 0 in {took:.2f} s"
+    version = tarball.name.removeprefix("replication-doctor-").split("-")[0]
+    run = subprocess.run([*runner, str(binary), "--version"], capture_output=True, timeout=COLD_START_TIMEOUT,
+                         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    said = run.stdout.decode(errors="replace").strip()
+    if run.returncode != 0 or said != f"replication-doctor {version}":
+        raise CheckFailed(f"replication-doctor --version exited {run.returncode} and printed {said!r}, "
+                          f"expected 'replication-doctor {version}'")
+    return f"{linked}; --help printed its usage and exited 0 in {took:.2f} s; --version says {version}"
 
 
 # ------------------------------------------------------------------ main
