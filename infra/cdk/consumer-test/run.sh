@@ -132,7 +132,13 @@ esac
 
 # ------------------------------------------------------------------ the run
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/s3kr-consumer.XXXXXX")
-if [ "${S3KR_KEEP:-}" = 1 ]; then echo "work directory: $WORK (kept)"; else trap 'rm -rf "$WORK"' EXIT; fi
+cleanup() {
+  local start
+  start=$(date +%s)
+  rm -rf "$WORK"
+  echo "consumer-test: removed the work directory in $(($(date +%s) - start)) s"
+}
+if [ "${S3KR_KEEP:-}" = 1 ]; then echo "work directory: $WORK (kept)"; else trap cleanup EXIT; fi
 
 if [ -n "${S3KR_PREBUILT:-}" ]; then
   PREBUILT=$(cd "$S3KR_PREBUILT" && pwd)
