@@ -39,7 +39,7 @@ require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/R
 
 .PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
         release release-notes release-doctor release-assemble release-check release-check-arm64 shipped-arm64 qemu-aarch64 \
-        dashboard-image deploy destroy seed cdk-setup cdk-test cdk-synth \
+        dashboard-image deploy destroy seed cdk-setup cdk-test cdk-synth cdk-package cdk-consumer-test \
         emulator-start emulator-stop clean
 
 help: ## List the targets
@@ -287,6 +287,18 @@ cdk-synth: cdk-setup $(if $(filter $(CDK_OUT)/placeholder-lambda,$(CDK_PREBUILT)
 	CDK_OUTDIR=$(CURDIR)/$(CDK_OUT)/cdk.out S3KR_PREBUILT=$(abspath $(CDK_PREBUILT)) S3KR_ARCH=$(CDK_ARCH) node $(CDK_DIR)/build/bin/example.js
 	CDK_OUTDIR=$(CURDIR)/$(CDK_OUT)/cdk.out-full S3KR_PREBUILT=$(abspath $(CDK_PREBUILT)) S3KR_ARCH=$(CDK_ARCH) S3KR_VARIANT=full node $(CDK_DIR)/build/bin/example.js
 	@echo "cdk-synth: assets from $(CDK_PREBUILT) ($(CDK_ARCH))"; ls -1 $(CDK_OUT)/cdk.out/*.template.json $(CDK_OUT)/cdk.out-full/*.template.json
+
+cdk-package: cdk-setup ## The construct library's packages in dist/cdk/packages: the npm tarball and the Python wheel (jsii, jsii-pacmak)
+	rm -rf $(CDK_OUT)/packages
+	cd $(CDK_DIR) && npm run --silent package:python -- --outdir $(CURDIR)/$(CDK_OUT)/packages
+	cd $(CDK_DIR) && npm pack --silent --ignore-scripts --pack-destination $(CURDIR)/$(CDK_OUT)/packages
+	@ls -1 $(CDK_OUT)/packages/*.tgz $(CDK_OUT)/packages/python/*.whl
+
+# Fresh apps install the packed library by name, from the registries (npm, PyPI): TypeScript at the
+# lowest and newest aws-cdk-lib, Python likewise, and synthesize (infra/cdk/consumer-test/run.sh).
+# The functions' code: make package's zips when both are there, else placeholder bootstraps.
+cdk-consumer-test: cdk-setup ## The packed constructs in fresh TypeScript and Python CDK apps (npm and PyPI only)
+	$(CDK_DIR)/consumer-test/run.sh all
 
 emulator-start: setup ## Start the local AWS emulator on 127.0.0.1 and print its endpoint
 	@$(PY) $(LAUNCHER) start

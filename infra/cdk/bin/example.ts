@@ -8,7 +8,7 @@
  * Configuration: CDK context (-c key=value) or the environment; see lib/example.ts.
  */
 import { App } from 'aws-cdk-lib';
-import { exampleConfig, exampleStacks } from '../lib/example';
+import { exampleConfig, exampleStacks } from './example-stacks';
 
 const app = new App({ analyticsReporting: false });
 exampleStacks(app, exampleConfig((key) => app.node.tryGetContext(key)));

@@ -31,7 +31,10 @@ export interface ReplicationCodeOptions {
   /**
    * The workspace's `Cargo.toml`, for `RustFunction`.
    *
-   * @default - the first `Cargo.toml` with a `[workspace]` table above this package
+   * @default - the first `Cargo.toml` with a `[workspace]` table above this package: found when
+   *   the package is used from an s3-kms-replication checkout; an installed package (npm, PyPI)
+   *   has none above it, and synth then refuses `code` unless `prebuiltDir` or `manifestPath`
+   *   is set
    */
   readonly manifestPath?: string;
 }
@@ -129,17 +132,32 @@ export function prebuiltCode(
   return code;
 }
 
-/** The nearest `Cargo.toml` with a `[workspace]` table above this file. */
-export function workspaceManifest(): string {
-  let dir = __dirname;
+/** The nearest `Cargo.toml` with a `[workspace]` table at or above `from`; undefined when there is none. */
+function findWorkspaceManifest(from: string): string | undefined {
+  let dir = from;
   for (;;) {
     const candidate = path.join(dir, 'Cargo.toml');
     if (fs.existsSync(candidate) && /^\[workspace\]/m.test(fs.readFileSync(candidate, 'utf8'))) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no Cargo workspace above ${__dirname}; set code.manifestPath`);
+    if (parent === dir) return undefined;
     dir = parent;
   }
 }
+
+/**
+ * The nearest `Cargo.toml` with a `[workspace]` table at or above `from` (by default this
+ * package's own directory: found when the package is used from an s3-kms-replication checkout,
+ * not when it is installed from npm or PyPI).
+ */
+export function workspaceManifest(from: string = __dirname): string {
+  const found = findWorkspaceManifest(from);
+  if (found === undefined) throw new Error(`no Cargo workspace above ${from}; set code.manifestPath, or code.prebuiltDir`);
+  return found;
+}
+
+/** Without `code`: where the functions' code can come from, for the refusal. */
+const CODE_FIX =
+  "set code.prebuiltDir to a directory holding replication-setup/bootstrap.zip and replica-verifier/bootstrap.zip (the release zips: `make package` writes them to dist/lambda, x86_64, so also set architecture to X86_64), or code.manifestPath to the Cargo.toml of an s3-kms-replication checkout to build them with cargo-lambda at synth";
 
 /** Options of a replication function besides its code. */
 export type ReplicationFunctionOptions = Omit<lambda.FunctionOptions, 'architecture'>;
@@ -183,10 +201,19 @@ function newFunction(
       code: prebuiltCode(construct, code.prebuiltDir, binary, architecture),
     });
   }
+  const manifestPath = code?.manifestPath ?? findWorkspaceManifest(__dirname);
+  if (manifestPath === undefined) {
+    refuse(
+      construct,
+      'code',
+      `neither code.prebuiltDir nor code.manifestPath is set, and no Cargo workspace is above ${__dirname} (the package is installed, not used from an s3-kms-replication checkout) to build ${binary} from`,
+      CODE_FIX,
+    );
+  }
   return new RustFunction(scope, id, {
     ...options,
     runtime: 'provided.al2023',
-    manifestPath: code?.manifestPath ?? workspaceManifest(),
+    manifestPath,
     binaryName: binary,
     architecture,
     bundling: { architecture, cargoLambdaFlags: ['--locked'] },

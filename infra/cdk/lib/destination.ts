@@ -194,6 +194,55 @@ export interface ReplicationDestinationProps extends ReplicationCommonProps {
   readonly auditReportBucket?: BucketRef;
 }
 
+/**
+ * The alarms of a [[ReplicationDestination]], by the metric they watch (its `alarms`). Each is
+ * named `<namePrefix>-<metric>`, as in infra/destination-account.yaml.
+ */
+export interface ReplicationDestinationAlarms {
+  /** `ReplicaWrongKey` Sum > 0 per 5 minutes: a replica SSE-KMS under another key than KB. */
+  readonly replicaWrongKey: cloudwatch.Alarm;
+  /** `ReplicaNotKmsEncrypted`: a replica that is not SSE-KMS. */
+  readonly replicaNotKmsEncrypted: cloudwatch.Alarm;
+  /** `ReplicaNotReplica`: an object in D not marked REPLICA. */
+  readonly replicaNotReplica: cloudwatch.Alarm;
+  /** `ReplicaBucketKeyMismatch`: a replica whose S3 Bucket Key state is not the expected one. */
+  readonly replicaBucketKeyMismatch: cloudwatch.Alarm;
+  /** `ReplicaMissing`: a replica the verifier was told about is not in D. */
+  readonly replicaMissing: cloudwatch.Alarm;
+  /** `ReplicaCheckRejected`: S3 refused the verifier's HeadObject itself. */
+  readonly replicaCheckRejected: cloudwatch.Alarm;
+  /** `VerificationErrors`: the verifier could not check replicas. */
+  readonly verificationErrors: cloudwatch.Alarm;
+  /** `ReplicationFailed`: S3 reported OperationFailedReplication. */
+  readonly replicationFailed: cloudwatch.Alarm;
+  /** The DLQ's `ApproximateNumberOfMessagesVisible` Maximum > 0. */
+  readonly deadLetterQueueDepth: cloudwatch.Alarm;
+  /**
+   * `ReplicationSetupFindings` per `checkPeriod`, missing data breaching.
+   *
+   * @default - none without `scheduledCheck`
+   */
+  readonly replicationSetupFindings?: cloudwatch.Alarm;
+  /**
+   * `ReplicationSetupUnchecked` per `checkPeriod`.
+   *
+   * @default - none without `scheduledCheck`
+   */
+  readonly replicationSetupUnchecked?: cloudwatch.Alarm;
+  /**
+   * The setup function's AWS/Lambda `Errors`.
+   *
+   * @default - none without `scheduledCheck`
+   */
+  readonly setupFunctionErrors?: cloudwatch.Alarm;
+  /**
+   * `CanaryReplicaVerified` Sum < 1 for `livenessMissedPeriods` periods, missing data breaching.
+   *
+   * @default - none without `liveness`
+   */
+  readonly canaryReplicaVerified?: cloudwatch.Alarm;
+}
+
 const KIND = 'ReplicationDestination';
 
 const AUDIT_REASON =
@@ -223,21 +272,7 @@ export class ReplicationDestination extends Construct {
   /** The CloudWatch dashboard (named `<namePrefix>`). */
   public readonly dashboard: cloudwatch.CfnDashboard;
   /** The alarms, by the metric they watch. */
-  public readonly alarms: {
-    readonly replicaWrongKey: cloudwatch.Alarm;
-    readonly replicaNotKmsEncrypted: cloudwatch.Alarm;
-    readonly replicaNotReplica: cloudwatch.Alarm;
-    readonly replicaBucketKeyMismatch: cloudwatch.Alarm;
-    readonly replicaMissing: cloudwatch.Alarm;
-    readonly replicaCheckRejected: cloudwatch.Alarm;
-    readonly verificationErrors: cloudwatch.Alarm;
-    readonly replicationFailed: cloudwatch.Alarm;
-    readonly deadLetterQueueDepth: cloudwatch.Alarm;
-    readonly replicationSetupFindings?: cloudwatch.Alarm;
-    readonly replicationSetupUnchecked?: cloudwatch.Alarm;
-    readonly setupFunctionErrors?: cloudwatch.Alarm;
-    readonly canaryReplicaVerified?: cloudwatch.Alarm;
-  };
+  public readonly alarms: ReplicationDestinationAlarms;
   /** The scheduled check's schedule, with `scheduledCheck`. */
   public readonly schedule?: scheduler.CfnSchedule;
   /** The S3 Batch Operations audit role, with `enableReplicaAudit`. */

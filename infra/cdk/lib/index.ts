@@ -2,10 +2,18 @@
  * CDK constructs for s3-kms-replication: `ReplicationDestination` (account B) and
  * `ReplicationSource` (account A), the twins of infra/destination-account.yaml and
  * infra/source-account.yaml.
+ *
+ * Classes, interfaces and enums are the jsii API (also in Python); the functions, constants and
+ * type aliases below are TypeScript/JavaScript only (jsii leaves them out).
  */
-export { ReplicationDestination, type ReplicationDestinationProps, type MetricsSink, LIVENESS_PERIODS } from './destination';
+export {
+  ReplicationDestination,
+  type ReplicationDestinationProps,
+  type ReplicationDestinationAlarms,
+  type MetricsSink,
+  LIVENESS_PERIODS,
+} from './destination';
 export { ReplicationSource, type ReplicationSourceProps, type ReplicationRule, STORAGE_CLASSES } from './source';
 export { type ReplicationCommonProps, type LogLevel } from './common';
 export { type ReplicationCodeOptions, type ReplicationBinary, prebuiltCode, workspaceManifest } from './code';
-export { type KeyRef, type BucketRef, ReplicationPropError, defaultReplicationRoleName, keyArnOf } from './refs';
-export { exampleStacks, exampleConfig, type ExampleConfig } from './example';
+export { type KeyRef, type BucketRef, defaultReplicationRoleName, keyArnOf } from './refs';

@@ -18,17 +18,16 @@ export const ROLE_ARN = /^arn:aws[a-z-]*:iam::([0-9]{12}):role(\/[A-Za-z0-9+=,.@
 /** The replication role's default name: `s3-kms-replication-<source bucket>` (shortened past 64). */
 export const DEFAULT_ROLE_PREFIX = 's3-kms-replication-';
 
-/** The error every refusal throws: `<Construct> <prop>: <problem>. Fix: <fix>`. */
-export class ReplicationPropError extends Error {
-  constructor(construct: string, prop: string, problem: string, fix: string) {
-    super(`${construct} ${prop}: ${problem}. Fix: ${fix}`);
-    this.name = 'ReplicationPropError';
-  }
-}
-
-/** Throws [[ReplicationPropError]] for `construct`'s `prop`. */
+/**
+ * Refuses `construct`'s `prop` at synth: throws an `Error` named `ReplicationPropError` whose
+ * message is `<Construct> <prop>: <problem>. Fix: <fix>`. A plain `Error`, not a subclass: jsii
+ * (which builds the Python package) cannot export a class that extends `Error`, and in Python
+ * every error thrown in the construct arrives as a `RuntimeError` with this message anyway.
+ */
 export function refuse(construct: string, prop: string, problem: string, fix: string): never {
-  throw new ReplicationPropError(construct, prop, problem, fix);
+  const error = new Error(`${construct} ${prop}: ${problem}. Fix: ${fix}`);
+  error.name = 'ReplicationPropError';
+  throw error;
 }
 
 const KEY_FIX =

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, test } from 'node:test';
@@ -15,6 +16,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ReplicationDestination, type ReplicationDestinationProps } from '../lib/destination';
+import { workspaceManifest } from '../lib/code';
 import { defaultReplicationRoleName } from '../lib/refs';
 import { ReplicationSource, type ReplicationSourceProps } from '../lib/source';
 import { ASSETS, elfHeader, example, list, only, prebuiltDir, REPO, roleStatements, stack, tempDir } from './helpers';
@@ -966,6 +968,13 @@ describe('function code', () => {
     const dir = prebuiltDir();
     fs.chmodSync(path.join(dir, 'replication-setup', 'bootstrap'), 0o644);
     refusal(() => destination({ code: { prebuiltDir: dir } }), 'code.prebuiltDir', /is not executable/);
+  });
+
+  test('no workspace above the package and no code: workspaceManifest says what to set', () => {
+    // An installed package has no Cargo workspace above it; consumer-test/run.sh checks the
+    // construct's refusal (prop `code`, both fixes) from a package installed in a fresh app.
+    assert.throws(() => workspaceManifest(os.tmpdir()), /no Cargo workspace above .*; set code\.manifestPath, or code\.prebuiltDir/);
+    assert.equal(workspaceManifest(), path.join(REPO, 'Cargo.toml'));
   });
 
   test('without prebuiltDir: RustFunction from the workspace, arm64, and no cargo run while bundling is skipped', () => {

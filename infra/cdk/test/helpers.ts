@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { exampleConfig, exampleStacks } from '../lib/example';
+import { exampleConfig, exampleStacks } from '../bin/example-stacks';
 
 // No test may build Rust: synth must work from prebuilt assets alone. cargo-lambda-cdk runs
 // `cargo lambda --version` and `cargo lambda build` through child_process.spawnSync.

@@ -8,6 +8,8 @@ import { describe, test } from 'node:test';
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { flattenCfnReference as cdkNagFlatten } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { flattenCfnReference } from '../lib/nag';
 import { example } from './helpers';
 
 /** Every acknowledged rule under `scope`: [construct path, rule id, reason]. */
@@ -61,6 +63,23 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       report.violations.map((v) => v.ruleName),
       ['AwsSolutions-IAM5[Resource::arn:aws:s3:::another-bucket/*]'],
     );
+  });
+
+  test("lib/nag.ts's copy of flattenCfnReference names resources as cdk-nag's own does", () => {
+    // The constructs no longer import cdk-nag at run time (it is a devDependency); this pins the
+    // copy to the original, on every form the IAM5 rule meets.
+    const references: unknown[] = [
+      'arn:aws:s3:::bucket/*',
+      { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Bucket}/*' },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::bucket/*']] },
+      { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['Queue4A7E3555', 'Arn'] }, '*']] },
+      { 'Fn::GetAtt': ['Role1ABCC5F0', 'Arn'] },
+      { 'Fn::ImportValue': 'Exported' },
+      { Ref: 'Param' },
+      { 'Fn::If': ['C', 'a', 'b'] },
+      undefined,
+    ];
+    for (const r of references) assert.equal(flattenCfnReference(r), cdkNagFlatten(r), JSON.stringify(r));
   });
 
   test('the example app with the checks registered writes each acknowledgment and its reason into the templates', () => {

@@ -1,7 +1,9 @@
 /**
  * The example app's wiring: one replication, S in account A → D in account B, as two stacks in
  * two accounts. bin/example.ts reads the configuration from CDK context or the environment;
- * the tests build the same stacks in-process.
+ * the tests build the same stacks in-process. Not part of the package (it was lib/example.ts):
+ * it uses only the package's index, as an app of the package's users would, and it is the one
+ * place that runs cdk-nag, which stays a devDependency.
  */
 import { App, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,8 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ReplicationDestination } from './destination';
-import { ReplicationSource } from './source';
+import { ReplicationDestination, ReplicationSource } from '../lib';
 
 /** What the example app deploys. */
 export interface ExampleConfig {
