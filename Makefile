@@ -83,7 +83,7 @@ e2e-test: setup build ## End-to-end tests: real bootstraps on the local emulator
 conformance: setup ## The emulator conformance suite: the emulator against answers recorded on real AWS
 	$(PY) tests/conformance/conformance.py
 
-test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), the emulator conformance suite, unit, end-to-end, Python and CDK tests, the shipped zips' panic check, and the demo on them
+test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), the emulator conformance suite, unit, end-to-end, Python and CDK tests, the packed constructs in fresh TypeScript and Python apps, the shipped zips' panic check, and the demo on them
 	$(PY) tests/conformance/conformance.py
 	$(CARGO) test --locked --workspace
 	$(PY) -m unittest discover -s infra -p 'test_*.py'
@@ -91,6 +91,7 @@ test: setup lint build cdk-synth ## Everything CI runs: lint (with checkov), the
 	$(PY) -m unittest discover -s tools -p 'test_*.py'
 	$(MAKE) --no-print-directory shipped
 	S3KR_REQUIRE_ZIPS=1 $(MAKE) --no-print-directory cdk-test
+	$(MAKE) --no-print-directory cdk-consumer-test
 	$(SHIPPED_DEMO)
 
 # `build` builds every binary of the workspace, the demo and the bench included, with the
