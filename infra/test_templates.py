@@ -35,8 +35,9 @@ def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
 
 
-def alarm_on(template: dict[str, Any], metric: str) -> tuple[str, dict[str, Any]]:
-    found = [(k, r) for k, r in alarms(template).items() if r["Properties"].get("MetricName") == metric]
+def alarm_on(template: dict[str, Any], metric: str, statistic: str | None = None) -> tuple[str, dict[str, Any]]:
+    found = [(k, r) for k, r in alarms(template).items() if r["Properties"].get("MetricName") == metric
+             and (statistic is None or r["Properties"].get("Statistic") == statistic)]
     assert len(found) == 1, f"{metric}: {len(found)} alarms"
     return found[0]
 
@@ -142,17 +143,24 @@ class VerdictAlarms(unittest.TestCase):
 
 class ScheduledCheckFailsClosed(unittest.TestCase):
     """With ScheduledCheck on, each template alarms on findings, on checks the run could not
-    evaluate, on a run that did not happen (no data for CheckPeriod) and on the setup function's
-    own errors."""
+    evaluate, on a run that did not happen (no sample of ReplicationSetupUnchecked, which every run
+    publishes, for two CheckPeriods in a row) and on the setup function's own errors."""
 
-    def test_the_three_alarms_of_each_side(self) -> None:
+    def test_the_four_alarms_of_each_side(self) -> None:
         published = published_metric_names()
         for side, template in (("destination", DESTINATION), ("source", SOURCE)):
             dims = [{"Name": "Side", "Value": side}, {"Name": "SourceBucket", "Value": {"Ref": "SourceBucket"}},
                     {"Name": "DestinationBucket", "Value": {"Ref": "DestinationBucket"}}]
-            for metric, treat in (("ReplicationSetupFindings", "breaching"), ("ReplicationSetupUnchecked", "notBreaching")):
+            with self.subTest(side=side, metric="missed run"):
+                _, alarm = alarm_on(template, "ReplicationSetupUnchecked", "SampleCount")
+                p = alarm["Properties"]
+                self.assertEqual(alarm["Condition"], "ScheduledCheckOn")
+                self.assertEqual((p["Dimensions"], p["Period"], p["EvaluationPeriods"], p["DatapointsToAlarm"],
+                                  p["Threshold"], p["ComparisonOperator"], p["TreatMissingData"]),
+                                 (dims, {"Ref": "CheckPeriod"}, 2, 2, 1, "LessThanThreshold", "breaching"))
+            for metric, treat in (("ReplicationSetupFindings", "notBreaching"), ("ReplicationSetupUnchecked", "notBreaching")):
                 with self.subTest(side=side, metric=metric):
-                    _, alarm = alarm_on(template, metric)
+                    _, alarm = alarm_on(template, metric, "Maximum")
                     p = alarm["Properties"]
                     self.assertEqual(alarm["Condition"], "ScheduledCheckOn")
                     self.assertEqual((p["Namespace"], p["Dimensions"], p["Statistic"], p["Period"], p["EvaluationPeriods"],

@@ -75,8 +75,8 @@ export interface ReplicationCommonProps {
   readonly checkSchedule?: string;
   /**
    * `CheckPeriod`: the schedule's interval, the period of the scheduled check's alarms. Its
-   * `ReplicationSetupFindings` alarm treats a period without data as breaching, so that a check
-   * that stopped running fires. One of 5, 10, 15, 30 minutes or 1, 2, 3, 6, 12, 24 hours; refused
+   * missed-run alarm fires when two periods in a row have no run, so that a check that stopped
+   * running fires. One of 5, 10, 15, 30 minutes or 1, 2, 3, 6, 12, 24 hours; refused
    * when it differs from a `rate(...)` `checkSchedule` (as the template's rule refuses it).
    *
    * @default - the rate of a `rate(...)` `checkSchedule` when it is one of those; else 1 hour
@@ -156,7 +156,7 @@ export function checkPeriodOf(kind: string, checkSchedule: string, checkPeriod: 
     refuse(
       kind,
       'checkPeriod',
-      `${period} s, but checkSchedule ${checkSchedule} runs every ${offeredRate} s; the scheduled check's alarms use it as their period, and its findings alarm treats a period without a run as breaching`,
+      `${period} s, but checkSchedule ${checkSchedule} runs every ${offeredRate} s; the scheduled check's alarms use it as their period, and its missed-run alarm counts periods without a run`,
       `leave checkPeriod out (it follows a rate(...) checkSchedule), or give Duration.seconds(${offeredRate})`,
     );
   }
@@ -262,6 +262,7 @@ export function alarm(
     comparisonOperator: cloudwatch.ComparisonOperator;
     threshold: number;
     evaluationPeriods: number;
+    datapointsToAlarm?: number;
     treatMissingData: cloudwatch.TreatMissingData;
   },
   topic: sns.ITopic | undefined,
@@ -279,27 +280,33 @@ export function setupCheckMetric(
   source: string,
   destination: string,
   periodSeconds: number,
+  statistic: 'Maximum' | 'SampleCount' = 'Maximum',
 ) {
   return new cloudwatch.Metric({
     namespace,
     metricName,
     dimensionsMap: { Side: side, SourceBucket: source, DestinationBucket: destination },
-    statistic: 'Maximum',
+    statistic,
     period: Duration.seconds(periodSeconds),
   });
 }
 
-/** The scheduled check's three alarms, as both templates define them. */
+/** The scheduled check's four alarms, as both templates define them. */
 export interface ScheduledCheckAlarms {
-  /** `ReplicationSetupFindings` Maximum > 0 per `CheckPeriod`, missing data breaching (the check did not run). */
+  /** `ReplicationSetupFindings` Maximum > 0 per `CheckPeriod`. */
   readonly replicationSetupFindings: cloudwatch.Alarm;
+  /**
+   * The check did not run: `ReplicationSetupUnchecked` (published by every run, even one that
+   * cannot check) has no sample in two `CheckPeriod`s in a row, missing data breaching.
+   */
+  readonly replicationSetupMissed: cloudwatch.Alarm;
   /** `ReplicationSetupUnchecked` Maximum > 0 per `CheckPeriod`: checks the run could not evaluate. */
   readonly replicationSetupUnchecked: cloudwatch.Alarm;
   /** The setup function's AWS/Lambda `Errors` Sum > 0 over 300 s. */
   readonly setupFunctionErrors: cloudwatch.Alarm;
 }
 
-/** The scheduled check's alarms for `side` (the templates' SetupFindingsAlarm, SetupUncheckedAlarm, SetupErrorsAlarm). */
+/** The scheduled check's alarms for `side` (the templates' SetupFindingsAlarm, SetupCheckMissedAlarm, SetupUncheckedAlarm, SetupErrorsAlarm). */
 export function scheduledCheckAlarms(
   scope: Construct,
   opts: {
@@ -326,11 +333,26 @@ export function scheduledCheckAlarms(
       'SetupFindingsAlarm',
       {
         alarmName: `${prefix}-ReplicationSetupFindings`,
-        alarmDescription: `The scheduled check found something that stops replication ${where}; its log line names the step, document and fix. Or it did not run in ${periodSeconds} seconds (no data is breaching); then see the SetupFunctionErrors alarm and the function's log.`,
+        alarmDescription: `The scheduled check found something that stops replication ${where}; its log line names the step, document and fix.`,
         metric: setupCheckMetric(namespace, 'ReplicationSetupFindings', side, sourceBucket, destinationBucket, periodSeconds),
         ...greaterThanZero,
-        // Fails closed: the check publishes a value on every run, so a period without one means
-        // it did not run (schedule deleted or disabled, the function failing before its metric).
+        // A run that did not happen is SetupCheckMissedAlarm's to report.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      topic,
+    ),
+    replicationSetupMissed: alarm(
+      scope,
+      'SetupCheckMissedAlarm',
+      {
+        alarmName: `${prefix}-ReplicationSetupCheckMissed`,
+        alarmDescription: `The scheduled check on the ${side} side of ${sourceBucket} to ${destinationBucket} has not run for two periods of ${periodSeconds} seconds (every run publishes ReplicationSetupUnchecked): the schedule was deleted or disabled, or the function fails before its metric; see SetupFunctionErrors and the function's log.`,
+        metric: setupCheckMetric(namespace, 'ReplicationSetupUnchecked', side, sourceBucket, destinationBucket, periodSeconds, 'SampleCount'),
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        threshold: 1,
+        // Fails closed, without firing in a period whose run has not landed yet: two in a row.
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
       topic,
@@ -343,7 +365,7 @@ export function scheduledCheckAlarms(
         alarmDescription: `The scheduled check could not evaluate some of its checks on the ${side} side of ${sourceBucket} to ${destinationBucket} (a read refused, a document it could not parse): unchecked is not clean. Its log lines name them.`,
         metric: setupCheckMetric(namespace, 'ReplicationSetupUnchecked', side, sourceBucket, destinationBucket, periodSeconds),
         ...greaterThanZero,
-        // A run that did not happen is SetupFindingsAlarm's to report.
+        // A run that did not happen is SetupCheckMissedAlarm's to report.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
       topic,

@@ -620,7 +620,18 @@ describe('alarms and dashboard', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       Dimensions: Match.arrayWith([{ Name: 'Side', Value: 'destination' }]),
-      // Fails closed: a period without the check's metric (it did not run) is breaching.
+      TreatMissingData: 'notBreaching',
+    });
+    // Fails closed: two periods in a row without a run (every run publishes Unchecked) alarm.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Test-ReplicationSetupCheckMissed',
+      MetricName: 'ReplicationSetupUnchecked',
+      Statistic: 'SampleCount',
+      Period: 3600,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -644,7 +655,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  test('the scheduled check fails closed on both sides: findings (missing data breaching), unchecked, setup function errors', () => {
+  test('the scheduled check fails closed on both sides: findings, a missed run (two periods without one), unchecked, setup function errors', () => {
     for (const [side, template] of [
       ['destination', destination({ scheduledCheck: true }).template],
       ['source', source({ scheduledCheck: true }).template],
@@ -663,7 +674,25 @@ describe('alarms and dashboard', () => {
       const common = { Namespace: 'S3KmsReplication', Statistic: 'Maximum', Period: 3600, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' };
       assert.deepEqual(
         { ...byName['Test-ReplicationSetupFindings'], AlarmDescription: undefined },
-        { ...common, AlarmName: 'Test-ReplicationSetupFindings', AlarmDescription: undefined, MetricName: 'ReplicationSetupFindings', Dimensions: dims, TreatMissingData: 'breaching' },
+        { ...common, AlarmName: 'Test-ReplicationSetupFindings', AlarmDescription: undefined, MetricName: 'ReplicationSetupFindings', Dimensions: dims, TreatMissingData: 'notBreaching' },
+        side,
+      );
+      assert.deepEqual(
+        { ...byName['Test-ReplicationSetupCheckMissed'], AlarmDescription: undefined },
+        {
+          AlarmName: 'Test-ReplicationSetupCheckMissed',
+          AlarmDescription: undefined,
+          Namespace: 'S3KmsReplication',
+          MetricName: 'ReplicationSetupUnchecked',
+          Dimensions: dims,
+          Statistic: 'SampleCount',
+          Period: 3600,
+          EvaluationPeriods: 2,
+          DatapointsToAlarm: 2,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+        },
         side,
       );
       assert.deepEqual(
@@ -689,10 +718,10 @@ describe('alarms and dashboard', () => {
         side,
       );
     }
-    // Without the scheduled check, none of the three.
+    // Without the scheduled check, none of the four.
     for (const template of [destination().template, source().template]) {
       const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
-      for (const name of ['Test-ReplicationSetupFindings', 'Test-ReplicationSetupUnchecked', 'Test-SetupFunctionErrors']) assert.ok(!names.includes(name), name);
+      for (const name of ['Test-ReplicationSetupFindings', 'Test-ReplicationSetupCheckMissed', 'Test-ReplicationSetupUnchecked', 'Test-SetupFunctionErrors']) assert.ok(!names.includes(name), name);
     }
   });
 
