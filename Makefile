@@ -198,10 +198,6 @@ release-check-arm64: setup qemu-aarch64 ## The same for the arm64 artifacts, run
 shipped-arm64: package-arm64 qemu-aarch64 ## make package-arm64, then the unwind probe and a cold start of each arm64 bootstrap under qemu-aarch64
 	$(PY) tests/check-release.py --lambda-dir $(LAMBDA_DIR)-arm64 --arch arm64 --runner '$(QEMU_AARCH64)'
 
-# What the functions see under `make watch`: the emulator of `make emulator-start` when it runs.
-WATCH_ENDPOINT ?= $(shell $(PY) -c 'import json;print(json.load(open(".local-aws/state.json"))["endpoint"])' 2>/dev/null || echo http://127.0.0.1:9)
-WATCH_ENV ?= EXPECTED_KMS_KEY_ARN=arn:aws:kms:us-east-1:222222222222:key/0b7d0c4e-7a4f-4c5e-9a55-1d5a5e0e3b21,AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,S3_FORCE_PATH_STYLE=true,MISSING_RETRIES=0,AWS_ENDPOINT_URL=$(WATCH_ENDPOINT)
-
 # What the functions see under `make watch`: with the emulator of `make emulator-start` running,
 # credentials it maps to account WATCH_ACCOUNT (B = 222222222222, the verifier and the destination
 # side; A = 111111111111, the source side), from sts:AssumeRole of

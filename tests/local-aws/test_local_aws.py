@@ -162,6 +162,17 @@ class LocalAws(unittest.TestCase):
         self.assertEqual((env["AWS_ENDPOINT_URL"], env["AWS_ACCESS_KEY_ID"]), (local_aws.CLOSED_PORT, "testing"))
         self.assertEqual(env["EXPECTED_KMS_KEY_ARN"], local_aws.FIXTURE_KB)
 
+    def test_make_watch_hands_the_functions_local_aws_env(self) -> None:
+        # The Makefile once kept an older WATCH_ENV above this one; `?=` let it win silently.
+        run = subprocess.run(["make", "-s", "-n", "watch", "WATCH_ACCOUNT=A"], cwd=REPO, capture_output=True,
+                             text=True, check=True)
+        line = next(l for l in run.stdout.splitlines() if l.startswith("cargo lambda watch"))
+        given = line.split("--env-vars ", 1)[1].strip("'")
+        expected = subprocess.run([sys.executable, str(REPO / "tools" / "local_aws.py"), "env", "--account", "A"],
+                                  cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        self.assertEqual(given, expected, "make watch hands cargo lambda exactly what local_aws.py env prints")
+        self.assertIn("--invoke-port 9000", line)
+
     def test_invoke_sends_the_seeded_copy_for_this_emulator_only(self) -> None:
         seeded = local_aws.event_path("cfn-destination-create", self.endpoint, out=self.out)
         self.assertEqual(seeded, self.out / "events" / "cfn-destination-create.json")
