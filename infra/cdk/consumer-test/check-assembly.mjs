@@ -19,7 +19,7 @@ const EXPECTED = {
     'AWS::SQS::Queue': 2, // the verifier's queue and its DLQ
     'AWS::SQS::QueuePolicy': 1,
     'AWS::Lambda::EventSourceMapping': 1,
-    'AWS::CloudWatch::Alarm': 13, // 9, the scheduled check's 3, CanaryReplicaVerified
+    'AWS::CloudWatch::Alarm': 14, // 9, the scheduled check's 4, CanaryReplicaVerified
     'AWS::CloudWatch::Dashboard': 1,
     'AWS::Logs::LogGroup': 2,
     'AWS::Scheduler::Schedule': 1,
@@ -29,7 +29,7 @@ const EXPECTED = {
     'AWS::Lambda::Function': 1,
     'Custom::ReplicationSource': 1,
     'AWS::Logs::LogGroup': 1,
-    'AWS::CloudWatch::Alarm': 3,
+    'AWS::CloudWatch::Alarm': 4, // the scheduled check's
     'AWS::Scheduler::Schedule': 1,
     'AWS::IAM::Role': 2, // setup, the scheduler's
   },
