@@ -4,12 +4,13 @@
 //! same way.
 
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use replication_core::arn::KmsKeyRef;
 use replication_core::doctor::{KeyDocs, RoleDocs, Seen};
 use replication_core::notification;
 use replication_core::plan::ReplicationConfiguration;
 use serde_json::Value;
 
-use crate::convert;
+use crate::{convert, regional};
 
 /// S3, KMS and IAM clients in one account, and what to add to every reason a read fails.
 #[derive(Debug, Clone)]
@@ -28,14 +29,9 @@ impl Reader {
     /// its own region's KMS endpoint.
     #[must_use]
     pub fn in_region(&self, region: &str) -> Self {
-        let region = aws_sdk_s3::config::Region::new(region.to_owned());
         Self {
-            s3: aws_sdk_s3::Client::from_conf(
-                self.s3.config().to_builder().region(region.clone()).build(),
-            ),
-            kms: aws_sdk_kms::Client::from_conf(
-                self.kms.config().to_builder().region(region).build(),
-            ),
+            s3: regional::s3(&self.s3, region),
+            kms: regional::kms(&self.kms, region),
             iam: self.iam.clone(),
             hint: self.hint.clone(),
         }
@@ -43,9 +39,13 @@ impl Reader {
 
     /// The KMS client for a key reference: in its region when it is an ARN (key or alias).
     fn kms_for(&self, key: &str) -> aws_sdk_kms::Client {
-        match key.splitn(6, ':').collect::<Vec<_>>().as_slice() {
-            ["arn", _, "kms", region, _, _] if !region.is_empty() => self.in_region(region).kms,
-            _ => self.kms.clone(),
+        match KmsKeyRef::parse(key)
+            .ok()
+            .as_ref()
+            .and_then(KmsKeyRef::region)
+        {
+            Some(region) => regional::kms(&self.kms, region.as_str()),
+            None => self.kms.clone(),
         }
     }
 

@@ -24,7 +24,7 @@ pub(crate) async fn destination_facts(
 ) -> Result<(DestinationFacts, AccountClients), Failure> {
     let bucket = props.destination_bucket.as_str();
     let region = steps::bucket_region(home, bucket).await?;
-    let c = home.in_region(&region.to_string());
+    let c = home.in_region(region.as_str());
     let facts = DestinationFacts {
         account_id: account,
         destination_bucket_region: region,
@@ -43,7 +43,7 @@ pub(crate) async fn destination_facts(
 /// readable) is addressed from `home`, whose calls then say so.
 pub(super) async fn in_bucket_region(home: &AccountClients, bucket: &str) -> AccountClients {
     match steps::bucket_region(home, bucket).await {
-        Ok(region) => home.in_region(&region.to_string()),
+        Ok(region) => home.in_region(region.as_str()),
         Err(_) => home.clone(),
     }
 }

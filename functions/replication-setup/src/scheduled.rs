@@ -34,8 +34,9 @@
 //! account's statement denies the read) counts in `ReplicationSetupUnchecked`; a check that
 //! cannot run at all (a bucket or key gone, a lookup refused) publishes
 //! `ReplicationSetupUnchecked` 1 under the payload's bucket names and fails the invocation with
-//! why, which Lambda's `Errors` metric counts too. The templates alarm on both metrics, and on
-//! missing `ReplicationSetupFindings` data: a schedule that stopped is an alarm, not silence.
+//! why, which Lambda's `Errors` metric counts too. The templates alarm on both metrics, and on two
+//! periods in a row without a `ReplicationSetupUnchecked` sample (every run publishes one): a
+//! schedule that stopped is an alarm, not silence.
 
 use std::io::Write;
 
@@ -248,11 +249,10 @@ async fn check(
 ) -> Result<Value, Failure> {
     let account = account.ok_or(Failure::UnknownAccount)?;
     let resource_type = payload["ResourceType"].as_str().unwrap_or_default();
-    let props = props.clone();
     let liveness = flag(payload, "Liveness")?;
     let (snapshot, side, liveness) = match ResourceType::parse(resource_type) {
         Ok(ResourceType::Destination) => {
-            let (snapshot, c) = destination(&props, setup, account).await?;
+            let (snapshot, c) = destination(props, setup, account).await?;
             let liveness = if liveness {
                 let prefix = payload["LivenessCanaryPrefix"].as_str().unwrap_or_default();
                 let key = replication_core::canary::liveness_key(prefix);
@@ -271,7 +271,7 @@ async fn check(
             (snapshot, "destination", liveness)
         }
         Ok(ResourceType::Source) => {
-            let (snapshot, spec, c) = source(&props, setup, account).await?;
+            let (snapshot, spec, c) = source(props, setup, account).await?;
             let liveness = if liveness {
                 Some(liveness_outcome(steps::liveness_canary(&c, &spec).await))
             } else {

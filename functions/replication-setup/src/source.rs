@@ -43,13 +43,13 @@ pub(crate) async fn prepare_source(
     // Every client addresses the region of the bucket (and key) it acts on: S's for A's calls,
     // D's for B's (single-stack mode).
     let source_region = steps::bucket_region(&setup.home, props.source_bucket.as_str()).await?;
-    let home = setup.home.in_region(&source_region.to_string());
+    let home = setup.home.in_region(source_region.as_str());
     let c = &home;
     let remote = match &props.destination_access_role_arn {
         Some(role) => {
             let b = setup.assume(role).await?;
             let region = steps::bucket_region(&b, props.destination_bucket.as_str()).await?;
-            Some((b.in_region(&region.to_string()), region))
+            Some((b.in_region(region.as_str()), region))
         }
         None => None,
     };

@@ -285,39 +285,24 @@ pub struct AccountClients {
 }
 
 impl AccountClients {
-    /// The same account's clients, addressing `region`: S3 and KMS are regional, and the Rust
-    /// SDK does not follow S3's redirect to a bucket's region, nor can a key be used through
-    /// another region's KMS endpoint (`NotFoundException`). IAM is global and kept. No I/O: the
-    /// clients share their configuration, connection pool and interceptors.
+    /// The same account's clients, addressing `region` ([`replication_aws::regional`]); IAM is
+    /// global and kept.
     #[must_use]
     pub fn in_region(&self, region: &str) -> Self {
-        let region = aws_config::Region::new(region.to_owned());
         Self {
-            s3: aws_sdk_s3::Client::from_conf(
-                self.s3.config().to_builder().region(region.clone()).build(),
-            ),
-            kms: self.kms_in(&region),
+            s3: replication_aws::regional::s3(&self.s3, region),
+            kms: replication_aws::regional::kms(&self.kms, region),
             iam: self.iam.clone(),
         }
     }
 
-    /// A KMS client in `region`, or this one when it already is.
-    fn kms_in(&self, region: &aws_config::Region) -> aws_sdk_kms::Client {
-        if self.kms.config().region() == Some(region) {
-            return self.kms.clone();
+    /// The KMS client for a key in `region` (a key or alias ARN names one), else this one (a key
+    /// id or alias name is resolved in the caller's region).
+    pub fn kms_in(&self, region: Option<&replication_core::arn::Region>) -> aws_sdk_kms::Client {
+        match region {
+            Some(region) => replication_aws::regional::kms(&self.kms, region.as_str()),
+            None => self.kms.clone(),
         }
-        aws_sdk_kms::Client::from_conf(
-            self.kms
-                .config()
-                .to_builder()
-                .region(region.clone())
-                .build(),
-        )
-    }
-
-    /// The KMS client for `key`: in the key's own region.
-    pub fn kms_for(&self, key: &replication_core::arn::KmsKeyArn) -> aws_sdk_kms::Client {
-        self.kms_in(&aws_config::Region::new(key.region().to_string()))
     }
 
     /// Clients for the account of `config`'s credentials.

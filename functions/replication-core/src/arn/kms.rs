@@ -163,6 +163,17 @@ impl KmsKeyRef {
         !matches!(self, Self::KeyArn(_))
     }
 
+    /// The region a key or alias ARN names; `None` for a key id or alias name, which name no
+    /// region (they are resolved in the caller's).
+    #[must_use]
+    pub fn region(&self) -> Option<&Region> {
+        match self {
+            Self::KeyArn(arn) => Some(arn.region()),
+            Self::AliasArn { region, .. } => Some(region),
+            _ => None,
+        }
+    }
+
     /// The key ARN, when the reference already is one.
     #[must_use]
     pub fn as_key_arn(&self) -> Option<&KmsKeyArn> {

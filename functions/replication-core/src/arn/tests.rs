@@ -95,6 +95,14 @@ fn key_references_are_classified() {
     assert!(matches!(alias_arn, KmsKeyRef::AliasArn { .. }));
     assert!(alias_arn.needs_resolution());
     assert!(!KmsKeyRef::parse(KEY).unwrap().needs_resolution());
+    // The region a reference names, for the KMS endpoint to send it to.
+    assert_eq!(alias_arn.region().map(Region::as_str), Some("eu-west-1"));
+    assert!(
+        KmsKeyRef::parse("alias/replication")
+            .unwrap()
+            .region()
+            .is_none()
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Step 6: S's replication rule to D, as S3 reads it.
 
 use super::{Doctor, Finding, RoleDocs};
+use crate::arn::KmsKeyRef;
 use crate::plan::{ReplicationRule, replicates_to};
 
 /// Step 6: the rule to D.
@@ -71,7 +72,7 @@ pub(super) fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
     // wrong.
     let mut unresolved = None;
     match (&replica_key, &s.expected_destination_key) {
-        (Some(k), _) if is_alias_arn(k) => {
+        (Some(k), _) if matches!(KmsKeyRef::parse(k), Ok(KmsKeyRef::AliasArn { .. })) => {
             unresolved = Some(format!(
                 "rule {label} names the replica key by the alias ARN {k}, which S3 accepts; the \
                  doctor cannot tell which key it points at: name KB by its key ARN to have it checked"
@@ -130,12 +131,6 @@ pub(super) fn rule(d: &mut Doctor<'_>) -> Option<ReplicationRule> {
         );
     }
     Some(rule)
-}
-
-/// `arn:<partition>:kms:<region>:<account>:alias/<name>`.
-fn is_alias_arn(id: &str) -> bool {
-    let parts: Vec<&str> = id.splitn(6, ':').collect();
-    parts.len() == 6 && parts[0] == "arn" && parts[2] == "kms" && parts[5].starts_with("alias/")
 }
 
 /// The rule S3 applies to objects bound for `bucket`: S3 skips disabled rules and, between

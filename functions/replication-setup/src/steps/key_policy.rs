@@ -12,7 +12,7 @@ pub(super) async fn get_key_policy(
     step: &str,
 ) -> Result<Value, StepError> {
     let out = c
-        .kms_for(key)
+        .kms_in(Some(key.region()))
         .get_key_policy()
         .key_id(key.to_string())
         .policy_name("default")
@@ -64,7 +64,7 @@ pub(super) async fn put_key_policy(
     doc: &Value,
     step: &str,
 ) -> Result<(), StepError> {
-    c.kms_for(key)
+    c.kms_in(Some(key.region()))
         .put_key_policy()
         .key_id(key.to_string())
         .policy_name("default")

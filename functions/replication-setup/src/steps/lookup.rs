@@ -48,12 +48,8 @@ pub async fn describe_key(
     let step = format!("describe_key({property})");
     // A key or alias ARN is described in its own region; a key id or alias name in the
     // caller's.
-    let kms = match key {
-        KmsKeyRef::KeyArn(arn) => c.kms_for(arn),
-        KmsKeyRef::AliasArn { region, .. } => c.in_region(&region.to_string()).kms,
-        _ => c.kms.clone(),
-    };
-    let out = kms
+    let out = c
+        .kms_in(key.region())
         .describe_key()
         .key_id(key.to_string())
         .send()
