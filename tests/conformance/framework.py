@@ -30,6 +30,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import launcher
+
 # The LocalStack snapshot every recording cites: github.com/localstack/localstack at this commit.
 LOCALSTACK = "localstack/localstack"
 LOCALSTACK_COMMIT = "8b9a79f05846835cf4dff63ab7eefdde9df83783"
@@ -166,13 +168,7 @@ class World:
     def client(self, service: str, account: str = ACCOUNT_A, region: str = REGION, **config: Any) -> Any:
         creds = self._credentials.get(account)
         if creds is None:
-            sts = boto3.client("sts", endpoint_url=self.endpoint, region_name=REGION,
-                               aws_access_key_id="testing", aws_secret_access_key="testing")
-            got = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/local-aws-admin",
-                                  RoleSessionName="conformance")["Credentials"]
-            creds = {"aws_access_key_id": got["AccessKeyId"],
-                     "aws_secret_access_key": got["SecretAccessKey"],
-                     "aws_session_token": got["SessionToken"]}
+            creds = launcher.assumed_credentials(self.endpoint, launcher.admin_role(account), "conformance")
             self._credentials[account] = creds
         extra: dict[str, Any] = {"retries": {"max_attempts": 1}}
         if service == "s3":

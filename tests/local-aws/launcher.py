@@ -182,6 +182,24 @@ def placeholder_credentials() -> Iterator[None]:
         os.environ.update(saved)
 
 
+def assumed_credentials(endpoint: str, role_arn: str, session: str) -> dict[str, str]:
+    """boto3 client keyword arguments for `sts:AssumeRole` of `role_arn` on the emulator at
+    `endpoint`. moto maps the keys to the role's account; an administrator of account N is
+    ``admin_role(N)``, a role that never exists in IAM and so is never policy-checked."""
+    import boto3
+
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    got = sts.assume_role(RoleArn=role_arn, RoleSessionName=session)["Credentials"]
+    return {"aws_access_key_id": got["AccessKeyId"], "aws_secret_access_key": got["SecretAccessKey"],
+            "aws_session_token": got["SessionToken"]}
+
+
+def admin_role(account: str) -> str:
+    """The role the tests assume to act as `account`'s administrator on the emulator."""
+    return f"arn:aws:iam::{account}:role/local-aws-admin"
+
+
 @contextlib.contextmanager
 def serving(timeout: float = 60, *, plain: bool = False) -> Iterator[str]:
     """Run ``serve`` (the layer; unmodified moto with ``plain``) on a free port of 127.0.0.1 as a child

@@ -36,11 +36,7 @@ class DeletedPrincipalsTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls.enterClassContext(launcher.placeholder_credentials())
         cls.endpoint = cls.enterClassContext(launcher.serving())
-        sts = boto3.client("sts", endpoint_url=cls.endpoint, region_name="us-east-1")
-        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/local-aws-admin",
-                                RoleSessionName="deleted-principals")["Credentials"]
-        cls.creds = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
-                     "aws_session_token": creds["SessionToken"]}
+        cls.creds = launcher.assumed_credentials(cls.endpoint, launcher.admin_role(ACCOUNT), "deleted-principals")
 
     def client(self, service: str) -> Any:
         extra: dict[str, Any] = {"retries": {"max_attempts": 1}}

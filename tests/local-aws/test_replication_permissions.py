@@ -62,14 +62,8 @@ class ReplicationPermissionsTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls.enterClassContext(launcher.placeholder_credentials())
         cls.endpoint = cls.enterClassContext(launcher.serving())
-        sts = boto3.client("sts", endpoint_url=cls.endpoint, region_name="us-east-1")
-        cls.creds = {}
-        for account in (A, B):
-            got = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/local-aws-admin",
-                                  RoleSessionName="replication-permissions")["Credentials"]
-            cls.creds[account] = {"aws_access_key_id": got["AccessKeyId"],
-                                  "aws_secret_access_key": got["SecretAccessKey"],
-                                  "aws_session_token": got["SessionToken"]}
+        cls.creds = {account: launcher.assumed_credentials(cls.endpoint, launcher.admin_role(account), "replication-permissions")
+                     for account in (A, B)}
 
     def client(self, service: str, account: str = A) -> Any:
         extra: dict[str, Any] = {"retries": {"max_attempts": 1}}

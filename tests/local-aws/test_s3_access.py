@@ -42,14 +42,11 @@ class S3AccessTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls.enterClassContext(launcher.placeholder_credentials())
         cls.endpoint = cls.enterClassContext(launcher.serving())
-        cls.admin = {account: cls.assume(f"arn:aws:iam::{account}:role/local-aws-admin") for account in (A, B)}
+        cls.admin = {account: cls.assume(launcher.admin_role(account)) for account in (A, B)}
 
     @classmethod
     def assume(cls, arn: str) -> dict[str, str]:
-        sts = boto3.client("sts", endpoint_url=cls.endpoint, region_name="us-east-1")
-        got = sts.assume_role(RoleArn=arn, RoleSessionName="s3-access")["Credentials"]
-        return {"aws_access_key_id": got["AccessKeyId"], "aws_secret_access_key": got["SecretAccessKey"],
-                "aws_session_token": got["SessionToken"]}
+        return launcher.assumed_credentials(cls.endpoint, arn, "s3-access")
 
     def client(self, service: str, creds: dict[str, str]) -> Any:
         extra: dict[str, Any] = {"retries": {"max_attempts": 1}}
