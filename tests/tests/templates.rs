@@ -216,3 +216,191 @@ fn every_custom_resource_the_cdk_app_synthesizes_passes_the_setup_functions_pars
         "{templates:?}"
     );
 }
+
+// ------------------------------------------------------------------ the catalogue
+
+/// `infra/catalogue.json`: the contracts exported from the Rust sources
+/// (`replication_core::catalogue`; `make catalogue` rewrites it, a unit test holds it current).
+fn catalogue() -> Value {
+    let path = repo_root().join("infra/catalogue.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn template_named(name: &str) -> Value {
+    load(&repo_root().join("infra").join(name))
+}
+
+/// Every property the setup function accepts can be set from the template that deploys its
+/// resource: the template's custom resource passes it (a `True` property, which only accepts
+/// `true`, need not be passed). The constructs set every template parameter (their own test),
+/// so a property here is a property there too.
+#[test]
+fn every_catalogued_property_can_be_set_from_its_template() {
+    let catalogue = catalogue();
+    for (rtype, resource) in catalogue["resources"].as_object().unwrap() {
+        let template = template_named(resource["template"].as_str().unwrap());
+        let custom = template["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == rtype.as_str())
+            .unwrap_or_else(|| panic!("{rtype}: not in {}", resource["template"]));
+        let passed = custom["Properties"].as_object().unwrap();
+        let missing: Vec<&str> = resource["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["type"] != "True")
+            .map(|p| p["name"].as_str().unwrap())
+            .filter(|name| !passed.contains_key(*name))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{rtype} in {}: these properties cannot be set from the template: {missing:?}; \
+             add a parameter for each and pass it to the custom resource",
+            resource["template"]
+        );
+    }
+}
+
+/// Metric names an alarm resource watches (`MetricName`, or each of its `Metrics`).
+fn alarmed_metrics(template: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in template["Resources"].as_object().unwrap().values() {
+        if r["Type"] != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let p = &r["Properties"];
+        if let Some(name) = p["MetricName"].as_str() {
+            out.push(name.to_owned());
+        }
+        for m in p["Metrics"].as_array().into_iter().flatten() {
+            if let Some(name) = m["MetricStat"]["Metric"]["MetricName"].as_str() {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Every finding metric has an alarm, and every finding and signal metric a widget on the
+/// destination dashboard; every verdict's metric is one of them.
+#[test]
+fn every_finding_metric_has_an_alarm_and_a_dashboard_widget() {
+    let catalogue = catalogue();
+    let destination = template_named("destination-account.yaml");
+    let mut alarmed = alarmed_metrics(&destination);
+    alarmed.extend(alarmed_metrics(&template_named("source-account.yaml")));
+    let dashboard =
+        destination["Resources"]["Dashboard"]["Properties"]["DashboardBody"].to_string();
+    let metrics = catalogue["metrics"].as_array().unwrap();
+    let mut problems = Vec::new();
+    for m in metrics {
+        let name = m["name"].as_str().unwrap();
+        let role = m["role"].as_str().unwrap();
+        if m["publisher"] == "AWS/Lambda" {
+            continue;
+        }
+        if role == "finding" && !alarmed.iter().any(|a| a == name) {
+            problems.push(format!("{name}: a finding without an alarm"));
+        }
+        if matches!(role, "finding" | "signal") && !dashboard.contains(&format!("\\\"{name}\\\"")) {
+            problems.push(format!("{name}: a {role} without a dashboard widget"));
+        }
+    }
+    for v in catalogue["verdicts"].as_array().unwrap() {
+        let metric = &v["metric"];
+        let m = metrics.iter().find(|m| &m["name"] == metric);
+        match m.map(|m| m["role"].as_str().unwrap()) {
+            Some("finding" | "signal") => {}
+            other => problems.push(format!("verdict {}: its metric is {other:?}", v["name"])),
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The value that turns a switch off or on, as `replication_core::catalogue::Grant::when`
+/// defines them.
+fn switch(name: &str, on: bool) -> Value {
+    json!(match (name, on) {
+        ("Tracing", true) => "Active",
+        ("Tracing", false) => "PassThrough",
+        ("MetricsSink", true) => "both",
+        ("MetricsSink", false) => "emf",
+        ("DestinationAccessRoleArn", true) => "arn:aws:iam::222222222222:role/replication-admin",
+        ("DestinationAccessRoleArn", false) => "",
+        (_, true) => "true",
+        (_, false) => "false",
+    })
+}
+
+/// The actions a role resource allows, with these switches on (the others off).
+fn allowed_actions(template: &Value, role: &str, switches: &[&str], all: &[String]) -> Vec<String> {
+    let overrides: Map<String, Value> = all
+        .iter()
+        .map(|s| (s.clone(), switch(s, switches.contains(&s.as_str()))))
+        .collect();
+    let mut actions: Vec<String> = e2e_tests::template::role_policies(template, role, &overrides)
+        .iter()
+        .flat_map(|doc| doc["Statement"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["Effect"] == "Allow")
+        .flat_map(|s| match &s["Action"] {
+            Value::String(a) => vec![a.clone()],
+            Value::Array(list) => list
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    actions.sort();
+    actions.dedup();
+    actions
+}
+
+/// Each function's role allows exactly what the catalogue says the function calls, under
+/// every combination of switches the catalogue names: nothing missing, nothing more.
+#[test]
+fn every_function_role_allows_exactly_its_catalogued_grants() {
+    let catalogue = catalogue();
+    for (name, role) in catalogue["roles"].as_object().unwrap() {
+        let template = template_named(role["template"].as_str().unwrap());
+        let logical_id = role["logicalId"].as_str().unwrap();
+        let grants = role["grants"].as_array().unwrap();
+        let alternatives =
+            |g: &Value| -> Vec<Vec<String>> { serde_json::from_value(g["when"].clone()).unwrap() };
+        let mut all: Vec<String> = grants
+            .iter()
+            .flat_map(|g| alternatives(g).concat())
+            .collect();
+        all.sort();
+        all.dedup();
+        // Every alternative of every grant, nothing on, and everything on.
+        let mut cases: Vec<Vec<String>> = grants.iter().flat_map(alternatives).collect();
+        cases.push(Vec::new());
+        cases.push(all.clone());
+        cases.sort();
+        cases.dedup();
+        for on in cases {
+            let on_refs: Vec<&str> = on.iter().map(String::as_str).collect();
+            let mut expected: Vec<String> = grants
+                .iter()
+                .filter(|g| {
+                    let alts = alternatives(g);
+                    alts.is_empty() || alts.iter().any(|alt| alt.iter().all(|s| on.contains(s)))
+                })
+                .map(|g| g["action"].as_str().unwrap().to_owned())
+                .collect();
+            expected.sort();
+            expected.dedup();
+            let actual = allowed_actions(&template, logical_id, &on_refs, &all);
+            let more: Vec<&String> = actual.iter().filter(|a| !expected.contains(a)).collect();
+            let missing: Vec<&String> = expected.iter().filter(|a| !actual.contains(a)).collect();
+            assert!(
+                more.is_empty() && missing.is_empty(),
+                "{name} ({logical_id} in {}), switches on: {on:?}\n  allowed but not catalogued: {more:?}\n  catalogued but not allowed: {missing:?}",
+                role["template"]
+            );
+        }
+    }
+}

@@ -29,6 +29,7 @@
 
 pub mod arn;
 pub mod canary;
+pub mod catalogue;
 pub mod doctor;
 pub mod evaluate;
 pub mod events;

@@ -291,13 +291,23 @@ pub enum UpdateKind {
     },
 }
 
-/// One row of a resource's property table: the property's name, whether a change to it
+/// One row of a resource's property table: the property's name, kind, default, whether a change to it
 /// replaces the resource (a new PhysicalResourceId, after which CloudFormation deletes the old
 /// one), and how a change shows between two parsed values. A property is added with a row
 /// here, a field, and a parse line in the resource's `parse`.
 pub struct Property<T> {
     /// The property's name in `ResourceProperties`.
     pub name: &'static str,
+    /// What the value is: `Boolean` (`"true"`/`"false"`, as CloudFormation sends it),
+    /// `BucketName`, `AccountId`, `KmsKeyRef` (key ARN, alias ARN, `alias/…` or key id),
+    /// `RoleArn`, `RoleName`, `SqsQueueArn`, `RuleList` (a list, or its JSON text), or `True`
+    /// (accepted so that a template may state it; only `true` is). Exported in the catalogue.
+    pub kind: &'static str,
+    /// Whether a request without it is refused.
+    pub required: bool,
+    /// The value an absent property takes, as text; `None` when it has none or a derived one.
+    /// The tests hold this to what `parse` does.
+    pub default: Option<&'static str>,
     /// Whether changing it means replacement.
     pub replaces: bool,
     /// Whether it differs between two parsed values.

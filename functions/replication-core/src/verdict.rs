@@ -62,12 +62,30 @@ pub struct ObjectFacts {
     pub replication_status: Option<String>,
 }
 
-/// A verdict's kind, without its details: the catalogue of verdicts, each with its metric.
-/// A new verdict is added here (and to [`Verdict::kind`]); [`VerdictKind::ALL`] then gives it
-/// its zero datapoints on every invocation, so that an alarm on it never sits in
-/// INSUFFICIENT_DATA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VerdictKind {
+/// Declares [`VerdictKind`] and [`VerdictKind::ALL`] from one list, so that `ALL` holds every
+/// variant by construction: a kind added to the list is in `ALL`, and there is no other place
+/// to add one.
+macro_rules! verdict_kinds {
+    ($($(#[$doc:meta])* $kind:ident),+ $(,)?) => {
+        /// A verdict's kind, without its details: the catalogue of verdicts, each with its
+        /// metric. A new verdict is added to the list that declares this enum (and to
+        /// [`Verdict::kind`]); [`VerdictKind::ALL`] then gives it its zero datapoints on every
+        /// invocation, so that an alarm on it never sits in INSUFFICIENT_DATA, and the catalogue
+        /// (`infra/catalogue.json`) lists it, so that the infrastructure tests ask for its alarm.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum VerdictKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl VerdictKind {
+            /// Every kind, in the order of the verdict metrics (the order of declaration).
+            pub const ALL: [VerdictKind; [$(VerdictKind::$kind),+].len()] =
+                [$(VerdictKind::$kind),+];
+        }
+    };
+}
+
+verdict_kinds! {
     /// [`Verdict::Verified`].
     Verified,
     /// [`Verdict::WrongKey`].
@@ -87,18 +105,6 @@ pub enum VerdictKind {
 }
 
 impl VerdictKind {
-    /// Every kind, in the order of the verdict metrics.
-    pub const ALL: [VerdictKind; 8] = [
-        VerdictKind::Verified,
-        VerdictKind::WrongKey,
-        VerdictKind::NotKmsEncrypted,
-        VerdictKind::NotReplica,
-        VerdictKind::BucketKeyMismatch,
-        VerdictKind::Missing,
-        VerdictKind::Rejected,
-        VerdictKind::Error,
-    ];
-
     /// The metric this kind counts under.
     pub const fn metric(self) -> &'static str {
         use crate::metric_names as m;

@@ -79,6 +79,49 @@ pub enum ConfigError {
     },
 }
 
+/// One of the verifier's environment variables, as the catalogue lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The variable.
+    pub name: &'static str,
+    /// `KmsKeyRef`, `String`, `Boolean`, `Integer` or `MetricsSink` (`emf`, `cloudwatch`,
+    /// `both`).
+    pub kind: &'static str,
+    /// Whether the verifier refuses to start without it.
+    pub required: bool,
+    /// The value an unset variable takes; `None`: none. The tests hold this to
+    /// [`VerifierConfig::from_lookup`].
+    pub default: Option<&'static str>,
+}
+
+const fn setting(name: &'static str, kind: &'static str, default: Option<&'static str>) -> Setting {
+    Setting {
+        name,
+        kind,
+        required: false,
+        default,
+    }
+}
+
+/// Every variable [`VerifierConfig::from_lookup`] reads (besides Lambda's own
+/// `AWS_LAMBDA_LOG_LEVEL`).
+pub const SETTINGS: [Setting; 9] = [
+    Setting {
+        name: "EXPECTED_KMS_KEY_ARN",
+        kind: "KmsKeyRef",
+        required: true,
+        default: None,
+    },
+    setting("METRICS_NAMESPACE", "String", Some(DEFAULT_NAMESPACE)),
+    setting("METRICS_SINK", "MetricsSink", Some("emf")),
+    setting("REQUIRE_REPLICA_STATUS", "Boolean", Some("true")),
+    setting("EXPECTED_BUCKET_KEY", "Boolean", None),
+    setting("DESTINATION_BUCKET", "String", None),
+    setting("MAX_CONCURRENCY", "Integer", Some("64")),
+    setting("MISSING_RETRIES", "Integer", Some("3")),
+    setting("MISSING_RETRY_DELAY_MS", "Integer", Some("250")),
+];
+
 /// The verifier's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierConfig {
@@ -379,5 +422,33 @@ mod tests {
         assert_eq!(c.missing_retry_delay(0), Some(Duration::from_millis(100)));
         assert_eq!(c.missing_retry_delay(1), Some(Duration::from_millis(200)));
         assert_eq!(c.missing_retry_delay(2), None);
+    }
+
+    /// [`SETTINGS`] says what `from_lookup` does: the required one is refused when unset, and
+    /// each default set explicitly gives what leaving it unset gives.
+    #[test]
+    fn the_settings_table_says_what_from_lookup_does() {
+        let minimal = parse(&[("EXPECTED_KMS_KEY_ARN", KB)]).unwrap();
+        for s in SETTINGS {
+            if s.required {
+                assert!(parse(&[]).is_err(), "{}", s.name);
+                continue;
+            }
+            if let Some(default) = s.default {
+                let explicit = parse(&[("EXPECTED_KMS_KEY_ARN", KB), (s.name, default)]).unwrap();
+                assert_eq!(
+                    explicit, minimal,
+                    "{}: the table's default {default}",
+                    s.name
+                );
+            }
+            let other = parse(&[("EXPECTED_KMS_KEY_ARN", KB), (s.name, "2")]);
+            assert_ne!(
+                other.ok().as_ref(),
+                Some(&minimal),
+                "{} is not read",
+                s.name
+            );
+        }
     }
 }

@@ -161,81 +161,129 @@ impl SourceProperties {
     pub const PROPERTIES: [Property<Self>; 16] = [
         Property {
             name: "SourceBucket",
+            kind: "BucketName",
+            required: true,
+            default: None,
             replaces: true,
             changed: |a, b| a.source_bucket != b.source_bucket,
         },
         Property {
             name: "SourceKmsKeyArn",
+            kind: "KmsKeyRef",
+            required: true,
+            default: None,
             replaces: false,
             changed: |a, b| a.source_kms_key != b.source_kms_key,
         },
         Property {
             name: "DestinationBucket",
+            kind: "BucketName",
+            required: true,
+            default: None,
             replaces: true,
             changed: |a, b| a.destination_bucket != b.destination_bucket,
         },
         Property {
             name: "DestinationAccountId",
+            kind: "AccountId",
+            required: true,
+            default: None,
             replaces: true,
             changed: |a, b| a.destination_account_id != b.destination_account_id,
         },
         Property {
             name: "DestinationKmsKeyArn",
+            kind: "KmsKeyRef",
+            required: true,
+            default: None,
             replaces: false,
             changed: |a, b| a.destination_kms_key != b.destination_kms_key,
         },
         Property {
             name: "RoleName",
+            kind: "RoleName",
+            required: false,
+            default: None,
             replaces: false,
             changed: |a, b| a.effective_role_name() != b.effective_role_name(),
         },
         Property {
             name: "Rules",
+            kind: "RuleList",
+            required: false,
+            default: None,
             replaces: false,
             changed: |a, b| a.rules != b.rules,
         },
         Property {
             name: "ReplicationTimeControl",
+            kind: "Boolean",
+            required: false,
+            default: Some("false"),
             replaces: false,
             changed: |a, b| a.replication_time_control != b.replication_time_control,
         },
         Property {
             name: "ReplicationMetrics",
+            kind: "Boolean",
+            required: false,
+            default: Some("false"),
             replaces: false,
             changed: |a, b| a.replication_metrics != b.replication_metrics,
         },
         Property {
             name: "BucketKeyEnabled",
+            kind: "Boolean",
+            required: false,
+            default: Some("true"),
             replaces: false,
             changed: |a, b| a.bucket_key_enabled != b.bucket_key_enabled,
         },
         Property {
             name: "OwnerOverride",
+            kind: "Boolean",
+            required: false,
+            default: None,
             replaces: false,
             changed: |a, b| a.owner_override != b.owner_override,
         },
         Property {
             name: "ReplicateTags",
+            kind: "Boolean",
+            required: false,
+            default: Some("true"),
             replaces: false,
             changed: |a, b| a.replicate_tags != b.replicate_tags,
         },
         Property {
             name: "RoleTrustConditions",
+            kind: "Boolean",
+            required: false,
+            default: Some("false"),
             replaces: false,
             changed: |a, b| a.role_trust_conditions != b.role_trust_conditions,
         },
         Property {
             name: "DestinationAccessRoleArn",
+            kind: "RoleArn",
+            required: false,
+            default: None,
             replaces: false,
             changed: |a, b| a.destination_access_role_arn != b.destination_access_role_arn,
         },
         Property {
             name: "DeployTimeChecks",
+            kind: "Boolean",
+            required: false,
+            default: Some("true"),
             replaces: false,
             changed: |a, b| a.deploy_time_checks != b.deploy_time_checks,
         },
         Property {
             name: "Canary",
+            kind: "Boolean",
+            required: false,
+            default: Some("false"),
             replaces: false,
             changed: |a, b| a.canary != b.canary,
         },
@@ -308,7 +356,24 @@ impl SourceProperties {
         }
 
         let mut issues = std::mem::take(&mut r.issues);
-        let rules = match r.get("Rules") {
+        // A template parameter can only carry text: `Rules` may also be the list as JSON text
+        // (empty text: omitted). A refused text is one issue, and then counts as omitted.
+        let rules_given: Option<std::borrow::Cow<'_, Value>> = match r.get("Rules") {
+            Some(Value::String(text)) if text.trim().is_empty() => None,
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(list @ Value::Array(_)) => Some(std::borrow::Cow::Owned(list)),
+                Ok(_) | Err(_) => {
+                    issues.push(PropertyIssue {
+                        property: "Rules".to_owned(),
+                        problem: "text that is not a JSON list".to_owned(),
+                        fix: "give Rules as a list, or as the JSON text of one: [{\"Id\": \"all\", \"Prefix\": \"\"}]".to_owned(),
+                    });
+                    None
+                }
+            },
+            other => other.map(std::borrow::Cow::Borrowed),
+        };
+        let rules = match rules_given.as_deref() {
             None | Some(Value::Null) => destination_bucket
                 .as_ref()
                 .map(|d| vec![RuleProperties::whole_bucket(d)]),

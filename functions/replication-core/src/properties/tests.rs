@@ -564,3 +564,91 @@ fn narrowing_to_object_contexts_is_refused_when_a_bucket_writes_bucket_key_objec
     }
     assert!(!p.validate(&source_facts()).unwrap().bucket_key_enabled);
 }
+
+/// The table's `required` and `default` are what `parse` does: a required property left out is
+/// refused by name; an optional one set explicitly to the table's default parses to what
+/// leaving it out gives (no change by the table's own comparison).
+#[test]
+fn the_property_tables_say_what_parse_does() {
+    fn check<T>(
+        table: &[super::Property<T>],
+        minimal: &Value,
+        parse: fn(&Value) -> Result<T, InvalidProperties>,
+        update_kind: fn(&T, &T) -> UpdateKind,
+    ) {
+        let base = parse(minimal).unwrap();
+        for row in table {
+            let without = {
+                let mut v = minimal.clone();
+                v.as_object_mut().unwrap().remove(row.name);
+                v
+            };
+            match (row.required, row.default) {
+                (true, _) => {
+                    let err = parse(&without).err().unwrap_or_else(|| {
+                        panic!(
+                            "{} is required in the table, but parse accepts it missing",
+                            row.name
+                        )
+                    });
+                    issue_for(&err, row.name);
+                }
+                (false, Some(default)) => {
+                    let parsed =
+                        parse(&without).unwrap_or_else(|e| panic!("{} left out: {e}", row.name));
+                    let explicit = parse(&with(without, row.name, json!(default)))
+                        .unwrap_or_else(|e| panic!("{} = {default}: {e}", row.name));
+                    assert_eq!(
+                        update_kind(&explicit, &parsed),
+                        UpdateKind::NoChange,
+                        "{}: the table's default {default} is not what parse gives when it is absent",
+                        row.name
+                    );
+                    assert_eq!(
+                        update_kind(&parsed, &base),
+                        UpdateKind::NoChange,
+                        "{}",
+                        row.name
+                    );
+                }
+                (false, None) => {
+                    parse(&without).unwrap_or_else(|e| panic!("{} is optional: {e}", row.name));
+                }
+            }
+        }
+    }
+    check(
+        &SourceProperties::PROPERTIES,
+        &source_props(),
+        SourceProperties::parse,
+        SourceProperties::update_kind,
+    );
+    check(
+        &DestinationProperties::PROPERTIES,
+        &destination_props(),
+        DestinationProperties::parse,
+        DestinationProperties::update_kind,
+    );
+}
+
+/// A template parameter carries only text: `Rules` as JSON text parses as the list itself,
+/// empty text as omitted, and other text is refused by name.
+#[test]
+fn rules_given_as_json_text_are_the_list() {
+    let list = json!([{"Id": "logs", "Priority": "2", "Prefix": "logs/", "Tags": {"k": "v"}}]);
+    let as_list = SourceProperties::parse(&with(source_props(), "Rules", list.clone())).unwrap();
+    let as_text =
+        SourceProperties::parse(&with(source_props(), "Rules", json!(list.to_string()))).unwrap();
+    assert_eq!(as_text, as_list);
+    assert_eq!(as_text.rules[0].prefix.as_deref(), Some("logs/"));
+
+    let empty = SourceProperties::parse(&with(source_props(), "Rules", json!(""))).unwrap();
+    assert_eq!(empty, SourceProperties::parse(&source_props()).unwrap());
+
+    for text in ["{\"Id\": \"x\"}", "not json", "[{\"Id\": 1"] {
+        let err = SourceProperties::parse(&with(source_props(), "Rules", json!(text))).unwrap_err();
+        let issue = issue_for(&err, "Rules");
+        assert!(issue.problem.contains("JSON list"), "{text}: {issue:?}");
+        assert!(issue.fix.contains("[{"), "{text}: {issue:?}");
+    }
+}
