@@ -10,9 +10,9 @@ use replication_core::properties::{
 };
 
 use crate::checks;
-use crate::handler::{Done, Failure, Setup, properties_error};
+use crate::context::{Done, Failure, Setup, properties_error};
 use crate::outputs::{self, DestinationData};
-use crate::response::CfnRequest;
+use crate::request::Props;
 use crate::steps::{self, AccountClients, StepError};
 
 /// What the destination side looks up before validation, and the clients for D's region,
@@ -49,22 +49,18 @@ pub(super) async fn in_bucket_region(home: &AccountClients, bucket: &str) -> Acc
 }
 
 pub(super) async fn apply_destination_request(
-    request: &CfnRequest,
+    props: &Props<DestinationProperties>,
     setup: &Setup,
     account: AccountId,
 ) -> Result<Done, Failure> {
-    let props =
-        DestinationProperties::parse(&request.resource_properties).map_err(properties_error)?;
-    let old = request
-        .old_resource_properties
-        .as_ref()
-        .and_then(|o| DestinationProperties::parse(o).ok());
-    let (facts, regional) = destination_facts(&setup.home, &props, account).await?;
+    let old = props.old();
+    let props = props.new.as_ref().map_err(properties_error)?;
+    let (facts, regional) = destination_facts(&setup.home, props, account).await?;
     let c = &regional;
     let spec = props.validate(&facts).map_err(properties_error)?;
     // A queue dropped by an in-place Update: remove our notification. (A replacement's old
     // resource is deleted by CloudFormation, which removes it there.)
-    if let Some(old) = &old
+    if let Some(old) = old
         && old.notification_queue_arn.is_some()
         && spec.notification_queue.is_none()
         && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
@@ -83,7 +79,7 @@ pub(super) async fn apply_destination_request(
         checks::destination(&spec, &written)
     })?;
     // An in-place move to another KB: our statement leaves the old key (compared by ARN).
-    if let Some(old) = &old
+    if let Some(old) = old
         && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
         && let Some(key) =
             key_for_delete(c, &old.destination_kms_key, "DestinationKmsKeyArn").await?
@@ -181,8 +177,11 @@ pub(super) async fn key_for_delete(
     }
 }
 
-pub(super) async fn delete_destination(request: &CfnRequest, setup: &Setup) -> Result<(), Failure> {
-    let Ok(props) = DestinationProperties::parse(&request.resource_properties) else {
+pub(super) async fn delete_destination(
+    props: &Props<DestinationProperties>,
+    setup: &Setup,
+) -> Result<(), Failure> {
+    let Ok(props) = &props.new else {
         tracing::warn!(
             "Delete with unparseable properties: nothing of ours can be named, nothing removed"
         );

@@ -1,26 +1,22 @@
 //! The adapter: a CloudFormation request in, exactly one response PUT out — on success, on any
 //! error, on a panic (caught), and before the Lambda deadline runs out.
 
-use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
-use aws_config::SdkConfig;
-use aws_credential_types::Credentials;
 use futures_util::FutureExt;
 use lambda_runtime::LambdaEvent;
-use replication_core::arn::{AccountId, RoleArn};
+use replication_core::arn::AccountId;
 use replication_core::panic_probe::{PANIC_PROBE_MESSAGE, panic_message};
-use replication_core::properties::{DestinationProperties, ResourceType, SourceProperties};
 use serde_json::Value;
 
+use crate::context::{Done, Failure, Setup};
 use crate::destination::{apply_destination_request, delete_destination};
-use crate::response::{
-    CfnRequest, CfnResponse, HttpResponder, RequestType, ResponseError, ResponseStatus,
-};
+use crate::request::{Invocation, Resource, ResourceRequest};
+use crate::response::{CfnResponse, RequestType, ResponseError, ResponseStatus};
 use crate::scheduled;
 use crate::source::{apply_source_request, delete_source};
-use crate::steps::{self, AccountClients, StepError};
+use crate::steps;
 
 /// Time kept back from the Lambda deadline to answer CloudFormation.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
@@ -61,126 +57,20 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
     }
 }
 
-/// Why a request failed: the Reason CloudFormation shows.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum Failure {
-    /// The properties are invalid: each problem names the property and the fix.
-    #[error("{0}")]
-    Properties(String),
-    /// An AWS step failed.
-    #[error(transparent)]
-    Step(#[from] StepError),
-    /// `ResourceType` is not one of ours.
-    #[error("{0}")]
-    ResourceType(String),
-    /// The function's own account cannot be read from its ARN.
-    #[error("cannot tell this function's account from its ARN")]
-    UnknownAccount,
-    /// Single-stack mode could not assume `DestinationAccessRoleArn`.
-    #[error("DestinationAccessRoleArn: {0}")]
-    AssumeRole(String),
-    /// IAM gave the existing role an ARN that does not parse.
-    #[error("RoleName: IAM returned an unusable ARN: {0}")]
-    UnusableRoleArn(String),
-    /// The deploy-time check found something; the text lists the findings.
-    #[error("{0}")]
-    DeployTimeCheck(String),
-    /// The canary's replication failed.
-    #[error(
-        "Canary: the canary object {key} was not replicated (FAILED after {waited_ms} ms). What this \
-         account can see passed the deploy-time check, so look at the destination side \
-         (D's bucket policy, KB's key policy and state): run replication-doctor with both \
-         accounts' credentials, or read the verifier's 'replication failed' line for the \
-         failureReason"
-    )]
-    Canary {
-        /// The canary's key in S.
-        key: String,
-        /// How long its wait took.
-        waited_ms: u128,
-    },
-    /// No time was left before the Lambda deadline.
-    #[error("timed out: no time left before the Lambda deadline")]
-    NoTimeLeft,
-    /// The work ran into the deadline's margin.
-    #[error(
-        "timed out after {elapsed_s} s, {margin_s} s before the Lambda deadline; the work is idempotent, so retrying the stack operation is safe"
-    )]
-    TimedOut {
-        /// Seconds the work ran.
-        elapsed_s: u64,
-        /// The margin kept for the answer.
-        margin_s: u64,
-    },
-    /// The work panicked (caught, answered).
-    #[error("internal error (panic): {0}")]
-    Panic(String),
-}
-
-/// What a successful request returns.
-#[derive(Debug, Default)]
-pub(crate) struct Done {
-    pub(crate) physical_id: String,
-    pub(crate) data: BTreeMap<String, String>,
-}
-
-/// Dependencies built once per cold start.
-#[derive(Debug)]
-pub struct Setup {
-    /// Clients in the function's own account.
-    pub home: AccountClients,
-    /// The SDK configuration, for clients on assumed-role credentials.
-    pub sdk: SdkConfig,
-    /// Path-style S3 addressing (local emulators only).
-    pub force_path_style: bool,
-    /// Sends the answer.
-    pub responder: HttpResponder,
-}
-
-impl Setup {
-    /// Clients in the destination account through `role` (single-stack mode).
-    pub(crate) async fn assume(&self, role: &RoleArn) -> Result<AccountClients, Failure> {
-        let out = aws_sdk_sts::Client::new(&self.sdk)
-            .assume_role()
-            .role_arn(role.to_string())
-            .role_session_name("s3-kms-replication-setup")
-            .send()
-            .await
-            .map_err(|e| {
-                Failure::AssumeRole(format!(
-                    "cannot assume {role}: {}",
-                    aws_sdk_sts::error::DisplayErrorContext(&e)
-                ))
-            })?;
-        let c = out
-            .credentials
-            .ok_or_else(|| Failure::AssumeRole("AssumeRole returned no credentials".into()))?;
-        let creds = Credentials::new(
-            c.access_key_id,
-            c.secret_access_key,
-            Some(c.session_token),
-            None,
-            "assumed",
-        );
-        let config = self.sdk.to_builder().credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(creds),
-        );
-        Ok(AccountClients::new(&config.build(), self.force_path_style))
-    }
-}
-
 /// Handle one request and answer CloudFormation.
 ///
 /// # Errors
 /// When the event is not a custom-resource request or the answer cannot be delivered.
 pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, HandlerError> {
-    if let Some(check) = event.payload.get(scheduled::PAYLOAD_KEY) {
-        let account = own_account(setup, &event.context.invoked_function_arn).await;
-        return scheduled::run(check, setup, account)
-            .await
-            .map_err(|e| HandlerError::Check(e.to_string()));
-    }
-    let request: CfnRequest = serde_json::from_value(event.payload)?;
+    let request = match Invocation::parse(event.payload)? {
+        Invocation::Scheduled(check) => {
+            let account = own_account(setup, &event.context.invoked_function_arn).await;
+            return scheduled::run(*check, setup, account)
+                .await
+                .map_err(|e| HandlerError::Check(e.to_string()));
+        }
+        Invocation::Resource(request) => *request,
+    };
     let lambda_deadline = deadline_from_epoch_ms(event.context.deadline);
     let deadline = lambda_deadline.checked_sub(DEADLINE_MARGIN);
     let account = own_account(setup, &event.context.invoked_function_arn).await;
@@ -198,8 +88,12 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
 
     let response = match outcome {
         Ok(done) => {
-            let mut r =
-                CfnResponse::for_request(&request, ResponseStatus::Success, None, done.physical_id);
+            let mut r = CfnResponse::for_request(
+                &request.cfn,
+                ResponseStatus::Success,
+                None,
+                done.physical_id,
+            );
             r.data = done.data;
             r
         }
@@ -207,7 +101,7 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
             let wrote = steps::writes_attempted() != writes_before;
             let physical = failed_physical_id(&request, wrote);
             CfnResponse::for_request(
-                &request,
+                &request.cfn,
                 ResponseStatus::Failed,
                 Some(failure.to_string()),
                 physical,
@@ -215,8 +109,8 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
         }
     };
     tracing::info!(
-        request_type = ?request.request_type,
-        resource_type = %request.resource_type,
+        request_type = ?request.cfn.request_type,
+        resource_type = %request.cfn.resource_type,
         physical_resource_id = %response.physical_resource_id,
         status = ?response.status,
         reason = response.reason.as_deref().unwrap_or(""),
@@ -230,7 +124,7 @@ pub async fn handle(event: LambdaEvent<Value>, setup: &Setup) -> Result<Value, H
         .unwrap_or_else(Instant::now);
     setup
         .responder
-        .send(&request.response_url, &response, answer_by.into())
+        .send(&request.cfn.response_url, &response, answer_by.into())
         .await?;
     Ok(serde_json::json!({
         "Status": response.status,
@@ -340,45 +234,41 @@ fn account_of_function(arn: &str) -> Option<AccountId> {
 /// nothing, not even documents of the same names that someone else owns. A Create that failed
 /// after a write gets the id its properties name, so that its rollback Delete, and nothing
 /// else, cleans up what it wrote.
-fn failed_physical_id(request: &CfnRequest, wrote: bool) -> String {
-    if let Some(id) = &request.physical_resource_id {
+fn failed_physical_id(request: &ResourceRequest, wrote: bool) -> String {
+    if let Some(id) = &request.cfn.physical_resource_id {
         return id.clone();
     }
+    let marker = || format!("{FAILED_CREATE_PREFIX}{}", request.cfn.request_id);
     if !wrote {
-        return format!("{FAILED_CREATE_PREFIX}{}", request.request_id);
+        return marker();
     }
-    let props = &request.resource_properties;
-    match ResourceType::parse(&request.resource_type) {
-        Ok(ResourceType::Destination) => DestinationProperties::parse(props)
-            .ok()
-            .map(|p| p.physical_resource_id()),
-        Ok(ResourceType::Source) => SourceProperties::parse(props)
-            .ok()
-            .map(|p| p.physical_resource_id()),
-        Err(_) => None,
-    }
-    .unwrap_or_else(|| format!("{FAILED_CREATE_PREFIX}{}", request.request_id))
+    request
+        .resource
+        .as_ref()
+        .ok()
+        .and_then(Resource::physical_resource_id)
+        .unwrap_or_else(marker)
 }
 
 async fn run(
-    request: &CfnRequest,
+    request: &ResourceRequest,
     setup: &Setup,
     account: Option<AccountId>,
     deadline: Instant,
 ) -> Result<Done, Failure> {
-    let physical = request.physical_resource_id.clone().unwrap_or_default();
-    if request.request_type == RequestType::Delete && physical.starts_with(FAILED_CREATE_PREFIX) {
+    let cfn = &request.cfn;
+    let physical = cfn.physical_resource_id.clone().unwrap_or_default();
+    if cfn.request_type == RequestType::Delete && physical.starts_with(FAILED_CREATE_PREFIX) {
         return Ok(Done {
             physical_id: physical,
             ..Done::default()
         });
     }
-    let resource_type = ResourceType::parse(&request.resource_type)
-        .map_err(|e| Failure::ResourceType(e.to_string()))?;
-    if request.request_type == RequestType::Delete {
-        match resource_type {
-            ResourceType::Destination => delete_destination(request, setup).await?,
-            ResourceType::Source => delete_source(request, setup, account).await?,
+    let resource = (request.resource.as_ref()).map_err(|e| Failure::ResourceType(e.clone()))?;
+    if cfn.request_type == RequestType::Delete {
+        match resource {
+            Resource::Destination(props) => delete_destination(props, setup).await?,
+            Resource::Source(props) => delete_source(props, setup, account).await?,
         }
         return Ok(Done {
             physical_id: physical,
@@ -386,22 +276,25 @@ async fn run(
         });
     }
     let account = account.ok_or(Failure::UnknownAccount)?;
-    match resource_type {
-        ResourceType::Destination => apply_destination_request(request, setup, account).await,
-        ResourceType::Source => apply_source_request(request, setup, account, deadline).await,
+    match resource {
+        Resource::Destination(props) => apply_destination_request(props, setup, account).await,
+        Resource::Source(props) => {
+            apply_source_request(props, &cfn.request_id, setup, account, deadline).await
+        }
     }
-}
-
-pub(crate) fn properties_error(e: impl std::fmt::Display) -> Failure {
-    Failure::Properties(e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fixture(text: &str) -> CfnRequest {
-        serde_json::from_str(text).unwrap()
+    use crate::request::Old;
+
+    fn fixture(text: &str) -> ResourceRequest {
+        match Invocation::parse(serde_json::from_str(text).unwrap()).unwrap() {
+            Invocation::Resource(r) => *r,
+            Invocation::Scheduled(c) => panic!("{c:?}"),
+        }
     }
 
     #[test]
@@ -416,41 +309,40 @@ mod tests {
         ];
         for text in fixtures {
             let r = fixture(text);
-            let props = [
-                Some(&r.resource_properties),
-                r.old_resource_properties.as_ref(),
-            ];
-            for p in props.into_iter().flatten() {
-                match ResourceType::parse(&r.resource_type).unwrap() {
-                    ResourceType::Destination => {
-                        let parsed = DestinationProperties::parse(p).unwrap();
-                        assert_eq!(
-                            r.physical_resource_id
-                                .clone()
-                                .unwrap_or_else(|| parsed.physical_resource_id()),
-                            parsed.physical_resource_id()
-                        );
-                    }
-                    ResourceType::Source => {
-                        let parsed = SourceProperties::parse(p).unwrap();
-                        assert_eq!(
-                            r.physical_resource_id
-                                .clone()
-                                .unwrap_or_else(|| parsed.physical_resource_id()),
-                            parsed.physical_resource_id()
-                        );
-                    }
-                }
-            }
+            let is_update = r.cfn.old_resource_properties.is_some();
+            let (id, old_ok) = match r.resource.unwrap() {
+                Resource::Destination(p) => (
+                    p.new.unwrap().physical_resource_id(),
+                    !matches!(p.old, Old::Unparseable(_))
+                        && (matches!(p.old, Old::Parsed(_)) == is_update),
+                ),
+                Resource::Source(p) => (
+                    p.new.unwrap().physical_resource_id(),
+                    !matches!(p.old, Old::Unparseable(_))
+                        && (matches!(p.old, Old::Parsed(_)) == is_update),
+                ),
+            };
+            assert!(old_ok, "{text}");
+            assert_eq!(
+                r.cfn
+                    .physical_resource_id
+                    .clone()
+                    .unwrap_or_else(|| id.clone()),
+                id
+            );
         }
     }
 
     #[test]
     fn failed_create_with_unparseable_properties_gets_a_marker_that_delete_ignores() {
-        let mut r = fixture(include_str!("../../../events/cfn-destination-create.json"));
-        r.resource_properties = serde_json::json!({"DestinationBucket": 5});
+        let text = include_str!("../../../events/cfn-destination-create.json");
+        let mut payload: Value = serde_json::from_str(text).unwrap();
+        payload["ResourceProperties"] = serde_json::json!({"DestinationBucket": 5});
+        let Ok(Invocation::Resource(r)) = Invocation::parse(payload) else {
+            panic!("not a request");
+        };
         assert!(failed_physical_id(&r, true).starts_with(FAILED_CREATE_PREFIX));
-        let r = fixture(include_str!("../../../events/cfn-destination-create.json"));
+        let r = fixture(text);
         assert!(
             failed_physical_id(&r, false).starts_with(FAILED_CREATE_PREFIX),
             "no write attempted"

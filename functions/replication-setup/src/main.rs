@@ -33,9 +33,11 @@
 //! `scheduled.rs`.
 
 mod checks;
+mod context;
 mod destination;
 mod handler;
 mod outputs;
+mod request;
 mod response;
 mod scheduled;
 mod source;
@@ -54,7 +56,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_support::init_tracing();
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let force_path_style = lambda_support::force_path_style();
-    let setup = handler::Setup {
+    let setup = context::Setup {
         home: steps::AccountClients::new(&sdk, force_path_style),
         sdk,
         force_path_style,

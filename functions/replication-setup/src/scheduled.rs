@@ -45,20 +45,17 @@ use replication_core::arn::AccountId;
 use replication_core::doctor::{KeyDocs, Outcome, Report, Seen, Snapshot, diagnose};
 use replication_core::metrics::MetricSet;
 use replication_core::properties::{
-    DefaultEncryption, DestinationProperties, ResolvedKey, ResourceType, SourceProperties,
-    SourceSpec,
+    DefaultEncryption, DestinationProperties, ResolvedKey, SourceProperties, SourceSpec,
 };
 use serde_json::{Value, json};
 
 use crate::checks;
+use crate::context::{Failure, Setup};
 use crate::destination::destination_facts;
-use crate::handler::{Failure, Setup};
+use crate::request::{CheckNames, ScheduledCheck, ScheduledSide};
 use crate::source::{Prepared, prepare_source};
 use crate::steps::AccountClients;
 use crate::steps::{self, Liveness};
-
-/// The key that marks a scheduled check's payload.
-pub const PAYLOAD_KEY: &str = "ScheduledCheck";
 
 /// The metric: how many findings the check has.
 pub const METRIC: &str = replication_core::metric_names::REPLICATION_SETUP_FINDINGS;
@@ -72,19 +69,6 @@ fn reader(c: &AccountClients) -> Reader {
         kms: c.kms.clone(),
         iam: c.iam.clone(),
         hint: None,
-    }
-}
-
-/// The properties without the keys set to "" (a template's unset optional parameters).
-fn set_only(properties: &Value) -> Value {
-    match properties {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(_, v)| v.as_str() != Some(""))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 
@@ -115,13 +99,11 @@ async fn read_destination(
 
 /// The destination side's snapshot, and its clients in D's region.
 async fn destination(
-    props: &Value,
+    props: &DestinationProperties,
     setup: &Setup,
     account: AccountId,
 ) -> Result<(Snapshot, AccountClients), Failure> {
-    let props =
-        DestinationProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
-    let (facts, regional) = destination_facts(&setup.home, &props, account).await?;
+    let (facts, regional) = destination_facts(&setup.home, props, account).await?;
     let c = &regional;
     let spec = props
         .validate(&facts)
@@ -142,18 +124,17 @@ async fn destination(
 
 /// The source side's snapshot, its spec, and its clients in S's region.
 async fn source(
-    props: &Value,
+    props: &SourceProperties,
     setup: &Setup,
     account: AccountId,
 ) -> Result<(Snapshot, Box<SourceSpec>, AccountClients), Failure> {
-    let props = SourceProperties::parse(props).map_err(|e| Failure::Properties(e.to_string()))?;
     let Prepared {
         facts,
         spec,
         existing_role,
         home,
         remote,
-    } = prepare_source(&props, setup, account).await?;
+    } = prepare_source(props, setup, account).await?;
     let r = reader(&home);
     let bucket = spec.source_bucket.as_str();
     let mut s = checks::source_frame(&spec);
@@ -179,19 +160,6 @@ async fn source(
     Ok((s, Box::new(spec), home))
 }
 
-/// `"true"`, `true`: on; absent, `""`, `"false"`, `false`: off.
-fn flag(payload: &Value, field: &str) -> Result<bool, Failure> {
-    match &payload[field] {
-        Value::Null => Ok(false),
-        Value::Bool(b) => Ok(*b),
-        Value::String(s) if s.is_empty() || s == "false" => Ok(false),
-        Value::String(s) if s == "true" => Ok(true),
-        other => Err(Failure::Properties(format!(
-            "{PAYLOAD_KEY}.{field}: expected \"true\" or \"false\", got {other}"
-        ))),
-    }
-}
-
 /// Log what the liveness step did, and give it for the invocation's result.
 fn liveness_outcome(outcome: Result<Liveness, steps::StepError>) -> Value {
     match outcome {
@@ -212,50 +180,38 @@ fn liveness_outcome(outcome: Result<Liveness, steps::StepError>) -> Value {
     }
 }
 
-/// Run the scheduled check described by `payload` (the value under [`PAYLOAD_KEY`]).
+/// Run the scheduled check `check` (the value under
+/// [`crate::request::SCHEDULED_CHECK_KEY`], parsed).
 ///
 /// # Errors
 /// When the payload or the properties are invalid, or the resource's lookups fail.
 pub(crate) async fn run(
-    payload: &Value,
+    check: ScheduledCheck,
     setup: &Setup,
     account: Option<AccountId>,
 ) -> Result<Value, Failure> {
-    let props = set_only(&payload["ResourceProperties"]);
-    let checked = check(payload, &props, setup, account).await;
+    let names = check.names.clone();
+    let checked = run_check(check, setup, account).await;
     if let Err(e) = &checked {
         // Fail closed: a check that could not run is counted, under the payload's names.
-        let side = match ResourceType::parse(payload["ResourceType"].as_str().unwrap_or_default()) {
-            Ok(ResourceType::Source) => "source",
-            _ => "destination",
-        };
-        let name = |field: &str| props[field].as_str().unwrap_or_default().to_owned();
-        tracing::error!(error = %e, side, "the scheduled check could not run");
-        let dimensions = Dimensions {
-            side,
-            source_bucket: &name("SourceBucket"),
-            destination_bucket: &name("DestinationBucket"),
-        };
-        publish_metrics(&dimensions, None, 1);
+        tracing::error!(error = %e, side = names.side, "the scheduled check could not run");
+        publish_metrics(&names, None, 1);
     }
     checked
 }
 
-async fn check(
-    payload: &Value,
-    props: &Value,
+async fn run_check(
+    check: ScheduledCheck,
     setup: &Setup,
     account: Option<AccountId>,
 ) -> Result<Value, Failure> {
     let account = account.ok_or(Failure::UnknownAccount)?;
-    let resource_type = payload["ResourceType"].as_str().unwrap_or_default();
-    let liveness = flag(payload, "Liveness")?;
-    let (snapshot, side, liveness) = match ResourceType::parse(resource_type) {
-        Ok(ResourceType::Destination) => {
-            let (snapshot, c) = destination(props, setup, account).await?;
+    let liveness = check.liveness?;
+    let (snapshot, side, liveness) = match check.side? {
+        ScheduledSide::Destination(props) => {
+            let (snapshot, c) = destination(&props, setup, account).await?;
             let liveness = if liveness {
-                let prefix = payload["LivenessCanaryPrefix"].as_str().unwrap_or_default();
-                let key = replication_core::canary::liveness_key(prefix);
+                let key = replication_core::canary::liveness_key(&check.liveness_canary_prefix);
                 let bucket = snapshot.destination_bucket.clone();
                 let keep = replication_core::canary::KEEP_IN_DESTINATION;
                 let removed = steps::remove_old_versions(&c, &bucket, &key, keep).await;
@@ -270,19 +226,14 @@ async fn check(
             };
             (snapshot, "destination", liveness)
         }
-        Ok(ResourceType::Source) => {
-            let (snapshot, spec, c) = source(props, setup, account).await?;
+        ScheduledSide::Source(props) => {
+            let (snapshot, spec, c) = source(&props, setup, account).await?;
             let liveness = if liveness {
                 Some(liveness_outcome(steps::liveness_canary(&c, &spec).await))
             } else {
                 None
             };
             (snapshot, "source", liveness)
-        }
-        Err(e) => {
-            return Err(Failure::ResourceType(format!(
-                "{PAYLOAD_KEY}.ResourceType: {e}"
-            )));
         }
     };
     let report = diagnose(&snapshot);
@@ -327,14 +278,7 @@ fn unread_documents(s: &Snapshot) -> Vec<String> {
     .collect()
 }
 
-/// The dimensions of the scheduled check's metrics.
-struct Dimensions<'a> {
-    side: &'a str,
-    source_bucket: &'a str,
-    destination_bucket: &'a str,
-}
-
-fn publish(report: &Report, side: &str, s: &Snapshot, unread: &[String]) {
+fn publish(report: &Report, side: &'static str, s: &Snapshot, unread: &[String]) {
     for f in &report.findings {
         tracing::warn!(
             step = f.step,
@@ -348,20 +292,20 @@ fn publish(report: &Report, side: &str, s: &Snapshot, unread: &[String]) {
     for document in unread {
         tracing::error!(document = %document, "the scheduled check could not read this document");
     }
-    let dimensions = Dimensions {
+    let names = CheckNames {
         side,
-        source_bucket: &s.source_bucket,
-        destination_bucket: &s.destination_bucket,
+        source_bucket: s.source_bucket.clone(),
+        destination_bucket: s.destination_bucket.clone(),
     };
-    publish_metrics(&dimensions, Some(report.findings.len()), unread.len());
+    publish_metrics(&names, Some(report.findings.len()), unread.len());
 }
 
 /// One EMF line: `ReplicationSetupFindings` (when the check ran) and `ReplicationSetupUnchecked`.
-fn publish_metrics(d: &Dimensions<'_>, findings: Option<usize>, unchecked: usize) {
+fn publish_metrics(d: &CheckNames, findings: Option<usize>, unchecked: usize) {
     let dimensions = [
         ("Side", d.side),
-        ("SourceBucket", d.source_bucket),
-        ("DestinationBucket", d.destination_bucket),
+        ("SourceBucket", d.source_bucket.as_str()),
+        ("DestinationBucket", d.destination_bucket.as_str()),
     ];
     let mut metrics = MetricSet::default();
     if let Some(findings) = findings {
@@ -381,23 +325,6 @@ fn publish_metrics(d: &Dimensions<'_>, findings: Option<usize>, unchecked: usize
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_liveness_flag_takes_the_templates_strings_and_names_a_bad_value() {
-        for (v, want) in [
-            (json!({}), false),
-            (json!({"Liveness": ""}), false),
-            (json!({"Liveness": "false"}), false),
-            (json!({"Liveness": "true"}), true),
-            (json!({"Liveness": true}), true),
-        ] {
-            assert_eq!(flag(&v, "Liveness").ok(), Some(want), "{v}");
-        }
-        let Err(Failure::Properties(why)) = flag(&json!({"Liveness": "yes"}), "Liveness") else {
-            panic!("accepted");
-        };
-        assert!(why.contains("ScheduledCheck.Liveness"), "{why}");
-    }
 
     #[test]
     fn only_this_sides_unreadable_documents_count_as_unchecked() {
@@ -421,11 +348,5 @@ mod tests {
             policy: json!({}),
         }));
         assert!(unread_documents(&s).is_empty());
-    }
-
-    #[test]
-    fn a_templates_unset_optional_parameters_are_left_out() {
-        let props = json!({"RoleName": "", "SourceBucket": "s", "Rules": [1]});
-        assert_eq!(set_only(&props), json!({"SourceBucket": "s", "Rules": [1]}));
     }
 }

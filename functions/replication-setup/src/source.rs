@@ -10,12 +10,12 @@ use replication_core::policy::SidScope;
 use replication_core::properties::{ResolvedKey, SourceFacts, SourceProperties};
 
 use crate::checks;
+use crate::context::{Done, Failure, Setup, properties_error};
 use crate::destination::{
     apply_destination, deploy_time_check, in_bucket_region, key_for_delete, remove_destination,
 };
-use crate::handler::{Done, Failure, Setup, properties_error};
 use crate::outputs::{self, CanaryData, Encryption, SourceData};
-use crate::response::CfnRequest;
+use crate::request::Props;
 use crate::steps::{self, AccountClients};
 
 /// The longest a canary is waited for.
@@ -98,23 +98,21 @@ pub(crate) async fn prepare_source(
 }
 
 pub(super) async fn apply_source_request(
-    request: &CfnRequest,
+    props: &Props<SourceProperties>,
+    request_id: &str,
     setup: &Setup,
     account: AccountId,
     deadline: Instant,
 ) -> Result<Done, Failure> {
-    let props = SourceProperties::parse(&request.resource_properties).map_err(properties_error)?;
-    let old = request
-        .old_resource_properties
-        .as_ref()
-        .and_then(|o| SourceProperties::parse(o).ok());
+    let old = props.old();
+    let props = props.new.as_ref().map_err(properties_error)?;
     let Prepared {
         facts,
         spec,
         existing_role,
         home,
         remote,
-    } = prepare_source(&props, setup, account).await?;
+    } = prepare_source(props, setup, account).await?;
     let c = &home;
 
     // Refused before any write: a role this project did not create keeps its owner's trust.
@@ -151,10 +149,10 @@ pub(super) async fn apply_source_request(
     )
     .await?;
     // The old properties' rules, when they are on this S: an Update replaces them.
-    let previous = plan::PreviousRules::of_update(old.as_ref(), &spec);
+    let previous = plan::PreviousRules::of_update(old, &spec);
     let owner = previous.as_ref().map(plan::PreviousRules::owner);
     let replication = steps::put_replication_rule(c, &spec, owner.as_ref(), deadline).await?;
-    if let Some(old) = &old {
+    if let Some(old) = old {
         release_old_source_grants(c, remote.as_ref(), old, &spec).await?;
     }
     let written = checks::SourceWritten {
@@ -171,12 +169,12 @@ pub(super) async fn apply_source_request(
     let canary = if props.canary {
         // Bounded: a minute at most, and never into the answer's margin.
         let bound = deadline.min(Instant::now() + CANARY_WAIT);
-        let mut outcome = steps::canary(c, &spec, &request.request_id, bound).await?;
+        let mut outcome = steps::canary(c, &spec, request_id, bound).await?;
         // A role or grant seconds old may not be visible to S3 yet (IAM is eventually
         // consistent), and S3 never retries a failed object: one more canary, if time allows.
         if outcome.status == "FAILED" && Instant::now() + CANARY_RETRY_AFTER < bound {
             tokio::time::sleep(CANARY_RETRY_AFTER).await;
-            let name = format!("{}-retry", request.request_id);
+            let name = format!("{request_id}-retry");
             outcome = steps::canary(c, &spec, &name, bound).await?;
         }
         if outcome.status == "FAILED" {
@@ -253,11 +251,11 @@ pub(super) async fn release_old_source_grants(
 }
 
 pub(super) async fn delete_source(
-    request: &CfnRequest,
+    props: &Props<SourceProperties>,
     setup: &Setup,
     account: Option<AccountId>,
 ) -> Result<(), Failure> {
-    let Ok(props) = SourceProperties::parse(&request.resource_properties) else {
+    let Ok(props) = &props.new else {
         tracing::warn!(
             "Delete with unparseable properties: nothing of ours can be named, nothing removed"
         );
