@@ -37,7 +37,7 @@ ZIPS      ?= $(if $(filter arm64,$(ARCH)),$(LAMBDA_DIR)-arm64,$(LAMBDA_DIR))
 export PARAMS_A PARAMS_B
 require    = $(if $($(1)),,$(error set $(1)=… on the command line; see infra/README.md))
 
-.PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt package package-arm64 shipped watch invoke bench demo demo-debug \
+.PHONY: help setup build test unit-test e2e-test conformance fuzz lint fmt docs-check catalogue package package-arm64 shipped watch invoke bench demo demo-debug \
         release release-notes release-doctor release-assemble release-check release-check-arm64 shipped-arm64 qemu-aarch64 \
         dashboard-image deploy destroy seed cdk-setup cdk-test cdk-synth cdk-package cdk-consumer-test \
         emulator-start emulator-stop clean
@@ -57,7 +57,8 @@ setup: $(SETUP_STAMP) ## Create .venv with the pinned emulator, cargo-lambda, cf
 build: ## Debug build of every crate, both Lambda binaries, the tests, the demo and the bench
 	$(CARGO) build --locked --workspace --all-targets
 
-lint: setup ## rustfmt, clippy (-D warnings), cfn-lint and checkov
+lint: setup ## rustfmt, clippy (-D warnings), cfn-lint, checkov, and the docs' make targets, doctor flags and links
+	python3 tools/check_docs.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	@templates=$$(ls infra/*.yaml 2>/dev/null); if [ -n "$$templates" ]; then $(VENV)/bin/cfn-lint $$templates; fi
@@ -65,6 +66,14 @@ lint: setup ## rustfmt, clippy (-D warnings), cfn-lint and checkov
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
+
+docs-check: ## Every make target, doctor flag and relative link the docs name exists
+	python3 tools/check_docs.py
+
+# The contracts exported from the Rust sources (replication_core::catalogue); a unit test fails
+# while the checked-in file differs, and tests/tests/templates.rs holds the templates to it.
+catalogue: ## Rewrite infra/catalogue.json from the Rust sources (properties, settings, verdicts, metrics, grants)
+	UPDATE_CATALOGUE=1 $(CARGO) test --locked -p replication-core --lib catalogue
 
 # The robustness property over the verifier's entry point (functions/replica-verifier/src/robustness.rs);
 # `make test` runs it with its default of 300 cases.
