@@ -2,5 +2,6 @@
 //! the setup function and the doctor so that both read S3's documents the same way.
 
 pub mod convert;
+pub mod documents;
 pub mod read;
 pub mod regional;

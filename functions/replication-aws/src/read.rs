@@ -10,6 +10,7 @@ use replication_core::notification;
 use replication_core::plan::ReplicationConfiguration;
 use serde_json::Value;
 
+use crate::documents::{self, PolicyReadError};
 use crate::{convert, regional};
 
 /// S3, KMS and IAM clients in one account, and what to add to every reason a read fails.
@@ -67,14 +68,20 @@ impl Reader {
 
 /// S's replication configuration.
 pub async fn replication(c: &Reader, bucket: &str) -> Seen<Option<ReplicationConfiguration>> {
-    match c.s3.get_bucket_replication().bucket(bucket).send().await {
-        Ok(out) => Seen::Read(
-            out.replication_configuration
-                .as_ref()
-                .map(convert::from_sdk),
-        ),
-        Err(e) if e.code() == Some("ReplicationConfigurationNotFoundError") => Seen::Read(None),
+    match documents::replication(&c.s3, bucket).await {
+        Ok(config) => Seen::Read(config),
         Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketReplication {bucket}"), &e)),
+    }
+}
+
+/// What the doctor says of a policy it could not read.
+fn unreadable_policy<E>(c: &Reader, call: &str, whose: &str, e: &PolicyReadError<E>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match e {
+        PolicyReadError::Aws(e) => c.unreadable(call, e),
+        PolicyReadError::NotAPolicy(e) => format!("the {whose} is not a policy: {e}"),
     }
 }
 
@@ -121,14 +128,14 @@ pub async fn versioning(c: &Reader, bucket: &str) -> Seen<Option<String>> {
 }
 
 pub async fn bucket_policy(c: &Reader, bucket: &str) -> Seen<Option<Value>> {
-    match c.s3.get_bucket_policy().bucket(bucket).send().await {
-        Ok(out) => match serde_json::from_str(out.policy().unwrap_or("null")) {
-            Ok(Value::Null) => Seen::Read(None),
-            Ok(v) => Seen::Read(Some(v)),
-            Err(e) => Seen::Unreadable(format!("the bucket policy of {bucket} is not JSON: {e}")),
-        },
-        Err(e) if e.code() == Some("NoSuchBucketPolicy") => Seen::Read(None),
-        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketPolicy {bucket}"), &e)),
+    match documents::bucket_policy(&c.s3, bucket).await {
+        Ok(policy) => Seen::Read(policy),
+        Err(e) => Seen::Unreadable(unreadable_policy(
+            c,
+            &format!("GetBucketPolicy {bucket}"),
+            &format!("bucket policy of {bucket}"),
+            &e,
+        )),
     }
 }
 
@@ -136,13 +143,8 @@ pub async fn encryption(
     c: &Reader,
     bucket: &str,
 ) -> Seen<Option<replication_core::properties::DefaultEncryption>> {
-    match c.s3.get_bucket_encryption().bucket(bucket).send().await {
-        Ok(out) => Seen::Read(convert::default_encryption(
-            out.server_side_encryption_configuration.as_ref(),
-        )),
-        Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => {
-            Seen::Read(None)
-        }
+    match documents::encryption(&c.s3, bucket).await {
+        Ok(encryption) => Seen::Read(encryption),
         Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketEncryption {bucket}"), &e)),
     }
 }
@@ -169,19 +171,18 @@ pub async fn key(c: &Reader, key: &str) -> Seen<Option<KeyDocs>> {
 
 /// A key already described (its ARN and `KeyState`), with its key policy read.
 pub async fn key_policy(c: &Reader, arn: String, state: String) -> Seen<Option<KeyDocs>> {
-    match c
-        .kms_for(&arn)
-        .get_key_policy()
-        .key_id(&arn)
-        .policy_name("default")
-        .send()
-        .await
-    {
-        Ok(out) => match serde_json::from_str(out.policy().unwrap_or("{}")) {
-            Ok(policy) => Seen::Read(Some(KeyDocs { arn, state, policy })),
-            Err(e) => Seen::Unreadable(format!("the key policy of {arn} is not JSON: {e}")),
-        },
-        Err(e) => Seen::Unreadable(c.unreadable(&format!("GetKeyPolicy {arn}"), &e)),
+    match documents::key_policy(&c.kms_for(&arn), &arn).await {
+        Ok(policy) => Seen::Read(Some(KeyDocs {
+            policy: policy.unwrap_or_else(|| serde_json::json!({})),
+            arn,
+            state,
+        })),
+        Err(e) => Seen::Unreadable(unreadable_policy(
+            c,
+            &format!("GetKeyPolicy {arn}"),
+            &format!("key policy of {arn}"),
+            &e,
+        )),
     }
 }
 

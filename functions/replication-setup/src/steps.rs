@@ -155,6 +155,20 @@ fn describe_unresolved(statements: &[String]) -> String {
     )
 }
 
+/// The error of a shared document read ([`replication_aws::documents`]) in `step`.
+fn read_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    step: &str,
+    e: replication_aws::documents::PolicyReadError<E>,
+) -> StepError {
+    match e {
+        replication_aws::documents::PolicyReadError::Aws(e) => aws_error(step, &e),
+        replication_aws::documents::PolicyReadError::NotAPolicy(source) => StepError::Policy {
+            step: step.to_owned(),
+            source,
+        },
+    }
+}
+
 /// The error of writing the policy `written`: an invalid principal becomes
 /// [`StepError::InvalidPrincipal`], naming the statements to fix.
 fn policy_write_error<E: ProvideErrorMetadata + std::error::Error + 'static>(

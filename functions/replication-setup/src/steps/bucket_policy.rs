@@ -5,23 +5,18 @@ use replication_core::policy::{self, SidScope};
 use replication_core::properties::DestinationSpec;
 use serde_json::Value;
 
-use super::{AccountClients, StepError, aws_error, code_is, policy_write_error};
+use replication_aws::documents;
+
+use super::{AccountClients, StepError, aws_error, policy_write_error, read_error};
 
 pub(super) async fn get_bucket_policy(
     c: &AccountClients,
     bucket: &str,
     step: &str,
 ) -> Result<Option<Value>, StepError> {
-    match c.s3.get_bucket_policy().bucket(bucket).send().await {
-        Ok(out) => {
-            policy::parse_policy(out.policy.as_deref()).map_err(|source| StepError::Policy {
-                step: step.to_owned(),
-                source,
-            })
-        }
-        Err(e) if code_is(&e, &["NoSuchBucketPolicy"]) => Ok(None),
-        Err(e) => Err(aws_error(step, &e)),
-    }
+    documents::bucket_policy(&c.s3, bucket)
+        .await
+        .map_err(|e| read_error(step, e))
 }
 
 /// Step 5: merge our statements into D's bucket policy (created when D has none). Returns the

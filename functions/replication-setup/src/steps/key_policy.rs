@@ -4,26 +4,19 @@ use replication_core::arn::KmsKeyArn;
 use replication_core::policy::{self, SidScope};
 use serde_json::Value;
 
-use super::{AccountClients, StepError, aws_error, policy_write_error};
+use replication_aws::documents;
+
+use super::{AccountClients, StepError, policy_write_error, read_error};
 
 pub(super) async fn get_key_policy(
     c: &AccountClients,
     key: &KmsKeyArn,
     step: &str,
 ) -> Result<Value, StepError> {
-    let out = c
-        .kms_in(Some(key.region()))
-        .get_key_policy()
-        .key_id(key.to_string())
-        .policy_name("default")
-        .send()
+    let kms = c.kms_in(Some(key.region()));
+    documents::key_policy(&kms, &key.to_string())
         .await
-        .map_err(|e| aws_error(step, &e))?;
-    policy::parse_policy(out.policy.as_deref())
-        .map_err(|source| StepError::Policy {
-            step: step.to_owned(),
-            source,
-        })?
+        .map_err(|e| read_error(step, e))?
         .ok_or_else(|| StepError::Invalid {
             step: step.to_owned(),
             message: "the key has no key policy".into(),

@@ -1,11 +1,11 @@
 //! What a side looks up before validation: a bucket's region, a key's ARN and state, a
 //! bucket's default encryption.
 
-use replication_aws::convert;
+use replication_aws::documents;
 use replication_core::arn::{KeyManager, KmsKeyArn, KmsKeyRef, Region};
 use replication_core::properties::{DefaultEncryption, ResolvedKey};
 
-use super::{AccountClients, StepError, aws_error, code_is};
+use super::{AccountClients, StepError, aws_error};
 
 /// Where a bucket lives (`GetBucketLocation`).
 ///
@@ -94,14 +94,7 @@ pub async fn bucket_encryption(
     c: &AccountClients,
     bucket: &str,
 ) -> Result<Option<DefaultEncryption>, StepError> {
-    let out = match c.s3.get_bucket_encryption().bucket(bucket).send().await {
-        Ok(out) => out,
-        Err(e) if code_is(&e, &["ServerSideEncryptionConfigurationNotFoundError"]) => {
-            return Ok(None);
-        }
-        Err(e) => return Err(aws_error(format!("bucket_encryption({bucket})"), &e)),
-    };
-    Ok(convert::default_encryption(
-        out.server_side_encryption_configuration.as_ref(),
-    ))
+    documents::encryption(&c.s3, bucket)
+        .await
+        .map_err(|e| aws_error(format!("bucket_encryption({bucket})"), &e))
 }

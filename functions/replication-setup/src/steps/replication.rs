@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use replication_aws::convert;
+use replication_aws::{convert, documents};
 use replication_core::plan::{self, ReplicationConfiguration};
 use replication_core::properties::SourceSpec;
 
@@ -17,14 +17,9 @@ pub(super) async fn get_replication(
     bucket: &str,
     step: &str,
 ) -> Result<Option<ReplicationConfiguration>, StepError> {
-    match c.s3.get_bucket_replication().bucket(bucket).send().await {
-        Ok(out) => Ok(out
-            .replication_configuration
-            .as_ref()
-            .map(convert::from_sdk)),
-        Err(e) if code_is(&e, &["ReplicationConfigurationNotFoundError"]) => Ok(None),
-        Err(e) => Err(aws_error(step, &e)),
-    }
+    documents::replication(&c.s3, bucket)
+        .await
+        .map_err(|e| aws_error(step, &e))
 }
 
 /// Step 6: merge our rules into S's replication configuration by Id, keeping every other

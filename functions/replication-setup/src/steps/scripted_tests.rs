@@ -141,6 +141,24 @@ async fn destination_steps(c: &AccountClients, spec: &DestinationSpec) {
     merge_bucket_policy(c, spec).await.unwrap();
 }
 
+/// Every call the steps made is one that the catalogue lists for `role`
+/// (`replication_core::catalogue`), whose grants `tests/tests/templates.rs` holds the
+/// templates' roles to: a call the function's role would not allow fails here first.
+fn assert_catalogued(aws: &FakeAws, role: &str) {
+    let calls: Vec<&str> = replication_core::catalogue::grants(role)
+        .iter()
+        .flat_map(|g| g.calls.iter().copied())
+        .collect();
+    for r in aws.requests() {
+        let op = r.operation();
+        assert!(
+            calls.contains(&op.as_str()),
+            "{role}: the steps call {op}, which the catalogue does not list; add it to the \
+             role's grants in replication_core::catalogue (and the template's role)"
+        );
+    }
+}
+
 fn sids(doc: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(doc).unwrap();
     v["Statement"]
@@ -187,6 +205,7 @@ async fn a_create_over_foreign_statements_makes_exactly_these_writes_and_a_repea
         repeat.iter().all(|r| !r.is_write()),
         "a repeat only reads: {repeat:?}"
     );
+    assert_catalogued(&aws, "setup-destination");
 }
 
 #[tokio::test]
@@ -286,6 +305,7 @@ async fn a_source_before_its_destination_waits_for_d_and_converges() {
         aws.writes(),
         ["PutBucketReplication", "PutBucketReplication"]
     );
+    assert_catalogued(&aws, "setup-source");
 }
 
 #[tokio::test]

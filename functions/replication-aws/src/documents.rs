@@ -1,0 +1,96 @@
+//! One read of each AWS document the project acts on, for the setup steps (which merge into
+//! what they read) and the doctor's readers ([`crate::read`]) alike: the same call, the same
+//! "there is none" answers, the same parse. Each caller keeps only how it reports a failure: a
+//! step error, or a document the doctor could not read.
+
+use aws_sdk_kms::operation::get_key_policy::GetKeyPolicyError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionError;
+use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyError;
+use aws_sdk_s3::operation::get_bucket_replication::GetBucketReplicationError;
+use replication_core::plan::ReplicationConfiguration;
+use replication_core::policy::{self, PolicyError};
+use replication_core::properties::DefaultEncryption;
+use serde_json::Value;
+
+use crate::convert;
+
+/// A policy read that failed: AWS refused the call, or what it returned is not a policy.
+#[derive(Debug)]
+pub enum PolicyReadError<E> {
+    /// The call failed (boxed: an SDK error is large, and this is the rare path).
+    Aws(Box<SdkError<E>>),
+    /// The stored text is not a JSON object.
+    NotAPolicy(PolicyError),
+}
+
+/// A bucket's policy; `None` when it has none (`NoSuchBucketPolicy`).
+///
+/// # Errors
+/// When S3 refuses, or the policy is not a JSON object.
+pub async fn bucket_policy(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<Value>, PolicyReadError<GetBucketPolicyError>> {
+    match s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(out) => policy::parse_policy(out.policy.as_deref()).map_err(PolicyReadError::NotAPolicy),
+        Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
+        Err(e) => Err(PolicyReadError::Aws(Box::new(e))),
+    }
+}
+
+/// A key's policy (the `default` one, the only name KMS has); `None` when it is empty.
+///
+/// # Errors
+/// When KMS refuses, or the policy is not a JSON object.
+pub async fn key_policy(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) -> Result<Option<Value>, PolicyReadError<GetKeyPolicyError>> {
+    let out = kms
+        .get_key_policy()
+        .key_id(key)
+        .policy_name("default")
+        .send()
+        .await
+        .map_err(|e| PolicyReadError::Aws(Box::new(e)))?;
+    policy::parse_policy(out.policy.as_deref()).map_err(PolicyReadError::NotAPolicy)
+}
+
+/// A bucket's replication configuration; `None` when it has none
+/// (`ReplicationConfigurationNotFoundError`).
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn replication(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<ReplicationConfiguration>, SdkError<GetBucketReplicationError>> {
+    match s3.get_bucket_replication().bucket(bucket).send().await {
+        Ok(out) => Ok(out
+            .replication_configuration
+            .as_ref()
+            .map(convert::from_sdk)),
+        Err(e) if e.code() == Some("ReplicationConfigurationNotFoundError") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A bucket's default encryption; `None` when it has none. (Since January 2023 every bucket
+/// has at least SSE-S3; a bucket without a configuration answers
+/// `ServerSideEncryptionConfigurationNotFoundError`, S3 API Reference, GetBucketEncryption.)
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn encryption(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<DefaultEncryption>, SdkError<GetBucketEncryptionError>> {
+    match s3.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(out) => Ok(convert::default_encryption(
+            out.server_side_encryption_configuration.as_ref(),
+        )),
+        Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
