@@ -432,6 +432,12 @@ mod tests {
             };
             assert_eq!(metric.role, expected, "{}", metric.name);
         }
+        for name in m::ALL {
+            assert!(
+                names.contains(&name),
+                "{name} is published (metric_names) but has no row in catalogue::METRICS: add one, with its role"
+            );
+        }
         let mut unique = names.clone();
         unique.sort_unstable();
         unique.dedup();
