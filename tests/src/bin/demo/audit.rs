@@ -41,8 +41,6 @@ pub(crate) async fn audit(run: &mut Run, v: &mut Verifying) -> anyhow::Result<()
     Ok(())
 }
 
-/// (key, verdict) for the ObjectCreated messages of `event`: the verifier logs every verdict
-/// other than Verified; a replica without such a line was Verified.
 /// One Batch Operations task per object version in D, each answered by the verifier:
 /// (key, version, resultCode, resultString).
 async fn audit_destination(

@@ -148,6 +148,8 @@ pub(crate) async fn metrics_read_back(run: &mut Run) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// (key, verdict) for the ObjectCreated messages of `event`: the verifier logs every verdict
+/// other than Verified; a replica without such a line was Verified.
 fn verdict_table(event: &Value, verifier: &LambdaProcess) -> Vec<(String, String)> {
     let lines: Vec<Value> = verifier
         .stdout_lines()
