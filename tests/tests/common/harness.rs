@@ -1,5 +1,5 @@
 //! The setup function's test harness, shared by the end-to-end test files that configure a
-//! world through the real bootstrap (`setup.rs`, `doctor.rs`).
+//! world through the real bootstrap (`setup/`, `doctor/`).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // not every file uses every helper
 
 use std::time::Duration;

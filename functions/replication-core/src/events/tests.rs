@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::time::parse_rfc3339_millis;
 
 fn s3_record(event_name: &str, bucket: &str, key: &str, version: Option<&str>) -> Value {
     let mut object = json!({"key": key, "size": 5, "eTag": "e"});

@@ -1,0 +1,155 @@
+//! The verifier under the destination template's own role policy.
+
+use e2e_tests::accounts::Account;
+use e2e_tests::batch::task_event;
+use e2e_tests::cleanup::Resource;
+use e2e_tests::runtime_api::{LambdaProcess, binary_path};
+use e2e_tests::target::emulator_only;
+use e2e_tests::unique_name;
+use e2e_tests::world::World;
+use serde_json::{Value, json};
+
+use crate::support::{replicated_world, wait};
+
+/// The verifier under the destination template's own `VerifierRole` policy, in a new role.
+async fn verifier_under_the_templates_role(
+    world: &World,
+    edit: impl Fn(&mut Vec<Value>),
+) -> LambdaProcess {
+    use e2e_tests::template;
+    let path = e2e_tests::emulator::repo_root().join("infra/destination-account.yaml");
+    let overrides = serde_json::Map::from_iter([
+        (
+            "DestinationBucket".to_owned(),
+            json!(world.destination_bucket),
+        ),
+        (
+            "DestinationKmsKeyArn".to_owned(),
+            json!(world.destination_key_arn),
+        ),
+    ]);
+    let mut policies = template::role_policies(&template::load(&path), "VerifierRole", &overrides);
+    edit(&mut policies);
+    let iam = &world.b.iam;
+    let name = unique_name("verifier");
+    iam.create_role()
+        .role_name(&name)
+        .assume_role_policy_document(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    world.track(Account::B, Resource::Role(name.clone()));
+    for (i, policy) in policies.iter().enumerate() {
+        iam.put_role_policy()
+            .role_name(&name)
+            .policy_name(format!("replica-verifier-{i}"))
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    let sts = aws_sdk_sts::Client::new(&world.b.config);
+    let assumed = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{}:role/{name}", Account::B.id()))
+        .role_session_name("replica-verifier")
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    let mut env: Vec<(String, String)> = world
+        .b
+        .lambda_env()
+        .into_iter()
+        .filter(|(k, _)| {
+            !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET") && k != "AWS_SESSION_TOKEN"
+        })
+        .collect();
+    env.extend([
+        ("AWS_ACCESS_KEY_ID".to_owned(), assumed.access_key_id),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            assumed.secret_access_key,
+        ),
+        ("AWS_SESSION_TOKEN".to_owned(), assumed.session_token),
+        (
+            "EXPECTED_KMS_KEY_ARN".to_owned(),
+            world.destination_key_arn.clone(),
+        ),
+        ("MISSING_RETRIES".to_owned(), "0".to_owned()),
+    ]);
+    LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap()
+}
+
+/// Issue 18, defect 1: S3 answers a HeadObject of a missing key or version with 403, not 404,
+/// to a caller without `s3:ListBucket` (S3 API Reference, HeadObject, "Permissions"). Under the
+/// template's own role policy a replica deleted before it is verified is `Missing` (final), and
+/// without the template's `MissingIsNotFound` statement it would be an error, retried into the
+/// DLQ: the statement is what makes the verdict possible.
+#[tokio::test]
+async fn a_replica_deleted_before_verification_is_missing_under_the_templates_role() {
+    if emulator_only(
+        "a_replica_deleted_before_verification_is_missing_under_the_templates_role",
+        "creates a role in account B",
+    ) {
+        return;
+    }
+    // GIVEN a replica that is deleted, by version, before the verifier reads it
+    let world = replicated_world().await;
+    let key = "deleted-early.txt";
+    let version = world.put_source_object(key, "x").await.unwrap();
+    let head = world
+        .wait_for_source_status(key, &version, wait())
+        .await
+        .unwrap();
+    assert_eq!(head.replication_status.unwrap().as_str(), "COMPLETED");
+    world
+        .b
+        .s3
+        .delete_object()
+        .bucket(&world.destination_bucket)
+        .key(key)
+        .version_id(&version)
+        .send()
+        .await
+        .unwrap();
+    let event = task_event("2.0", &world.destination_bucket, key, Some(&version)).unwrap();
+
+    // WHEN the verifier, under the template's role policy, audits it
+    let mut f = verifier_under_the_templates_role(&world, |_| {}).await;
+    let out = f.invoke(&event).await.unwrap().into_response().unwrap();
+    // THEN it is Missing, a final verdict
+    let result = &out["results"][0];
+    assert_eq!(result["resultCode"], "PermanentFailure", "{out}");
+    assert!(
+        result["resultString"]
+            .as_str()
+            .unwrap()
+            .starts_with("Missing"),
+        "{out}"
+    );
+
+    // AND without the s3:ListBucket statement, S3's 403 makes it an error to retry
+    let mut f = verifier_under_the_templates_role(&world, |policies| {
+        for p in policies.iter_mut() {
+            let kept: Vec<Value> = p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["Sid"] != "MissingIsNotFound")
+                .cloned()
+                .collect();
+            p["Statement"] = json!(kept);
+        }
+    })
+    .await;
+    let out = f.invoke(&event).await.unwrap().into_response().unwrap();
+    assert_eq!(out["results"][0]["resultCode"], "TemporaryFailure", "{out}");
+}
