@@ -32,7 +32,8 @@ export interface ReplicationCommonProps {
   /**
    * Prefix of every physical name: the functions `<prefix>-setup` (and `<prefix>-verifier`),
    * their log groups `/aws/lambda/<function>`, the alarms `<prefix>-<metric>` and the dashboard
-   * `<prefix>`. At most 55 characters. Give each construct its own when one stack holds several.
+   * `<prefix>`: what the templates' `${AWS::StackName}` stands for in those names. Literal text
+   * of at most 55 characters. Give each construct its own when one stack holds several.
    *
    * @default - the stack name, as in the CloudFormation templates
    */
