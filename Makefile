@@ -279,7 +279,7 @@ $(CDK_STAMP): $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
 
 cdk-setup: $(CDK_STAMP) ## Install the CDK app's pinned npm packages (npm ci, once per package-lock.json change)
 
-cdk-test: setup cdk-setup ## CDK constructs: assertions, parity with infra/*.yaml, cdk-nag, cfn-lint and checkov (no Rust build)
+cdk-test: setup cdk-setup ## CDK constructs (facades over infra/*.yaml): props → parameters, refusals, cdk-nag, cfn-lint and checkov (no Rust build)
 	cd $(CDK_DIR) && S3KR_VENV_BIN=$(CURDIR)/$(VENV)/bin npm test
 
 $(CDK_OUT)/placeholder-lambda/%/bootstrap:

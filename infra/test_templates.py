@@ -1,11 +1,12 @@
 """Checks of infra/*.yaml that need no emulator (stdlib unittest): the alarms against the metric
 names the functions publish, and the template Rules that refuse what the constructs refuse at
-synth (infra/cdk compares the rest, resource for resource, in its parity test).
+synth (the CDK constructs in infra/cdk include these templates, so there is no second definition
+to compare).
 
     .venv/bin/python -m unittest discover -s infra -p 'test_*.py'      (make test runs this)
 
 The templates are read through cfn-lint's CloudFormation YAML loader, as
-tests/tests/templates.rs and the CDK parity test read them.
+tests/tests/templates.rs reads them.
 """
 
 from __future__ import annotations
@@ -279,7 +280,7 @@ class Tracing(unittest.TestCase):
                     role_id = roles[logical]
                     (policy,) = resources[role_id]["Properties"]["Policies"]
                     statements = policy["PolicyDocument"]["Statement"]
-                    # Last, as the CDK constructs append it (the parity test compares the order).
+                    # Last in each function role's policy.
                     self.assertEqual(statements[-1], {"Fn::If": ["TracingActive", self.XRAY, {"Ref": "AWS::NoValue"}]},
                                      f"{logical}'s role {role_id}")
                     xray = [st for st in statements if "xray:" in json.dumps(st)]

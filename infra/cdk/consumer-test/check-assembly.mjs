@@ -98,7 +98,8 @@ function check(out) {
   assert.equal(s.SourceKmsKeyArn, KA);
   assert.equal(s.DestinationKmsKeyArn, KB);
   assert.equal(s.DestinationAccountId, B);
-  assert.deepEqual(s.Rules, [{ Id: 'to-destination', Prefix: 'replicated/', Tags: [{ Key: 'team', Value: 'storage' }] }]);
+  // Rules: the list as JSON text (the template's Rules parameter), which the setup function reads as the list.
+  assert.deepEqual(JSON.parse(s.Rules), [{ Id: 'to-destination', Prefix: 'replicated/', Tags: [{ Key: 'team', Value: 'storage' }] }]);
   const names = (stack) => ofType(t[stack], 'AWS::Lambda::Function').map((f) => f.Properties.FunctionName).sort();
   assert.deepEqual(names('ReplicationDestination'), ['ReplicationDestination-setup', 'ReplicationDestination-verifier']);
   assert.deepEqual(names('ReplicationSource'), ['ReplicationSource-setup']);

@@ -1,15 +1,16 @@
 /**
  * The two Lambda functions' code: built from this Cargo workspace by cargo-lambda-cdk's
- * `RustFunction` at synth (the default), or taken from prebuilt bootstraps, which synthesizes
+ * bundling (cargo lambda build) at synth (the default), or taken from prebuilt bootstraps, which synthesizes
  * offline and without a Rust toolchain (tests, `make cdk-synth`, pipelines that build the zips
  * in an earlier step).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import type { CfnResource } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RustFunction } from 'cargo-lambda-cdk';
-import type { Construct } from 'constructs';
+import { Bundling } from 'cargo-lambda-cdk/lib/bundling';
+import { Construct } from 'constructs';
 import { refuse } from './refs';
 
 /** The workspace's two Lambda binaries. */
@@ -24,12 +25,12 @@ export interface ReplicationCodeOptions {
    * `architecture` to `lambda.Architecture.X86_64`), `make package-arm64` writes
    * `dist/lambda-arm64`. A relative path is resolved from the current directory.
    *
-   * @default - build both binaries from the Cargo workspace with `RustFunction`
+   * @default - build both binaries from the Cargo workspace with cargo-lambda-cdk
    *   (`cargo lambda build --release --locked`) when the stack is synthesized
    */
   readonly prebuiltDir?: string;
   /**
-   * The workspace's `Cargo.toml`, for `RustFunction`.
+   * The workspace's `Cargo.toml`, for cargo-lambda-cdk.
    *
    * @default - the first `Cargo.toml` with a `[workspace]` table above this package: found when
    *   the package is used from an s3-kms-replication checkout; an installed package (npm, PyPI)
@@ -117,7 +118,7 @@ export function prebuiltCode(
       construct,
       'code.prebuiltDir',
       `neither ${zip} nor ${exe} exists`,
-      'run `make package` (x86_64, dist/lambda) or `make package-arm64` (dist/lambda-arm64) first, or leave code.prebuiltDir unset to build with RustFunction',
+      'run `make package` (x86_64, dist/lambda) or `make package-arm64` (dist/lambda-arm64) first, or leave code.prebuiltDir unset to build with cargo-lambda',
     );
   }
   const built = head ? elfArchitecture(head) : undefined;
@@ -159,48 +160,18 @@ export function workspaceManifest(from: string = __dirname): string {
 const CODE_FIX =
   "set code.prebuiltDir to a directory holding replication-setup/bootstrap.zip and replica-verifier/bootstrap.zip (the release zips: `make package` writes them to dist/lambda, x86_64, so also set architecture to X86_64), or code.manifestPath to the Cargo.toml of an s3-kms-replication checkout to build them with cargo-lambda at synth";
 
-/** Options of a replication function besides its code. */
-export type ReplicationFunctionOptions = Omit<lambda.FunctionOptions, 'architecture'>;
-
 /**
- * One of the workspace's functions on `provided.al2023` (handler `bootstrap`), from
- * `code.prebuiltDir` or built by `RustFunction`.
+ * The code of `binary` as a `lambda.Code`: the bootstrap under `code.prebuiltDir`, or built
+ * from the Cargo workspace with cargo-lambda (cargo-lambda-cdk's bundling, `--locked`) when the
+ * stack is synthesized.
  */
-export function replicationFunction(
-  scope: Construct,
-  id: string,
+export function replicationCode(
   construct: string,
   binary: ReplicationBinary,
   architecture: lambda.Architecture,
   code: ReplicationCodeOptions | undefined,
-  options: ReplicationFunctionOptions,
-): lambda.Function {
-  const fn = newFunction(scope, id, construct, binary, architecture, code, options);
-  // lambda.Function always adds DependsOn its role (so that a DefaultPolicy added later exists
-  // before the function); with an inline-policy role that is already enforced by the
-  // Role: GetAtt, which cfn-lint reports as W3005. Kept, and acknowledged here.
-  (fn.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
-  return fn;
-}
-
-function newFunction(
-  scope: Construct,
-  id: string,
-  construct: string,
-  binary: ReplicationBinary,
-  architecture: lambda.Architecture,
-  code: ReplicationCodeOptions | undefined,
-  options: ReplicationFunctionOptions,
-): lambda.Function {
-  if (code?.prebuiltDir !== undefined) {
-    return new lambda.Function(scope, id, {
-      ...options,
-      runtime: lambda.Runtime.PROVIDED_AL2023,
-      handler: 'bootstrap',
-      architecture,
-      code: prebuiltCode(construct, code.prebuiltDir, binary, architecture),
-    });
-  }
+): lambda.Code {
+  if (code?.prebuiltDir !== undefined) return prebuiltCode(construct, code.prebuiltDir, binary, architecture);
   const manifestPath = code?.manifestPath ?? findWorkspaceManifest(__dirname);
   if (manifestPath === undefined) {
     refuse(
@@ -210,12 +181,38 @@ function newFunction(
       CODE_FIX,
     );
   }
-  return new RustFunction(scope, id, {
-    ...options,
-    runtime: 'provided.al2023',
-    manifestPath,
-    binaryName: binary,
-    architecture,
-    bundling: { architecture, cargoLambdaFlags: ['--locked'] },
-  });
+  return Bundling.bundle({ manifestPath, binaryName: binary, architecture, cargoLambdaFlags: ['--locked'] });
+}
+
+/** The two functions' code, bound in `scope`: their S3 locations are the template's `ArtifactBucket`, `SetupCodeKey` and `VerifierCodeKey`. */
+export class BoundCode {
+  /** Binds `code` of each of `binaries` (in a child scope of its own). */
+  constructor(
+    private readonly scope: Construct,
+    private readonly codes: Partial<Record<ReplicationBinary, lambda.Code>>,
+  ) {}
+
+  /** The parameters: the bucket (the same for both: the stack's asset bucket) and each key. */
+  parameters(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [binary, code] of Object.entries(this.codes) as [ReplicationBinary, lambda.Code][]) {
+      const holder = new Construct(this.scope, binary === 'replication-setup' ? 'SetupCode' : 'VerifierCode');
+      const location = code.bind(holder).s3Location;
+      if (location === undefined) throw new Error(`${binary}: the code has no S3 location (inline or image code cannot be used)`);
+      if (out.ArtifactBucket !== undefined && out.ArtifactBucket !== location.bucketName) {
+        throw new Error(`${binary}: the two functions' code is in different buckets; the template takes one ArtifactBucket`);
+      }
+      out.ArtifactBucket = location.bucketName;
+      out[binary === 'replication-setup' ? 'SetupCodeKey' : 'VerifierCodeKey'] = location.objectKey;
+    }
+    return out;
+  }
+
+  /** Records each asset on its function (`aws:asset:path` metadata, for SAM and local tools). */
+  bindToResources(functions: Partial<Record<ReplicationBinary, CfnResource>>): void {
+    for (const [binary, code] of Object.entries(this.codes) as [ReplicationBinary, lambda.Code][]) {
+      const fn = functions[binary];
+      if (fn) code.bindToResource(fn, { resourceProperty: 'Code' });
+    }
+  }
 }

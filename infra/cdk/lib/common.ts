@@ -1,16 +1,13 @@
-/** What both constructs share: naming, log groups, the setup function, the scheduled check. */
-import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+/** What both constructs share: their common props, names, and parameters both templates have. */
+import { type CfnResource, type Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { type ReplicationCodeOptions } from './code';
-import { skipCheckov, FUNCTION_SKIPS } from './nag';
 import { refuse } from './refs';
 
 /** The setup function's log level; Lambda passes it as `AWS_LAMBDA_LOG_LEVEL` (infra/README.md, Logging). */
@@ -35,7 +32,8 @@ export interface ReplicationCommonProps {
   /**
    * Prefix of every physical name: the functions `<prefix>-setup` (and `<prefix>-verifier`),
    * their log groups `/aws/lambda/<function>`, the alarms `<prefix>-<metric>` and the dashboard
-   * `<prefix>`. At most 55 characters. Give each construct its own when one stack holds several.
+   * `<prefix>`: what the templates' `${AWS::StackName}` stands for in those names. Literal text
+   * of at most 55 characters. Give each construct its own when one stack holds several.
    *
    * @default - the stack name, as in the CloudFormation templates
    */
@@ -96,8 +94,8 @@ export interface ReplicationCommonProps {
   readonly tracing?: lambda.Tracing;
 }
 
-/** The templates' `Tracing` values: the prop, checked. */
-export function tracingOf(kind: string, tracing: lambda.Tracing | undefined): lambda.Tracing {
+/** The templates' `Tracing` parameter: the prop, checked. */
+export function tracingOf(kind: string, tracing: lambda.Tracing | undefined): 'PassThrough' | 'Active' {
   const mode = tracing ?? lambda.Tracing.PASS_THROUGH;
   if (mode !== lambda.Tracing.PASS_THROUGH && mode !== lambda.Tracing.ACTIVE) {
     refuse(
@@ -107,25 +105,7 @@ export function tracingOf(kind: string, tracing: lambda.Tracing | undefined): la
       "use lambda.Tracing.PASS_THROUGH (Lambda's default) or lambda.Tracing.ACTIVE",
     );
   }
-  return mode;
-}
-
-/** Why the `XRay` statement's Resource is `*` (cdk-nag AwsSolutions-IAM5). */
-export const XRAY_REASON =
-  'Active X-Ray tracing: Lambda sends the function\'s trace segments with its execution role. AWS documents no resource-level permissions for xray:PutTraceSegments and xray:PutTelemetryRecords (the Service Authorization Reference gives neither a resource type; AWSXRayDaemonWriteAccess grants them on "*"), so "*" is the only Resource IAM accepts. Granted only with tracing ACTIVE.';
-
-/** The `XRay` statement, with `ACTIVE` only; the last statement of each function's inline policy, as in the templates. */
-export function xrayStatements(mode: lambda.Tracing): iam.PolicyStatement[] {
-  return mode === lambda.Tracing.ACTIVE ? [statement('XRay', ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*'])] : [];
-}
-
-/**
- * Sets `TracingConfig.Mode` on the function's CloudFormation resource. Not through
- * `lambda.Function`'s `tracing` prop: that adds the X-Ray statement to a separate
- * `DefaultPolicy` (for PASS_THROUGH too), where the templates have it inline, and only when Active.
- */
-export function setTracing(fn: lambda.Function, mode: lambda.Tracing): void {
-  (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode };
+  return mode === lambda.Tracing.ACTIVE ? 'Active' : 'PassThrough';
 }
 
 /** The scheduled check's alarm periods the templates offer (`CheckPeriod`), in seconds. */
@@ -169,7 +149,10 @@ const PREFIXES = new WeakMap<Stack, Set<string>>();
 export function namePrefixOf(scope: Construct, kind: string, given: string | undefined): string {
   const stack = Stack.of(scope);
   const prefix = given ?? stack.stackName;
-  if (!Token.isUnresolved(prefix)) {
+  if (Token.isUnresolved(prefix)) {
+    refuse(kind, 'namePrefix', 'not known at synth (a token)', "give a literal prefix: the template's names are written from it at synth");
+  }
+  {
     if (prefix.length > 55 || !/^[A-Za-z0-9-]+$/.test(prefix)) {
       refuse(
         kind,
@@ -193,236 +176,110 @@ export function namePrefixOf(scope: Construct, kind: string, given: string | und
   return prefix;
 }
 
-/** `/aws/lambda/<function>`, removed with the stack (cfn-lint I3011: explicit policies). */
-export function functionLogGroup(scope: Construct, id: string, functionName: string, retention?: logs.RetentionDays) {
-  const group = new logs.LogGroup(scope, id, {
-    logGroupName: `/aws/lambda/${functionName}`,
-    retention: retention ?? logs.RetentionDays.ONE_MONTH,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  skipCheckov(group, [FUNCTION_SKIPS.logGroupKms]);
-  return group;
+/** The retention periods the templates offer (`LogRetentionDays`), in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** `LogRetentionDays`: the prop, checked against what the templates offer. */
+export function logRetentionOf(kind: string, retention: logs.RetentionDays | undefined): string {
+  const days = retention ?? logs.RetentionDays.ONE_MONTH;
+  if (!LOG_RETENTION_DAYS.includes(days)) {
+    refuse(
+      kind,
+      'logRetention',
+      `${days} days is not a retention the templates offer (logs.RetentionDays.INFINITE, "never expire", is not)`,
+      `use one of ${LOG_RETENTION_DAYS.join(', ')} days (logs.RetentionDays.ONE_DAY to TEN_YEARS)`,
+    );
+  }
+  return String(days);
 }
 
-/** `{Service: lambda.amazonaws.com}`, `sts:AssumeRole`. */
-export const LAMBDA_TRUST = new iam.ServicePrincipal('lambda.amazonaws.com');
-
-/** A statement with a Sid, as the templates write them. */
-export function statement(
-  sid: string | undefined,
-  actions: string[],
-  resources: string[],
-  conditions?: Record<string, Record<string, unknown>>,
-): iam.PolicyStatement {
-  return new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources, conditions });
-}
-
-/** The Logs statement: write to the function's own log group only. */
-export function logsStatement(group: logs.ILogGroup): iam.PolicyStatement {
-  return statement('Logs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [group.logGroupArn]);
+/** The functions' instruction set (`Architecture`). */
+export function architectureOf(kind: string, architecture: lambda.Architecture | undefined): lambda.Architecture {
+  const arch = architecture ?? lambda.Architecture.ARM_64;
+  if (arch.name !== 'arm64' && arch.name !== 'x86_64') {
+    refuse(kind, 'architecture', `${arch.name} is not a Lambda architecture`, 'use lambda.Architecture.ARM_64 or lambda.Architecture.X86_64');
+  }
+  return arch;
 }
 
 /**
- * The stack's partition: a literal (`aws`, `aws-cn`, ...) when its region is known, so that the
- * custom resources' properties are plain strings; `AWS::Partition` for an environment-agnostic
- * stack.
+ * The pseudo parameters the templates use, as literals where the stack knows them: the
+ * templates name everything `${AWS::StackName}-…`, so the construct's name prefix stands for
+ * the stack name.
  */
-export function partitionOf(scope: Construct): string {
-  const region = Stack.of(scope).region;
-  return Token.isUnresolved(region) ? Aws.PARTITION : (RegionInfo.get(region).partition ?? Aws.PARTITION);
+export function pseudoParameters(scope: Construct, namePrefix: string): Record<string, string> {
+  const stack = Stack.of(scope);
+  const pseudo: Record<string, string> = { 'AWS::StackName': namePrefix };
+  if (!Token.isUnresolved(stack.account)) pseudo['AWS::AccountId'] = stack.account;
+  if (!Token.isUnresolved(stack.region)) {
+    pseudo['AWS::Region'] = stack.region;
+    const partition = RegionInfo.get(stack.region).partition;
+    if (partition) pseudo['AWS::Partition'] = partition;
+  }
+  return pseudo;
 }
 
-/** `arn:<partition>:s3:::<bucket>`. */
-export function bucketArn(scope: Construct, bucket: string): string {
-  return `arn:${partitionOf(scope)}:s3:::${bucket}`;
+/** CloudFormation parameters are text: booleans as "true"/"false", unset optional ones as "". */
+export function param(value: boolean | string | number | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value);
 }
 
-/** The Lambda logging configuration of both templates: JSON at `level`, system logs at INFO. */
-export function loggingOptions(level: LogLevel) {
+/** The parameters both templates have, from the props both constructs take. */
+export function commonParameters(
+  kind: string,
+  props: ReplicationCommonProps,
+  checkPeriod: number,
+  logLevel: string,
+): Record<string, string> {
   return {
-    loggingFormat: lambda.LoggingFormat.JSON,
-    applicationLogLevelV2: lambda.ApplicationLogLevel[level],
-    systemLogLevelV2: lambda.SystemLogLevel.INFO,
+    Architecture: architectureOf(kind, props.architecture).name,
+    LogRetentionDays: logRetentionOf(kind, props.logRetention),
+    MetricsNamespace: props.metricsNamespace ?? 'S3KmsReplication',
+    AlarmTopicArn: props.alarmTopic?.topicArn ?? '',
+    ScheduledCheck: param(props.scheduledCheck ?? false),
+    CheckSchedule: props.checkSchedule ?? 'rate(1 hour)',
+    CheckPeriod: String(checkPeriod),
+    Tracing: tracingOf(kind, props.tracing),
+    LogLevel: logLevel,
   };
 }
 
-/** The checkov skips of the setup function (same reasons as the templates'). */
-export function skipSetupFunctionChecks(fn: lambda.IFunction): void {
-  skipCheckov(fn, [FUNCTION_SKIPS.vpc, FUNCTION_SKIPS.environmentKms, FUNCTION_SKIPS.setupDlq, FUNCTION_SKIPS.setupConcurrency]);
-}
-
-/** A threshold alarm as the templates define them, notifying `topic` when given. */
-export function alarm(
-  scope: Construct,
-  id: string,
-  props: {
-    alarmName: string;
-    alarmDescription: string;
-    metric: cloudwatch.IMetric;
-    comparisonOperator: cloudwatch.ComparisonOperator;
-    threshold: number;
-    evaluationPeriods: number;
-    datapointsToAlarm?: number;
-    treatMissingData: cloudwatch.TreatMissingData;
-  },
-  topic: sns.ITopic | undefined,
-): cloudwatch.Alarm {
-  const a = new cloudwatch.Alarm(scope, id, props);
-  if (topic) a.addAlarmAction(new cwActions.SnsAction(topic));
-  return a;
-}
-
-/** One of the scheduled check's metrics (`ReplicationSetupFindings`, `ReplicationSetupUnchecked`) for one side. */
-export function setupCheckMetric(
-  namespace: string,
-  metricName: 'ReplicationSetupFindings' | 'ReplicationSetupUnchecked',
-  side: 'source' | 'destination',
-  source: string,
-  destination: string,
-  periodSeconds: number,
-  statistic: 'Maximum' | 'SampleCount' = 'Maximum',
-) {
-  return new cloudwatch.Metric({
-    namespace,
-    metricName,
-    dimensionsMap: { Side: side, SourceBucket: source, DestinationBucket: destination },
-    statistic,
-    period: Duration.seconds(periodSeconds),
+/** A function of the included template, as an `IFunction`. */
+export function includedFunction(scope: Construct, id: string, cfn: CfnResource): lambda.IFunction {
+  return lambda.Function.fromFunctionAttributes(scope, id, {
+    functionArn: cfn.getAtt('Arn').toString(),
+    sameEnvironment: true,
   });
+}
+
+/** An alarm of the included template, as an `IAlarm` whose `alarmName` is its `Ref`. */
+export function includedAlarm(scope: Construct, id: string, cfn: CfnResource): cloudwatch.IAlarm {
+  return cloudwatch.Alarm.fromAlarmName(scope, id, cfn.ref);
 }
 
 /** The scheduled check's four alarms, as both templates define them. */
 export interface ScheduledCheckAlarms {
   /** `ReplicationSetupFindings` Maximum > 0 per `CheckPeriod`. */
-  readonly replicationSetupFindings: cloudwatch.Alarm;
+  readonly replicationSetupFindings: cloudwatch.IAlarm;
   /**
    * The check did not run: `ReplicationSetupUnchecked` (published by every run, even one that
    * cannot check) has no sample in two `CheckPeriod`s in a row, missing data breaching.
    */
-  readonly replicationSetupMissed: cloudwatch.Alarm;
+  readonly replicationSetupMissed: cloudwatch.IAlarm;
   /** `ReplicationSetupUnchecked` Maximum > 0 per `CheckPeriod`: checks the run could not evaluate. */
-  readonly replicationSetupUnchecked: cloudwatch.Alarm;
+  readonly replicationSetupUnchecked: cloudwatch.IAlarm;
   /** The setup function's AWS/Lambda `Errors` Sum > 0 over 300 s. */
-  readonly setupFunctionErrors: cloudwatch.Alarm;
+  readonly setupFunctionErrors: cloudwatch.IAlarm;
 }
 
-/** The scheduled check's alarms for `side` (the templates' SetupFindingsAlarm, SetupCheckMissedAlarm, SetupUncheckedAlarm, SetupErrorsAlarm). */
-export function scheduledCheckAlarms(
-  scope: Construct,
-  opts: {
-    prefix: string;
-    namespace: string;
-    side: 'source' | 'destination';
-    sourceBucket: string;
-    destinationBucket: string;
-    setupFunction: lambda.IFunction;
-    periodSeconds: number;
-    topic: sns.ITopic | undefined;
-  },
-): ScheduledCheckAlarms {
-  const { prefix, namespace, side, sourceBucket, destinationBucket, periodSeconds, topic } = opts;
-  const where = side === 'destination' ? `into ${destinationBucket}` : `from ${sourceBucket}`;
-  const greaterThanZero = {
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    threshold: 0,
-    evaluationPeriods: 1,
-  };
+/** The scheduled check's alarms of the included template (SetupFindingsAlarm, SetupCheckMissedAlarm, SetupUncheckedAlarm, SetupErrorsAlarm). */
+export function scheduledCheckAlarms(scope: Construct, include: CfnInclude): ScheduledCheckAlarms {
+  const a = (logicalId: string) => includedAlarm(scope, `${logicalId}Ref`, include.getResource(logicalId));
   return {
-    replicationSetupFindings: alarm(
-      scope,
-      'SetupFindingsAlarm',
-      {
-        alarmName: `${prefix}-ReplicationSetupFindings`,
-        alarmDescription: `The scheduled check found something that stops replication ${where}; its log line names the step, document and fix.`,
-        metric: setupCheckMetric(namespace, 'ReplicationSetupFindings', side, sourceBucket, destinationBucket, periodSeconds),
-        ...greaterThanZero,
-        // A run that did not happen is SetupCheckMissedAlarm's to report.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-      topic,
-    ),
-    replicationSetupMissed: alarm(
-      scope,
-      'SetupCheckMissedAlarm',
-      {
-        alarmName: `${prefix}-ReplicationSetupCheckMissed`,
-        alarmDescription: `The scheduled check on the ${side} side of ${sourceBucket} to ${destinationBucket} has not run for two periods of ${periodSeconds} seconds (every run publishes ReplicationSetupUnchecked): the schedule was deleted or disabled, or the function fails before its metric; see SetupFunctionErrors and the function's log.`,
-        metric: setupCheckMetric(namespace, 'ReplicationSetupUnchecked', side, sourceBucket, destinationBucket, periodSeconds, 'SampleCount'),
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        threshold: 1,
-        // Fails closed, without firing in a period whose run has not landed yet: two in a row.
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      },
-      topic,
-    ),
-    replicationSetupUnchecked: alarm(
-      scope,
-      'SetupUncheckedAlarm',
-      {
-        alarmName: `${prefix}-ReplicationSetupUnchecked`,
-        alarmDescription: `The scheduled check could not evaluate some of its checks on the ${side} side of ${sourceBucket} to ${destinationBucket} (a read refused, a document it could not parse): unchecked is not clean. Its log lines name them.`,
-        metric: setupCheckMetric(namespace, 'ReplicationSetupUnchecked', side, sourceBucket, destinationBucket, periodSeconds),
-        ...greaterThanZero,
-        // A run that did not happen is SetupCheckMissedAlarm's to report.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-      topic,
-    ),
-    setupFunctionErrors: alarm(
-      scope,
-      'SetupErrorsAlarm',
-      {
-        alarmName: `${prefix}-SetupFunctionErrors`,
-        alarmDescription: `${prefix}-setup failed an invocation: the scheduled check could not run (or a stack operation's request failed). Its log group names the error.`,
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/Lambda',
-          metricName: 'Errors',
-          dimensionsMap: { FunctionName: opts.setupFunction.functionName },
-          statistic: 'Sum',
-          period: Duration.seconds(300),
-        }),
-        ...greaterThanZero,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-      topic,
-    ),
+    replicationSetupFindings: a('SetupFindingsAlarm'),
+    replicationSetupMissed: a('SetupCheckMissedAlarm'),
+    replicationSetupUnchecked: a('SetupUncheckedAlarm'),
+    setupFunctionErrors: a('SetupErrorsAlarm'),
   };
-}
-
-/**
- * The scheduled check: EventBridge Scheduler invokes the setup function with
- * `{"ScheduledCheck": {"ResourceType", "ResourceProperties", ...extra}}` through a role that only
- * `scheduler.amazonaws.com` acting for this account may assume.
- */
-export function scheduledCheck(
-  scope: Construct,
-  setupFunction: lambda.IFunction,
-  description: string,
-  expression: string,
-  payload: Record<string, unknown>,
-): { role: iam.Role; schedule: scheduler.CfnSchedule } {
-  const role = new iam.Role(scope, 'CheckSchedulerRole', {
-    description: "EventBridge Scheduler invokes the setup function's scheduled check",
-    assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal('scheduler.amazonaws.com'), {
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    }),
-    inlinePolicies: {
-      'invoke-setup': new iam.PolicyDocument({
-        statements: [statement(undefined, ['lambda:InvokeFunction'], [setupFunction.functionArn])],
-      }),
-    },
-  });
-  const schedule = new scheduler.CfnSchedule(scope, 'ScheduledCheckSchedule', {
-    description,
-    scheduleExpression: expression,
-    flexibleTimeWindow: { mode: 'OFF' },
-    target: {
-      arn: setupFunction.functionArn,
-      roleArn: role.roleArn,
-      input: Stack.of(scope).toJsonString({ ScheduledCheck: payload }),
-    },
-  });
-  return { role, schedule };
 }

@@ -1,7 +1,7 @@
 /**
  * CDK constructs for s3-kms-replication: `ReplicationDestination` (account B) and
- * `ReplicationSource` (account A), the twins of infra/destination-account.yaml and
- * infra/source-account.yaml.
+ * `ReplicationSource` (account A), typed facades that include infra/destination-account.yaml and
+ * infra/source-account.yaml with their parameters set from the props.
  *
  * Classes, interfaces and enums are the jsii API (also in Python); the functions, constants and
  * type aliases below are TypeScript/JavaScript only (jsii leaves them out).

@@ -1,19 +1,13 @@
 /**
- * Accepted findings, written next to the resource they concern, each with its reason: cdk-nag
- * suppressions (read by `AwsSolutionsChecks` and any other pack) and checkov skips (the
- * template's `Metadata.checkov.skip`, read by `checkov -f <template>`).
+ * Accepted cdk-nag findings on the included templates' resources, each with its reason (the
+ * checkov skips are in the templates' own `Metadata.checkov.skip`). Acknowledged through
+ * `Validations` (read by `AwsSolutionsChecks` and any other pack), exactly: one IAM5 finding per
+ * wildcard resource of a reviewed statement, named as the rule names it.
  */
-import { CfnResource, type IAspect, Aspects, Stack, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { type CfnResource, type IAspect, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { IConstruct } from 'constructs';
-
-/** One accepted checkov finding. */
-export interface CheckovSkip {
-  /** Check id, such as `CKV_AWS_117`. */
-  readonly id: string;
-  /** Why the finding is accepted. */
-  readonly comment: string;
-}
 
 /**
  * The flattening cdk-nag's IAM5 rule applies to a statement's `Resource` before naming a finding
@@ -45,12 +39,6 @@ export function flattenCfnReference(reference: unknown): string {
   return visit(reference);
 }
 
-function cfnOf(scope: IConstruct): CfnResource {
-  const child = scope instanceof CfnResource ? scope : scope.node.defaultChild;
-  if (!(child instanceof CfnResource)) throw new Error(`${scope.node.path} has no CloudFormation resource`);
-  return child;
-}
-
 /** Acknowledges one cdk-nag rule (`AwsSolutions-SQS4`, ...) on `scope`, with its reason. */
 export function acknowledgeNag(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
@@ -60,68 +48,92 @@ export function acknowledgeNag(scope: IConstruct, id: string, reason: string): v
  * Acknowledges cdk-nag's `AwsSolutions-IAM5[Resource::…]` finding for each wildcard resource of
  * the statements of `role`'s inline policies whose Sid is a key of `reasons`, with that reason:
  * exactly those findings, named as the rule names them (resolved at synthesis, when the
- * statements' tokens can be resolved), so a wildcard in any other statement still fails.
+ * statements' tokens can be resolved), so a wildcard in any other statement still fails. The
+ * aspect is registered on `owner`, an ancestor of `role`, so that it runs before any aspect that
+ * visits `role` (cdk-nag's, which writes the acknowledgments into the template's metadata).
  */
-export function acknowledgeWildcardResources(role: iam.Role, reasons: Record<string, string>): void {
+export function acknowledgeWildcardResources(owner: IConstruct, role: CfnResource, reasons: Record<string, string>): void {
   const aspect: IAspect = {
     visit(node: IConstruct) {
-      if (node !== role) return;
-      const cfn = role.node.defaultChild as iam.CfnRole;
-      const stack = Stack.of(cfn);
-      const policies = (stack.resolve(cfn.policies) ?? []) as { policyDocument: { Statement?: unknown[] } }[];
+      if (node !== owner) return;
+      const stack = Stack.of(role);
+      const policies = (stack.resolve((role as iam.CfnRole).policies) ?? []) as { policyDocument: unknown }[];
       for (const policy of policies) {
-        for (const raw of stack.resolve(policy.policyDocument)?.Statement ?? []) {
+        for (const raw of (stack.resolve(policy.policyDocument) as { Statement?: unknown[] })?.Statement ?? []) {
           const st = raw as { Sid?: string; Effect?: string; Resource?: unknown };
           const reason = st.Sid !== undefined ? reasons[st.Sid] : undefined;
           if (reason === undefined || st.Effect !== 'Allow') continue;
           const resources = Array.isArray(st.Resource) ? st.Resource : [st.Resource];
-          for (const resource of resources.map((r) => flattenCfnReference(r)).filter((r) => r.includes('*'))) {
-            Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+          for (const r of resources.map((x) => flattenCfnReference(x)).filter((x) => x.includes('*'))) {
+            Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason });
           }
         }
       }
     },
   };
-  Aspects.of(role).add(aspect);
+  Aspects.of(owner).add(aspect);
 }
 
-/** Records checkov skips in `scope`'s CloudFormation resource's `Metadata.checkov.skip`. */
-export function skipCheckov(scope: IConstruct, skips: CheckovSkip[]): void {
-  const cfn = cfnOf(scope);
-  const existing = (cfn.getMetadata('checkov') as { skip?: CheckovSkip[] } | undefined)?.skip ?? [];
-  cfn.addMetadata('checkov', { skip: [...existing, ...skips.map((s) => ({ id: s.id, comment: s.comment }))] });
-}
+const XRAY =
+  'Active X-Ray tracing: Lambda sends the function\'s trace segments with its execution role. AWS documents no resource-level permissions for xray:PutTraceSegments and xray:PutTelemetryRecords (the Service Authorization Reference gives neither a resource type; AWSXRayDaemonWriteAccess grants them on "*"), so "*" is the only Resource IAM accepts. Granted only with Tracing Active.';
+const ROLE =
+  'The replication role by its one name at any IAM path (role/*/<name>): an existing role may live under a path such as /service-role/, where the S3 console creates them, and its ARN includes the path. Every action, iam:PassRole (to s3.amazonaws.com only) included, is on that role name only.';
+const AUDIT =
+  "S3 Batch Operations reads any manifest object (an inventory's manifest.json and its CSV files) and writes its completion report under a job-specific key (S3 User Guide, batch-ops-iam-role-policies); the manifest and report buckets' objects are all this role can reach.";
 
-/** The reasons both stacks' functions share (the same words as the YAML templates' skips). */
-export const FUNCTION_SKIPS = {
-  vpc: {
-    id: 'CKV_AWS_117',
-    comment:
-      'Deliberately not in a VPC: the function calls only AWS APIs (S3, KMS, IAM, STS, CloudWatch) and, for the setup function, the pre-signed CloudFormation ResponseURL; there is nothing private to reach, and a VPC would add NAT or five interface endpoints as cost and failure modes.',
+/** The reviewed wildcard resources of each template's roles: role logical id → statement Sid → reason. */
+const WILDCARDS: Record<string, Record<string, Record<string, string>>> = {
+  'source-account': {
+    SetupRole: {
+      ReplicationRole: ROLE,
+      PassReplicationRoleToS3: ROLE,
+      Canary:
+        "Canary and liveness objects only: keys in a .s3-kms-replication-canary/ folder under whichever prefix the first replication rule has (the rule's prefix is free text, hence the wildcard).",
+      ScheduledCheckReads:
+        "The scheduled check's read-only look at the replication role's attached managed policies (iam:ListAttachedRolePolicies on this account's roles, iam:GetPolicy and iam:GetPolicyVersion on any policy ARN, AWS managed ones included): which policies are attached is the role's business, so their ARNs cannot be known in advance.",
+      XRay: XRAY,
+    },
   },
-  environmentKms: {
-    id: 'CKV_AWS_173',
-    comment:
-      'The environment holds no secrets (a metrics namespace, bucket name, key ARN and sink name); Lambda encrypts it at rest with its AWS managed key, and a customer managed key would only add a key policy to maintain.',
+  'destination-account': {
+    SetupRole: {
+      LivenessCanaryReplicaDelete:
+        "Liveness: DeleteObjectVersion on one key pattern in D, the liveness canary's replica under whichever prefix the source's first rule has (<prefix>.s3-kms-replication-canary/liveness); the prefix is the source side's choice, hence the wildcard.",
+      XRay: XRAY,
+    },
+    VerifierRole: {
+      HeadReplicas:
+        "HeadObject (s3:GetObject, s3:GetObjectVersion) on every object of D is the verifier's job: any key may be a replica. No other bucket is readable, and the function never reads object bodies.",
+      Metrics:
+        'cloudwatch:PutMetricData supports no resource-level permissions (Resource "*" is the only form IAM accepts); the statement is scoped by its cloudwatch:namespace condition to the verifier namespace.',
+      XRay: XRAY,
+    },
+    ReplicaAuditRole: { ReadManifest: AUDIT, WriteReport: AUDIT },
   },
-  setupDlq: {
-    id: 'CKV_AWS_116',
-    comment:
-      'Invoked by CloudFormation (asynchronously, one custom resource request per stack operation) and by the scheduled check; the function always answers CloudFormation itself, and a dead-letter queue would only keep stale requests whose pre-signed ResponseURL has expired.',
+};
+
+/** Other rules acknowledged on the destination template's resources: logical id → rule → reason. */
+const RULES: Record<string, Record<string, string>> = {
+  Queue: {
+    'AwsSolutions-SQS4':
+      'The queue policy is the reviewed one of infra/destination-account.yaml: only s3.amazonaws.com for D (aws:SourceArn, aws:SourceAccount) may send, and only the verifier role consumes. AWS does not document that S3 event delivery satisfies an aws:SecureTransport Deny, and a Deny it did not meet would silently stop every notification; SDK and CLI callers use HTTPS anyway.',
   },
-  setupConcurrency: {
-    id: 'CKV_AWS_115',
-    comment:
-      'Invoked only once per stack operation and once per scheduled check: a reservation would take capacity from the account unreserved pool (which must keep 10) without bounding anything, and would make the stack fail to deploy in an account whose concurrency quota is 10.',
+  DeadLetterQueue: {
+    'AwsSolutions-SQS3':
+      "This is the dead-letter queue: the verifier queue's RedrivePolicy (deadLetterTargetArn, maxReceiveCount 5) sends to it; cdk-nag does not follow an included template's GetAtt to see that. A dead-letter queue needs none of its own, and DeadLetterQueueAlarm fires on any message in it.",
+    'AwsSolutions-SQS4':
+      'The dead-letter queue has no resource policy: only SQS redrive from the verifier queue writes to it, and only principals of this account with an explicit IAM grant can read it, over the HTTPS SQS endpoints SDKs and the CLI use.',
   },
-  verifierDlq: {
-    id: 'CKV_AWS_116',
-    comment:
-      'Fed by an SQS event source mapping whose queue redrives to its own dead-letter queue (with an alarm), and by synchronous S3 Batch Operations tasks; a Lambda DLQ applies only to asynchronous invocations.',
-  },
-  logGroupKms: {
-    id: 'CKV_AWS_158',
-    comment:
-      'CloudWatch Logs encrypts log data at rest; these lines name buckets, keys and verdicts, no secrets, and a customer managed key would need its own key policy for the logs service principal.',
-  },
-} satisfies Record<string, CheckovSkip>;
+};
+
+/** Acknowledges the reviewed findings on the resources `include` holds of template `name`. */
+export function acknowledgeTemplate(include: CfnInclude, name: 'source-account' | 'destination-account'): void {
+  const has = (id: string) => include.node.tryFindChild(id) !== undefined;
+  for (const [role, reasons] of Object.entries(WILDCARDS[name])) {
+    if (has(role)) acknowledgeWildcardResources(include, include.getResource(role), reasons);
+  }
+  if (name === 'destination-account') {
+    for (const [id, rules] of Object.entries(RULES)) {
+      for (const [rule, reason] of Object.entries(rules)) if (has(id)) acknowledgeNag(include.getResource(id), rule, reason);
+    }
+  }
+}

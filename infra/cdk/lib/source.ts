@@ -1,47 +1,40 @@
 /**
- * `ReplicationSource`: account A's side, the CDK twin of infra/source-account.yaml.
+ * `ReplicationSource`: account A's side, a typed facade over infra/source-account.yaml.
  */
-import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type CfnResource, Stack, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { Construct } from 'constructs';
-import { replicationFunction } from './code';
+import { BoundCode, replicationCode } from './code';
 import {
-  bucketArn,
-  functionLogGroup,
-  LAMBDA_TRUST,
-  type LogLevel,
-  loggingOptions,
-  logsStatement,
-  namePrefixOf,
-  partitionOf,
-  type ReplicationCommonProps,
+  architectureOf,
   checkPeriodOf,
-  scheduledCheck,
+  commonParameters,
+  includedFunction,
+  type LogLevel,
+  namePrefixOf,
+  param,
+  pseudoParameters,
+  type ReplicationCommonProps,
   scheduledCheckAlarms,
-  setTracing,
-  skipSetupFunctionChecks,
-  statement,
-  tracingOf,
-  XRAY_REASON,
-  xrayStatements,
 } from './common';
-import { acknowledgeWildcardResources } from './nag';
+import { acknowledgeTemplate } from './nag';
 import {
   accountIdOf,
   type BucketRef,
   bucketNameOf,
   defaultReplicationRoleName,
+  DEFAULT_ROLE_PREFIX,
   describe,
-  flag,
   type KeyRef,
   keyArnOf,
   keyArnParts,
   refuse,
   ROLE_ARN,
 } from './refs';
+import { includeTemplate } from './template';
 
 /** Storage classes a replication rule may name for replicas (replication-core `STORAGE_CLASSES`). */
 export const STORAGE_CLASSES = [
@@ -94,7 +87,7 @@ export interface ReplicationRule {
   readonly storageClass?: (typeof STORAGE_CLASSES)[number];
 }
 
-/** Properties of [[ReplicationSource]]: `Custom::ReplicationSource`'s, in camelCase, and the template's parameters. */
+/** Properties of [[ReplicationSource]]: infra/source-account.yaml's parameters, typed (each names its parameter). */
 export interface ReplicationSourceProps extends ReplicationCommonProps {
   /**
    * S (`SourceBucket`): the bucket in this account whose objects are replicated. It must exist;
@@ -214,31 +207,32 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
 
 const KIND = 'ReplicationSource';
 
-const ROLE_REASON =
-  'The replication role by its one name at any IAM path (role/*/<name>): an existing role may live under a path such as /service-role/, where the S3 console creates them, and its ARN includes the path. Every action, iam:PassRole (to s3.amazonaws.com only) included, is on that role name only.';
-
 /**
- * Account A's side of one replication pair (S in A → D in B), what infra/source-account.yaml
- * deploys: `replication-setup` and its `Custom::ReplicationSource` (versioning on S, the
- * replication role and this pair's inline policy, our statement in KA's key policy, the rule on
- * S); optionally the scheduled check (with liveness) and its alarm.
+ * Account A's side of one replication pair (S in A → D in B): infra/source-account.yaml,
+ * included with its parameters set from these props (checked at synth): `replication-setup` and
+ * its `Custom::ReplicationSource` (versioning on S, the replication role and this pair's inline
+ * policy, our statement in KA's key policy, the rules on S); optionally the scheduled check
+ * (with liveness) and its alarms.
  */
 export class ReplicationSource extends Construct {
-  /** The `Custom::ReplicationSource` resource. */
-  public readonly resource: CustomResource;
+  /** The included template (its resources by the template's logical ids: `getResource('SetupRole')`). */
+  public readonly template: CfnInclude;
+  /** The template's parameters as this construct sets them (every one of them). */
+  public readonly parameters: Record<string, string>;
+  /** The `Custom::ReplicationSource` resource (the template's `Replication`). */
+  public readonly resource: CfnResource;
   /** `replication-setup`: the custom resource's ServiceToken. */
-  public readonly setupFunction: lambda.Function;
+  public readonly setupFunction: lambda.IFunction;
   /** The scheduled check's schedule, with `scheduledCheck`. */
   public readonly schedule?: scheduler.CfnSchedule;
-  /**
-   * The scheduled check's `ReplicationSetupFindings` alarm, with `scheduledCheck`; missing data
-   * is breaching (the check did not run).
-   */
-  public readonly setupFindingsAlarm?: cloudwatch.Alarm;
+  /** The scheduled check's `ReplicationSetupFindings` alarm, with `scheduledCheck`. */
+  public readonly setupFindingsAlarm?: cloudwatch.IAlarm;
+  /** The scheduled check's missed-run alarm (`ReplicationSetupCheckMissed`), with `scheduledCheck`. */
+  public readonly setupCheckMissedAlarm?: cloudwatch.IAlarm;
   /** The scheduled check's `ReplicationSetupUnchecked` alarm (checks it could not evaluate), with `scheduledCheck`. */
-  public readonly setupUncheckedAlarm?: cloudwatch.Alarm;
+  public readonly setupUncheckedAlarm?: cloudwatch.IAlarm;
   /** The setup function's AWS/Lambda `Errors` alarm, with `scheduledCheck`. */
-  public readonly setupErrorsAlarm?: cloudwatch.Alarm;
+  public readonly setupErrorsAlarm?: cloudwatch.IAlarm;
   /** The role name the setup function's IAM statements are scoped to. */
   public readonly scopedRoleName: string;
 
@@ -270,9 +264,6 @@ export class ReplicationSource extends Construct {
   public readonly sourceDefaultKmsKeyId: string;
   /** `Data.SourceBucketKeyEnabled`: `"true"` or `"false"`. */
   public readonly sourceBucketKeyEnabled: string;
-
-  /** The custom resource's properties, as CloudFormation passes them (every scalar a string). */
-  public readonly properties: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: ReplicationSourceProps) {
     super(scope, id);
@@ -313,8 +304,11 @@ export class ReplicationSource extends Construct {
         'give roleName, or sourceBucket by its literal name',
       );
     }
-    const roleName = props.roleName ?? defaultReplicationRoleName(sourceBucket);
-    this.scopedRoleName = roleName;
+    this.scopedRoleName = props.roleName ?? defaultReplicationRoleName(sourceBucket);
+    // The template scopes to s3-kms-replication-<S> without RoleName; past 45 characters the
+    // function shortens that with a hash the template cannot compute, so it is given here.
+    const roleNameParameter =
+      props.roleName ?? (this.scopedRoleName === `${DEFAULT_ROLE_PREFIX}${sourceBucket}` ? '' : this.scopedRoleName);
     const accessRole = props.destinationAccessRoleArn;
     if (accessRole !== undefined && !Token.isUnresolved(accessRole)) {
       const m = ROLE_ARN.exec(accessRole);
@@ -340,13 +334,10 @@ export class ReplicationSource extends Construct {
     const rules = props.rules === undefined ? undefined : rulesProperty(kind, props.rules, replicateTags);
 
     const prefix = namePrefixOf(this, kind, props.namePrefix);
-    const namespace = props.metricsNamespace ?? 'S3KmsReplication';
     const logLevel = props.logLevel ?? 'INFO';
     if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].includes(logLevel)) {
       refuse(kind, 'logLevel', `${JSON.stringify(logLevel)} is not a Lambda log level`, 'use TRACE, DEBUG, INFO, WARN, ERROR or FATAL');
     }
-    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    const tracing = tracingOf(kind, props.tracing);
     const scheduled = props.scheduledCheck ?? false;
     const liveness = props.liveness ?? false;
     if (liveness && !scheduled) {
@@ -364,138 +355,38 @@ export class ReplicationSource extends Construct {
         'use TRACE, DEBUG or INFO while scheduledCheck is on (infra/README.md, Logging)',
       );
     }
-    const canaryOrLiveness = (props.canary ?? false) || liveness;
-    const sArn = bucketArn(this, sourceBucket);
+    const architecture = architectureOf(kind, props.architecture);
+    const code = new BoundCode(this, { 'replication-setup': replicationCode(kind, 'replication-setup', architecture, props.code) });
 
-    // ------------------------------------------------------------ replication-setup
-    const setupName = `${prefix}-setup`;
-    const setupLogGroup = functionLogGroup(this, 'SetupLogGroup', setupName, props.logRetention);
-    // The role by its name at any path ("role/*/<name>"): an existing role may live under one,
-    // such as /service-role/ (IAM User Guide, "IAM identifiers": role ARNs include the path).
-    const roleArns = [
-      `arn:${partitionOf(this)}:iam::${stack.account}:role/${roleName}`,
-      `arn:${partitionOf(this)}:iam::${stack.account}:role/*/${roleName}`,
-    ];
-    const statements = [
-      logsStatement(setupLogGroup),
-      statement(
-        'SourceBucket',
-        [
-          's3:GetBucketLocation',
-          's3:GetBucketVersioning',
-          's3:PutBucketVersioning',
-          's3:GetEncryptionConfiguration',
-          's3:GetReplicationConfiguration',
-          's3:PutReplicationConfiguration',
-        ],
-        [sArn],
-      ),
-    ];
-    if (canaryOrLiveness) {
-      statements.push(
-        statement(
-          'Canary',
-          ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'],
-          [`${sArn}/*.s3-kms-replication-canary/*`],
-        ),
-      );
-    }
-    if (liveness) {
-      statements.push(
-        statement('LivenessCanaryVersions', ['s3:ListBucketVersions'], [sArn], {
-          StringLike: { 's3:prefix': '*.s3-kms-replication-canary/liveness' },
-        }),
-      );
-    }
-    if (canaryOrLiveness) statements.push(statement('CanaryKey', ['kms:GenerateDataKey'], [sourceKey]));
-    statements.push(
-      statement('SourceKey', ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'], [sourceKey]),
-      statement(
-        'ReplicationRole',
-        [
-          'iam:GetRole',
-          'iam:CreateRole',
-          'iam:TagRole',
-          'iam:UpdateAssumeRolePolicy',
-          'iam:GetRolePolicy',
-          'iam:ListRolePolicies',
-          'iam:PutRolePolicy',
-          'iam:DeleteRolePolicy',
-          'iam:DeleteRole',
-        ],
-        roleArns,
-      ),
-      // PutBucketReplication passes the role to S3.
-      statement('PassReplicationRoleToS3', ['iam:PassRole'], roleArns, { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } }),
-    );
-    if (scheduled) {
-      // The doctor's reads that Create does not need: S's bucket policy, and the role's attached
-      // managed policies (any policy ARN: which ones is the role's).
-      statements.push(
-        statement(
-          'ScheduledCheckReads',
-          ['s3:GetBucketPolicy', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
-          [sArn, `arn:${partitionOf(this)}:iam::${stack.account}:role/*`, `arn:${partitionOf(this)}:iam::*:policy/*`],
-        ),
-      );
-    }
-    if (accessRole !== undefined) statements.push(statement('DestinationAccess', ['sts:AssumeRole'], [accessRole]));
-    statements.push(...xrayStatements(tracing));
-    const setupRole = new iam.Role(this, 'SetupRole', {
-      description: 'replication-setup (Custom::ReplicationSource), scoped to S, KA and the replication role',
-      assumedBy: LAMBDA_TRUST,
-      inlinePolicies: { 'replication-source': new iam.PolicyDocument({ statements }) },
-    });
-    acknowledgeWildcardResources(setupRole, {
-      ReplicationRole: ROLE_REASON,
-      PassReplicationRoleToS3: ROLE_REASON,
-      Canary:
-        "Canary and liveness objects only: keys in a .s3-kms-replication-canary/ folder under whichever prefix the first replication rule has (the rule's prefix is free text, hence the wildcard).",
-      ScheduledCheckReads:
-        "The scheduled check's read-only look at the replication role's attached managed policies (iam:ListAttachedRolePolicies on this account's roles, iam:GetPolicy and iam:GetPolicyVersion on any policy ARN, AWS managed ones included): which policies are attached is the role's business, so their ARNs cannot be known in advance.",
-      XRay: XRAY_REASON,
-    });
-    this.setupFunction = replicationFunction(this, 'SetupFunction', kind, 'replication-setup', architecture, props.code, {
-      functionName: setupName,
-      description: 's3-kms-replication replication-setup (CloudFormation custom resource, source side)',
-      memorySize: 128,
-      timeout: Duration.seconds(300),
-      role: setupRole,
-      environment: { METRICS_NAMESPACE: namespace },
-      logGroup: setupLogGroup,
-      ...loggingOptions(logLevel),
-    });
-    skipSetupFunctionChecks(this.setupFunction);
-    setTracing(this.setupFunction, tracing);
-
-    // ------------------------------------------------------------ the custom resource
-    const properties: Record<string, unknown> = {
+    this.parameters = {
       SourceBucket: sourceBucket,
       SourceKmsKeyArn: sourceKey,
       DestinationBucket: destinationBucket,
       DestinationAccountId: destinationAccountId,
       DestinationKmsKeyArn: destinationKey,
-      ...(props.roleName !== undefined ? { RoleName: props.roleName } : {}),
-      ...(rules !== undefined ? { Rules: rules } : {}),
-      ReplicationTimeControl: flag(props.replicationTimeControl ?? false),
-      ReplicationMetrics: flag(props.replicationMetrics ?? false),
-      BucketKeyEnabled: flag(props.bucketKeyEnabled ?? true),
-      ...(props.ownerOverride !== undefined ? { OwnerOverride: flag(props.ownerOverride) } : {}),
-      ReplicateTags: flag(replicateTags),
-      RoleTrustConditions: flag(props.roleTrustConditions ?? false),
-      Canary: flag(props.canary ?? false),
-      ...(accessRole !== undefined ? { DestinationAccessRoleArn: accessRole } : {}),
-      ...(props.deployTimeChecks !== undefined ? { DeployTimeChecks: flag(props.deployTimeChecks) } : {}),
+      RoleName: roleNameParameter,
+      Rules: rules === undefined ? '' : JSON.stringify(rules),
+      ReplicationTimeControl: param(props.replicationTimeControl ?? false),
+      ReplicationMetrics: param(props.replicationMetrics ?? false),
+      BucketKeyEnabled: param(props.bucketKeyEnabled ?? true),
+      OwnerOverride: param(props.ownerOverride),
+      ReplicateTags: param(replicateTags),
+      RoleTrustConditions: param(props.roleTrustConditions ?? false),
+      Canary: param(props.canary ?? false),
+      DeployTimeChecks: param(props.deployTimeChecks),
+      DestinationAccessRoleArn: accessRole ?? '',
+      Liveness: param(liveness),
+      ...commonParameters(kind, props, checkPeriod, logLevel),
+      ...code.parameters(),
     };
-    this.properties = properties;
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: this.setupFunction.functionArn,
-      resourceType: 'Custom::ReplicationSource',
-      // See ReplicationDestination: the function answers within 300 s; 720 s covers one retry.
-      serviceTimeout: Duration.seconds(720),
-      properties,
-    });
-    const att = (name: string) => this.resource.getAttString(name);
+    this.template = includeTemplate(this, kind, 'source-account', this.parameters, pseudoParameters(this, prefix));
+    const t = this.template;
+    code.bindToResources({ 'replication-setup': t.getResource('SetupFunction') });
+    acknowledgeTemplate(t, 'source-account');
+
+    this.resource = t.getResource('Replication');
+    this.setupFunction = includedFunction(this, 'SetupFunctionRef', t.getResource('SetupFunction'));
+    const att = (name: string) => this.resource.getAtt(name).toString();
     this.roleArn = att('RoleArn');
     this.roleName = att('RoleName');
     this.roleCreatedByThisResource = att('RoleCreatedByThisResource');
@@ -511,36 +402,18 @@ export class ReplicationSource extends Construct {
     this.sourceDefaultKmsKeyId = att('SourceDefaultKmsKeyId');
     this.sourceBucketKeyEnabled = att('SourceBucketKeyEnabled');
 
-    // ------------------------------------------------------------ scheduled check
     if (scheduled) {
-      // The custom resource's properties but Canary (a Create/Update step); "" means not set.
-      const { Canary: _canary, ...checked } = properties;
-      const { schedule } = scheduledCheck(
-        this,
-        this.setupFunction,
-        "The doctor's checks on the source side of this replication",
-        props.checkSchedule ?? 'rate(1 hour)',
-        { ResourceType: 'Custom::ReplicationSource', ResourceProperties: checked, Liveness: flag(liveness) },
-      );
-      this.schedule = schedule;
-      const alarms = scheduledCheckAlarms(this, {
-        prefix,
-        namespace,
-        side: 'source',
-        sourceBucket,
-        destinationBucket,
-        setupFunction: this.setupFunction,
-        periodSeconds: checkPeriod,
-        topic: props.alarmTopic,
-      });
+      this.schedule = t.getResource('ScheduledCheckSchedule') as scheduler.CfnSchedule;
+      const alarms = scheduledCheckAlarms(this, t);
       this.setupFindingsAlarm = alarms.replicationSetupFindings;
+      this.setupCheckMissedAlarm = alarms.replicationSetupMissed;
       this.setupUncheckedAlarm = alarms.replicationSetupUnchecked;
       this.setupErrorsAlarm = alarms.setupFunctionErrors;
     }
   }
 }
 
-/** `Rules` as CloudFormation passes it (every scalar a string), checked like the setup function's parser. */
+/** `Rules`, checked like the setup function's parser: the list the `Rules` parameter carries as JSON text (every scalar a string). */
 function rulesProperty(kind: string, rules: ReplicationRule[], replicateTags: boolean): Record<string, unknown>[] {
   if (rules.length === 0) {
     refuse(kind, 'rules', 'empty list', 'omit rules for one whole-bucket rule, or list at least one rule');
@@ -580,7 +453,7 @@ function rulesProperty(kind: string, rules: ReplicationRule[], replicateTags: bo
       ...(rule.priority !== undefined ? { Priority: String(rule.priority) } : {}),
       ...(rule.prefix !== undefined ? { Prefix: rule.prefix } : {}),
       ...(tags.length > 0 ? { Tags: tags.map(([Key, Value]) => ({ Key, Value })) } : {}),
-      ...(rule.deleteMarkerReplication !== undefined ? { DeleteMarkerReplication: flag(rule.deleteMarkerReplication) } : {}),
+      ...(rule.deleteMarkerReplication !== undefined ? { DeleteMarkerReplication: param(rule.deleteMarkerReplication) } : {}),
       ...(rule.storageClass !== undefined ? { StorageClass: rule.storageClass } : {}),
     };
   });
