@@ -53,6 +53,8 @@ fn sample(name: &str, parameter: &Value, full: bool) -> Value {
         "ReplicationRuleId": "to-destination",
         "ScheduledCheck": "true",
         "Liveness": "true",
+        "Rules": r#"[{"Id": "logs", "Priority": "1", "Prefix": "logs/", "Tags": {"team": "storage"}}, {"Id": "all", "Priority": "0"}]"#,
+        "DeployTimeChecks": "true",
     });
     let default = parameter.get("Default");
     match (samples.get(name), default) {
