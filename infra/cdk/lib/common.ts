@@ -176,18 +176,20 @@ export function namePrefixOf(scope: Construct, kind: string, given: string | und
   return prefix;
 }
 
-/** The retention periods the templates offer (`LogRetentionDays`), in days. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+/** The retention periods the templates offer (`LogRetentionDays`), in days; 0 is "never expire". */
+export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** `LogRetentionDays`: the prop, checked against what the templates offer. */
 export function logRetentionOf(kind: string, retention: logs.RetentionDays | undefined): string {
-  const days = retention ?? logs.RetentionDays.ONE_MONTH;
-  if (!LOG_RETENTION_DAYS.includes(days)) {
+  const given = retention ?? logs.RetentionDays.ONE_MONTH;
+  // RetentionDays.INFINITE (9999) is the templates' 0: no RetentionInDays, the logs never expire.
+  const days = given === logs.RetentionDays.INFINITE ? 0 : given;
+  if (days === 0 && given !== logs.RetentionDays.INFINITE || !LOG_RETENTION_DAYS.includes(days)) {
     refuse(
       kind,
       'logRetention',
-      `${days} days is not a retention the templates offer (logs.RetentionDays.INFINITE, "never expire", is not)`,
-      `use one of ${LOG_RETENTION_DAYS.join(', ')} days (logs.RetentionDays.ONE_DAY to TEN_YEARS)`,
+      `${given} days is not a retention the templates offer`,
+      `use logs.RetentionDays.ONE_DAY to TEN_YEARS, or INFINITE for logs that never expire`,
     );
   }
   return String(days);

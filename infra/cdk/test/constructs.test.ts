@@ -402,9 +402,18 @@ describe('refused at synth', () => {
     assert.equal(Object.keys(t.findResources('AWS::CloudWatch::Dashboard')).length, 2);
   });
 
+  test('logs that never expire: RetentionDays.INFINITE is the templates\' 0, and no RetentionInDays', () => {
+    for (const [retention, expected] of [[logs.RetentionDays.INFINITE, undefined], [logs.RetentionDays.ONE_WEEK, 7]] as const) {
+      const { stack: s } = destination({ logRetention: retention });
+      const groups = Object.values(Template.fromStack(s).findResources('AWS::Logs::LogGroup'));
+      assert.equal(groups.length, 2);
+      for (const g of groups) assert.equal(g.Properties.RetentionInDays, expected);
+    }
+  });
+
   test('what the template cannot take, and values the templates do not offer', () => {
     refusal(() => destination({ replicationRoleArn: 'arn:aws:iam::111111111111:user/x' }), 'replicationRoleArn', /not an IAM role ARN/);
-    refusal(() => destination({ logRetention: logs.RetentionDays.INFINITE }), 'logRetention', /not a retention the templates offer/);
+    refusal(() => destination({ logRetention: 2 as logs.RetentionDays }), 'logRetention', /not a retention the templates offer/);
     refusal(() => source({ namePrefix: Lazy.string({ produce: () => 'x' }) }), 'namePrefix', /not known at synth/);
     const { stack: s } = stack(B);
     const arn = Lazy.string({ produce: () => `arn:aws:iam::${A}:role/r` });
