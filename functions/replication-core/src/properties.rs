@@ -348,3 +348,7 @@ fn update_kind<T>(table: &[Property<T>], new: &T, old: &T) -> UpdateKind {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod table_tests;

@@ -7,7 +7,7 @@ use super::*;
 const KA: &str = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-11aa-11aa-11aa-111111aaaaaa";
 const KB: &str = "arn:aws:kms:eu-central-1:222233334444:key/2222bbbb-22bb-22bb-22bb-222222bbbbbb";
 
-fn source_props() -> Value {
+pub(super) fn source_props() -> Value {
     json!({
         "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:setup",
         "SourceBucket": "source-bucket",
@@ -18,7 +18,7 @@ fn source_props() -> Value {
     })
 }
 
-fn destination_props() -> Value {
+pub(super) fn destination_props() -> Value {
     json!({
         "DestinationBucket": "replica-bucket",
         "DestinationKmsKeyArn": KB,
@@ -28,7 +28,7 @@ fn destination_props() -> Value {
     })
 }
 
-fn source_facts() -> SourceFacts {
+pub(super) fn source_facts() -> SourceFacts {
     SourceFacts {
         account_id: AccountId::parse("111122223333").unwrap(),
         source_bucket_region: Region::parse("eu-west-1").unwrap(),
@@ -44,7 +44,7 @@ fn source_facts() -> SourceFacts {
     }
 }
 
-fn destination_facts() -> DestinationFacts {
+pub(super) fn destination_facts() -> DestinationFacts {
     DestinationFacts {
         account_id: AccountId::parse("222233334444").unwrap(),
         destination_bucket_region: Region::parse("eu-central-1").unwrap(),
@@ -57,12 +57,12 @@ fn destination_facts() -> DestinationFacts {
     }
 }
 
-fn with(mut v: Value, key: &str, value: Value) -> Value {
+pub(super) fn with(mut v: Value, key: &str, value: Value) -> Value {
     v[key] = value;
     v
 }
 
-fn issue_for<'a>(err: &'a InvalidProperties, property: &str) -> &'a PropertyIssue {
+pub(super) fn issue_for<'a>(err: &'a InvalidProperties, property: &str) -> &'a PropertyIssue {
     err.issues
         .iter()
         .find(|i| i.property == property)
@@ -428,83 +428,6 @@ fn notification_queue_must_be_in_the_bucket_region() {
 }
 
 #[test]
-fn changing_a_bucket_or_account_means_replacement() {
-    let old = SourceProperties::parse(&source_props()).unwrap();
-    let new = SourceProperties::parse(&with(
-        source_props(),
-        "DestinationBucket",
-        json!("other-replicas"),
-    ))
-    .unwrap();
-    assert_eq!(
-        new.update_kind(&old),
-        UpdateKind::Replacement {
-            because: vec!["DestinationBucket"]
-        }
-    );
-    assert_ne!(new.physical_resource_id(), old.physical_resource_id());
-
-    let old_d = DestinationProperties::parse(&destination_props()).unwrap();
-    let new_d = DestinationProperties::parse(&with(
-        destination_props(),
-        "SourceBucket",
-        json!("other-source"),
-    ))
-    .unwrap();
-    assert!(matches!(
-        new_d.update_kind(&old_d),
-        UpdateKind::Replacement { .. }
-    ));
-    assert_ne!(new_d.physical_resource_id(), old_d.physical_resource_id());
-}
-
-#[test]
-fn changing_a_prefix_or_flag_is_an_in_place_update() {
-    let old = SourceProperties::parse(&with(
-        source_props(),
-        "Rules",
-        json!([{"Id": "r", "Prefix": "a/"}]),
-    ))
-    .unwrap();
-    let new = SourceProperties::parse(&with(
-        with(
-            source_props(),
-            "Rules",
-            json!([{"Id": "r", "Prefix": "b/"}]),
-        ),
-        "ReplicationMetrics",
-        json!("true"),
-    ))
-    .unwrap();
-    assert_eq!(
-        new.update_kind(&old),
-        UpdateKind::InPlace {
-            changed: vec!["Rules", "ReplicationMetrics"]
-        }
-    );
-    assert_eq!(new.physical_resource_id(), old.physical_resource_id());
-    assert_eq!(old.update_kind(&old), UpdateKind::NoChange);
-    // "true" and true are the same value.
-    let a =
-        SourceProperties::parse(&with(source_props(), "BucketKeyEnabled", json!("true"))).unwrap();
-    let b =
-        SourceProperties::parse(&with(source_props(), "BucketKeyEnabled", json!(true))).unwrap();
-    assert_eq!(a.update_kind(&b), UpdateKind::NoChange);
-}
-
-#[test]
-fn unknown_resource_type_lists_the_accepted_ones() {
-    let err = ResourceType::parse("Custom::Replication").unwrap_err();
-    for accepted in ResourceType::ACCEPTED {
-        assert!(err.to_string().contains(accepted));
-    }
-    assert_eq!(
-        ResourceType::parse("Custom::ReplicationSource"),
-        Ok(ResourceType::Source)
-    );
-}
-
-#[test]
 fn single_stack_destination_spec_matches_the_source_spec() {
     let props = with(
         source_props(),
@@ -563,92 +486,4 @@ fn narrowing_to_object_contexts_is_refused_when_a_bucket_writes_bucket_key_objec
         assert!(issue_for(&err, "BucketKeyEnabled").problem.contains(bucket));
     }
     assert!(!p.validate(&source_facts()).unwrap().bucket_key_enabled);
-}
-
-/// The table's `required` and `default` are what `parse` does: a required property left out is
-/// refused by name; an optional one set explicitly to the table's default parses to what
-/// leaving it out gives (no change by the table's own comparison).
-#[test]
-fn the_property_tables_say_what_parse_does() {
-    fn check<T>(
-        table: &[super::Property<T>],
-        minimal: &Value,
-        parse: fn(&Value) -> Result<T, InvalidProperties>,
-        update_kind: fn(&T, &T) -> UpdateKind,
-    ) {
-        let base = parse(minimal).unwrap();
-        for row in table {
-            let without = {
-                let mut v = minimal.clone();
-                v.as_object_mut().unwrap().remove(row.name);
-                v
-            };
-            match (row.required, row.default) {
-                (true, _) => {
-                    let err = parse(&without).err().unwrap_or_else(|| {
-                        panic!(
-                            "{} is required in the table, but parse accepts it missing",
-                            row.name
-                        )
-                    });
-                    issue_for(&err, row.name);
-                }
-                (false, Some(default)) => {
-                    let parsed =
-                        parse(&without).unwrap_or_else(|e| panic!("{} left out: {e}", row.name));
-                    let explicit = parse(&with(without, row.name, json!(default)))
-                        .unwrap_or_else(|e| panic!("{} = {default}: {e}", row.name));
-                    assert_eq!(
-                        update_kind(&explicit, &parsed),
-                        UpdateKind::NoChange,
-                        "{}: the table's default {default} is not what parse gives when it is absent",
-                        row.name
-                    );
-                    assert_eq!(
-                        update_kind(&parsed, &base),
-                        UpdateKind::NoChange,
-                        "{}",
-                        row.name
-                    );
-                }
-                (false, None) => {
-                    parse(&without).unwrap_or_else(|e| panic!("{} is optional: {e}", row.name));
-                }
-            }
-        }
-    }
-    check(
-        &SourceProperties::PROPERTIES,
-        &source_props(),
-        SourceProperties::parse,
-        SourceProperties::update_kind,
-    );
-    check(
-        &DestinationProperties::PROPERTIES,
-        &destination_props(),
-        DestinationProperties::parse,
-        DestinationProperties::update_kind,
-    );
-}
-
-/// A template parameter carries only text: `Rules` as JSON text parses as the list itself,
-/// empty text as omitted, and other text is refused by name.
-#[test]
-fn rules_given_as_json_text_are_the_list() {
-    let list = json!([{"Id": "logs", "Priority": "2", "Prefix": "logs/", "Tags": {"k": "v"}}]);
-    let as_list = SourceProperties::parse(&with(source_props(), "Rules", list.clone())).unwrap();
-    let as_text =
-        SourceProperties::parse(&with(source_props(), "Rules", json!(list.to_string()))).unwrap();
-    assert_eq!(as_text, as_list);
-    assert_eq!(as_text.rules[0].prefix.as_deref(), Some("logs/"));
-
-    let empty = SourceProperties::parse(&with(source_props(), "Rules", json!(""))).unwrap();
-    assert_eq!(empty, SourceProperties::parse(&source_props()).unwrap());
-
-    for text in ["{\"Id\": \"x\"}", "not json", "[{\"Id\": 1"] {
-        let err = SourceProperties::parse(&with(source_props(), "Rules", json!(text))).unwrap_err();
-        let issue = issue_for(&err, "Rules");
-        assert!(issue.problem.contains("JSON list"), "{text}: {issue:?}");
-        assert!(issue.fix.contains("[{"), "{text}: {issue:?}");
-    }
 }
