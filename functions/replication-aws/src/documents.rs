@@ -8,6 +8,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionError;
 use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyError;
 use aws_sdk_s3::operation::get_bucket_replication::GetBucketReplicationError;
+use aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningError;
 use replication_core::plan::ReplicationConfiguration;
 use replication_core::policy::{self, PolicyError};
 use replication_core::properties::DefaultEncryption;
@@ -93,4 +94,16 @@ pub async fn encryption(
         Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// A bucket's versioning status (`Enabled`, `Suspended`); `None` when it was never set.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn versioning(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<String>, SdkError<GetBucketVersioningError>> {
+    let out = s3.get_bucket_versioning().bucket(bucket).send().await?;
+    Ok(out.status.map(|s| s.as_str().to_owned()))
 }

@@ -121,8 +121,8 @@ pub async fn region(c: &Reader, bucket: &str) -> Result<String, String> {
 }
 
 pub async fn versioning(c: &Reader, bucket: &str) -> Seen<Option<String>> {
-    match c.s3.get_bucket_versioning().bucket(bucket).send().await {
-        Ok(out) => Seen::Read(out.status.map(|s| s.as_str().to_owned())),
+    match documents::versioning(&c.s3, bucket).await {
+        Ok(status) => Seen::Read(status),
         Err(e) => Seen::Unreadable(c.unreadable(&format!("GetBucketVersioning {bucket}"), &e)),
     }
 }

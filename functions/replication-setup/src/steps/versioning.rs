@@ -1,5 +1,7 @@
 //! Step 1: versioning on a bucket.
 
+use replication_aws::documents;
+
 use super::{AccountClients, StepError, aws_error};
 
 /// Step 1: versioning Enabled on `bucket`. Returns whether it already was. Never suspends.
@@ -9,13 +11,10 @@ use super::{AccountClients, StepError, aws_error};
 pub async fn enable_versioning(c: &AccountClients, bucket: &str) -> Result<bool, StepError> {
     use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
     let step = format!("enable_versioning({bucket})");
-    let current =
-        c.s3.get_bucket_versioning()
-            .bucket(bucket)
-            .send()
-            .await
-            .map_err(|e| aws_error(&step, &e))?;
-    if current.status == Some(BucketVersioningStatus::Enabled) {
+    let current = documents::versioning(&c.s3, bucket)
+        .await
+        .map_err(|e| aws_error(&step, &e))?;
+    if current.as_deref() == Some(BucketVersioningStatus::Enabled.as_str()) {
         return Ok(true);
     }
     c.s3.put_bucket_versioning()
