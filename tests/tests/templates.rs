@@ -404,3 +404,27 @@ fn every_function_role_allows_exactly_its_catalogued_grants() {
         }
     }
 }
+
+/// Every verifier setting the catalogue lists can be set from the destination template: the
+/// verifier's environment carries it (from a parameter, or from the resource it names).
+#[test]
+fn every_verifier_setting_can_be_set_from_the_destination_template() {
+    let catalogue = catalogue();
+    let template = template_named("destination-account.yaml");
+    let environment = template["Resources"]["VerifierFunction"]["Properties"]["Environment"]
+        ["Variables"]
+        .as_object()
+        .unwrap();
+    let missing: Vec<&str> = catalogue["verifierSettings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .filter(|name| !environment.contains_key(*name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the verifier's {missing:?} cannot be set from destination-account.yaml: add a parameter \
+         and set the variable in VerifierFunction's Environment"
+    );
+}

@@ -114,6 +114,42 @@ export interface ReplicationDestinationProps extends ReplicationCommonProps {
    */
   readonly verifierReservedConcurrency?: number;
   /**
+   * The verifier's `REQUIRE_REPLICA_STATUS` (`RequireReplicaStatus`): a verified object must
+   * carry `x-amz-replication-status` `REPLICA`; `false` also verifies objects written to D
+   * directly.
+   *
+   * @default true
+   */
+  readonly requireReplicaStatus?: boolean;
+  /**
+   * The verifier's `EXPECTED_BUCKET_KEY` (`ExpectedBucketKey`): a replica whose S3 Bucket Key
+   * state differs is a `BucketKeyMismatch` finding.
+   *
+   * @default - not checked
+   */
+  readonly expectedBucketKey?: boolean;
+  /**
+   * The verifier's `MAX_CONCURRENCY` (`VerifierMaxConcurrency`): the `HeadObject` requests one
+   * invocation keeps in flight, 1 to 1000.
+   *
+   * @default 64
+   */
+  readonly verifierMaxConcurrency?: number;
+  /**
+   * The verifier's `MISSING_RETRIES` (`MissingRetries`): how often a version not found yet is
+   * asked for again before it is `Missing`, 0 to 10.
+   *
+   * @default 3
+   */
+  readonly missingRetries?: number;
+  /**
+   * The verifier's `MISSING_RETRY_DELAY_MS` (`MissingRetryDelayMs`): the first wait before
+   * asking again for a missing version (doubling after), 1 ms to 60 s.
+   *
+   * @default Duration.millis(250)
+   */
+  readonly missingRetryDelay?: Duration;
+  /**
    * S's region (`SourceRegion`), where S3 publishes the AWS/S3 replication metrics of the
    * dashboard's bottom row.
    *
@@ -363,6 +399,15 @@ export class ReplicationDestination extends Construct {
         'use 0 (no reservation) or 2 to 1000: the event source mapping is capped at the same number and needs at least 2',
       );
     }
+    const whole = (prop: string, value: number, min: number, max: number, unit = ''): string => {
+      if (!Number.isInteger(value) || value < min || value > max) {
+        refuse(kind, prop, `${value}${unit} is not a whole number from ${min} to ${max}`, `use ${min} to ${max}${unit}`);
+      }
+      return String(value);
+    };
+    const verifierMaxConcurrency = whole('verifierMaxConcurrency', props.verifierMaxConcurrency ?? 64, 1, 1000);
+    const missingRetries = whole('missingRetries', props.missingRetries ?? 3, 0, 10);
+    const missingRetryDelay = whole('missingRetryDelay', (props.missingRetryDelay ?? Duration.millis(250)).toMilliseconds(), 1, 60000, ' ms');
     const scheduled = props.scheduledCheck ?? false;
     const liveness = props.liveness ?? false;
     if (liveness && !scheduled) {
@@ -403,6 +448,11 @@ export class ReplicationDestination extends Construct {
       DeployTimeChecks: param(props.deployTimeChecks),
       MetricsSink: sink,
       VerifierReservedConcurrency: String(concurrency),
+      RequireReplicaStatus: param(props.requireReplicaStatus ?? true),
+      ExpectedBucketKey: param(props.expectedBucketKey),
+      VerifierMaxConcurrency: verifierMaxConcurrency,
+      MissingRetries: missingRetries,
+      MissingRetryDelayMs: missingRetryDelay,
       SourceRegion: props.sourceRegion ?? '',
       ReplicationRuleId: props.replicationRuleId ?? '',
       Liveness: param(liveness),

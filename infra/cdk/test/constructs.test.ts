@@ -119,6 +119,11 @@ const DESTINATION_ALTERNATIVES: Record<string, [unknown, string]> = {
   allowSourceReplicationEvents: [true, 'AllowSourceReplicationEvents'],
   metricsSink: ['both', 'MetricsSink'],
   verifierReservedConcurrency: [0, 'VerifierReservedConcurrency'],
+  requireReplicaStatus: [false, 'RequireReplicaStatus'],
+  expectedBucketKey: [true, 'ExpectedBucketKey'],
+  verifierMaxConcurrency: [8, 'VerifierMaxConcurrency'],
+  missingRetries: [0, 'MissingRetries'],
+  missingRetryDelay: [Duration.seconds(1), 'MissingRetryDelayMs'],
   sourceRegion: ['eu-west-1', 'SourceRegion'],
   replicationRuleId: ['to-d', 'ReplicationRuleId'],
   logLevel: ['DEBUG', 'LogLevel'],
@@ -414,6 +419,8 @@ describe('refused at synth', () => {
   test('what the template cannot take, and values the templates do not offer', () => {
     refusal(() => destination({ replicationRoleArn: 'arn:aws:iam::111111111111:user/x' }), 'replicationRoleArn', /not an IAM role ARN/);
     refusal(() => destination({ logRetention: 2 as logs.RetentionDays }), 'logRetention', /not a retention the templates offer/);
+    refusal(() => destination({ verifierMaxConcurrency: 0 }), 'verifierMaxConcurrency', /from 1 to 1000/);
+    refusal(() => destination({ missingRetryDelay: Duration.minutes(2) }), 'missingRetryDelay', /120000 ms/);
     refusal(() => source({ namePrefix: Lazy.string({ produce: () => 'x' }) }), 'namePrefix', /not known at synth/);
     const { stack: s } = stack(B);
     const arn = Lazy.string({ produce: () => `arn:aws:iam::${A}:role/r` });
