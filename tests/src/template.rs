@@ -224,3 +224,30 @@ pub fn role_policies(template: &Value, role: &str, overrides: &Map<String, Value
         .filter_map(|p| resolve(&p["PolicyDocument"], &cx))
         .collect()
 }
+
+/// The environment variables of the function resource `function` in `template`, resolved with
+/// `overrides` (and the defaults of every other parameter): what Lambda would give it.
+pub fn function_environment(
+    template: &Value,
+    function: &str,
+    overrides: &Map<String, Value>,
+) -> Vec<(String, String)> {
+    let empty = Map::new();
+    let cx = Context {
+        params: template["Parameters"].as_object().unwrap_or(&empty),
+        conditions: template["Conditions"].as_object().unwrap_or(&empty),
+        full: false,
+        overrides,
+    };
+    let variables = &template["Resources"][function]["Properties"]["Environment"]["Variables"];
+    let resolved = resolve(variables, &cx).unwrap_or_default();
+    resolved
+        .as_object()
+        .unwrap_or_else(|| panic!("{function} has no Environment"))
+        .iter()
+        .map(|(k, v)| {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            (k.clone(), text)
+        })
+        .collect()
+}

@@ -411,10 +411,10 @@ fn every_function_role_allows_exactly_its_catalogued_grants() {
 fn every_verifier_setting_can_be_set_from_the_destination_template() {
     let catalogue = catalogue();
     let template = template_named("destination-account.yaml");
-    let environment = template["Resources"]["VerifierFunction"]["Properties"]["Environment"]
-        ["Variables"]
-        .as_object()
-        .unwrap();
+    let environment =
+        template["Resources"]["VerifierFunction"]["Properties"]["Environment"]["Variables"]
+            .as_object()
+            .unwrap();
     let missing: Vec<&str> = catalogue["verifierSettings"]
         .as_array()
         .unwrap()

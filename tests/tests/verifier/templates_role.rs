@@ -153,3 +153,65 @@ async fn a_replica_deleted_before_verification_is_missing_under_the_templates_ro
     let out = f.invoke(&event).await.unwrap().into_response().unwrap();
     assert_eq!(out["results"][0]["resultCode"], "TemporaryFailure", "{out}");
 }
+
+/// Issue 21 §3: the verifier's settings are the destination template's parameters. The
+/// verifier runs with the environment the template gives it: with `RequireReplicaStatus`
+/// left at `true`, an object written to D directly (no `REPLICA` mark) is `NotReplica`; with
+/// the parameter `false`, the same object is `Verified`.
+#[tokio::test]
+async fn the_templates_verifier_parameters_reach_the_verifier() {
+    use e2e_tests::template;
+    let world = replicated_world().await;
+    let key = "written-directly.txt";
+    let put = world
+        .b
+        .s3
+        .put_object()
+        .bucket(&world.destination_bucket)
+        .key(key)
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"direct"))
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        .ssekms_key_id(&world.destination_key_arn)
+        .send()
+        .await
+        .unwrap();
+    let event = task_event("2.0", &world.destination_bucket, key, put.version_id()).unwrap();
+    let path = e2e_tests::emulator::repo_root().join("infra/destination-account.yaml");
+    let yaml = template::load(&path);
+    for (require, verdict) in [("true", "NotReplica"), ("false", "Verified")] {
+        let overrides = serde_json::Map::from_iter([
+            (
+                "DestinationBucket".to_owned(),
+                json!(world.destination_bucket),
+            ),
+            (
+                "DestinationKmsKeyArn".to_owned(),
+                json!(world.destination_key_arn),
+            ),
+            ("RequireReplicaStatus".to_owned(), json!(require)),
+            ("MissingRetries".to_owned(), json!("0")),
+        ]);
+        let mut env = world.b.lambda_env();
+        env.extend(template::function_environment(
+            &yaml,
+            "VerifierFunction",
+            &overrides,
+        ));
+        assert!(
+            env.iter()
+                .any(|(k, v)| k == "REQUIRE_REPLICA_STATUS" && v == require),
+            "{env:?}"
+        );
+        let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+            .await
+            .unwrap();
+        let out = f.invoke(&event).await.unwrap().into_response().unwrap();
+        let result = out["results"][0]["resultString"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            result.starts_with(verdict),
+            "RequireReplicaStatus={require}: {out}"
+        );
+    }
+}
