@@ -185,6 +185,7 @@ mod tests {
         let enc = DefaultEncryption {
             algorithm: "aws:kms".into(),
             kms_key_id: Some("k".into()),
+            kms_key_arn: None,
             bucket_key_enabled: true,
         };
         let data = to_data(&Encryption::<Source>::new(Some(&enc)));
