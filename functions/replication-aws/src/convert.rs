@@ -34,6 +34,7 @@ pub fn default_encryption(
         kms_key_id: default
             .and_then(|d| d.kms_master_key_id())
             .map(str::to_owned),
+        kms_key_arn: None,
         bucket_key_enabled: rule.bucket_key_enabled().unwrap_or(false),
     })
 }

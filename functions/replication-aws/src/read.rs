@@ -149,6 +149,30 @@ pub async fn encryption(
     }
 }
 
+/// S's default encryption with the key ARN of the alias it names, when it names one
+/// (`DescribeKey`), so that it can be compared with KA; a key id or ARN needs no call, and an
+/// alias that cannot be described stays unresolved (the doctor then says it cannot tell).
+pub async fn resolve_default_alias(
+    c: &Reader,
+    encryption: Seen<Option<replication_core::properties::DefaultEncryption>>,
+) -> Seen<Option<replication_core::properties::DefaultEncryption>> {
+    let Seen::Read(Some(mut e)) = encryption else {
+        return encryption;
+    };
+    let alias = e.kms_key_id.clone().filter(|k| {
+        matches!(
+            KmsKeyRef::parse(k),
+            Ok(r @ (KmsKeyRef::AliasName(_) | KmsKeyRef::AliasArn { .. })) if !r.is_aws_managed_alias()
+        )
+    });
+    if let Some(alias) = alias
+        && let Ok(out) = c.kms_for(&alias).describe_key().key_id(&alias).send().await
+    {
+        e.kms_key_arn = out.key_metadata.and_then(|m| m.arn);
+    }
+    Seen::Read(Some(e))
+}
+
 pub async fn key(c: &Reader, key: &str) -> Seen<Option<KeyDocs>> {
     let described = match c.kms_for(key).describe_key().key_id(key).send().await {
         Ok(out) => out.key_metadata,

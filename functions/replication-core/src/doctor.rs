@@ -7,7 +7,9 @@
 //! credentials missing). [`diagnose`] evaluates every action replication needs against the
 //! identity policy *and* the resource policy, with their conditions ([`crate::evaluate`]), and
 //! returns a [`Report`]: one [`Check`] per question asked, and the [`Finding`]s, most serious
-//! first. What could not be read is a check with [`Outcome::Unknown`], never a finding.
+//! first. What could not be read is a check with [`Outcome::Unknown`], never a finding. S's
+//! default encryption, compared with KA, gives [`Warning`]s (see [`crate::source_encryption`]):
+//! objects that replicate other than under KB, or may fail, without any document being wrong.
 //!
 //! Who needs what, from the S3 User Guide ("Setting up permissions for live replication";
 //! "Replicating encrypted objects", including "S3 Bucket Keys and replication"):
@@ -38,9 +40,12 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::arn::KmsKeyArn;
 use crate::notification;
 use crate::plan::ReplicationConfiguration;
 use crate::properties::DefaultEncryption;
+pub use crate::source_encryption::Warning;
+use crate::source_encryption::source_encryption_warnings;
 
 mod keys;
 mod notifications;
@@ -205,6 +210,12 @@ pub struct Report {
     /// The findings, most serious first (lowest step first: an earlier step's fault hides the
     /// later ones').
     pub findings: Vec<Finding>,
+    /// What replicates other than under KB, or may not replicate, without a document being
+    /// wrong (S's default encryption, [`crate::source_encryption`]). Never a finding: they
+    /// change neither `healthy` nor [`Report::exit_code`], and are left out of the JSON when
+    /// there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 impl Report {
@@ -330,6 +341,18 @@ pub fn diagnose(s: &Snapshot) -> Report {
         healthy: d.findings.is_empty() && d.checks.iter().all(|c| c.outcome == Outcome::Pass),
         checks: d.checks,
         findings: d.findings,
+        warnings: warnings(s),
+    }
+}
+
+/// S's default encryption against KA, when both were read and KA is known by its ARN.
+fn warnings(s: &Snapshot) -> Vec<Warning> {
+    let (Seen::Read(default), Seen::Read(Some(ka))) = (&s.source_encryption, &s.source_key) else {
+        return Vec::new();
+    };
+    match KmsKeyArn::parse(&ka.arn) {
+        Ok(ka) => source_encryption_warnings(&s.source_bucket, default.as_ref(), &ka),
+        Err(_) => Vec::new(),
     }
 }
 

@@ -19,7 +19,8 @@
 //! - [`arn`]: parsing and validation of account ids, bucket names, KMS key references, role ARNs;
 //! - [`properties`]: the custom resources' Properties, parsed, validated and diffed for Update;
 //! - [`policy`]: policy documents and the merge rules that keep foreign statements intact;
-//! - [`plan`]: the corrected replication steps as data: role, key and bucket policies, rules.
+//! - [`plan`]: the corrected replication steps as data: role, key and bucket policies, rules;
+//! - [`source_encryption`]: S's default encryption against KA, as warnings.
 //!
 //! ```
 //! use replication_core::events::{detect, EventShape};
@@ -43,6 +44,7 @@ pub mod policy;
 pub mod properties;
 pub mod report;
 pub mod s3_key;
+pub mod source_encryption;
 pub mod time;
 pub mod verdict;
 pub mod verifier_config;

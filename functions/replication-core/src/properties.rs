@@ -170,6 +170,9 @@ pub struct DefaultEncryption {
     pub algorithm: String,
     /// `KMSMasterKeyID`, as configured (key id, alias or ARN), when set.
     pub kms_key_id: Option<String>,
+    /// The key ARN that `kms_key_id` names, when the adapter resolved an alias with
+    /// `DescribeKey`; `None` when it did not (a key id or ARN needs no resolving).
+    pub kms_key_arn: Option<String>,
     /// `BucketKeyEnabled`: new SSE-KMS objects use an S3 Bucket Key unless the write says not
     /// to.
     pub bucket_key_enabled: bool,

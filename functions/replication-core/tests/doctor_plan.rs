@@ -342,6 +342,7 @@ fn bucket_keys_on_s_with_a_role_policy_that_lacks_the_bucket_context() {
     s.source_encryption = Seen::Read(Some(DefaultEncryption {
         algorithm: "aws:kms".into(),
         kms_key_id: Some(KA.into()),
+        kms_key_arn: None,
         bucket_key_enabled: true,
     }));
     assert!(diagnose(&s).healthy, "our grants admit both contexts");
@@ -471,4 +472,58 @@ fn each_side_alone_finds_what_its_own_account_breaks_and_nothing_else() {
         "{}",
         report.findings[0]
     );
+}
+
+fn source_default(algorithm: &str, key: Option<&str>) -> Seen<Option<DefaultEncryption>> {
+    Seen::Read(Some(DefaultEncryption {
+        algorithm: algorithm.into(),
+        kms_key_id: key.map(str::to_owned),
+        kms_key_arn: None,
+        bucket_key_enabled: false,
+    }))
+}
+
+#[test]
+fn an_sse_s3_default_on_s_is_a_warning_that_leaves_the_pair_healthy() {
+    // GIVEN what the plan writes, on an S whose default encryption is SSE-S3
+    let mut s = healthy();
+    s.source_encryption = source_default("AES256", None);
+    // WHEN diagnosed
+    let report = diagnose(&s);
+    // THEN healthy, exit 0, and one warning about S's default encryption, in the JSON too
+    assert!(report.healthy, "{report:#?}");
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.warnings.len(), 1, "{:#?}", report.warnings);
+    assert!(
+        report.warnings[0]
+            .document
+            .starts_with("S's default encryption")
+    );
+    assert!(report.warnings[0].problem.contains("SSE-S3"));
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["warnings"][0]["problem"], report.warnings[0].problem);
+}
+
+#[test]
+fn another_kms_key_as_ss_default_is_a_warning_not_a_finding() {
+    let mut s = healthy();
+    let other = "arn:aws:kms:eu-west-1:111122223333:key/99999999-12ab-34cd-56ef-1234567890ab";
+    s.source_encryption = source_default("aws:kms", Some(other));
+    let report = diagnose(&s);
+    assert_eq!(report.exit_code(), 0, "{report:#?}");
+    assert_eq!(report.warnings.len(), 1, "{:#?}", report.warnings);
+    assert!(report.warnings[0].problem.contains(other));
+}
+
+#[test]
+fn ka_as_ss_default_gives_no_warnings_and_no_warnings_key_in_the_json() {
+    let mut s = healthy();
+    s.source_encryption = source_default("aws:kms", Some(KA));
+    let report = diagnose(&s);
+    assert_eq!(report.warnings, vec![]);
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json.get("warnings").is_none(), "{json:#}");
+    // S's default unreadable: nothing is guessed.
+    s.source_encryption = Seen::Unreadable("AccessDenied".into());
+    assert_eq!(diagnose(&s).warnings, vec![]);
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use replication_core::properties::{DefaultEncryption, DestinationSpec, SourceSpec};
+use replication_core::source_encryption::Warning;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -56,6 +57,11 @@ pub(crate) struct SourceData {
     pub role_policy_name: String,
     #[serde(flatten)]
     pub source_encryption: Encryption<Source>,
+    /// What S's default encryption means for the objects written without encryption headers
+    /// ([`replication_core::source_encryption`]), or `""` when they are SSE-KMS under KA.
+    /// Always present, so that `Fn::GetAtt` can read it; the problems only, cut at
+    /// [`MAX_WARNING`] bytes (the fixes are in the log line and the doctor's output).
+    pub source_encryption_warning: String,
     /// Single-stack mode only.
     #[serde(flatten)]
     pub destination_encryption: Option<Encryption<Destination>>,
@@ -86,10 +92,32 @@ impl SourceData {
             sid_prefix: spec.sid_scope().to_string(),
             role_policy_name: replication_core::plan::role_policy_name(&spec.sid_scope()),
             source_encryption: Encryption::new(encryption),
+            source_encryption_warning: String::new(),
             destination_encryption: None,
             canary: None,
         }
     }
+}
+
+/// The most `SourceEncryptionWarning` takes of the 4096-byte answer to CloudFormation.
+pub(crate) const MAX_WARNING: usize = 1000;
+
+/// `SourceEncryptionWarning`: the warnings' problems, joined by ` | `, within [`MAX_WARNING`]
+/// bytes.
+pub(crate) fn warning_text(warnings: &[Warning]) -> String {
+    let text = warnings
+        .iter()
+        .map(|w| w.problem.as_str())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    if text.len() <= MAX_WARNING {
+        return text;
+    }
+    let mut end = MAX_WARNING - " …".len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} …", &text[..end])
 }
 
 /// The canary's outcome.
@@ -185,6 +213,7 @@ mod tests {
         let enc = DefaultEncryption {
             algorithm: "aws:kms".into(),
             kms_key_id: Some("k".into()),
+            kms_key_arn: None,
             bucket_key_enabled: true,
         };
         let data = to_data(&Encryption::<Source>::new(Some(&enc)));
@@ -195,5 +224,19 @@ mod tests {
         assert_eq!(none["DestinationDefaultEncryption"], "none");
         assert_eq!(none["DestinationDefaultKmsKeyId"], "");
         assert_eq!(none["DestinationBucketKeyEnabled"], "false");
+    }
+
+    #[test]
+    fn the_source_encryption_warning_is_the_problems_within_its_share_of_the_answer() {
+        let w = |problem: &str| Warning {
+            document: "S's default encryption (s)".into(),
+            problem: problem.into(),
+            fix: "a long fix".into(),
+        };
+        assert_eq!(warning_text(&[]), "");
+        assert_eq!(warning_text(&[w("one"), w("two")]), "one | two");
+        let long = warning_text(&[w(&"é".repeat(800))]);
+        assert!(long.len() <= MAX_WARNING, "{}", long.len());
+        assert!(long.ends_with(" …"));
     }
 }

@@ -245,6 +245,10 @@ async fn run_check(
         "unknown": report.checks.iter().filter(|c| c.outcome == Outcome::Unknown).count(),
         "unchecked": unread,
     });
+    // Warnings are not findings: they leave `healthy` and the metric as they are.
+    if !report.warnings.is_empty() {
+        out["warnings"] = json!(report.warnings);
+    }
     if let Some(liveness) = liveness {
         out["liveness"] = liveness;
     }
@@ -287,6 +291,14 @@ fn publish(report: &Report, side: &'static str, s: &Snapshot, unread: &[String])
             problem = %f.problem,
             fix = %f.fix,
             "replication setup finding"
+        );
+    }
+    for w in &report.warnings {
+        tracing::warn!(
+            document = %w.document,
+            problem = %w.problem,
+            fix = %w.fix,
+            "replication setup warning (not counted as a finding)"
         );
     }
     for document in unread {

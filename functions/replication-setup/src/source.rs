@@ -4,10 +4,12 @@
 
 use std::time::{Duration, Instant};
 
+use replication_core::arn::KmsKeyRef;
 use replication_core::arn::{AccountId, RoleArn};
 use replication_core::plan;
 use replication_core::policy::SidScope;
-use replication_core::properties::{ResolvedKey, SourceFacts, SourceProperties};
+use replication_core::properties::{DefaultEncryption, ResolvedKey, SourceFacts, SourceProperties};
+use replication_core::source_encryption::source_encryption_warnings;
 
 use crate::checks;
 use crate::context::{Done, Failure, Setup, properties_error};
@@ -74,7 +76,11 @@ pub(crate) async fn prepare_source(
         source_key: steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?,
         destination_key,
         destination_bucket_region,
-        source_encryption: steps::bucket_encryption(c, props.source_bucket.as_str()).await?,
+        source_encryption: resolve_default_alias(
+            c,
+            steps::bucket_encryption(c, props.source_bucket.as_str()).await?,
+        )
+        .await,
         destination_encryption,
     };
     let mut spec = props.validate(&facts).map_err(properties_error)?;
@@ -194,6 +200,7 @@ pub(super) async fn apply_source_request(
         versioning_was_enabled,
         facts.source_encryption.as_ref(),
     );
+    data.source_encryption_warning = warn_of_source_encryption(&spec, &facts);
     data.canary = canary.map(|c| CanaryData {
         canary_note: (c.status == "PENDING").then(|| {
             format!(
@@ -211,6 +218,54 @@ pub(super) async fn apply_source_request(
         physical_id: props.physical_resource_id(),
         data: outputs::to_data(&data),
     })
+}
+
+/// The key ARN of the alias S's default encryption names, if it names one other than an AWS
+/// managed key's (`DescribeKey`; a key id or ARN is compared as it is). Unresolvable stays
+/// unresolved: the warning then says it cannot tell.
+async fn resolve_default_alias(
+    c: &AccountClients,
+    encryption: Option<DefaultEncryption>,
+) -> Option<DefaultEncryption> {
+    let mut e = encryption?;
+    let alias = e
+        .kms_key_id
+        .as_deref()
+        .and_then(|k| KmsKeyRef::parse(k).ok())
+        .filter(|r| {
+            matches!(r, KmsKeyRef::AliasName(_) | KmsKeyRef::AliasArn { .. })
+                && !r.is_aws_managed_alias()
+        });
+    if let Some(alias) = alias {
+        match steps::describe_key(c, &alias, "S's default encryption").await {
+            Ok(key) => e.kms_key_arn = Some(key.arn.to_string()),
+            Err(error) => tracing::info!(%alias, %error, "S's default key alias not resolved"),
+        }
+    }
+    Some(e)
+}
+
+/// S's default encryption against KA: each warning logged at warn level, and the text for
+/// `SourceEncryptionWarning` (empty when there is none).
+fn warn_of_source_encryption(
+    spec: &replication_core::properties::SourceSpec,
+    facts: &SourceFacts,
+) -> String {
+    let warnings = source_encryption_warnings(
+        spec.source_bucket.as_str(),
+        facts.source_encryption.as_ref(),
+        &spec.source_key,
+    );
+    for w in &warnings {
+        tracing::warn!(
+            bucket = %spec.source_bucket,
+            document = %w.document,
+            problem = %w.problem,
+            fix = %w.fix,
+            "S's default encryption: some objects replicate other than under KB, or fail"
+        );
+    }
+    outputs::warning_text(&warnings)
 }
 
 /// After an Update of one pair (the same Sid scope), our grants leave the key and the role

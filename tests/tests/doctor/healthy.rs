@@ -16,11 +16,23 @@ async fn a_pair_set_up_by_our_resources_is_healthy_in_text_and_json() {
         text.stdout
     );
     assert!(!text.stdout.contains('✗'), "{}", text.stdout);
+    // S keeps the SSE-S3 default every bucket has: a warning, which changes no exit code
+    assert!(
+        text.stdout.contains("! warning: S's default encryption"),
+        "{}",
+        text.stdout
+    );
     let json = run(&h, false, true);
     assert_eq!(json.code, 0);
     let report = json.json().unwrap();
     assert_eq!(report["healthy"], true, "{report:#}");
     assert_eq!(report["findings"], json!([]));
+    assert!(
+        report["warnings"][0]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("SSE-S3")),
+        "{report:#}"
+    );
     assert_eq!(
         replication_outcome(&h).await,
         "COMPLETED",

@@ -9,6 +9,7 @@ mod common;
 
 mod create;
 mod deploy_time;
+mod encryption;
 mod failures;
 mod notifications;
 mod order;

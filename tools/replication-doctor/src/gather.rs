@@ -16,7 +16,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use replication_aws::read::{
-    Reader, bucket_policy, encryption, key, notifications, region, replication, role, versioning,
+    Reader, bucket_policy, encryption, key, notifications, region, replication,
+    resolve_default_alias, role, versioning,
 };
 use replication_core::doctor::{Seen, Snapshot};
 
@@ -201,7 +202,7 @@ pub async fn snapshot(o: &Options, a: &Reader, b: &Reader, a_account: &str) -> S
         Some(c) => role(a, &c.role).await,
         None => Seen::Unreadable("no replication configuration names a role".into()),
     };
-    let source_encryption = encryption(a, s).await;
+    let source_encryption = resolve_default_alias(a, encryption(a, s).await).await;
     let source_key_ref = o
         .source_kms_key
         .clone()

@@ -2,8 +2,8 @@
 //!
 //! Reads one pair's documents in both accounts (read-only; the actions are listed in
 //! `gather.rs` and the README), evaluates them with `replication_core::doctor`, and prints one
-//! line per check (✓, ✗ or ?) and each finding with its fix, or the report as JSON with
-//! `--json`. Exit 0 healthy, 1 findings, 2 could not check everything (what and why is said),
+//! line per check (✓, ✗ or ?), each finding with its fix and each warning (`!`, S's default
+//! encryption against KA; no effect on the exit code), or the report as JSON with `--json`. Exit 0 healthy, 1 findings, 2 could not check everything (what and why is said),
 //! 64 a wrong command line. Commands in a fix carry the profile and region they must run under.
 //!
 //! Install: `cargo install --locked --path tools/replication-doctor`.
@@ -63,6 +63,12 @@ fn with_profiles(report: &mut Report, o: &Options, s: &Snapshot) {
         };
         f.fix = runnable(&f.fix, profile, region);
     }
+    // A warning's document is S's (its default encryption): account A.
+    for w in &mut report.warnings {
+        if account_of(&w.document) == Some('A') {
+            w.fix = runnable(&w.fix, o.source_profile.as_deref(), &s.source_region);
+        }
+    }
 }
 
 fn human(report: &Report) -> String {
@@ -85,6 +91,12 @@ fn human(report: &Report) -> String {
             out.push_str(&format!(", statement {s}"));
         }
         out.push_str(&format!("\n    {}\n    fix: {}\n", f.problem, f.fix));
+    }
+    for w in &report.warnings {
+        out.push_str(&format!(
+            "\n! warning: {}\n    {}\n    fix: {}\n",
+            w.document, w.problem, w.fix
+        ));
     }
     out.push('\n');
     out.push_str(match report.exit_code() {
@@ -141,6 +153,44 @@ async fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use replication_core::doctor::{Check, Warning};
+
+    fn report_with_a_warning() -> Report {
+        Report {
+            healthy: true,
+            checks: vec![Check {
+                step: 1,
+                name: "versioning on S (s)".into(),
+                outcome: Outcome::Pass,
+                detail: String::new(),
+            }],
+            findings: vec![],
+            warnings: vec![Warning {
+                document: "S's default encryption (s)".into(),
+                problem: "S's default encryption is SSE-S3 (AES256)".into(),
+                fix: "aws s3api put-bucket-encryption --bucket s".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn warnings_are_printed_before_the_verdict_and_leave_a_healthy_pair_healthy() {
+        let report = report_with_a_warning();
+        let text = human(&report);
+        assert!(
+            text.contains(
+                "! warning: S's default encryption (s)\n    S's default encryption is SSE-S3"
+            ),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("healthy"), "{text}");
+        assert_eq!(report.exit_code(), 0);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["warnings"][0]["document"],
+            "S's default encryption (s)"
+        );
+    }
 
     #[test]
     fn fix_commands_carry_the_accounts_profile_and_region() {

@@ -447,6 +447,7 @@ fn bucket_keys_on() -> Option<DefaultEncryption> {
     Some(DefaultEncryption {
         algorithm: "aws:kms".to_owned(),
         kms_key_id: Some(KB.to_owned()),
+        kms_key_arn: None,
         bucket_key_enabled: true,
     })
 }
