@@ -62,6 +62,10 @@ pub(crate) struct SourceData {
     /// With `Canary`.
     #[serde(flatten)]
     pub canary: Option<CanaryData>,
+    /// `RolePermissionsBoundary`, `RolePath` or `RoleTags` given for a role this project did
+    /// not create: which, and that the role was left as its owner set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_settings_not_applied: Option<String>,
 }
 
 impl SourceData {
@@ -88,6 +92,7 @@ impl SourceData {
             source_encryption: Encryption::new(encryption),
             destination_encryption: None,
             canary: None,
+            role_settings_not_applied: None,
         }
     }
 }
