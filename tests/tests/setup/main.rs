@@ -14,6 +14,7 @@ mod notifications;
 mod order;
 mod properties;
 mod replacement;
+mod role_settings;
 mod roles;
 mod rules;
 mod support;
