@@ -179,7 +179,7 @@ fn role_tags(
     with_managed: bool,
     step: &str,
 ) -> Result<Vec<aws_sdk_iam::types::Tag>, StepError> {
-    let managed = with_managed.then(|| (MANAGED_TAG, "true"));
+    let managed = with_managed.then_some((MANAGED_TAG, "true"));
     managed
         .into_iter()
         .chain(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
