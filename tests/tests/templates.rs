@@ -329,6 +329,9 @@ fn switch(name: &str, on: bool) -> Value {
         ("MetricsSink", false) => "emf",
         ("DestinationAccessRoleArn", true) => "arn:aws:iam::222222222222:role/replication-admin",
         ("DestinationAccessRoleArn", false) => "",
+        ("RolePermissionsBoundary", true) =>
+            "arn:aws:iam::111111111111:policy/boundaries/replication",
+        ("RolePermissionsBoundary", false) => "",
         (_, true) => "true",
         (_, false) => "false",
     })

@@ -29,13 +29,15 @@
 use std::fmt;
 
 mod kms;
+mod policy;
 mod role;
 mod sqs;
 pub use kms::{KeyManager, KmsKeyArn, KmsKeyRef};
+pub use policy::PolicyArn;
 pub(crate) use role::fnv1a32;
 pub use role::{
-    DEFAULT_ROLE_PREFIX, ROLE_NAME_MAX, RoleArn, default_role_arn, default_role_name,
-    validate_role_name,
+    DEFAULT_ROLE_PREFIX, ROLE_NAME_MAX, ROLE_PATH_MAX, RoleArn, default_role_arn,
+    default_role_name, validate_role_name, validate_role_path,
 };
 pub use sqs::SqsQueueArn;
 

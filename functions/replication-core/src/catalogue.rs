@@ -169,7 +169,7 @@ pub struct Grant {
     /// one alternative are on (`[["Canary"], ["ScheduledCheck", "Liveness"]]`: with the canary,
     /// or with the liveness check, which needs the scheduled check). A switch is on when a
     /// boolean parameter is `true`, `Tracing` is `Active`, `MetricsSink` is not `emf`, or
-    /// `DestinationAccessRoleArn` is given.
+    /// `DestinationAccessRoleArn` or `RolePermissionsBoundary` is given.
     pub when: &'static [&'static [&'static str]],
 }
 
@@ -231,6 +231,19 @@ pub const SETUP_SOURCE_GRANTS: &[Grant] = &[
     g("iam:GetRole", &["GetRole"]),
     g("iam:CreateRole", &["CreateRole"]),
     g("iam:TagRole", &["TagRole"]),
+    // RoleTags an Update no longer names leave a role we created (never the management tag).
+    g("iam:UntagRole", &["UntagRole"]),
+    // Only the boundary the stack names (the template's iam:PermissionsBoundary condition).
+    when(
+        "iam:PutRolePermissionsBoundary",
+        &["PutRolePermissionsBoundary"],
+        &[&["RolePermissionsBoundary"]],
+    ),
+    // Needed after the stack stops naming one: the boundary it set leaves the role.
+    g(
+        "iam:DeleteRolePermissionsBoundary",
+        &["DeleteRolePermissionsBoundary"],
+    ),
     g("iam:UpdateAssumeRolePolicy", &["UpdateAssumeRolePolicy"]),
     g("iam:GetRolePolicy", &["GetRolePolicy"]),
     g("iam:ListRolePolicies", &["ListRolePolicies"]),

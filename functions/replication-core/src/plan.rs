@@ -68,12 +68,16 @@ use crate::policy::{Effect, POLICY_VERSION, SidScope, Statement, document};
 use crate::properties::{DestinationSpec, SourceSpec};
 
 mod replication;
+mod role_settings;
 pub use replication::{
     AccessControlTranslation, AndOperator, Destination, EnabledStatus, EncryptionConfiguration,
     Metrics, Minutes, PlanError, PreviousRules, ReplicationConfiguration, ReplicationRule,
     ReplicationTime, RuleFilter, RuleOwner, SourceSelectionCriteria, Tag, merge_replication_rules,
     previous_rules, remove_replication_rules, replicates_to, replication_rules,
     settle_default_priorities,
+};
+pub use role_settings::{
+    ROLE_MANAGED_TAG, ROLE_TAGS_MAX, RoleSettingChanges, RoleSettings, role_setting_changes,
 };
 
 /// Name of the inline policy the adapter puts on the replication role: the replication pair's

@@ -21,7 +21,9 @@
 //!   `kms:DescribeKey`, `kms:GetKeyPolicy`, `kms:PutKeyPolicy` on KA; `iam:GetRole`,
 //!   `iam:CreateRole`, `iam:TagRole`, `iam:UpdateAssumeRolePolicy`, `iam:GetRolePolicy`,
 //!   `iam:ListRolePolicies`, `iam:PutRolePolicy`,
-//!   `iam:DeleteRolePolicy`, `iam:DeleteRole` and `iam:PassRole` on the replication role;
+//!   `iam:DeleteRolePolicy`, `iam:DeleteRole`, `iam:UntagRole` (never the management tag),
+//!   `iam:DeleteRolePermissionsBoundary` and `iam:PassRole` on the replication role, and
+//!   `iam:PutRolePermissionsBoundary` with `RolePermissionsBoundary` (only that boundary);
 //!   `sts:AssumeRole` on `DestinationAccessRoleArn` in single-stack mode; with `Canary`,
 //!   `s3:PutObject`, `s3:PutObjectTagging`, `s3:GetObject`, `s3:GetObjectVersion`,
 //!   `s3:DeleteObjectVersion` on `S/*.s3-kms-replication-canary/*` and `kms:GenerateDataKey` on KA;

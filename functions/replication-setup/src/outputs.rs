@@ -68,6 +68,10 @@ pub(crate) struct SourceData {
     /// With `Canary`.
     #[serde(flatten)]
     pub canary: Option<CanaryData>,
+    /// `RolePermissionsBoundary`, `RolePath` or `RoleTags` given for a role this project did
+    /// not create: which, and that the role was left as its owner set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_settings_not_applied: Option<String>,
 }
 
 impl SourceData {
@@ -95,6 +99,7 @@ impl SourceData {
             source_encryption_warning: String::new(),
             destination_encryption: None,
             canary: None,
+            role_settings_not_applied: None,
         }
     }
 }

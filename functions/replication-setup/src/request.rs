@@ -56,22 +56,24 @@ pub(crate) struct ResourceRequest {
 /// A resource of one of our two types, with its properties.
 #[derive(Debug)]
 pub(crate) enum Resource {
-    /// `Custom::ReplicationSource`.
-    Source(Props<SourceProperties>),
+    /// `Custom::ReplicationSource` (both boxed: the properties with their old copy run to
+    /// hundreds of bytes).
+    Source(Box<Props<SourceProperties>>),
     /// `Custom::ReplicationDestination`.
-    Destination(Props<DestinationProperties>),
+    Destination(Box<Props<DestinationProperties>>),
 }
 
 impl Resource {
     fn parse(cfn: &CfnRequest) -> Result<Self, String> {
         match ResourceType::parse(&cfn.resource_type) {
-            Ok(ResourceType::Source) => {
-                Ok(Resource::Source(Props::parse(cfn, SourceProperties::parse)))
-            }
-            Ok(ResourceType::Destination) => Ok(Resource::Destination(Props::parse(
+            Ok(ResourceType::Source) => Ok(Resource::Source(Box::new(Props::parse(
+                cfn,
+                SourceProperties::parse,
+            )))),
+            Ok(ResourceType::Destination) => Ok(Resource::Destination(Box::new(Props::parse(
                 cfn,
                 DestinationProperties::parse,
-            ))),
+            )))),
             Err(e) => Err(e.to_string()),
         }
     }
@@ -281,7 +283,7 @@ mod tests {
     fn source(invocation: Invocation) -> Props<SourceProperties> {
         match invocation {
             Invocation::Resource(r) => match r.resource {
-                Ok(Resource::Source(p)) => p,
+                Ok(Resource::Source(p)) => *p,
                 other => panic!("{other:?}"),
             },
             other => panic!("{other:?}"),

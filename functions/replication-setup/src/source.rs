@@ -132,6 +132,23 @@ pub(super) async fn apply_source_request(
             role.arn()
         )));
     }
+    // IAM cannot move a role to another path (UpdateRole takes no Path): a role of ours under
+    // another path than RolePath is refused before any write, with the ways out.
+    if let Some(role) = existing_role
+        .as_ref()
+        .filter(|r| steps::is_managed(r) && r.path() != props.role_path())
+    {
+        return Err(Failure::Properties(format!(
+            "RolePath: the role {} was created by s3-kms-replication under the path {}, and IAM \
+             cannot change a role's path; keep RolePath {}, or give a new RoleName as well (a \
+             role of that name is created under {} and the old one removed; the destination's \
+             ReplicationRoleArn must name the new role)",
+            role.arn(),
+            role.path(),
+            role.path(),
+            props.role_path()
+        )));
+    }
     let destination_written = match &remote {
         Some(b) => Some(
             apply_destination(
@@ -146,7 +163,12 @@ pub(super) async fn apply_source_request(
         None => None,
     };
     let versioning_was_enabled = steps::enable_versioning(c, spec.source_bucket.as_str()).await?;
-    let role = steps::ensure_replication_role(c, &spec, existing_role, deadline).await?;
+    // Of the same role only: a role renamed by this Update starts from nothing.
+    let previous_settings = old
+        .filter(|o| o.effective_role_name() == spec.role_arn.name())
+        .map(SourceProperties::role_settings);
+    let role = steps::ensure_replication_role(c, &spec, existing_role, previous_settings, deadline)
+        .await?;
     let source_key_policy = steps::merge_key_policy(
         c,
         &spec.source_key,
@@ -211,6 +233,7 @@ pub(super) async fn apply_source_request(
         canary_status: c.status,
         canary_key: c.key,
     });
+    data.role_settings_not_applied = role.settings_not_applied;
     if remote.is_some() {
         data.destination_encryption = Some(Encryption::new(facts.destination_encryption.as_ref()));
     }

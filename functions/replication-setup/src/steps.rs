@@ -17,7 +17,7 @@ use replication_core::policy;
 use serde_json::Value;
 
 /// The tag our replication role carries, so that Delete removes only a role it created.
-pub const MANAGED_TAG: &str = "s3-kms-replication:managed";
+pub const MANAGED_TAG: &str = plan::ROLE_MANAGED_TAG;
 
 mod bucket_policy;
 mod canary;
@@ -344,5 +344,8 @@ impl AccountClients {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod role_scripted_tests;
 #[cfg(test)]
 mod scripted_tests;

@@ -183,6 +183,10 @@ export function exampleStacks(app: App, cfg: ExampleConfig): { destination: Stac
     ...(full
       ? {
           roleName: 'team-replication',
+          // Used only if this stack creates the role (the example's exists, under /service-role/).
+          rolePermissionsBoundary: `arn:aws:iam::${cfg.sourceAccount}:policy/boundaries/replication`,
+          rolePath: '/service-role/',
+          roleTags: { team: 'storage' },
           rules: [
             { id: 'to-destination', priority: 1, prefix: 'replicated/', tags: { team: 'storage' }, storageClass: 'STANDARD_IA' as const },
             { id: 'logs-to-destination', priority: 2, prefix: 'logs/', deleteMarkerReplication: true },

@@ -3,6 +3,7 @@
  */
 import { type CfnResource, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
@@ -118,6 +119,31 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    *   then be known at synth
    */
   readonly roleName?: string;
+  /**
+   * `RolePermissionsBoundary`: the managed policy set as the permissions boundary of the role
+   * this resource creates (and kept on it by updates; removed when no longer given). The setup
+   * function may set this boundary and no other. A role it did not create is not touched.
+   *
+   * @default - no boundary
+   */
+  readonly rolePermissionsBoundary?: string | iam.IManagedPolicy;
+  /**
+   * `RolePath`: the IAM path of the role this resource creates, such as `/service-role/`
+   * (starts and ends with `/`, at most 512 printable ASCII characters). IAM cannot move a role:
+   * changing it later fails the update unless `roleName` changes too. The destination side's
+   * `replicationRoleArn` must carry the same path.
+   *
+   * @default '/'
+   */
+  readonly rolePath?: string;
+  /**
+   * `RoleTags`: tags of the role this resource creates, besides the setup function's own
+   * management tag (IAM's rules: keys of 1 to 128 and values of up to 256 letters, digits,
+   * spaces and `_.:/=+-@`; no `aws:` keys; at most 49).
+   *
+   * @default - none
+   */
+  readonly roleTags?: Record<string, string>;
   /**
    * `Rules`: the replication rules on S to D.
    *
@@ -330,6 +356,17 @@ export class ReplicationSource extends Construct {
         'remove ownerOverride (it defaults to false within one account)',
       );
     }
+    const boundary = props.rolePermissionsBoundary === undefined || typeof props.rolePermissionsBoundary === 'string'
+      ? props.rolePermissionsBoundary
+      : props.rolePermissionsBoundary.managedPolicyArn;
+    if (boundary !== undefined && !Token.isUnresolved(boundary) && !POLICY_ARN.test(boundary)) {
+      refuse(kind, 'rolePermissionsBoundary', `${JSON.stringify(boundary)} is not an IAM managed policy ARN`, 'give the managed policy, or its ARN: arn:aws:iam::<account>:policy/<path><name>');
+    }
+    const rolePath = props.rolePath;
+    if (rolePath !== undefined && !Token.isUnresolved(rolePath) && !validRolePath(rolePath)) {
+      refuse(kind, 'rolePath', `${JSON.stringify(rolePath)} is not an IAM path`, 'use / or a path that starts and ends with /, such as /service-role/ (at most 512 printable ASCII characters, no spaces, no //)');
+    }
+    const roleTags = props.roleTags === undefined ? undefined : roleTagsProperty(kind, props.roleTags);
     const replicateTags = props.replicateTags ?? true;
     const rules = props.rules === undefined ? undefined : rulesProperty(kind, props.rules, replicateTags);
 
@@ -365,6 +402,9 @@ export class ReplicationSource extends Construct {
       DestinationAccountId: destinationAccountId,
       DestinationKmsKeyArn: destinationKey,
       RoleName: roleNameParameter,
+      RolePermissionsBoundary: boundary ?? '',
+      RolePath: rolePath ?? '',
+      RoleTags: roleTags === undefined ? '' : JSON.stringify(roleTags),
       Rules: rules === undefined ? '' : JSON.stringify(rules),
       ReplicationTimeControl: param(props.replicationTimeControl ?? false),
       ReplicationMetrics: param(props.replicationMetrics ?? false),
@@ -457,4 +497,39 @@ function rulesProperty(kind: string, rules: ReplicationRule[], replicateTags: bo
       ...(rule.storageClass !== undefined ? { StorageClass: rule.storageClass } : {}),
     };
   });
+}
+
+/** An IAM managed policy ARN (replication-core `PolicyArn`). */
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy\/([\x21-\x7E]*\/)?[A-Za-z0-9+=,.@_-]{1,128}$/;
+
+/** IAM's rules for a path (replication-core `validate_role_path`). */
+function validRolePath(path: string): boolean {
+  return path.length >= 1 && path.length <= 512 && /^\/([\x21-\x7E]*\/)?$/.test(path) && !path.includes('//');
+}
+
+/** `RoleTags`, checked by IAM's tag rules as the setup function checks them. */
+function roleTagsProperty(kind: string, tags: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(tags);
+  const text = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  const seen = new Set<string>();
+  for (const [key, value] of entries) {
+    if (Token.isUnresolved(key) || Token.isUnresolved(value)) continue;
+    if (key.length < 1 || key.length > 128 || value.length > 256 || !text.test(key) || !text.test(value)) {
+      refuse(kind, 'roleTags', `tag ${JSON.stringify(key)} is not a valid IAM tag`, 'use keys of 1 to 128 and values of up to 256 characters, each a letter, digit, space or one of _.:/=+-@');
+    }
+    if (key.toLowerCase().startsWith('aws:')) {
+      refuse(kind, 'roleTags', `tag ${JSON.stringify(key)} uses the prefix aws:, which AWS reserves`, 'choose a key that does not start with aws:');
+    }
+    if (key.toLowerCase() === 's3-kms-replication:managed') {
+      refuse(kind, 'roleTags', `tag ${JSON.stringify(key)} is the tag by which s3-kms-replication knows the roles it created`, 'remove it; the setup function sets it on the roles it creates');
+    }
+    if (seen.has(key.toLowerCase())) {
+      refuse(kind, 'roleTags', `tag key ${JSON.stringify(key)} appears twice (IAM tag keys ignore case)`, 'list each tag key once');
+    }
+    seen.add(key.toLowerCase());
+  }
+  if (entries.length > 49) {
+    refuse(kind, 'roleTags', `${entries.length} tags; IAM allows 50 on a role, one of which s3-kms-replication sets`, 'give at most 49 tags');
+  }
+  return tags;
 }

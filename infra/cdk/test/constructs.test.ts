@@ -97,6 +97,9 @@ const COMMON: Record<string, [unknown, string]> = {
 const SOURCE_ALTERNATIVES: Record<string, [unknown, string]> = {
   ...COMMON,
   roleName: ['team-replication', 'RoleName'],
+  rolePermissionsBoundary: [`arn:aws:iam::${A}:policy/boundaries/replication`, 'RolePermissionsBoundary'],
+  rolePath: ['/service-role/', 'RolePath'],
+  roleTags: [{ team: 'storage' }, 'RoleTags'],
   rules: [[{ id: 'r' }], 'Rules'],
   replicationTimeControl: [true, 'ReplicationTimeControl'],
   replicationMetrics: [true, 'ReplicationMetrics'],
@@ -387,6 +390,12 @@ describe('refused at synth', () => {
     refusal(() => source({ replicateTags: false, rules: [{ id: 'a', tags: { k: 'v' } }] }), 'rules[0].tags', /GetObjectVersionTagging/);
     refusal(() => source({ rules: [{ id: 'a', storageClass: 'COLD' as never }] }), 'rules[0].storageClass', /unknown storage class/);
     refusal(() => source({ roleName: 'bad name' }), 'roleName', /not an IAM role name/);
+    refusal(() => source({ rolePermissionsBoundary: `arn:aws:iam::${A}:role/boundary` }), 'rolePermissionsBoundary', /not an IAM managed policy ARN/);
+    refusal(() => source({ rolePath: 'service-role/' }), 'rolePath', /not an IAM path/);
+    refusal(() => source({ rolePath: '/with space/' }), 'rolePath', /not an IAM path/);
+    refusal(() => source({ roleTags: { 'aws:team': 'x' } }), 'roleTags', /reserves/);
+    refusal(() => source({ roleTags: { 's3-kms-replication:managed': 'false' } }), 'roleTags', /knows the roles it created/);
+    refusal(() => source({ roleTags: { team: 'a<b' } }), 'roleTags', /not a valid IAM tag/);
     // The templates' Tracing offers PassThrough and Active, Lambda's two modes.
     refusal(() => destination({ tracing: lambda.Tracing.DISABLED }), 'tracing', /not a Lambda tracing mode/);
     refusal(() => source({ tracing: lambda.Tracing.DISABLED }), 'tracing', /not a Lambda tracing mode/);

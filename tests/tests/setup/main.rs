@@ -15,6 +15,7 @@ mod notifications;
 mod order;
 mod properties;
 mod replacement;
+mod role_settings;
 mod roles;
 mod rules;
 mod support;

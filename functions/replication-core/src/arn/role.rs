@@ -30,6 +30,33 @@ pub fn validate_role_name(name: &str) -> Result<(), ArnError> {
     }
 }
 
+/// Maximum length of an IAM path.
+pub const ROLE_PATH_MAX: usize = 512;
+
+/// Validate an IAM path as `CreateRole` takes it (IAM API Reference, CreateRole, `Path`):
+/// `/` alone, or a string that starts and ends with `/`, 1 to 512 characters of printable
+/// ASCII (`!` 0x21 to `~` 0x7E). A `//` is refused too: no role ARN can be read back from one.
+///
+/// # Errors
+/// [`ArnError`] when the path breaks IAM's rules.
+pub fn validate_role_path(path: &str) -> Result<(), ArnError> {
+    let printable = path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if (1..=ROLE_PATH_MAX).contains(&path.len())
+        && path.starts_with('/')
+        && path.ends_with('/')
+        && printable
+        && !path.contains("//")
+    {
+        Ok(())
+    } else {
+        Err(ArnError::new(
+            "not a valid IAM path",
+            path,
+            "use / or a path that starts and ends with /, such as /service-role/ (at most 512 printable ASCII characters, no spaces, no //)",
+        ))
+    }
+}
+
 /// An IAM role ARN `arn:<partition>:iam::<account>:role/<path><name>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RoleArn {
@@ -87,6 +114,17 @@ impl RoleArn {
             path: "/".to_owned(),
             name: name.to_owned(),
         })
+    }
+
+    /// The same role under `path` (`/` or `/a/b/`): the ARN IAM gives a role created with
+    /// that `Path`.
+    ///
+    /// # Errors
+    /// [`ArnError`] when `path` is not a valid IAM path ([`validate_role_path`]).
+    pub fn with_path(mut self, path: &str) -> Result<Self, ArnError> {
+        validate_role_path(path)?;
+        path.clone_into(&mut self.path);
+        Ok(self)
     }
 
     /// The role's partition.

@@ -122,15 +122,47 @@ impl RuleProperties {
 }
 
 pub(super) fn parse_tags(r: &mut Reader<'_>) -> Vec<(String, String)> {
-    let fix = "give Tags as [{\"Key\": \"k\", \"Value\": \"v\"}, ...] or as {\"k\": \"v\", ...}";
-    let pairs: Vec<(String, String)> = match r.get("Tags") {
+    let value = r.get("Tags");
+    parse_tag_value(r, "Tags", value, TagRules::S3Object)
+}
+
+/// Which service's tag rules a tag list must keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TagRules {
+    /// S3 object tags, as a rule's filter names them.
+    S3Object,
+    /// IAM tags on the replication role (IAM User Guide, "Tagging IAM resources", "Rules for
+    /// tagging"): keys of 1 to 128 and values of up to 256 letters, digits, spaces and
+    /// `_.:/=+-@`; keys unique regardless of case and never `aws:...`; at most 50 per role, one
+    /// of which is the project's own [`crate::plan::ROLE_MANAGED_TAG`].
+    IamRole,
+}
+
+fn is_iam_tag_text(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+}
+
+/// A tag list given as `[{"Key": .., "Value": ..}, ..]` or as `{"k": "v", ..}` under
+/// `property`, checked against `rules`.
+pub(super) fn parse_tag_value(
+    r: &mut Reader<'_>,
+    property: &str,
+    value: Option<&Value>,
+    rules: TagRules,
+) -> Vec<(String, String)> {
+    let fix = format!(
+        "give {property} as [{{\"Key\": \"k\", \"Value\": \"v\"}}, ...] or as {{\"k\": \"v\", ...}}"
+    );
+    let fix = fix.as_str();
+    let pairs: Vec<(String, String)> = match value {
         None | Some(Value::Null) => return Vec::new(),
         Some(Value::Object(map)) => {
             let mut out = Vec::new();
             for (k, v) in map {
                 match v.as_str() {
                     Some(v) => out.push((k.clone(), v.to_owned())),
-                    None => r.issue("Tags", &format!("tag {k:?} has a non-string value"), fix),
+                    None => r.issue(property, &format!("tag {k:?} has a non-string value"), fix),
                 }
             }
             out
@@ -145,32 +177,63 @@ pub(super) fn parse_tags(r: &mut Reader<'_>) -> Vec<(String, String)> {
                     .is_some_and(|m| m.keys().any(|k| k != "Key" && k != "Value"));
                 match (key, value, extra) {
                     (Some(k), Some(v), false) => out.push((k.to_owned(), v.to_owned())),
-                    _ => r.issue(&format!("Tags[{i}]"), "not a {Key, Value} pair", fix),
+                    _ => r.issue(&format!("{property}[{i}]"), "not a {Key, Value} pair", fix),
                 }
             }
             out
         }
         Some(_) => {
-            r.issue("Tags", "neither a list nor a map", fix);
+            r.issue(property, "neither a list nor a map", fix);
             return Vec::new();
         }
     };
     let mut seen = HashSet::new();
     for (k, v) in &pairs {
-        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
-            r.issue(
-                "Tags",
+        let sized = !k.is_empty() && k.chars().count() <= 128 && v.chars().count() <= 256;
+        match rules {
+            TagRules::S3Object if !sized => r.issue(
+                property,
                 &format!("tag {k:?} is not a valid S3 tag"),
                 "use keys of 1 to 128 and values of up to 256 characters",
-            );
+            ),
+            TagRules::IamRole if !sized || !is_iam_tag_text(k) || !is_iam_tag_text(v) => r.issue(
+                property,
+                &format!("tag {k:?} is not a valid IAM tag"),
+                "use keys of 1 to 128 and values of up to 256 characters, each a letter, digit, space or one of _.:/=+-@",
+            ),
+            TagRules::IamRole if k.to_ascii_lowercase().starts_with("aws:") => r.issue(
+                property,
+                &format!("tag {k:?} uses the prefix aws:, which AWS reserves"),
+                "choose a key that does not start with aws:",
+            ),
+            TagRules::IamRole if k.eq_ignore_ascii_case(crate::plan::ROLE_MANAGED_TAG) => r.issue(
+                property,
+                &format!("tag {k:?} is the tag by which s3-kms-replication knows the roles it created"),
+                "remove it; the function sets it on the roles it creates",
+            ),
+            _ => {}
         }
-        if !seen.insert(k.as_str()) {
+        let unique_key = match rules {
+            TagRules::S3Object => k.clone(),
+            TagRules::IamRole => k.to_lowercase(),
+        };
+        if !seen.insert(unique_key) {
             r.issue(
-                "Tags",
+                property,
                 &format!("tag key {k:?} appears twice"),
                 "list each tag key once",
             );
         }
+    }
+    if rules == TagRules::IamRole && pairs.len() > crate::plan::ROLE_TAGS_MAX {
+        r.issue(
+            property,
+            &format!(
+                "{} tags; IAM allows 50 on a role, one of which s3-kms-replication sets",
+                pairs.len()
+            ),
+            &format!("give at most {} tags", crate::plan::ROLE_TAGS_MAX),
+        );
     }
     pairs
 }

@@ -2,15 +2,17 @@
 
 use serde_json::Value;
 
+use super::rules::{TagRules, parse_tag_value};
 use super::{
     DefaultEncryption, InvalidProperties, Property, PropertyIssue, ResolvedKey, UpdateKind,
     check_bucket_keys, check_key, check_partition, finish, key_ref, names, update_kind,
 };
 use super::{DestinationSpec, Reader, RuleProperties, check_unique_rules};
 use crate::arn::{
-    AccountId, BucketName, KmsKeyArn, KmsKeyRef, Partition, Region, RoleArn, default_role_name,
-    validate_role_name,
+    AccountId, BucketName, KmsKeyArn, KmsKeyRef, Partition, PolicyArn, Region, RoleArn,
+    default_role_name, validate_role_name, validate_role_path,
 };
+use crate::plan::RoleSettings;
 use crate::policy::SidScope;
 
 /// The properties of `Custom::ReplicationSource`, parsed.
@@ -57,6 +59,16 @@ pub struct SourceProperties {
     /// `Canary` (default false): after writing, put a small object in S under the first rule's
     /// prefix and wait, bounded, for its replication status.
     pub canary: bool,
+    /// `RolePermissionsBoundary`: the managed policy set as the permissions boundary of a
+    /// role this project creates (and kept on it by Updates). A role we did not create is not
+    /// touched.
+    pub role_permissions_boundary: Option<PolicyArn>,
+    /// `RolePath` (default `/`): the IAM path of a role this project creates. IAM cannot move
+    /// a role to another path; see [`SourceProperties::role_path`].
+    pub role_path: Option<String>,
+    /// `RoleTags`: tags on a role this project creates, besides the project's own
+    /// [`crate::plan::ROLE_MANAGED_TAG`]; as (key, value) in the given order.
+    pub role_tags: Vec<(String, String)>,
 }
 
 /// What the adapter learned in the source account (and, in single-stack mode, in B).
@@ -117,6 +129,13 @@ pub struct SourceSpec {
     pub role_trust_conditions: bool,
     /// Single-stack mode role in B.
     pub destination_access_role_arn: Option<RoleArn>,
+    /// The permissions boundary of a role we create or created.
+    pub role_permissions_boundary: Option<PolicyArn>,
+    /// The tags of a role we create or created, besides the management tag.
+    pub role_tags: Vec<(String, String)>,
+    /// `RolePath`, when given: the path `role_arn` has until the adapter finds an existing
+    /// role, whose own ARN (and path) then wins.
+    pub role_path: Option<String>,
 }
 
 impl SourceSpec {
@@ -128,6 +147,18 @@ impl SourceSpec {
             &self.source_bucket,
             &self.destination_bucket,
         )
+    }
+
+    /// What the properties name for a role of ours: its boundary and tags.
+    #[must_use]
+    pub fn role_settings(&self) -> RoleSettings<'_> {
+        RoleSettings {
+            permissions_boundary: self
+                .role_permissions_boundary
+                .as_ref()
+                .map(PolicyArn::as_str),
+            tags: &self.role_tags,
+        }
     }
 
     /// The Ids of our rules.
@@ -158,7 +189,7 @@ impl SourceSpec {
 impl SourceProperties {
     /// The property table: every accepted property, whether changing it means replacement,
     /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 16] = [
+    pub const PROPERTIES: [Property<Self>; 19] = [
         Property {
             name: "SourceBucket",
             kind: "BucketName",
@@ -287,10 +318,37 @@ impl SourceProperties {
             replaces: false,
             changed: |a, b| a.canary != b.canary,
         },
+        Property {
+            name: "RolePermissionsBoundary",
+            kind: "PolicyArn",
+            required: false,
+            default: None,
+            replaces: false,
+            changed: |a, b| a.role_permissions_boundary != b.role_permissions_boundary,
+        },
+        // Not a replacement: the role keeps its name, so a new resource would find the same
+        // role at its old path. An Update that asks a role of ours to move is refused instead
+        // (IAM has no call that changes a role's path).
+        Property {
+            name: "RolePath",
+            kind: "RolePath",
+            required: false,
+            default: Some("/"),
+            replaces: false,
+            changed: |a, b| a.role_path() != b.role_path(),
+        },
+        Property {
+            name: "RoleTags",
+            kind: "TagList",
+            required: false,
+            default: None,
+            replaces: false,
+            changed: |a, b| a.role_tags != b.role_tags,
+        },
     ];
 
     /// Accepted property names.
-    pub const NAMES: [&'static str; 16] = names(&Self::PROPERTIES);
+    pub const NAMES: [&'static str; 19] = names(&Self::PROPERTIES);
 
     /// Parse the `ResourceProperties` of a `Custom::ReplicationSource` request.
     ///
@@ -320,6 +378,43 @@ impl SourceProperties {
         let canary = r.boolean("Canary").unwrap_or(false);
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
+        // Template parameters are text, "" when unset: empty text is omitted.
+        let role_permissions_boundary = r
+            .string("RolePermissionsBoundary", false)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| match PolicyArn::parse(s) {
+                Ok(arn) => Some(arn),
+                Err(e) => {
+                    r.arn_issue("RolePermissionsBoundary", &e);
+                    None
+                }
+            });
+        let role_path = r
+            .string("RolePath", false)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        if let Some(path) = &role_path
+            && let Err(e) = validate_role_path(path)
+        {
+            r.arn_issue("RolePath", &e);
+        }
+        let role_tags = match r.get("RoleTags") {
+            Some(Value::String(text)) if text.trim().is_empty() => Vec::new(),
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(value @ (Value::Array(_) | Value::Object(_))) => {
+                    parse_tag_value(&mut r, "RoleTags", Some(&value), TagRules::IamRole)
+                }
+                Ok(_) | Err(_) => {
+                    r.issue(
+                        "RoleTags",
+                        "text that is not a JSON map or list",
+                        "give RoleTags as a map or list, or as the JSON text of one: {\"team\": \"storage\"}",
+                    );
+                    Vec::new()
+                }
+            },
+            other => parse_tag_value(&mut r, "RoleTags", other, TagRules::IamRole),
+        };
 
         if let (Some(role), Some(account)) = (&destination_access_role_arn, &destination_account_id)
             && role.account() != account
@@ -437,6 +532,9 @@ impl SourceProperties {
                 destination_access_role_arn,
                 deploy_time_checks,
                 canary,
+                role_permissions_boundary,
+                role_path,
+                role_tags,
             })
         })();
         finish(issues, parsed)
@@ -448,6 +546,24 @@ impl SourceProperties {
         self.role_name
             .clone()
             .unwrap_or_else(|| default_role_name(&self.source_bucket))
+    }
+
+    /// The IAM path of a role this project creates: `RolePath`, or `/`.
+    #[must_use]
+    pub fn role_path(&self) -> &str {
+        self.role_path.as_deref().unwrap_or("/")
+    }
+
+    /// What the properties name for a role of ours: its boundary and tags.
+    #[must_use]
+    pub fn role_settings(&self) -> RoleSettings<'_> {
+        RoleSettings {
+            permissions_boundary: self
+                .role_permissions_boundary
+                .as_ref()
+                .map(PolicyArn::as_str),
+            tags: &self.role_tags,
+        }
     }
 
     /// Check the parsed properties against what the adapter found.
@@ -503,7 +619,18 @@ impl SourceProperties {
                 &partition,
             );
         }
-        let role_arn = RoleArn::new(&partition, &facts.account_id, &self.effective_role_name());
+        if let Some(boundary) = &self.role_permissions_boundary {
+            check_partition(
+                &mut issues,
+                "RolePermissionsBoundary",
+                boundary.partition(),
+                &partition,
+            );
+        }
+        // The ARN of the role as we would create it, at `RolePath`; an existing role is named
+        // by its own ARN instead (the adapter reads it).
+        let role_arn = RoleArn::new(&partition, &facts.account_id, &self.effective_role_name())
+            .and_then(|arn| arn.with_path(self.role_path()));
         if let Err(e) = &role_arn {
             issues.push(PropertyIssue {
                 property: "RoleName".to_owned(),
@@ -545,6 +672,9 @@ impl SourceProperties {
             replicate_tags: self.replicate_tags,
             role_trust_conditions: self.role_trust_conditions,
             destination_access_role_arn: self.destination_access_role_arn.clone(),
+            role_permissions_boundary: self.role_permissions_boundary.clone(),
+            role_tags: self.role_tags.clone(),
+            role_path: self.role_path.clone(),
         });
         finish(issues, spec)
     }

@@ -18,6 +18,9 @@ pub struct RoleOutcome {
     pub managed: bool,
     /// Its trust policy as it now is.
     pub trust: Value,
+    /// The role settings (`RolePermissionsBoundary`, `RolePath`, `RoleTags`) that were given
+    /// but not applied, because the role is not ours; with why.
+    pub settings_not_applied: Option<String>,
 }
 
 /// The role named `name`, if it exists: its ARN carries its path (`/service-role/` for the
@@ -37,7 +40,10 @@ pub async fn get_role(
 }
 
 /// Step 2: the replication role with S3's trust and our least-privilege inline policy. A role
-/// we did not create keeps its trust policy; only our inline policy is put on it. `existing` is
+/// we create carries `spec`'s permissions boundary, path and tags; a role we created gets its
+/// boundary and tags brought to `spec`'s (only what `previous`, the old properties of an
+/// Update, named is removed: [`plan::role_setting_changes`]). A role we did not create keeps
+/// its trust policy, boundary and tags; only our inline policy is put on it. `existing` is
 /// what [`get_role`] found for `spec.role_arn`'s name.
 ///
 /// # Errors
@@ -46,15 +52,36 @@ pub async fn ensure_replication_role(
     c: &AccountClients,
     spec: &SourceSpec,
     existing: Option<aws_sdk_iam::types::Role>,
+    previous: Option<plan::RoleSettings<'_>>,
     deadline: Instant,
 ) -> Result<RoleOutcome, StepError> {
     let name = spec.role_arn.name().to_owned();
     let policy_name = plan::role_policy_name(&spec.sid_scope());
     let step = format!("ensure_replication_role({name})");
     let created_now = existing.is_none();
+    let mut settings_not_applied = None;
     let (managed, trust) = match existing {
         Some(existing) => {
             let managed = is_managed(&existing);
+            if managed {
+                let current_tags: Vec<(String, String)> = existing
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect();
+                let current_boundary = existing
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn());
+                let changes = plan::role_setting_changes(
+                    current_boundary,
+                    &current_tags,
+                    spec.role_settings(),
+                    previous,
+                );
+                apply_role_setting_changes(c, &name, &changes, &step).await?;
+            } else {
+                settings_not_applied = not_applied(spec, &existing);
+            }
             let current_trust = existing
                 .assume_role_policy_document()
                 .map(decode_policy_document)
@@ -87,16 +114,12 @@ pub async fn ensure_replication_role(
                     "S3 replication from {} to {} with SSE-KMS (s3-kms-replication)",
                     spec.source_bucket, spec.destination_bucket
                 ))
-                .tags(
-                    aws_sdk_iam::types::Tag::builder()
-                        .key(MANAGED_TAG)
-                        .value("true")
-                        .build()
-                        .map_err(|e| StepError::Invalid {
-                            step: step.clone(),
-                            message: e.to_string(),
-                        })?,
+                .set_permissions_boundary(
+                    spec.role_permissions_boundary
+                        .as_ref()
+                        .map(ToString::to_string),
                 )
+                .set_tags(Some(role_tags(spec.role_settings().tags, true, &step)?))
                 .send()
                 .await
                 .map_err(|e| aws_error(&step, &e))?;
@@ -123,6 +146,7 @@ pub async fn ensure_replication_role(
             arn: spec.role_arn.to_string(),
             managed,
             trust,
+            settings_not_applied,
         });
     }
     let inline = policy::to_policy_string(&wanted);
@@ -145,7 +169,108 @@ pub async fn ensure_replication_role(
         arn: spec.role_arn.to_string(),
         managed,
         trust,
+        settings_not_applied,
     })
+}
+
+/// `tags` as IAM tags, after our [`MANAGED_TAG`] when `with_managed`.
+fn role_tags(
+    tags: &[(String, String)],
+    with_managed: bool,
+    step: &str,
+) -> Result<Vec<aws_sdk_iam::types::Tag>, StepError> {
+    let managed = with_managed.then_some((MANAGED_TAG, "true"));
+    managed
+        .into_iter()
+        .chain(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| StepError::Invalid {
+                    step: step.to_owned(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// Bring a role of ours to the boundary and tags the properties name: the calls
+/// [`plan::role_setting_changes`] decided, and no others.
+async fn apply_role_setting_changes(
+    c: &AccountClients,
+    name: &str,
+    changes: &plan::RoleSettingChanges,
+    step: &str,
+) -> Result<(), StepError> {
+    if let Some(boundary) = &changes.put_boundary {
+        c.iam
+            .put_role_permissions_boundary()
+            .role_name(name)
+            .permissions_boundary(boundary)
+            .send()
+            .await
+            .map_err(|e| aws_error(step, &e))?;
+    }
+    if changes.delete_boundary {
+        c.iam
+            .delete_role_permissions_boundary()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| aws_error(step, &e))?;
+    }
+    if !changes.tag.is_empty() {
+        c.iam
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(role_tags(&changes.tag, false, step)?))
+            .send()
+            .await
+            .map_err(|e| aws_error(step, &e))?;
+    }
+    if !changes.untag.is_empty() {
+        c.iam
+            .untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(changes.untag.clone()))
+            .send()
+            .await
+            .map_err(|e| aws_error(step, &e))?;
+    }
+    Ok(())
+}
+
+/// The role settings `spec` names that a role we did not create does not carry: left as its
+/// owner set them, and said so (a log line, and `RoleSettingsNotApplied` in the answer).
+fn not_applied(spec: &SourceSpec, role: &aws_sdk_iam::types::Role) -> Option<String> {
+    let mut names = Vec::new();
+    let boundary = role
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn());
+    if let Some(wanted) = &spec.role_permissions_boundary
+        && boundary != Some(wanted.as_str())
+    {
+        names.push("RolePermissionsBoundary");
+    }
+    if spec.role_path.as_deref().is_some_and(|p| p != role.path()) {
+        names.push("RolePath");
+    }
+    let carries = |k: &str, v: &str| role.tags().iter().any(|t| t.key() == k && t.value() == v);
+    if !spec.role_tags.iter().all(|(k, v)| carries(k, v)) {
+        names.push("RoleTags");
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let note = format!(
+        "{}: the role {} was not created by s3-kms-replication, so it is left as its owner set it",
+        names.join(", "),
+        role.arn()
+    );
+    tracing::warn!(role = role.arn(), settings = %names.join(","), "role settings not applied: the role is not ours");
+    Some(note)
 }
 
 /// Whether `role` is ours: created by this project, tagged [`MANAGED_TAG`].
