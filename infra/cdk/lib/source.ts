@@ -290,6 +290,11 @@ export class ReplicationSource extends Construct {
   public readonly sourceDefaultKmsKeyId: string;
   /** `Data.SourceBucketKeyEnabled`: `"true"` or `"false"`. */
   public readonly sourceBucketKeyEnabled: string;
+  /**
+   * `Data.SourceEncryptionWarning`: why objects written under S's default encryption would not
+   * replicate as SSE-KMS under KB (SSE-S3, DSSE-KMS, another key), or `""`.
+   */
+  public readonly sourceEncryptionWarning: string;
 
   constructor(scope: Construct, id: string, props: ReplicationSourceProps) {
     super(scope, id);
@@ -441,6 +446,7 @@ export class ReplicationSource extends Construct {
     this.sourceDefaultEncryption = att('SourceDefaultEncryption');
     this.sourceDefaultKmsKeyId = att('SourceDefaultKmsKeyId');
     this.sourceBucketKeyEnabled = att('SourceBucketKeyEnabled');
+    this.sourceEncryptionWarning = att('SourceEncryptionWarning');
 
     if (scheduled) {
       this.schedule = t.getResource('ScheduledCheckSchedule') as scheduler.CfnSchedule;

@@ -292,6 +292,7 @@ describe('attributes', () => {
     assert.deepEqual(r(d.replicationRoleArn), { 'Fn::GetAtt': [id('ReplicationDestination'), 'ReplicationRoleArn'] });
     const { construct: src, stack: a } = source({ scheduledCheck: true });
     assert.deepEqual(a.resolve(src.roleArn), { 'Fn::GetAtt': [a.getLogicalId(src.resource), 'RoleArn'] });
+    assert.deepEqual(a.resolve(src.sourceEncryptionWarning), { 'Fn::GetAtt': [a.getLogicalId(src.resource), 'SourceEncryptionWarning'] });
     assert.ok(src.setupFindingsAlarm && src.setupCheckMissedAlarm && src.setupUncheckedAlarm && src.setupErrorsAlarm && src.schedule);
     assert.equal(source().construct.schedule, undefined);
   });
