@@ -54,10 +54,11 @@ mod destination;
 mod reader;
 mod rules;
 mod source;
+mod source_table;
 pub use destination::{DestinationFacts, DestinationProperties, DestinationSpec};
 use reader::Reader;
 use rules::check_unique_rules;
-pub use rules::{RuleProperties, STORAGE_CLASSES};
+pub use rules::{ROLE_MANAGED_TAG, ROLE_TAGS_MAX, RuleProperties, STORAGE_CLASSES};
 pub use source::{SourceFacts, SourceProperties, SourceSpec};
 
 /// `AWS::CloudFormation::CustomResource`'s `ServiceTimeout` ("The maximum time, in seconds, that

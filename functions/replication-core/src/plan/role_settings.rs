@@ -6,12 +6,7 @@
 //! properties name the same key or boundary. The management tag [`ROLE_MANAGED_TAG`] is
 //! never removed: it is how Delete knows the role is ours.
 
-/// The tag by which the project knows a role it created (and may delete).
-pub const ROLE_MANAGED_TAG: &str = "s3-kms-replication:managed";
-
-/// IAM allows 50 tags on a role (IAM User Guide, "IAM and AWS STS quotas"); one of them is
-/// [`ROLE_MANAGED_TAG`].
-pub const ROLE_TAGS_MAX: usize = 49;
+pub use crate::properties::{ROLE_MANAGED_TAG, ROLE_TAGS_MAX};
 
 /// What the properties name for the role: its boundary and its tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,14 @@ use super::PropertyIssue;
 use super::Reader;
 use crate::arn::BucketName;
 
+/// The tag by which the project knows a role it created (and may delete). Here, below the plan
+/// that writes it, because `RoleTags` refuses it.
+pub const ROLE_MANAGED_TAG: &str = "s3-kms-replication:managed";
+
+/// IAM allows 50 tags on a role (IAM User Guide, "IAM and AWS STS quotas"); one of them is
+/// [`ROLE_MANAGED_TAG`].
+pub const ROLE_TAGS_MAX: usize = 49;
+
 /// Storage classes a replication rule may name for replicas.
 pub const STORAGE_CLASSES: [&str; 9] = [
     "STANDARD",
@@ -134,7 +142,7 @@ pub(super) enum TagRules {
     /// IAM tags on the replication role (IAM User Guide, "Tagging IAM resources", "Rules for
     /// tagging"): keys of 1 to 128 and values of up to 256 letters, digits, spaces and
     /// `_.:/=+-@`; keys unique regardless of case and never `aws:...`; at most 50 per role, one
-    /// of which is the project's own [`crate::plan::ROLE_MANAGED_TAG`].
+    /// of which is the project's own [`ROLE_MANAGED_TAG`].
     IamRole,
 }
 
@@ -206,7 +214,7 @@ pub(super) fn parse_tag_value(
                 &format!("tag {k:?} uses the prefix aws:, which AWS reserves"),
                 "choose a key that does not start with aws:",
             ),
-            TagRules::IamRole if k.eq_ignore_ascii_case(crate::plan::ROLE_MANAGED_TAG) => r.issue(
+            TagRules::IamRole if k.eq_ignore_ascii_case(ROLE_MANAGED_TAG) => r.issue(
                 property,
                 &format!("tag {k:?} is the tag by which s3-kms-replication knows the roles it created"),
                 "remove it; the function sets it on the roles it creates",
@@ -225,14 +233,14 @@ pub(super) fn parse_tag_value(
             );
         }
     }
-    if rules == TagRules::IamRole && pairs.len() > crate::plan::ROLE_TAGS_MAX {
+    if rules == TagRules::IamRole && pairs.len() > ROLE_TAGS_MAX {
         r.issue(
             property,
             &format!(
                 "{} tags; IAM allows 50 on a role, one of which s3-kms-replication sets",
                 pairs.len()
             ),
-            &format!("give at most {} tags", crate::plan::ROLE_TAGS_MAX),
+            &format!("give at most {} tags", ROLE_TAGS_MAX),
         );
     }
     pairs

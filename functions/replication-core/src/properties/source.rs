@@ -4,8 +4,8 @@ use serde_json::Value;
 
 use super::rules::{TagRules, parse_tag_value};
 use super::{
-    DefaultEncryption, InvalidProperties, Property, PropertyIssue, ResolvedKey, UpdateKind,
-    check_bucket_keys, check_key, check_partition, finish, key_ref, names, update_kind,
+    DefaultEncryption, InvalidProperties, PropertyIssue, ResolvedKey, UpdateKind,
+    check_bucket_keys, check_key, check_partition, finish, key_ref, update_kind,
 };
 use super::{DestinationSpec, Reader, RuleProperties, check_unique_rules};
 use crate::arn::{
@@ -67,7 +67,7 @@ pub struct SourceProperties {
     /// a role to another path; see [`SourceProperties::role_path`].
     pub role_path: Option<String>,
     /// `RoleTags`: tags on a role this project creates, besides the project's own
-    /// [`crate::plan::ROLE_MANAGED_TAG`]; as (key, value) in the given order.
+    /// [`super::ROLE_MANAGED_TAG`]; as (key, value) in the given order.
     pub role_tags: Vec<(String, String)>,
 }
 
@@ -187,169 +187,6 @@ impl SourceSpec {
 }
 
 impl SourceProperties {
-    /// The property table: every accepted property, whether changing it means replacement,
-    /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 19] = [
-        Property {
-            name: "SourceBucket",
-            kind: "BucketName",
-            required: true,
-            default: None,
-            replaces: true,
-            changed: |a, b| a.source_bucket != b.source_bucket,
-        },
-        Property {
-            name: "SourceKmsKeyArn",
-            kind: "KmsKeyRef",
-            required: true,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.source_kms_key != b.source_kms_key,
-        },
-        Property {
-            name: "DestinationBucket",
-            kind: "BucketName",
-            required: true,
-            default: None,
-            replaces: true,
-            changed: |a, b| a.destination_bucket != b.destination_bucket,
-        },
-        Property {
-            name: "DestinationAccountId",
-            kind: "AccountId",
-            required: true,
-            default: None,
-            replaces: true,
-            changed: |a, b| a.destination_account_id != b.destination_account_id,
-        },
-        Property {
-            name: "DestinationKmsKeyArn",
-            kind: "KmsKeyRef",
-            required: true,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.destination_kms_key != b.destination_kms_key,
-        },
-        Property {
-            name: "RoleName",
-            kind: "RoleName",
-            required: false,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.effective_role_name() != b.effective_role_name(),
-        },
-        Property {
-            name: "Rules",
-            kind: "RuleList",
-            required: false,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.rules != b.rules,
-        },
-        Property {
-            name: "ReplicationTimeControl",
-            kind: "Boolean",
-            required: false,
-            default: Some("false"),
-            replaces: false,
-            changed: |a, b| a.replication_time_control != b.replication_time_control,
-        },
-        Property {
-            name: "ReplicationMetrics",
-            kind: "Boolean",
-            required: false,
-            default: Some("false"),
-            replaces: false,
-            changed: |a, b| a.replication_metrics != b.replication_metrics,
-        },
-        Property {
-            name: "BucketKeyEnabled",
-            kind: "Boolean",
-            required: false,
-            default: Some("true"),
-            replaces: false,
-            changed: |a, b| a.bucket_key_enabled != b.bucket_key_enabled,
-        },
-        Property {
-            name: "OwnerOverride",
-            kind: "Boolean",
-            required: false,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.owner_override != b.owner_override,
-        },
-        Property {
-            name: "ReplicateTags",
-            kind: "Boolean",
-            required: false,
-            default: Some("true"),
-            replaces: false,
-            changed: |a, b| a.replicate_tags != b.replicate_tags,
-        },
-        Property {
-            name: "RoleTrustConditions",
-            kind: "Boolean",
-            required: false,
-            default: Some("false"),
-            replaces: false,
-            changed: |a, b| a.role_trust_conditions != b.role_trust_conditions,
-        },
-        Property {
-            name: "DestinationAccessRoleArn",
-            kind: "RoleArn",
-            required: false,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.destination_access_role_arn != b.destination_access_role_arn,
-        },
-        Property {
-            name: "DeployTimeChecks",
-            kind: "Boolean",
-            required: false,
-            default: Some("true"),
-            replaces: false,
-            changed: |a, b| a.deploy_time_checks != b.deploy_time_checks,
-        },
-        Property {
-            name: "Canary",
-            kind: "Boolean",
-            required: false,
-            default: Some("false"),
-            replaces: false,
-            changed: |a, b| a.canary != b.canary,
-        },
-        Property {
-            name: "RolePermissionsBoundary",
-            kind: "PolicyArn",
-            required: false,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.role_permissions_boundary != b.role_permissions_boundary,
-        },
-        // Not a replacement: the role keeps its name, so a new resource would find the same
-        // role at its old path. An Update that asks a role of ours to move is refused instead
-        // (IAM has no call that changes a role's path).
-        Property {
-            name: "RolePath",
-            kind: "RolePath",
-            required: false,
-            default: Some("/"),
-            replaces: false,
-            changed: |a, b| a.role_path() != b.role_path(),
-        },
-        Property {
-            name: "RoleTags",
-            kind: "TagList",
-            required: false,
-            default: None,
-            replaces: false,
-            changed: |a, b| a.role_tags != b.role_tags,
-        },
-    ];
-
-    /// Accepted property names.
-    pub const NAMES: [&'static str; 19] = names(&Self::PROPERTIES);
-
     /// Parse the `ResourceProperties` of a `Custom::ReplicationSource` request.
     ///
     /// # Errors
