@@ -119,6 +119,7 @@ impl Verifier {
         // The parsed payload is the largest thing in memory on a big batch; it is not needed
         // once its events are extracted.
         drop(payload);
+        let invocation = invocation.limit_to(&self.config.verify_prefixes);
         let replicas = report::replicas_to_check(&invocation);
         let checked: Vec<Checked> = futures_util::stream::iter(replicas)
             .map(|(item, object, event_time_ms)| async move {
@@ -163,6 +164,17 @@ impl Verifier {
                     "replication failed"
                 );
             }
+            if let ReplicaEvent::OutOfScope { object } = event {
+                // Debug, not info: an inventory delivery or a report can be thousands of
+                // objects; the count is in the summary line and in EventsSkipped.
+                tracing::debug!(
+                    item = i,
+                    bucket = %object.bucket,
+                    key = %object.key,
+                    version = object.version_id.as_deref(),
+                    "record out of scope (VERIFY_PREFIXES)"
+                );
+            }
             if let ReplicaEvent::Unreadable {
                 reason,
                 bucket,
@@ -190,6 +202,7 @@ impl Verifier {
             deletes = s.deletes,
             replication_events = s.replication_events,
             skipped = s.skipped,
+            out_of_scope = s.out_of_scope,
             batch_failures = report.failed_message_ids.len(),
             metric_calls,
             "invocation summary"
@@ -376,11 +389,18 @@ pub(crate) mod tests {
 
     /// A verifier expecting [`KB`] over `s3`, with `retries` retries of a 404 (1 ms apart).
     pub(crate) fn verifier(s3: aws_sdk_s3::Client, retries: &str) -> Verifier {
+        verifier_with(s3, &[("MISSING_RETRIES", retries)])
+    }
+
+    /// A verifier expecting [`KB`] over `s3`, 1 ms between retries of a 404, with `env` besides.
+    pub(crate) fn verifier_with(s3: aws_sdk_s3::Client, env: &[(&str, &str)]) -> Verifier {
         let config = VerifierConfig::from_lookup(|k| match k {
             "EXPECTED_KMS_KEY_ARN" => Some(KB.to_owned()),
-            "MISSING_RETRIES" => Some(retries.to_owned()),
             "MISSING_RETRY_DELAY_MS" => Some("1".to_owned()),
-            _ => None,
+            _ => env
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_owned()),
         })
         .unwrap();
         Verifier {
@@ -568,6 +588,79 @@ pub(crate) mod tests {
             calls.load(Ordering::Relaxed),
             3,
             "one HEAD per readable task"
+        );
+    }
+
+    /// Issue 21 §2: with `VERIFY_PREFIXES`, an inventory file or a report in D is neither
+    /// read nor judged, only counted; a replica under a prefix (its key URL-encoded in the
+    /// event) is verified.
+    #[tokio::test]
+    async fn objects_outside_verify_prefixes_are_skipped_without_a_call() {
+        // GIVEN S3 that denies everything but the replica, so a judged out-of-scope object
+        // would be a batch failure
+        let (s3, calls) = s3_client(|path| {
+            if path.contains("my%20logs/") {
+                Head::Object {
+                    sse: Some("aws:kms"),
+                    key: Some(KB.into()),
+                    status: Some("REPLICA"),
+                }
+            } else {
+                Head::Status(403)
+            }
+        });
+        let v = verifier_with(s3, &[("VERIFY_PREFIXES", "my logs/,data/")]);
+        // WHEN an SQS batch holds a replica and two objects outside the prefixes
+        let out = v
+            .handle(sqs(&[
+                "my+logs%2Fapp.log",
+                "inventory/manifest.json",
+                "reports%2Fq1",
+            ]))
+            .await
+            .unwrap();
+        // THEN only the replica is read, and nothing fails
+        assert_eq!(out, json!({"batchItemFailures": []}));
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+
+        // AND invoked directly, the summary counts them as skipped, out of scope
+        let direct = json!({"Records": [
+            {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+             "s3": {"bucket": {"name": "dst"}, "object": {"key": "my+logs/a", "versionId": "v"}}},
+            {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+             "s3": {"bucket": {"name": "dst"}, "object": {"key": "elsewhere", "versionId": "v"}}}]});
+        let out = v.handle(direct).await.unwrap();
+        assert_eq!(
+            (&out["verified"], &out["skipped"], &out["outOfScope"]),
+            (&json!(1), &json!(1), &json!(1)),
+            "{out}"
+        );
+    }
+
+    /// An audit over an inventory of D: tasks outside `VERIFY_PREFIXES` succeed, saying they
+    /// were skipped, so that the job's failed tasks are its findings.
+    #[tokio::test]
+    async fn batch_tasks_outside_verify_prefixes_succeed_as_skipped() {
+        let (s3, calls) = s3_client(|_| Head::Status(404));
+        let v = verifier_with(
+            s3,
+            &[("VERIFY_PREFIXES", "logs/"), ("MISSING_RETRIES", "0")],
+        );
+        let task = |id: &str, key: &str| json!({"taskId": id, "s3Key": key, "s3VersionId": "v", "s3BucketArn": "arn:aws:s3:::dst"});
+        let event = json!({"invocationSchemaVersion": "2.0", "invocationId": "inv",
+            "job": {"id": "j"}, "tasks": [task("t1", "inventory/data.csv"), task("t2", "logs/gone")]});
+        let out = v.handle(event).await.unwrap();
+        assert_eq!(out["results"][0]["resultCode"], "Succeeded", "{out}");
+        assert_eq!(
+            out["results"][0]["resultString"],
+            report::OUT_OF_SCOPE_RESULT,
+            "{out}"
+        );
+        assert_eq!(out["results"][1]["resultCode"], "PermanentFailure", "{out}");
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            1,
+            "only the in-scope task is read"
         );
     }
 

@@ -62,7 +62,9 @@ const FIELDS: [&str; 24] = [
     "Event",
 ];
 
-fn verifier() -> Verifier {
+/// The verifier, unscoped or (`scoped`) with `VERIFY_PREFIXES` that some fixture keys match
+/// and others do not.
+fn verifier(scoped: bool) -> Verifier {
     // Every third HEAD is not found, every fifth is denied: all verdicts are reached.
     let (s3, _) = s3_client(|path| match path.len() % 15 {
         0 | 3 | 6 => Head::Status(404),
@@ -73,7 +75,11 @@ fn verifier() -> Verifier {
             status: Some("REPLICA"),
         },
     });
-    tests::verifier(s3, "0")
+    let prefixes = if scoped { "reports/,with spaces,a" } else { "" };
+    tests::verifier_with(
+        s3,
+        &[("MISSING_RETRIES", "0"), ("VERIFY_PREFIXES", prefixes)],
+    )
 }
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -225,7 +231,7 @@ fn the_entry_point_answers_every_payload_without_panicking() {
         .enable_all()
         .build()
         .unwrap();
-    let verifier = verifier();
+    let verifiers = [verifier(false), verifier(true)];
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
@@ -234,6 +240,8 @@ fn the_entry_point_answers_every_payload_without_panicking() {
     let (answered, refused) = (Cell::new(0_u32), Cell::new(0_u32));
     runner
         .run(&payloads(), |payload| {
+            // Alternate cases go to the scoped verifier.
+            let verifier = &verifiers[((answered.get() + refused.get()) % 2) as usize];
             // The runtime serialises the response: it must be JSON, and an error must say why.
             match runtime.block_on(verifier.handle(payload)) {
                 Ok(response) => {

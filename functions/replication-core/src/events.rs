@@ -15,7 +15,8 @@
 //! failures can name it), one per Batch Operations task (so each gets its result), or a single
 //! item for a direct or EventBridge invocation. Each item holds zero or more [`ReplicaEvent`]s,
 //! or says why it was skipped (S3's `s3:TestEvent`, SNS-wrapped messages, bodies that are not S3
-//! events).
+//! events). [`Invocation::limit_to`] then sets aside the objects outside `VERIFY_PREFIXES`
+//! ([`ReplicaEvent::OutOfScope`]).
 //!
 //! The payloads are read with the types `aws_lambda_events` maintains ([`SqsMessage`],
 //! [`S3Entity`], [`EventBridgeEvent`], [`S3BatchJobEvent`], with its `catch-all-fields` for
@@ -32,6 +33,8 @@
 //! [`S3BatchJobEvent`]: aws_lambda_events::s3::batch_job::S3BatchJobEvent
 
 use serde_json::Value;
+
+use crate::verifier_config::KeyScope;
 
 mod parse;
 pub use parse::parse;
@@ -217,6 +220,12 @@ pub enum ReplicaEvent {
         /// The event name.
         event_name: String,
     },
+    /// An `ObjectCreated` or `ObjectRemoved` event (or a Batch Operations task) whose key is
+    /// outside `VERIFY_PREFIXES` ([`Invocation::limit_to`]): not a replica, counted as skipped.
+    OutOfScope {
+        /// The object, key decoded.
+        object: ObjectRef,
+    },
     /// A record that cannot be read (for example a key that does not URL-decode).
     Unreadable {
         /// Why, naming the field.
@@ -269,6 +278,35 @@ pub struct Invocation {
 }
 
 impl Invocation {
+    /// Turn every `Created` and `Removed` event whose (decoded) key `scope` does not contain
+    /// into [`ReplicaEvent::OutOfScope`]: inventory files, reports and objects written to D
+    /// directly are not judged as replicas. Replication events are kept whatever their key:
+    /// S3 sends them only for objects a replication rule selected, so they are never one of
+    /// those, and a failure among them is one S3 will not retry.
+    #[must_use]
+    pub fn limit_to(mut self, scope: &KeyScope) -> Self {
+        if scope.is_everything() {
+            return self;
+        }
+        for item in &mut self.items {
+            if let ItemContent::Events(events) = &mut item.content {
+                for event in events.iter_mut() {
+                    let object = match event {
+                        ReplicaEvent::Created { object, .. }
+                        | ReplicaEvent::Removed { object, .. }
+                            if !scope.contains(&object.key) =>
+                        {
+                            object.clone()
+                        }
+                        _ => continue,
+                    };
+                    *event = ReplicaEvent::OutOfScope { object };
+                }
+            }
+        }
+        self
+    }
+
     /// Every event of every item, in input order, with the index of its item.
     pub fn events(&self) -> impl Iterator<Item = (usize, &ReplicaEvent)> {
         self.items.iter().enumerate().flat_map(|(i, item)| {

@@ -11,7 +11,7 @@
 //! | `ReplicationFailed`, `ReplicationMissedThreshold` | Count | `DestinationBucket` (or `SourceBucket` when the event names no destination) |
 //! | `ReplicationFailed` by reason | Count | `SourceBucket`, `RuleId`, `FailureReason` |
 //! | `ReplicationMissedThreshold` by rule | Count | `SourceBucket`, `RuleId` |
-//! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`) |
+//! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`, `OutOfScope`; the handler adds `UnrecognisedPayload`) |
 //! | `CanaryReplicaVerified` (verified replicas of canary objects, [`crate::canary`]; never published as 0) | Count | `DestinationBucket` |
 //!
 //! The main verdict counts and `ReplicationFailed` are published as zeros for every destination
@@ -73,8 +73,10 @@ pub struct Summary {
     pub deletes: usize,
     /// Replication events (failures and thresholds).
     pub replication_events: usize,
-    /// Skipped messages and unreadable or other records.
+    /// Skipped messages and unreadable, other or out-of-scope records.
     pub skipped: usize,
+    /// Of `skipped`, the objects outside `VERIFY_PREFIXES`.
+    pub out_of_scope: usize,
 }
 
 /// What the invocation concluded.
@@ -131,13 +133,24 @@ pub struct TaskResult {
     pub task_id: String,
     /// The result code.
     pub code: TaskResultCode,
-    /// Starts with the verdict name ([`Verdict::describe`]), or `Unreadable: …`.
+    /// Starts with the verdict name ([`Verdict::describe`]), `Unreadable: …`, or
+    /// [`OUT_OF_SCOPE_RESULT`].
     pub result_string: String,
 }
+
+/// The result string of a Batch Operations task whose key is outside `VERIFY_PREFIXES`.
+pub const OUT_OF_SCOPE_RESULT: &str =
+    "Skipped: OutOfScope: the key starts with none of VERIFY_PREFIXES; not judged as a replica";
 
 /// One result per Batch Operations task, in input order: `Verified` succeeds, a transient
 /// `Error` is a temporary failure, and every final finding — and a task that cannot be read —
 /// is a permanent failure whose result string names the verdict.
+///
+/// A task outside `VERIFY_PREFIXES` *succeeds*, with [`OUT_OF_SCOPE_RESULT`]: an audit's
+/// manifest (an inventory of D) lists D's inventory files and reports too, and the job's failed
+/// tasks are to be its findings. As failures they would bury the findings in the completion
+/// report and could fail the whole job (Batch Operations stops a job whose task failure rate
+/// passes 50% after 1,000 tasks); the result string still says, per task, that it was skipped.
 pub fn task_results(inv: &Invocation, checked: &[Checked]) -> Vec<TaskResult> {
     inv.items
         .iter()
@@ -151,7 +164,13 @@ pub fn task_results(inv: &Invocation, checked: &[Checked]) -> Vec<TaskResult> {
                 ReplicaEvent::Unreadable { reason, .. } => Some(reason),
                 _ => None,
             });
+            let out_of_scope = events
+                .iter()
+                .any(|e| matches!(e, ReplicaEvent::OutOfScope { .. }));
             let (code, result_string) = match (unreadable, checked.iter().find(|c| c.item == i)) {
+                (None, None) if out_of_scope => {
+                    (TaskResultCode::Succeeded, OUT_OF_SCOPE_RESULT.to_owned())
+                }
                 (Some(reason), _) => (
                     TaskResultCode::PermanentFailure,
                     crate::verdict::cap_reason(format!("Unreadable: {reason}")),
@@ -315,6 +334,12 @@ fn count_event(e: &ReplicaEvent, m: &mut MetricSet, s: &mut Summary, zero: &mut 
             m.add_count(names::EVENTS_SKIPPED, &[("Reason", "Unreadable")], 1.0);
             s.skipped += 1;
         }
+        ReplicaEvent::OutOfScope { object } => {
+            m.add_count(names::EVENTS_SKIPPED, &[("Reason", "OutOfScope")], 1.0);
+            zero.push(object.bucket.clone());
+            s.skipped += 1;
+            s.out_of_scope += 1;
+        }
     }
 }
 
@@ -453,6 +478,71 @@ mod tests {
             1.0
         );
         assert!(r.failed_message_ids.is_empty());
+    }
+
+    #[test]
+    fn out_of_scope_objects_are_skipped_not_judged() {
+        use crate::verifier_config::KeyScope;
+        // GIVEN an SQS batch with a replica under the prefix, an inventory file and a deleted
+        // report outside it
+        let removed = json!({"Records": [{"eventSource": "aws:s3",
+            "eventName": "ObjectRemoved:Delete",
+            "s3": {"bucket": {"name": "dst"}, "object": {"key": "reports/old.csv"}}}]});
+        let inv = parse(&sqs(&[
+            ("m1", created("logs/a")),
+            ("m2", created("inventory/manifest.json")),
+            ("m3", removed),
+        ]))
+        .unwrap()
+        .limit_to(&KeyScope::parse("logs/").unwrap());
+        // WHEN the one replica is verified
+        let to_check = replicas_to_check(&inv);
+        assert_eq!(to_check.len(), 1, "{to_check:?}");
+        let c = checked(&inv, vec![Verdict::Verified]);
+        let r = report(&inv, &c, 2_000, &[]);
+        // THEN the others are EventsSkipped{OutOfScope}, neither verdicts nor deletes
+        let d = [("DestinationBucket", "dst")];
+        assert_eq!(r.metrics.count("ReplicasVerified", &d), 1.0);
+        assert_eq!(r.metrics.count(names::REPLICA_DELETES_SEEN, &d), 0.0);
+        assert_eq!(
+            r.metrics
+                .count("EventsSkipped", &[("Reason", "OutOfScope")]),
+            2.0
+        );
+        assert_eq!(
+            (
+                r.summary.checked,
+                r.summary.skipped,
+                r.summary.out_of_scope,
+                r.summary.deletes
+            ),
+            (1, 2, 2, 0)
+        );
+        assert!(r.failed_message_ids.is_empty());
+    }
+
+    #[test]
+    fn an_out_of_scope_batch_task_succeeds_saying_it_was_skipped() {
+        use crate::verifier_config::KeyScope;
+        let task = |id: &str, key: &str| json!({"taskId": id, "s3Key": key, "s3VersionId": "v", "s3BucketArn": "arn:aws:s3:::dst"});
+        let inv = parse(
+            &json!({"invocationSchemaVersion": "1.0", "invocationId": "i",
+            "job": {"id": "j"}, "tasks": [task("t1", "logs/a"), task("t2", "inventory/x.csv")]}),
+        )
+        .unwrap()
+        .limit_to(&KeyScope::parse("logs/").unwrap());
+        let wrong = Verdict::WrongKey {
+            expected: "k".into(),
+            actual: "x".into(),
+        };
+        let results = task_results(&inv, &checked(&inv, vec![wrong]));
+        assert_eq!(results[0].code, TaskResultCode::PermanentFailure);
+        assert_eq!(results[1].code, TaskResultCode::Succeeded);
+        assert_eq!(results[1].task_id, "t2");
+        assert!(
+            results[1].result_string.starts_with("Skipped: OutOfScope"),
+            "{results:?}"
+        );
     }
 
     #[test]

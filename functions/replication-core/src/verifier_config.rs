@@ -15,6 +15,7 @@
 //! | `MAX_CONCURRENCY` | HeadObject calls in flight per invocation (1-1000) | `64` |
 //! | `MISSING_RETRIES` | retries of a 404 before `Missing` (0-10) | `3` |
 //! | `MISSING_RETRY_DELAY_MS` | first retry delay, doubled each retry (1-60000) | `250` |
+//! | `VERIFY_PREFIXES` | comma-separated key prefixes to verify ([`KeyScope`]) | unset: every key |
 //!
 //! ```
 //! use replication_core::verifier_config::{VerifierConfig, SinkKind};
@@ -84,8 +85,8 @@ pub enum ConfigError {
 pub struct Setting {
     /// The variable.
     pub name: &'static str,
-    /// `KmsKeyRef`, `String`, `Boolean`, `Integer` or `MetricsSink` (`emf`, `cloudwatch`,
-    /// `both`).
+    /// `KmsKeyRef`, `String`, `Boolean`, `Integer`, `MetricsSink` (`emf`, `cloudwatch`,
+    /// `both`) or `KeyPrefixes` (comma-separated).
     pub kind: &'static str,
     /// Whether the verifier refuses to start without it.
     pub required: bool,
@@ -105,7 +106,7 @@ const fn setting(name: &'static str, kind: &'static str, default: Option<&'stati
 
 /// Every variable [`VerifierConfig::from_lookup`] reads (besides Lambda's own
 /// `AWS_LAMBDA_LOG_LEVEL`).
-pub const SETTINGS: [Setting; 9] = [
+pub const SETTINGS: [Setting; 10] = [
     Setting {
         name: "EXPECTED_KMS_KEY_ARN",
         kind: "KmsKeyRef",
@@ -120,7 +121,81 @@ pub const SETTINGS: [Setting; 9] = [
     setting("MAX_CONCURRENCY", "Integer", Some("64")),
     setting("MISSING_RETRIES", "Integer", Some("3")),
     setting("MISSING_RETRY_DELAY_MS", "Integer", Some("250")),
+    setting("VERIFY_PREFIXES", "KeyPrefixes", None),
 ];
+
+/// The longest object key S3 accepts, in bytes (S3 User Guide, "Naming Amazon S3 objects").
+const MAX_KEY_BYTES: usize = 1024;
+
+/// `VERIFY_PREFIXES`: which object keys the verifier judges as replicas.
+///
+/// A key is in scope when it starts with one of the prefixes (compared byte for byte with the
+/// *decoded* key, so a prefix is written as the key is, `my reports/` with a space, never
+/// `my+reports/`), when there are no prefixes (every key, the default), or when it names a
+/// canary ([`crate::canary::is_canary`]): canaries are written by this project into S and are
+/// always replicas, and judging them is what keeps the liveness alarm quiet, whichever rule's
+/// prefix holds them.
+///
+/// ```
+/// use replication_core::verifier_config::KeyScope;
+/// let scope = KeyScope::parse("logs/, data/2026").unwrap();
+/// assert!(scope.contains("logs/app.log"));
+/// assert!(!scope.contains("inventory/d/2026-01-01/manifest.json"));
+/// assert!(scope.contains("other/.s3-kms-replication-canary/liveness"));
+/// assert!(KeyScope::default().contains("anything"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyScope {
+    prefixes: Vec<String>,
+}
+
+impl KeyScope {
+    /// Parse a comma-separated list of prefixes; each is trimmed of surrounding whitespace. An
+    /// empty or blank `value` is every key.
+    ///
+    /// # Errors
+    /// A message saying what is wrong: an empty entry (`a,,b` or a trailing comma, which would
+    /// otherwise quietly mean "every key"), or a prefix longer than an S3 key can be.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        if value.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        let prefixes = value
+            .split(',')
+            .map(str::trim)
+            .map(|p| {
+                if p.is_empty() {
+                    Err("an empty prefix (two commas together, or one at an end)".to_owned())
+                } else if p.len() > MAX_KEY_BYTES {
+                    Err(format!(
+                        "a prefix of {} bytes, longer than an S3 key can be",
+                        p.len()
+                    ))
+                } else {
+                    Ok(p.to_owned())
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { prefixes })
+    }
+
+    /// Whether the verifier judges `key` (decoded).
+    pub fn contains(&self, key: &str) -> bool {
+        self.prefixes.is_empty()
+            || self.prefixes.iter().any(|p| key.starts_with(p.as_str()))
+            || crate::canary::is_canary(key)
+    }
+
+    /// Whether every key is in scope (no prefixes).
+    pub fn is_everything(&self) -> bool {
+        self.prefixes.is_empty()
+    }
+
+    /// The prefixes, in the order given.
+    pub fn prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+}
 
 /// The verifier's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +219,8 @@ pub struct VerifierConfig {
     pub missing_retries: u32,
     /// `MISSING_RETRY_DELAY_MS`.
     pub missing_retry_delay: Duration,
+    /// `VERIFY_PREFIXES`.
+    pub verify_prefixes: KeyScope,
 }
 
 impl VerifierConfig {
@@ -204,6 +281,15 @@ impl VerifierConfig {
                            METRICS_SINK=cloudwatch",
             });
         }
+        let verify_prefixes = match value("VERIFY_PREFIXES") {
+            None => KeyScope::default(),
+            Some(v) => KeyScope::parse(&v).map_err(|_| ConfigError::Invalid {
+                var: "VERIFY_PREFIXES",
+                value: v,
+                expected: "comma-separated object key prefixes, none empty and none over 1024 \
+                           bytes, such as logs/,data/ (unset: every key)",
+            })?,
+        };
         let namespace = value("METRICS_NAMESPACE").unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
         if namespace.len() > 255 || namespace.starts_with(':') || namespace.starts_with("AWS/") {
             return Err(ConfigError::Invalid {
@@ -239,6 +325,7 @@ impl VerifierConfig {
                 )?
                 .unwrap_or(250),
             ),
+            verify_prefixes,
         })
     }
 
@@ -387,6 +474,7 @@ mod tests {
             ("MISSING_RETRIES", "11"),
             ("MISSING_RETRY_DELAY_MS", "soon"),
             ("METRICS_NAMESPACE", "AWS/S3"),
+            ("VERIFY_PREFIXES", "logs/,,data/"),
         ];
         for (var, bad) in cases {
             let mut vars = vec![("EXPECTED_KMS_KEY_ARN", KB)];
@@ -422,6 +510,78 @@ mod tests {
         assert_eq!(c.missing_retry_delay(0), Some(Duration::from_millis(100)));
         assert_eq!(c.missing_retry_delay(1), Some(Duration::from_millis(200)));
         assert_eq!(c.missing_retry_delay(2), None);
+    }
+
+    #[test]
+    fn verify_prefixes_default_to_every_key() {
+        for vars in [
+            vec![],
+            vec![("VERIFY_PREFIXES", "")],
+            vec![("VERIFY_PREFIXES", "  ")],
+        ] {
+            let mut vars = vars;
+            vars.push(("EXPECTED_KMS_KEY_ARN", KB));
+            let c = parse(&vars).unwrap();
+            assert!(c.verify_prefixes.is_everything(), "{vars:?}");
+            for key in ["", "logs/a", "inventory/manifest.json", "x y"] {
+                assert!(c.verify_prefixes.contains(key), "{key:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn verify_prefixes_are_trimmed_and_matched_at_the_start_of_the_key() {
+        let c = parse(&[
+            ("EXPECTED_KMS_KEY_ARN", KB),
+            ("VERIFY_PREFIXES", " logs/ ,my reports/,data"),
+        ])
+        .unwrap();
+        let scope = &c.verify_prefixes;
+        assert_eq!(scope.prefixes(), ["logs/", "my reports/", "data"]);
+        for key in [
+            "logs/a",
+            "my reports/q1.csv",
+            "data",
+            "data-2026/x",
+            "datax",
+        ] {
+            assert!(scope.contains(key), "{key}");
+        }
+        for key in [
+            "inventory/d/manifest.json",
+            "old/logs/a",
+            "Logs/a",
+            "my+reports/q1.csv",
+            "my%20reports/q1.csv",
+            "",
+        ] {
+            assert!(!scope.contains(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn canary_keys_are_always_in_scope() {
+        let scope = KeyScope::parse("logs/").unwrap();
+        // the canary under the in-scope rule prefix, and under a rule prefix `logs` without the
+        // slash, which puts its folder beside `logs/`, not in it
+        assert!(scope.contains(&crate::canary::liveness_key("logs/")));
+        assert!(scope.contains("logs.s3-kms-replication-canary/deploy-1"));
+        // under another rule's prefix, or a rule without one: still a replica we wrote
+        assert!(scope.contains(&crate::canary::liveness_key("other/")));
+        assert!(scope.contains(&crate::canary::liveness_key("")));
+        // the folder itself, or a look-alike, is not a canary
+        assert!(!scope.contains("other/.s3-kms-replication-canary/"));
+        assert!(!scope.contains("other/.s3-kms-replication-canary-x/liveness"));
+    }
+
+    #[test]
+    fn malformed_verify_prefixes_say_why() {
+        for bad in [",", "logs/,", ",logs/", "a, ,b"] {
+            assert!(KeyScope::parse(bad).is_err(), "{bad:?}");
+        }
+        let long = "k".repeat(1025);
+        assert!(KeyScope::parse(&long).unwrap_err().contains("1025 bytes"));
+        assert!(KeyScope::parse(&"k".repeat(1024)).is_ok());
     }
 
     /// [`SETTINGS`] says what `from_lookup` does: the required one is refused when unset, and

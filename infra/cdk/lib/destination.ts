@@ -129,6 +129,16 @@ export interface ReplicationDestinationProps extends ReplicationCommonProps {
    */
   readonly expectedBucketKey?: boolean;
   /**
+   * The verifier's `VERIFY_PREFIXES` (`VerifiedPrefixes`): the object key prefixes it judges,
+   * as the keys are written (not URL-encoded). An object created or removed in D outside them
+   * (an inventory file, a report, a direct write) is counted as `EventsSkipped`
+   * `Reason=OutOfScope`, not judged; an audit task outside them succeeds as skipped. Canaries
+   * are always judged. D's event notification stays unfiltered.
+   *
+   * @default - every key
+   */
+  readonly verifiedPrefixes?: string[];
+  /**
    * The verifier's `MAX_CONCURRENCY` (`VerifierMaxConcurrency`): the `HeadObject` requests one
    * invocation keeps in flight, 1 to 1000.
    *
@@ -408,6 +418,17 @@ export class ReplicationDestination extends Construct {
     const verifierMaxConcurrency = whole('verifierMaxConcurrency', props.verifierMaxConcurrency ?? 64, 1, 1000);
     const missingRetries = whole('missingRetries', props.missingRetries ?? 3, 0, 10);
     const missingRetryDelay = whole('missingRetryDelay', (props.missingRetryDelay ?? Duration.millis(250)).toMilliseconds(), 1, 60000, ' ms');
+    const verifiedPrefixes = (props.verifiedPrefixes ?? []).map((prefix) => {
+      if (prefix.trim() === '' || prefix.includes(',') || Buffer.byteLength(prefix) > 1024) {
+        refuse(
+          kind,
+          'verifiedPrefixes',
+          `${JSON.stringify(prefix)} is empty, holds a comma or is longer than an S3 key (1024 bytes)`,
+          'give each prefix as its own non-empty string without commas; leave the list empty to judge every key',
+        );
+      }
+      return prefix.trim();
+    });
     const scheduled = props.scheduledCheck ?? false;
     const liveness = props.liveness ?? false;
     if (liveness && !scheduled) {
@@ -450,6 +471,7 @@ export class ReplicationDestination extends Construct {
       VerifierReservedConcurrency: String(concurrency),
       RequireReplicaStatus: param(props.requireReplicaStatus ?? true),
       ExpectedBucketKey: param(props.expectedBucketKey),
+      VerifiedPrefixes: verifiedPrefixes.join(','),
       VerifierMaxConcurrency: verifierMaxConcurrency,
       MissingRetries: missingRetries,
       MissingRetryDelayMs: missingRetryDelay,

@@ -124,6 +124,7 @@ const DESTINATION_ALTERNATIVES: Record<string, [unknown, string]> = {
   verifierReservedConcurrency: [0, 'VerifierReservedConcurrency'],
   requireReplicaStatus: [false, 'RequireReplicaStatus'],
   expectedBucketKey: [true, 'ExpectedBucketKey'],
+  verifiedPrefixes: [['logs/', 'data/'], 'VerifiedPrefixes'],
   verifierMaxConcurrency: [8, 'VerifierMaxConcurrency'],
   missingRetries: [0, 'MissingRetries'],
   missingRetryDelay: [Duration.seconds(1), 'MissingRetryDelayMs'],
@@ -382,6 +383,11 @@ describe('refused at synth', () => {
     refusal(() => destination({ replicationRoleArn: `arn:aws:iam::${B}:role/x` }), 'replicationRoleArn', /in account 222222222222 but sourceAccountId/);
     refusal(() => destination({ sourceAccountId: '1234' }), 'sourceAccountId', /not an AWS account id/);
     refusal(() => destination({ destinationBucket: 'Not_A_Bucket' }), 'destinationBucket', /not an S3 bucket name/);
+    // VERIFY_PREFIXES is one comma-separated string: a comma inside a prefix would split it,
+    // an empty one is refused by the verifier at cold start.
+    refusal(() => destination({ verifiedPrefixes: ['logs/', 'a,b'] }), 'verifiedPrefixes', /holds a comma/);
+    refusal(() => destination({ verifiedPrefixes: [' '] }), 'verifiedPrefixes', /is empty/);
+    refusal(() => destination({ verifiedPrefixes: ['k'.repeat(1025)] }), 'verifiedPrefixes', /1024 bytes/);
     refusal(() => source({ ownerOverride: true, destinationAccountId: A, destinationKmsKey: KA }), 'ownerOverride', /this stack's account/);
     refusal(() => source({ destinationAccessRoleArn: `arn:aws:iam::${A}:role/x` }), 'destinationAccessRoleArn', /in account 111111111111/);
     refusal(() => source({ rules: [] }), 'rules', /empty list/);

@@ -9,7 +9,7 @@ use e2e_tests::unique_name;
 use e2e_tests::world::World;
 use serde_json::{Value, json};
 
-use crate::support::{replicated_world, wait};
+use crate::support::{emf_sum, json_lines, replicated_world, verdict_lines, wait};
 
 /// The verifier under the destination template's own `VerifierRole` policy, in a new role.
 async fn verifier_under_the_templates_role(
@@ -214,4 +214,110 @@ async fn the_templates_verifier_parameters_reach_the_verifier() {
             "RequireReplicaStatus={require}: {out}"
         );
     }
+}
+
+/// Issue 21 §2: the destination template's `VerifiedPrefixes` reaches the verifier as
+/// `VERIFY_PREFIXES`. An object written to D outside the prefix (a report, say) is skipped: no
+/// verdict, `EventsSkipped{Reason=OutOfScope}`; a replica inside it (its key URL-encoded in
+/// the notification, as S3 sends it) is verified; an audit task outside it succeeds as skipped.
+#[tokio::test]
+async fn the_templates_verified_prefixes_skip_objects_outside_them() {
+    use e2e_tests::batch::encode_key;
+    use e2e_tests::template;
+    // GIVEN a replica under `in scope/` and a report written to D directly, outside it
+    let world = replicated_world().await;
+    let replica = "in scope/replica.txt";
+    let replica_version = world.put_source_object(replica, "x").await.unwrap();
+    let head = world
+        .wait_for_source_status(replica, &replica_version, wait())
+        .await
+        .unwrap();
+    assert_eq!(head.replication_status.unwrap().as_str(), "COMPLETED");
+    let report = "reports/audit.csv";
+    let put = world
+        .b
+        .s3
+        .put_object()
+        .bucket(&world.destination_bucket)
+        .key(report)
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"direct"))
+        .send()
+        .await
+        .unwrap();
+    let report_version = put.version_id().unwrap().to_owned();
+
+    // AND the verifier with the environment the template gives it for VerifiedPrefixes
+    let path = e2e_tests::emulator::repo_root().join("infra/destination-account.yaml");
+    let overrides = serde_json::Map::from_iter([
+        (
+            "DestinationBucket".to_owned(),
+            json!(world.destination_bucket),
+        ),
+        (
+            "DestinationKmsKeyArn".to_owned(),
+            json!(world.destination_key_arn),
+        ),
+        ("VerifiedPrefixes".to_owned(), json!("in scope/")),
+        ("MissingRetries".to_owned(), json!("0")),
+    ]);
+    let mut env = world.b.lambda_env();
+    env.extend(template::function_environment(
+        &template::load(&path),
+        "VerifierFunction",
+        &overrides,
+    ));
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "VERIFY_PREFIXES" && v == "in scope/"),
+        "{env:?}"
+    );
+    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap();
+
+    // WHEN S3 notifies both objects
+    let record = |key: &str, version: &str| {
+        json!({"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "eventTime": "2026-01-01T00:00:00.000Z",
+            "s3": {"bucket": {"name": world.destination_bucket},
+                   "object": {"key": encode_key(key), "versionId": version}}})
+    };
+    let event =
+        json!({"Records": [record(replica, &replica_version), record(report, &report_version)]});
+    let out = f.invoke(&event).await.unwrap().into_response().unwrap();
+
+    // THEN the replica is verified and the report is skipped as out of scope, not judged
+    assert_eq!(
+        (&out["verified"], &out["notVerified"], &out["outOfScope"]),
+        (&json!(1), &json!(0), &json!(1)),
+        "{out}"
+    );
+    let lines = json_lines(&f);
+    assert_eq!(emf_sum(&lines, "ReplicasVerified"), 1.0);
+    assert_eq!(emf_sum(&lines, "ReplicaNotReplica"), 0.0);
+    let out_of_scope: f64 = lines
+        .iter()
+        .filter(|l| l.get("_aws").is_some() && l["Reason"] == "OutOfScope")
+        .filter_map(|l| l["EventsSkipped"].as_f64())
+        .sum();
+    assert_eq!(out_of_scope, 1.0, "{lines:?}");
+    assert!(verdict_lines(&lines, "NotReplica").is_empty(), "{lines:?}");
+
+    // AND an audit task over the report succeeds, saying it was skipped
+    let task = task_event(
+        "2.0",
+        &world.destination_bucket,
+        report,
+        Some(&report_version),
+    )
+    .unwrap();
+    let out = f.invoke(&task).await.unwrap().into_response().unwrap();
+    assert_eq!(out["results"][0]["resultCode"], "Succeeded", "{out}");
+    assert!(
+        out["results"][0]["resultString"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Skipped: OutOfScope"),
+        "{out}"
+    );
 }

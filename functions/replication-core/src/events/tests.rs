@@ -349,3 +349,144 @@ fn a_destination_bucket_arn_is_read_in_every_partition() {
         "arn:aws:sqs:us-east-1:1:q"
     );
 }
+
+fn scoped(records: Vec<Value>, prefixes: &str) -> Vec<ReplicaEvent> {
+    let inv = parse(&json!({ "Records": records }))
+        .unwrap()
+        .limit_to(&KeyScope::parse(prefixes).unwrap());
+    match inv.items.into_iter().next().unwrap().content {
+        ItemContent::Events(events) => events,
+        ItemContent::Skipped(r) => panic!("skipped: {r:?}"),
+    }
+}
+
+fn out_of_scope(bucket: &str, key: &str) -> ReplicaEvent {
+    ReplicaEvent::OutOfScope {
+        object: ObjectRef {
+            bucket: bucket.into(),
+            key: key.into(),
+            version_id: Some("v".into()),
+        },
+    }
+}
+
+#[test]
+fn keys_outside_the_prefixes_are_out_of_scope_matched_on_the_decoded_key() {
+    // GIVEN S3's URL-encoded keys: `my+reports%2Fq1.csv` is `my reports/q1.csv`
+    let events = scoped(
+        vec![
+            s3_record("ObjectCreated:Put", "dst", "my+reports%2Fq1.csv", Some("v")),
+            s3_record("ObjectCreated:Put", "dst", "logs%2Fapp.log", Some("v")),
+            s3_record(
+                "ObjectCreated:Put",
+                "dst",
+                "inventory/manifest.json",
+                Some("v"),
+            ),
+            s3_record(
+                "ObjectRemoved:Delete",
+                "dst",
+                "inventory/old.csv",
+                Some("v"),
+            ),
+        ],
+        "my reports/,logs/",
+    );
+    // THEN the decoded keys under the prefixes stay replicas and the others are set aside
+    assert_eq!(
+        events,
+        vec![
+            created("dst", "my reports/q1.csv", Some("v")),
+            created("dst", "logs/app.log", Some("v")),
+            out_of_scope("dst", "inventory/manifest.json"),
+            out_of_scope("dst", "inventory/old.csv"),
+        ]
+    );
+    // AND the encoded spelling of a prefix matches nothing
+    assert_eq!(
+        scoped(
+            vec![s3_record(
+                "ObjectCreated:Put",
+                "dst",
+                "my+reports%2Fq1.csv",
+                Some("v")
+            )],
+            "my+reports%2F",
+        ),
+        vec![out_of_scope("dst", "my reports/q1.csv")]
+    );
+}
+
+#[test]
+fn an_empty_scope_changes_nothing() {
+    let records = vec![
+        s3_record(
+            "ObjectCreated:Put",
+            "dst",
+            "inventory/manifest.json",
+            Some("v"),
+        ),
+        s3_record("ObjectRemoved:Delete", "dst", "x", Some("v")),
+    ];
+    let all = parse(&json!({ "Records": records.clone() })).unwrap();
+    assert_eq!(all.clone().limit_to(&KeyScope::parse("").unwrap()), all);
+    assert_eq!(all.clone().limit_to(&KeyScope::default()), all);
+}
+
+#[test]
+fn canary_replicas_stay_in_scope() {
+    let canary = crate::canary::liveness_key("logs/");
+    let events = scoped(
+        vec![s3_record("ObjectCreated:Put", "dst", &canary, Some("v"))],
+        "logs/",
+    );
+    assert!(
+        matches!(events[0], ReplicaEvent::Created { .. }),
+        "{events:?}"
+    );
+    let events = scoped(
+        vec![s3_record("ObjectCreated:Put", "dst", &canary, Some("v"))],
+        "data/",
+    );
+    assert!(
+        matches!(events[0], ReplicaEvent::Created { .. }),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn replication_events_are_kept_whatever_their_key() {
+    let mut failed = s3_record(
+        "Replication:OperationFailedReplication",
+        "src",
+        "elsewhere/k",
+        Some("v"),
+    );
+    failed["replicationEventData"] = json!({"replicationRuleId": "r",
+        "destinationBucket": "arn:aws:s3:::dst", "failureReason": "AssumeRoleNotPermitted"});
+    let events = scoped(vec![failed], "logs/");
+    assert!(
+        matches!(&events[0], ReplicaEvent::Replication(r)
+            if r.kind == ReplicationEventKind::OperationFailedReplication),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn batch_operations_tasks_outside_the_prefixes_are_out_of_scope() {
+    let task = |id: &str, key: &str| json!({"taskId": id, "s3Key": key, "s3VersionId": "v", "s3BucketArn": "arn:aws:s3:::dst"});
+    let inv = parse(
+        &json!({"invocationSchemaVersion": "1.0", "invocationId": "i",
+        "job": {"id": "j"}, "tasks": [task("t1", "logs/a+b"), task("t2", "reports/r.csv")]}),
+    )
+    .unwrap()
+    .limit_to(&KeyScope::parse("logs/").unwrap());
+    assert_eq!(
+        inv.items[1].content,
+        ItemContent::Events(vec![out_of_scope("dst", "reports/r.csv")])
+    );
+    assert!(matches!(
+        &inv.items[0].content,
+        ItemContent::Events(e) if matches!(&e[0], ReplicaEvent::Created { object, .. } if object.key == "logs/a b")
+    ));
+}
