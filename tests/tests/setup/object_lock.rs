@@ -2,39 +2,12 @@
 //! writes also reads retention and legal holds, and objects replicate into a D with Object Lock;
 //! into a D without it, S3 fails them (`DstBucketObjectLockConfigMissing`).
 
-use aws_sdk_s3::types::{ObjectLockConfiguration, ObjectLockEnabled};
-use e2e_tests::accounts::Clients;
 use serde_json::Value;
 
-use crate::common::harness::{Harness, SOURCE, wait};
+use crate::common::harness::{Harness, SOURCE, enable_object_lock, wait};
 use crate::role_settings::template_source_props;
 
 const LOCK_READS: [&str; 2] = ["s3:GetObjectRetention", "s3:GetObjectLegalHold"];
-
-/// Object Lock on an existing, versioned bucket (`PutObjectLockConfiguration`: S3 User Guide,
-/// "Configuring S3 Object Lock", "Enable Object Lock on an existing S3 bucket").
-pub(crate) async fn enable_object_lock(c: &Clients, bucket: &str) {
-    c.s3.put_bucket_versioning()
-        .bucket(bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    c.s3.put_object_lock_configuration()
-        .bucket(bucket)
-        .object_lock_configuration(
-            ObjectLockConfiguration::builder()
-                .object_lock_enabled(ObjectLockEnabled::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
 
 fn source_objects_actions(policy: &Value) -> Vec<String> {
     policy["Statement"]
