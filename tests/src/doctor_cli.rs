@@ -32,12 +32,19 @@ impl DoctorRun {
     }
 }
 
-/// The doctor binary: next to the running executable (the demo, in `target/<profile>/`) or
-/// one directory up (a test, in `target/<profile>/deps/`).
+/// The doctor binary: in `BOOTSTRAP_DIR` when set (as the functions' bootstraps,
+/// [`crate::runtime_api::binary_path`]), else next to the running executable (the demo, in
+/// `target/<profile>/`) or one directory up (a test, in `target/<profile>/deps/`).
 ///
 /// # Errors
 /// When it has not been built (`make build` builds it).
 pub fn binary() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("BOOTSTRAP_DIR") {
+        let path = PathBuf::from(dir).join("replication-doctor");
+        if path.is_file() {
+            return Ok(path);
+        }
+    }
     let exe = std::env::current_exe()?;
     exe.ancestors()
         .skip(1)

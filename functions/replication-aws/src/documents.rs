@@ -9,6 +9,8 @@ use aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionError;
 use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyError;
 use aws_sdk_s3::operation::get_bucket_replication::GetBucketReplicationError;
 use aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningError;
+use aws_sdk_s3::operation::get_object_lock_configuration::GetObjectLockConfigurationError;
+use aws_sdk_s3::types::ObjectLockEnabled;
 use replication_core::plan::ReplicationConfiguration;
 use replication_core::policy::{self, PolicyError};
 use replication_core::properties::DefaultEncryption;
@@ -106,4 +108,32 @@ pub async fn versioning(
 ) -> Result<Option<String>, SdkError<GetBucketVersioningError>> {
     let out = s3.get_bucket_versioning().bucket(bucket).send().await?;
     Ok(out.status.map(|s| s.as_str().to_owned()))
+}
+
+/// Whether a bucket has Object Lock enabled (`GetObjectLockConfiguration`'s `ObjectLockEnabled:
+/// Enabled`); `false` when it has no Object Lock configuration
+/// (`ObjectLockConfigurationNotFoundError`: "If you make a request for an Object Lock
+/// configuration against a bucket that doesn't have S3 Object Lock enabled, Amazon S3 returns
+/// an error", S3 User Guide, "Object Lock considerations"). Needs
+/// `s3:GetBucketObjectLockConfiguration`.
+///
+/// # Errors
+/// When S3 refuses.
+pub async fn object_lock(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<bool, SdkError<GetObjectLockConfigurationError>> {
+    match s3
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .object_lock_configuration
+            .and_then(|c| c.object_lock_enabled)
+            == Some(ObjectLockEnabled::Enabled)),
+        Err(e) if e.code() == Some("ObjectLockConfigurationNotFoundError") => Ok(false),
+        Err(e) => Err(e),
+    }
 }

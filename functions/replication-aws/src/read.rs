@@ -149,6 +149,16 @@ pub async fn encryption(
     }
 }
 
+/// Whether `bucket` has Object Lock enabled (`GetObjectLockConfiguration`; none is `false`).
+pub async fn object_lock(c: &Reader, bucket: &str) -> Seen<bool> {
+    match documents::object_lock(&c.s3, bucket).await {
+        Ok(enabled) => Seen::Read(enabled),
+        Err(e) => {
+            Seen::Unreadable(c.unreadable(&format!("GetObjectLockConfiguration {bucket}"), &e))
+        }
+    }
+}
+
 /// S's default encryption with the key ARN of the alias it names, when it names one
 /// (`DescribeKey`), so that it can be compared with KA; a key id or ARN needs no call, and an
 /// alias that cannot be described stays unresolved (the doctor then says it cannot tell).

@@ -213,6 +213,11 @@ pub const SETUP_SOURCE_GRANTS: &[Grant] = &[
     g("s3:GetBucketVersioning", &["GetBucketVersioning"]),
     g("s3:PutBucketVersioning", &["PutBucketVersioning"]),
     g("s3:GetEncryptionConfiguration", &["GetBucketEncryption"]),
+    // Whether S has Object Lock: the replication role then reads retention and legal holds.
+    g(
+        "s3:GetBucketObjectLockConfiguration",
+        &["GetObjectLockConfiguration"],
+    ),
     g("s3:GetReplicationConfiguration", &["GetBucketReplication"]),
     g(
         "s3:PutReplicationConfiguration",

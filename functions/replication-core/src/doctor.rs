@@ -16,9 +16,9 @@
 //!
 //! | step | what | document |
 //! |---|---|---|
-//! | 1 | versioning `Enabled` on S and D | the buckets |
+//! | 1 | versioning `Enabled` on S and D; Object Lock on D when S has it | the buckets |
 //! | 2 | S3 may assume the role (trust; `aws:SourceAccount`/`aws:SourceArn` conditions assumed met, unmodelled) | the role |
-//! | 2 | `s3:GetReplicationConfiguration`, `s3:ListBucket` on S; `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl` on S/*; `s3:ReplicateObject`, `s3:ReplicateDelete` (and `s3:ObjectOwnerOverrideToBucketOwner` with owner override) on D/*; `kms:Decrypt` on KA; `kms:Encrypt` on KB (and `kms:Decrypt` for Bucket Key replicas) | the role's policies |
+//! | 2 | `s3:GetReplicationConfiguration`, `s3:ListBucket` on S; `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl` on S/*; `s3:ReplicateObject`, `s3:ReplicateDelete` (and `s3:ObjectOwnerOverrideToBucketOwner` with owner override) on D/*; `kms:Decrypt` on KA; `kms:Encrypt` on KB (and `kms:Decrypt` for Bucket Key replicas); with Object Lock on S, `s3:GetObjectRetention` and `s3:GetObjectLegalHold` on S/* | the role's policies |
 //! | 3 | KA: enabled, and its policy allows the role `kms:Decrypt` | KA |
 //! | 4 | KB: enabled, and its policy allows the role `kms:Encrypt` (and `kms:Decrypt`) | KB |
 //! | 5 | D's policy allows the role the D/* actions (A and B differ: both policies must allow) | D's bucket policy |
@@ -146,6 +146,10 @@ pub struct Snapshot {
     pub destination_encryption: Seen<Option<DefaultEncryption>>,
     /// D's queue notification configurations (only read with an expected queue).
     pub notifications: Seen<Vec<notification::Entry>>,
+    /// Whether S has Object Lock enabled (`GetObjectLockConfiguration`).
+    pub source_object_lock: Seen<bool>,
+    /// Whether D has Object Lock enabled.
+    pub destination_object_lock: Seen<bool>,
 }
 
 /// How a check came out.
@@ -318,6 +322,7 @@ pub fn diagnose(s: &Snapshot) -> Report {
         &s.destination_bucket,
         &s.destination_versioning,
     );
+    object_lock(&mut d);
     let rule = rule(&mut d);
     let role = role(&mut d);
     keys(&mut d);
@@ -372,6 +377,47 @@ fn versioning(d: &mut Doctor<'_>, which: &str, bucket: &str, seen: &Seen<Option<
                     statement: None,
                     problem: format!("versioning is {status}; S3 replicates only between versioned buckets"),
                     fix: format!("aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled"),
+                },
+            );
+        }
+    }
+}
+
+/// Step 1: with Object Lock on S, D must have it too. S3 User Guide, "Object Lock
+/// considerations", "Using Object Lock with S3 Replication": "The Amazon S3 destination bucket
+/// must have Object Lock enabled on it"; otherwise each object fails with
+/// `DstBucketObjectLockConfigMissing` ("Replication failure reasons"). Object Lock can be
+/// enabled on an existing versioned bucket with `PutObjectLockConfiguration` (S3 User Guide,
+/// "Configuring S3 Object Lock", "Enable Object Lock on an existing S3 bucket"), and never
+/// disabled again.
+fn object_lock(d: &mut Doctor<'_>) {
+    let s = d.s;
+    let name = format!("Object Lock on D ({}) when S has it", s.destination_bucket);
+    match (s.source_object_lock.get(), s.destination_object_lock.get()) {
+        (Err(why), _) => d.unknown(1, name, &format!("S's Object Lock: {why}")),
+        (Ok(false), _) => d.pass(1, name, "S has no Object Lock".to_owned()),
+        (Ok(true), Err(why)) => d.unknown(1, name, &format!("D's Object Lock: {why}")),
+        (Ok(true), Ok(true)) => d.pass(1, name, String::new()),
+        (Ok(true), Ok(false)) => {
+            let bucket = &s.destination_bucket;
+            d.fail(
+                1,
+                name,
+                Finding {
+                    step: 1,
+                    document: format!("D's Object Lock configuration ({bucket})"),
+                    statement: None,
+                    problem: format!(
+                        "S ({}) has Object Lock and D does not; S3 fails every object with \
+                         DstBucketObjectLockConfigMissing",
+                        s.source_bucket
+                    ),
+                    fix: format!(
+                        "enable Object Lock on D (it cannot be disabled again): aws s3api \
+                         put-object-lock-configuration --bucket {bucket} \
+                         --object-lock-configuration ObjectLockEnabled=Enabled (D is versioned), \
+                         or create D with --object-lock-enabled-for-bucket"
+                    ),
                 },
             );
         }

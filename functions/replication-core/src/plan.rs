@@ -267,8 +267,13 @@ pub fn wanted_trust_policy(spec: &SourceSpec, current: Option<&Value>) -> Value 
 /// Step 2, permissions: the role's inline policy, exactly the documented least privilege.
 ///
 /// - `s3:GetReplicationConfiguration`, `s3:ListBucket` on S;
-/// - `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl`, and
-///   `s3:GetObjectVersionTagging` when tags are replicated, on S/*;
+/// - `s3:GetObjectVersionForReplication`, `s3:GetObjectVersionAcl`,
+///   `s3:GetObjectVersionTagging` when tags are replicated, and `s3:GetObjectRetention` and
+///   `s3:GetObjectLegalHold` when S has Object Lock, on S/* (S3 User Guide, "Object Lock
+///   considerations", "Using Object Lock with S3 Replication": "You must grant two new
+///   permissions on the source S3 bucket in the IAM role that you use to set up replication
+///   [...] `s3:GetObjectRetention` and `s3:GetObjectLegalHold`"; D must have Object Lock too,
+///   which the doctor checks);
 /// - `s3:ReplicateObject`, `s3:ReplicateDelete`, and `s3:ReplicateTags` when tags are
 ///   replicated and `s3:ObjectOwnerOverrideToBucketOwner` with owner override, on D/*. These two
 ///   switches live here, on the source side, because this is where S3 honours them: without
@@ -297,6 +302,8 @@ pub fn replication_role_policy(spec: &SourceSpec) -> Value {
                 Some("s3:GetObjectVersionForReplication"),
                 Some("s3:GetObjectVersionAcl"),
                 spec.replicate_tags.then_some("s3:GetObjectVersionTagging"),
+                spec.source_object_lock.then_some("s3:GetObjectRetention"),
+                spec.source_object_lock.then_some("s3:GetObjectLegalHold"),
             ]
             .into_iter()
             .flatten()

@@ -104,6 +104,8 @@ fn healthy() -> Snapshot {
             "",
             "",
         )]),
+        source_object_lock: Seen::Read(false),
+        destination_object_lock: Seen::Read(false),
     }
 }
 
@@ -136,7 +138,7 @@ fn what_the_setup_plan_writes_is_healthy() {
     assert!(report.healthy, "{:#?}", report);
     assert_eq!(report.exit_code(), 0);
     assert!(report.checks.iter().all(|c| c.outcome == Outcome::Pass));
-    assert_eq!(report.checks.len(), 8, "{:#?}", report.checks);
+    assert_eq!(report.checks.len(), 9, "{:#?}", report.checks);
 }
 
 #[test]
@@ -161,6 +163,93 @@ fn kms_decrypt_removed_from_the_role() {
         "{}",
         report.findings[0]
     );
+}
+
+/// An Object Lock source, with the role the plan writes for it (the two lock reads).
+fn object_lock_source() -> Snapshot {
+    let mut s = healthy();
+    let mut spec = source_spec(&json!({
+        "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:replication-setup",
+        "SourceBucket": "source-bucket",
+        "SourceKmsKeyArn": KA,
+        "DestinationBucket": "replica-bucket",
+        "DestinationAccountId": B,
+        "DestinationKmsKeyArn": KB
+    }));
+    spec.source_object_lock = true;
+    let Seen::Read(Some(role)) = &mut s.role else {
+        unreachable!()
+    };
+    role.policies[0].1 = replication_role_policy(&spec);
+    s.source_object_lock = Seen::Read(true);
+    s.destination_object_lock = Seen::Read(true);
+    s
+}
+
+#[test]
+fn object_lock_on_s_and_d_with_the_plans_role_is_healthy() {
+    let report = diagnose(&object_lock_source());
+    assert!(report.healthy, "{:#?}", report);
+    assert!(
+        report
+            .checks
+            .iter()
+            .any(|c| c.step == 1 && c.name.starts_with("Object Lock on D"))
+    );
+}
+
+#[test]
+fn object_lock_on_s_and_not_on_d_is_a_step_1_finding_with_the_fix() {
+    let mut s = object_lock_source();
+    s.destination_object_lock = Seen::Read(false);
+    let report = diagnose(&s);
+    only_finding(&report, 1, "D's Object Lock configuration (replica-bucket)");
+    let f = &report.findings[0];
+    assert!(
+        f.problem.contains("DstBucketObjectLockConfigMissing"),
+        "{f}"
+    );
+    assert!(
+        f.fix.contains(
+            "put-object-lock-configuration --bucket replica-bucket --object-lock-configuration ObjectLockEnabled=Enabled"
+        ),
+        "{f}"
+    );
+    // D without Object Lock is fine when S has none.
+    let mut plain = healthy();
+    plain.destination_object_lock = Seen::Read(false);
+    assert!(diagnose(&plain).healthy);
+    // S's state unknown: a check that could not be made, never a finding.
+    s.source_object_lock = Seen::Unreadable("AccessDenied".into());
+    let report = diagnose(&s);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.exit_code(), 2);
+}
+
+#[test]
+fn an_object_lock_source_whose_role_cannot_read_retention_is_a_role_finding() {
+    // GIVEN S with Object Lock and the role the plan writes without it (no lock reads)
+    let mut s = object_lock_source();
+    let Seen::Read(Some(role)) = &mut s.role else {
+        unreachable!()
+    };
+    role.policies[0].1 = replication_role_policy(&source_spec(&json!({
+        "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:replication-setup",
+        "SourceBucket": "source-bucket",
+        "SourceKmsKeyArn": KA,
+        "DestinationBucket": "replica-bucket",
+        "DestinationAccountId": B,
+        "DestinationKmsKeyArn": KB
+    })));
+    // WHEN diagnosed THEN one step-2 finding on the role's policies names both actions
+    let report = diagnose(&s);
+    only_finding(&report, 2, "role");
+    let f = &report.findings[0];
+    assert!(f.problem.contains("s3:GetObjectRetention"), "{f}");
+    assert!(f.problem.contains("s3:GetObjectLegalHold"), "{f}");
+    // and the same role is healthy for a source without Object Lock
+    s.source_object_lock = Seen::Read(false);
+    assert!(diagnose(&s).healthy);
 }
 
 #[test]
@@ -426,6 +515,7 @@ fn destination_view(mut s: Snapshot) -> Snapshot {
     s.source_bucket_policy = Seen::Unreadable(unread());
     s.source_key = Seen::Unreadable(unread());
     s.source_encryption = Seen::Unreadable(unread());
+    s.source_object_lock = Seen::Unreadable(unread());
     s
 }
 
@@ -437,6 +527,7 @@ fn source_view(mut s: Snapshot) -> Snapshot {
     s.destination_key = Seen::Unreadable(unread());
     s.destination_encryption = Seen::Unreadable(unread());
     s.notifications = Seen::Unreadable(unread());
+    s.destination_object_lock = Seen::Unreadable(unread());
     s
 }
 

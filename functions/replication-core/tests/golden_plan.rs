@@ -178,6 +178,47 @@ fn role_policy_without_tags_or_owner_override() {
     assert!(rules[0].destination.access_control_translation.is_none());
 }
 
+/// An Object Lock source: the role also reads each object's retention and legal hold, on S's
+/// objects and nowhere else (S3 User Guide, "Using Object Lock with S3 Replication"); without
+/// Object Lock it has neither.
+#[test]
+fn role_policy_reads_retention_and_legal_hold_only_for_an_object_lock_source() {
+    let lock_actions = ["s3:GetObjectRetention", "s3:GetObjectLegalHold"];
+    let plain = source_spec(&minimal_source());
+    let plain_policy = replication_role_policy(&plain);
+    let text = plain_policy.to_string();
+    assert!(lock_actions.iter().all(|a| !text.contains(a)), "{text}");
+
+    let mut locked = plain.clone();
+    locked.source_object_lock = true;
+    let policy = replication_role_policy(&locked);
+    let statements = policy["Statement"].as_array().unwrap();
+    let with: Vec<&Value> = statements
+        .iter()
+        .filter(|s| {
+            let actions = s["Action"].as_array().unwrap();
+            lock_actions.iter().any(|a| actions.contains(&json!(a)))
+        })
+        .collect();
+    assert_eq!(with.len(), 1, "{policy:#}");
+    assert_eq!(with[0]["Sid"], "SourceObjects");
+    assert_eq!(with[0]["Resource"], json!(["arn:aws:s3:::source-bucket/*"]));
+    for a in lock_actions {
+        assert!(with[0]["Action"].as_array().unwrap().contains(&json!(a)));
+    }
+    // Nothing else changes.
+    let others = |p: &Value| -> Vec<Value> {
+        p["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["Sid"] != "SourceObjects")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(others(&policy), others(&plain_policy));
+}
+
 #[test]
 fn default_replication_configuration_matches_golden() {
     let spec = source_spec(&minimal_source());

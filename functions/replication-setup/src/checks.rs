@@ -5,8 +5,10 @@
 //! No extra AWS call: the documents are the ones the steps just read and wrote (the merged
 //! bucket and key policies, the replication configuration, the role's trust and our inline
 //! policy), the keys' state from `DescribeKey` and the buckets' default encryption from
-//! `GetBucketEncryption`. What the other account holds is left to that account's resource
-//! (single-stack mode has both). Not seen here: the role's other inline and attached policies
+//! `GetBucketEncryption`, S's Object Lock from `GetObjectLockConfiguration`. What the other
+//! account holds is left to that account's resource (single-stack mode has both), except D's
+//! Object Lock: whether D needs it depends on S, which the destination side cannot read, so
+//! neither side reads it and the CLI checks it (`replication-doctor`, with both accounts). Not seen here: the role's other inline and attached policies
 //! and S's bucket policy (the CLI reads them).
 
 use replication_core::doctor::{KeyDocs, Report, RoleDocs, Seen, Snapshot, diagnose};
@@ -121,6 +123,8 @@ fn blank(
         source_encryption: unread(),
         destination_encryption: unread(),
         notifications: Seen::Read(Vec::new()),
+        source_object_lock: unread(),
+        destination_object_lock: unread(),
     }
 }
 
@@ -188,6 +192,7 @@ pub fn source(
         &written.key_policy,
     );
     s.source_encryption = Seen::Read(written.encryption.clone());
+    s.source_object_lock = Seen::Read(spec.source_object_lock);
     if let Some(d) = destination {
         destination_part(&mut s, &spec.destination_spec(), d);
     }

@@ -15,8 +15,8 @@
 //!   `s3:GetBucketVersioning`, `s3:PutBucketVersioning`, `s3:GetBucketPolicy`, `s3:PutBucketPolicy`, `s3:DeleteBucketPolicy`,
 //!   `s3:GetBucketNotification`, `s3:PutBucketNotification` on D; `kms:DescribeKey`,
 //!   `kms:GetKeyPolicy`, `kms:PutKeyPolicy` on KB;
-//! - source: `s3:GetBucketLocation`, `s3:GetEncryptionConfiguration`, `s3:GetBucketVersioning`,
-//!   `s3:PutBucketVersioning`,
+//! - source: `s3:GetBucketLocation`, `s3:GetEncryptionConfiguration`,
+//!   `s3:GetBucketObjectLockConfiguration`, `s3:GetBucketVersioning`, `s3:PutBucketVersioning`,
 //!   `s3:GetReplicationConfiguration`, `s3:PutReplicationConfiguration` on S;
 //!   `kms:DescribeKey`, `kms:GetKeyPolicy`, `kms:PutKeyPolicy` on KA; `iam:GetRole`,
 //!   `iam:CreateRole`, `iam:TagRole`, `iam:UpdateAssumeRolePolicy`, `iam:GetRolePolicy`,

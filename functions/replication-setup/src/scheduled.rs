@@ -152,6 +152,7 @@ async fn source(
     s.source_bucket_policy = read::bucket_policy(&r, bucket).await;
     s.source_key = key(&r, &facts.source_key).await;
     s.source_encryption = Seen::Read(facts.source_encryption.clone());
+    s.source_object_lock = Seen::Read(facts.source_object_lock);
     if let Some(b) = &remote {
         let d = spec.destination_bucket.as_str();
         let known = (&facts.destination_key, facts.destination_encryption.clone());
@@ -275,6 +276,11 @@ fn unread_documents(s: &Snapshot) -> Vec<String> {
         ("KB's key policy", why(&s.destination_key)),
         ("S's default encryption", why(&s.source_encryption)),
         ("D's default encryption", why(&s.destination_encryption)),
+        ("S's Object Lock configuration", why(&s.source_object_lock)),
+        (
+            "D's Object Lock configuration",
+            why(&s.destination_object_lock),
+        ),
         ("D's notification configuration", why(&s.notifications)),
     ]
     .into_iter()

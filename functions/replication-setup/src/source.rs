@@ -82,6 +82,7 @@ pub(crate) async fn prepare_source(
         )
         .await,
         destination_encryption,
+        source_object_lock: steps::bucket_object_lock(c, props.source_bucket.as_str()).await?,
     };
     let mut spec = props.validate(&facts).map_err(properties_error)?;
     // An existing role keeps its path: every document names it by the ARN IAM gives it (a role

@@ -46,7 +46,8 @@ HTTP):
   ``s3:Replication:*`` names in PutBucketNotificationConfiguration). Reasons, from
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-failure-codes.html :
   AssumeRoleNotPermitted (role missing, or its trust policy does not let s3.amazonaws.com
-  sts:AssumeRole), DstBucketNotFound, DstBucketUnversioned, SrcGetObjectNotPermitted
+  sts:AssumeRole), DstBucketNotFound, DstBucketUnversioned, DstBucketObjectLockConfigMissing
+  (Object Lock on the source bucket and not on the destination), SrcGetObjectNotPermitted
   (s3:GetObjectVersionForReplication, or kms:Decrypt on the source key), SrcKmsKeyInvalidState (source key missing,
   disabled or pending deletion), DstKmsKeyNotFound, DstKmsKeyInvalidState (replica key disabled
   or pending deletion), DstPutObjectNotPermitted (s3:ReplicateObject, or
@@ -372,6 +373,10 @@ def _role_and_target(job: Job, source_bucket: FakeBucket) -> tuple[Role, FakeBuc
         return "DstBucketNotFound"
     if not target.is_versioned:
         return "DstBucketUnversioned"
+    if source_bucket.object_lock_enabled and not target.object_lock_enabled:
+        # "To replicate objects from a source bucket with Object Lock enabled, the destination
+        # bucket must also have Object Lock enabled" (replication-failure-codes.html).
+        return "DstBucketObjectLockConfigMissing"
     return role, target
 
 

@@ -56,6 +56,31 @@ pub(crate) struct Harness {
     pub(crate) in_b: LambdaProcess,
 }
 
+/// Object Lock on an existing, versioned bucket (`PutObjectLockConfiguration`: S3 User Guide,
+/// "Configuring S3 Object Lock", "Enable Object Lock on an existing S3 bucket").
+pub(crate) async fn enable_object_lock(c: &Clients, bucket: &str) {
+    c.s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.s3.put_object_lock_configuration()
+        .bucket(bucket)
+        .object_lock_configuration(
+            aws_sdk_s3::types::ObjectLockConfiguration::builder()
+                .object_lock_enabled(aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 pub(crate) async fn setup_function(c: &Clients, extra: &[(&str, &str)]) -> LambdaProcess {
     let mut env = c.lambda_env();
     env.extend(

@@ -12,5 +12,6 @@ mod breakages;
 mod cli;
 mod healthy;
 mod narrowed_grants;
+mod object_lock;
 mod scheduled;
 mod support;

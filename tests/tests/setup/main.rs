@@ -12,6 +12,7 @@ mod deploy_time;
 mod encryption;
 mod failures;
 mod notifications;
+mod object_lock;
 mod order;
 mod properties;
 mod replacement;

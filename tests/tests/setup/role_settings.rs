@@ -11,7 +11,7 @@ use crate::common::harness::{DESTINATION, Harness, SOURCE};
 /// The `Replication` resource's Properties of `infra/source-account.yaml`, resolved with the
 /// harness's buckets, keys and role name and with `extra` parameters: what CloudFormation
 /// would send the function for that stack.
-fn template_source_props(h: &Harness, extra: &[(&str, &str)]) -> Value {
+pub(crate) fn template_source_props(h: &Harness, extra: &[(&str, &str)]) -> Value {
     let template = load(&repo_root().join("infra/source-account.yaml"));
     let w = &h.world;
     let mut overrides = Map::new();

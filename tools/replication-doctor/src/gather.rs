@@ -4,19 +4,21 @@
 //!
 //! The actions, by account (the README lists them for the read-only policy):
 //! - A: `sts:GetCallerIdentity`; on S `s3:GetBucketLocation`, `s3:GetBucketVersioning`,
-//!   `s3:GetReplicationConfiguration`, `s3:GetBucketPolicy`, `s3:GetEncryptionConfiguration`;
+//!   `s3:GetReplicationConfiguration`, `s3:GetBucketPolicy`, `s3:GetEncryptionConfiguration`,
+//!   `s3:GetBucketObjectLockConfiguration`;
 //!   on the role `iam:GetRole`, `iam:ListRolePolicies`, `iam:GetRolePolicy`,
 //!   `iam:ListAttachedRolePolicies`, `iam:GetPolicy`, `iam:GetPolicyVersion`; on KA
 //!   `kms:DescribeKey`, `kms:GetKeyPolicy`;
 //! - B: on D `s3:GetBucketLocation`, `s3:GetBucketVersioning`, `s3:GetBucketPolicy`,
-//!   `s3:GetEncryptionConfiguration`, `s3:GetBucketNotification`; on KB `kms:DescribeKey`,
+//!   `s3:GetEncryptionConfiguration`, `s3:GetBucketObjectLockConfiguration`,
+//!   `s3:GetBucketNotification`; on KB `kms:DescribeKey`,
 //!   `kms:GetKeyPolicy`; `sts:AssumeRole` on `--destination-role-arn` (in A).
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use replication_aws::read::{
-    Reader, bucket_policy, encryption, key, notifications, region, replication,
+    Reader, bucket_policy, encryption, key, notifications, object_lock, region, replication,
     resolve_default_alias, role, versioning,
 };
 use replication_core::doctor::{Seen, Snapshot};
@@ -275,5 +277,7 @@ pub async fn snapshot(o: &Options, a: &Reader, b: &Reader, a_account: &str) -> S
         source_encryption,
         destination_encryption: encryption(b, d).await,
         notifications,
+        source_object_lock: object_lock(a, s).await,
+        destination_object_lock: object_lock(b, d).await,
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Doctor, Finding};
+use super::{Doctor, Finding, Seen};
 use super::{KeySide, Need, RoleView, bucket_keys};
 use crate::evaluate::{Caller, Decision, Request, evaluate};
 use crate::plan::ReplicationRule;
@@ -87,6 +87,12 @@ pub(super) fn permissions(
         &source_objects,
     ));
     needs.extend(on_objects(2, "s3:GetObjectVersionAcl", &source_objects));
+    // An Object Lock source: S3 reads each object's retention and legal hold (S3 User Guide,
+    // "Using Object Lock with S3 Replication").
+    if s.source_object_lock == Seen::Read(true) {
+        needs.extend(on_objects(2, "s3:GetObjectRetention", &source_objects));
+        needs.extend(on_objects(2, "s3:GetObjectLegalHold", &source_objects));
+    }
     needs.extend(on_objects(5, "s3:ReplicateObject", &replicas));
     needs.extend(on_objects(5, "s3:ReplicateDelete", &replicas));
     needs.push(Need {

@@ -88,6 +88,9 @@ pub struct SourceFacts {
     pub source_encryption: Option<DefaultEncryption>,
     /// D's default encryption, when the adapter could read it (single-stack mode).
     pub destination_encryption: Option<DefaultEncryption>,
+    /// S has Object Lock enabled (`GetObjectLockConfiguration` says `ObjectLockEnabled:
+    /// Enabled`; `ObjectLockConfigurationNotFoundError` means it has not).
+    pub source_object_lock: bool,
 }
 
 /// A validated `Custom::ReplicationSource`: everything the source-side plan needs.
@@ -136,6 +139,9 @@ pub struct SourceSpec {
     /// `RolePath`, when given: the path `role_arn` has until the adapter finds an existing
     /// role, whose own ARN (and path) then wins.
     pub role_path: Option<String>,
+    /// S has Object Lock enabled: the role then also reads each object's retention and legal
+    /// hold ([`crate::plan::replication_role_policy`]).
+    pub source_object_lock: bool,
 }
 
 impl SourceSpec {
@@ -512,6 +518,7 @@ impl SourceProperties {
             role_permissions_boundary: self.role_permissions_boundary.clone(),
             role_tags: self.role_tags.clone(),
             role_path: self.role_path.clone(),
+            source_object_lock: facts.source_object_lock,
         });
         finish(issues, spec)
     }

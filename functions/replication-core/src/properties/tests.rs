@@ -41,6 +41,7 @@ pub(super) fn source_facts() -> SourceFacts {
         destination_bucket_region: None,
         source_encryption: None,
         destination_encryption: None,
+        source_object_lock: false,
     }
 }
 

@@ -32,6 +32,7 @@ pub fn source_spec(properties: &Value) -> SourceSpec {
             destination_bucket_region: Some(Region::parse("eu-central-1").unwrap()),
             source_encryption: None,
             destination_encryption: None,
+            source_object_lock: false,
         })
         .unwrap()
 }

@@ -1,5 +1,5 @@
 //! What a side looks up before validation: a bucket's region, a key's ARN and state, a
-//! bucket's default encryption.
+//! bucket's default encryption and whether it has Object Lock.
 
 use replication_aws::documents;
 use replication_core::arn::{KeyManager, KmsKeyArn, KmsKeyRef, Region};
@@ -97,4 +97,14 @@ pub async fn bucket_encryption(
     documents::encryption(&c.s3, bucket)
         .await
         .map_err(|e| aws_error(format!("bucket_encryption({bucket})"), &e))
+}
+
+/// Whether a bucket has Object Lock enabled (`GetObjectLockConfiguration`; none is `false`).
+///
+/// # Errors
+/// When the bucket is missing or its Object Lock configuration is not readable.
+pub async fn bucket_object_lock(c: &AccountClients, bucket: &str) -> Result<bool, StepError> {
+    documents::object_lock(&c.s3, bucket)
+        .await
+        .map_err(|e| aws_error(format!("bucket_object_lock({bucket})"), &e))
 }

@@ -39,6 +39,7 @@ fn spec(extra: Value) -> SourceSpec {
             destination_bucket_region: Some(Region::parse("us-east-1").unwrap()),
             source_encryption: None,
             destination_encryption: None,
+            source_object_lock: false,
         })
         .unwrap()
 }

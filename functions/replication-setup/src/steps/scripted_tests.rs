@@ -257,6 +257,7 @@ fn source_spec() -> replication_core::properties::SourceSpec {
         destination_bucket_region: Some(Region::parse("us-east-1").unwrap()),
         source_encryption: None,
         destination_encryption: None,
+        source_object_lock: false,
     })
     .unwrap()
 }
