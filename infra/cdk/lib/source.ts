@@ -208,7 +208,9 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
   readonly deployTimeChecks?: boolean;
   /**
    * `DestinationAccessRoleArn`: single-stack mode, a role in B that the setup function assumes
-   * to do the destination side too (the function then gets `sts:AssumeRole` on it).
+   * to write D's versioning, D's bucket policy and KB's key policy too (the function then gets
+   * `sts:AssumeRole` on it). It creates nothing in B: the verifier, its queue and the alarms
+   * come only with a ReplicationDestination.
    *
    * @default - none: account B deploys a ReplicationDestination
    */
