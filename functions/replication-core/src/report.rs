@@ -1,7 +1,8 @@
 //! From one invocation's events and verdicts to its metrics, its SQS batch failures and its
 //! summary: the verifier's whole decision after the `HeadObject` calls.
 //!
-//! Metric names and dimensions (namespace from `METRICS_NAMESPACE`):
+//! Metric names and dimensions (namespace from `METRICS_NAMESPACE`; the whole list, with each
+//! metric's role, is [`crate::catalogue::METRICS`]):
 //!
 //! | metric | unit | dimensions |
 //! |---|---|---|
@@ -11,6 +12,7 @@
 //! | `ReplicationFailed`, `ReplicationMissedThreshold` | Count | `DestinationBucket` (or `SourceBucket` when the event names no destination) |
 //! | `ReplicationFailed` by reason | Count | `SourceBucket`, `RuleId`, `FailureReason` |
 //! | `ReplicationMissedThreshold` by rule | Count | `SourceBucket`, `RuleId` |
+//! | `ReplicationEvents` (other `s3:Replication:*` events) | Count | `DestinationBucket` (or `SourceBucket` when the event names no destination) |
 //! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`, `OutOfScope`; the handler adds `UnrecognisedPayload`) |
 //! | `CanaryReplicaVerified` (verified replicas of canary objects, [`crate::canary`]; never published as 0) | Count | `DestinationBucket` |
 //!
