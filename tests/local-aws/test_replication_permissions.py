@@ -98,13 +98,17 @@ class ReplicationPermissionsTest(unittest.TestCase):
                    "s3:GetObjectVersionTagging"], f"arn:aws:s3:::{source}/*"),
             *([allow(destination_actions, f"arn:aws:s3:::{destination}/*")] if destination_actions else []))
 
-    def replicate(self, source: str, destination: str, role: str, tagging: str | None = None) -> tuple[str, str]:
-        """Configure S -> D with ``role``, put one object; its final status and version."""
+    def replicate(self, source: str, destination: str, role: str, tagging: str | None = None,
+                  metrics: bool = False) -> tuple[str, str]:
+        """Configure S -> D with ``role`` (rule ``all``, replication metrics on with ``metrics``),
+        put one object; its final status and version."""
         s3 = self.client("s3", A)
+        target: dict[str, Any] = {"Bucket": f"arn:aws:s3:::{destination}"}
+        if metrics:
+            target["Metrics"] = {"Status": "Enabled"}
         s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={"Role": role, "Rules": [{
             "ID": "all", "Status": "Enabled", "Priority": 1, "Filter": {"Prefix": ""},
-            "DeleteMarkerReplication": {"Status": "Disabled"},
-            "Destination": {"Bucket": f"arn:aws:s3:::{destination}"}}]})
+            "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": target}]})
         args: dict[str, Any] = {"Bucket": source, "Key": "object.txt", "Body": b"payload"}
         if tagging is not None:
             args["Tagging"] = tagging
@@ -176,6 +180,53 @@ class ReplicationPermissionsTest(unittest.TestCase):
     def test_replicate_object_covers_tags_without_replicate_tags(self) -> None:
         status, tags = self.cross_account_with_tags(["s3:ReplicateObject"], None)
         self.assertEqual((status, tags), ("COMPLETED", {"team": "finance", "tier": "gold"}))
+
+
+    # --- S3's replication metrics ----------------------------------------------------------------
+
+    def s3_metrics(self, source: str, destination: str, stat: str) -> dict[str, list[float]]:
+        """AWS/S3's replication metrics of rule ``all`` in A's CloudWatch, as the source
+        template's alarms name them (dimensions SourceBucket, DestinationBucket, RuleId)."""
+        names = ["OperationsFailedReplication", "ReplicationLatency", "OperationsPendingReplication",
+                 "BytesPendingReplication"]
+        dimensions = [{"Name": "SourceBucket", "Value": source}, {"Name": "DestinationBucket", "Value": destination},
+                      {"Name": "RuleId", "Value": "all"}]
+        now = time.time()
+        out = self.client("cloudwatch", A).get_metric_data(
+            StartTime=now - 600, EndTime=now + 600,
+            MetricDataQueries=[{"Id": f"m{i}", "MetricStat": {"Metric": {
+                "Namespace": "AWS/S3", "MetricName": name, "Dimensions": dimensions}, "Period": 60, "Stat": stat}}
+                for i, name in enumerate(names)])
+        values = {r["Id"]: r["Values"] for r in out["MetricDataResults"]}
+        return {name: values.get(f"m{i}", []) for i, name in enumerate(names)}
+
+    def test_a_failed_object_counts_in_operations_failed_replication_when_metrics_are_on(self) -> None:
+        destination = self.bucket(A)
+        source = self.bucket(A)
+        role = self.role(self.identity(source, destination, []))
+        self.assertEqual(self.replicate(source, destination, role, metrics=True)[0], "FAILED")
+        self.assertEqual(self.s3_metrics(source, destination, "Sum")["OperationsFailedReplication"], [1.0])
+        self.assertEqual(self.s3_metrics(source, destination, "Minimum")["OperationsPendingReplication"], [0.0])
+        self.assertEqual(self.s3_metrics(source, destination, "Maximum")["BytesPendingReplication"], [7.0])
+
+    def test_a_completed_object_gives_its_replication_latency_when_metrics_are_on(self) -> None:
+        source = self.bucket(A)
+        role = self.role(self.identity(source, "not-this-bucket", []))
+        destination = self.bucket(A, lambda d: document(allow(["s3:ReplicateObject"], f"arn:aws:s3:::{d}/*", role)))
+        self.assertEqual(self.replicate(source, destination, role, metrics=True)[0], "COMPLETED")
+        maximum = self.s3_metrics(source, destination, "Maximum")
+        self.assertEqual(len(maximum["ReplicationLatency"]), 1, maximum)
+        self.assertLess(maximum["ReplicationLatency"][0], 10.0)
+        self.assertEqual(maximum["OperationsFailedReplication"], [])
+        self.assertEqual(maximum["OperationsPendingReplication"], [1.0])
+        self.assertEqual(self.s3_metrics(source, destination, "Minimum")["OperationsPendingReplication"], [0.0])
+
+    def test_no_s3_metrics_without_metrics_on_the_rule(self) -> None:
+        destination = self.bucket(A)
+        source = self.bucket(A)
+        role = self.role(self.identity(source, destination, []))
+        self.assertEqual(self.replicate(source, destination, role)[0], "FAILED")
+        self.assertEqual(set(map(len, self.s3_metrics(source, destination, "Sum").values())), {0})
 
 
 if __name__ == "__main__":

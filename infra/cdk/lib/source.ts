@@ -13,6 +13,7 @@ import {
   architectureOf,
   checkPeriodOf,
   commonParameters,
+  includedAlarm,
   includedFunction,
   type LogLevel,
   namePrefixOf,
@@ -164,6 +165,13 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    */
   readonly replicationMetrics?: boolean;
   /**
+   * `AlarmRuleId`: with `replicationMetrics` or `replicationTimeControl`, the rule (the AWS/S3
+   * `RuleId` dimension) whose replication metrics the three S3 alarms watch.
+   *
+   * @default the first of this stack's rules (the whole-bucket rule without `rules`)
+   */
+  readonly alarmRuleId?: string;
+  /**
    * `BucketKeyEnabled`: `true` lets the role and KA admit objects with and without S3 Bucket
    * Keys; `false` narrows them to objects without, and is refused at deploy when S's default
    * encryption enables Bucket Keys.
@@ -261,6 +269,12 @@ export class ReplicationSource extends Construct {
   public readonly setupUncheckedAlarm?: cloudwatch.IAlarm;
   /** The setup function's AWS/Lambda `Errors` alarm, with `scheduledCheck`. */
   public readonly setupErrorsAlarm?: cloudwatch.IAlarm;
+  /** S3's AWS/S3 `OperationsFailedReplication` alarm (Sum > 0), with `replicationMetrics` or `replicationTimeControl`. */
+  public readonly s3OperationsFailedReplicationAlarm?: cloudwatch.IAlarm;
+  /** S3's AWS/S3 `ReplicationLatency` alarm (Maximum > 900 s), with `replicationMetrics` or `replicationTimeControl`. */
+  public readonly s3ReplicationLatencyAlarm?: cloudwatch.IAlarm;
+  /** S3's AWS/S3 `OperationsPendingReplication` alarm (Minimum > 0 for an hour), with `replicationMetrics` or `replicationTimeControl`. */
+  public readonly s3OperationsPendingReplicationAlarm?: cloudwatch.IAlarm;
   /** The role name the setup function's IAM statements are scoped to. */
   public readonly scopedRoleName: string;
 
@@ -415,6 +429,7 @@ export class ReplicationSource extends Construct {
       Rules: rules === undefined ? '' : JSON.stringify(rules),
       ReplicationTimeControl: param(props.replicationTimeControl ?? false),
       ReplicationMetrics: param(props.replicationMetrics ?? false),
+      AlarmRuleId: props.alarmRuleId ?? '',
       BucketKeyEnabled: param(props.bucketKeyEnabled ?? true),
       OwnerOverride: param(props.ownerOverride),
       ReplicateTags: param(replicateTags),
@@ -457,6 +472,12 @@ export class ReplicationSource extends Construct {
       this.setupCheckMissedAlarm = alarms.replicationSetupMissed;
       this.setupUncheckedAlarm = alarms.replicationSetupUnchecked;
       this.setupErrorsAlarm = alarms.setupFunctionErrors;
+    }
+    if (props.replicationMetrics === true || props.replicationTimeControl === true) {
+      const a = (logicalId: string) => includedAlarm(this, `${logicalId}Ref`, t.getResource(logicalId));
+      this.s3OperationsFailedReplicationAlarm = a('S3FailedReplicationAlarm');
+      this.s3ReplicationLatencyAlarm = a('S3ReplicationLatencyAlarm');
+      this.s3OperationsPendingReplicationAlarm = a('S3PendingReplicationAlarm');
     }
   }
 }

@@ -103,6 +103,7 @@ const SOURCE_ALTERNATIVES: Record<string, [unknown, string]> = {
   rules: [[{ id: 'r' }], 'Rules'],
   replicationTimeControl: [true, 'ReplicationTimeControl'],
   replicationMetrics: [true, 'ReplicationMetrics'],
+  alarmRuleId: ['to-d', 'AlarmRuleId'],
   bucketKeyEnabled: [false, 'BucketKeyEnabled'],
   ownerOverride: [false, 'OwnerOverride'],
   replicateTags: [false, 'ReplicateTags'],
@@ -271,6 +272,8 @@ describe('props → parameters', () => {
     assert.equal(count(destination({ scheduledCheck: true, liveness: true }).template, 'AWS::CloudWatch::Alarm'), 14);
     assert.equal(count(source().template, 'AWS::CloudWatch::Alarm'), 0);
     assert.equal(count(source({ scheduledCheck: true }).template, 'AWS::CloudWatch::Alarm'), 4);
+    assert.equal(count(source({ replicationMetrics: true }).template, 'AWS::CloudWatch::Alarm'), 3);
+    assert.equal(count(source({ replicationTimeControl: true }).template, 'AWS::CloudWatch::Alarm'), 3);
   });
 });
 
@@ -296,6 +299,10 @@ describe('attributes', () => {
     assert.deepEqual(a.resolve(src.sourceEncryptionWarning), { 'Fn::GetAtt': [a.getLogicalId(src.resource), 'SourceEncryptionWarning'] });
     assert.ok(src.setupFindingsAlarm && src.setupCheckMissedAlarm && src.setupUncheckedAlarm && src.setupErrorsAlarm && src.schedule);
     assert.equal(source().construct.schedule, undefined);
+    const { construct: metered, stack: m } = source({ replicationMetrics: true });
+    assert.deepEqual(m.resolve(metered.s3OperationsFailedReplicationAlarm!.alarmName), { Ref: m.getLogicalId(metered.template.getResource('S3FailedReplicationAlarm')) });
+    assert.ok(metered.s3ReplicationLatencyAlarm && metered.s3OperationsPendingReplicationAlarm);
+    assert.equal(source().construct.s3OperationsFailedReplicationAlarm, undefined);
   });
 });
 

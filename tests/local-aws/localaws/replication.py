@@ -54,6 +54,10 @@ HTTP):
   s3:ObjectOwnerOverrideToBucketOwner with Owner=Destination, or kms:Encrypt on the replica key,
   and kms:Decrypt on it too for a Bucket Key replica). ``s3Operation`` is
   ``OBJECT_PUT``; ``requestTime`` is the source write's time;
+* metrics (``_replication_metrics``): with the rule's metrics or RTC on, S3's AWS/S3
+  replication metrics (OperationsPendingReplication, BytesPendingReplication,
+  OperationsFailedReplication, ReplicationLatency) in the source account's CloudWatch, in the
+  source bucket's region, per rule (SourceBucket, DestinationBucket, RuleId);
 * permissions (``_principals``, ``_policy``): the role is the IAM role named by the configuration's Role ARN;
   its identity policies are its inline and attached managed policies, limited by its
   permissions boundary. Resource policies are evaluated too: the source and destination bucket
@@ -72,7 +76,7 @@ HTTP):
   Conditions on other keys are treated as satisfied.
 
 Not done: events for replicated delete markers (moto sends no DeleteMarkerCreated events at
-all); existing objects, ReplicaModifications, Replication Time Control and metrics data;
+all); existing objects, ReplicaModifications, Replication Time Control's 15-minute promise;
 multi-destination (one rule per object); KMS grants; SCPs; the permissions S3
 needs but does not report per object (s3:GetReplicationConfiguration, s3:ListBucket,
 s3:GetObjectVersionAcl); KMS permissions for replicas encrypted by the destination's default
@@ -102,7 +106,7 @@ from moto.s3.models import (
 from moto.s3.notifications import S3NotificationEvent
 from moto.s3.responses import S3Response
 
-from . import _replication_config, _s3_events
+from . import _replication_config, _replication_metrics, _s3_events
 from ._kms_keys import KMS_ALGORITHMS, KmsKeyError, resolve
 from ._patching import Func, wrap
 from ._policy import Caller, Decision, Request, evaluate
@@ -225,6 +229,8 @@ def _schedule(bucket_name: str, version: Version) -> None:
     if isinstance(version, FakeKey):
         setattr(version, _STATUS, PENDING)
         setattr(version, _OUTCOMES, [len(jobs), 0, 0])
+        for job in jobs:
+            _replication_metrics.scheduled(bucket, job.rule, version.size)
     for job in jobs:
         _worker.submit(job)
 
@@ -346,8 +352,12 @@ def _run_job(job: Job) -> None:
             failure = _replicate(job, source_bucket, version)
         except Exception:
             _record_outcome(version, failed=True)
+            _replication_metrics.done(source_bucket, job.rule, version.size, job.requested, True)
             raise
         _record_outcome(version, failed=failure is not None)
+        _replication_metrics.done(
+            source_bucket, job.rule, version.size, job.requested, failure is not None
+        )
     if failure is None:
         return
     destination = job.rule.get("Destination", {})

@@ -19,4 +19,5 @@ mod replacement;
 mod role_settings;
 mod roles;
 mod rules;
+mod s3_metrics;
 mod support;
