@@ -169,13 +169,7 @@ pub async fn resolve_default_alias(
     let Seen::Read(Some(mut e)) = encryption else {
         return encryption;
     };
-    let alias = e.kms_key_id.clone().filter(|k| {
-        matches!(
-            KmsKeyRef::parse(k),
-            Ok(r @ (KmsKeyRef::AliasName(_) | KmsKeyRef::AliasArn { .. })) if !r.is_aws_managed_alias()
-        )
-    });
-    if let Some(alias) = alias
+    if let Some(alias) = e.alias_to_resolve().map(|a| a.to_string())
         && let Ok(out) = c.kms_for(&alias).describe_key().key_id(&alias).send().await
     {
         e.kms_key_arn = out.key_metadata.and_then(|m| m.arn);

@@ -179,6 +179,20 @@ pub struct DefaultEncryption {
     pub bucket_key_enabled: bool,
 }
 
+impl DefaultEncryption {
+    /// The alias the default names, when its key can only be known by describing it (a key id
+    /// or ARN needs no lookup, and an AWS managed alias such as `alias/aws/s3` is no
+    /// customer key): what an adapter resolves into [`DefaultEncryption::kms_key_arn`].
+    #[must_use]
+    pub fn alias_to_resolve(&self) -> Option<crate::arn::KmsKeyRef> {
+        use crate::arn::KmsKeyRef;
+        let key = KmsKeyRef::parse(self.kms_key_id.as_deref()?).ok()?;
+        (matches!(key, KmsKeyRef::AliasName(_) | KmsKeyRef::AliasArn { .. })
+            && !key.is_aws_managed_alias())
+        .then_some(key)
+    }
+}
+
 /// `BucketKeyEnabled: false` narrows the grants to per-object encryption contexts; refuse it
 /// when the bucket's own default encryption writes Bucket Key objects, which would then be
 /// denied.

@@ -70,17 +70,20 @@ pub(crate) async fn prepare_source(
             }
         },
     };
+    let source_key = steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?;
+    let source_encryption = resolve_default_alias(
+        c,
+        steps::bucket_encryption(c, props.source_bucket.as_str()).await?,
+        (&props.source_kms_key, &source_key),
+    )
+    .await;
     let facts = SourceFacts {
         account_id: account,
         source_bucket_region: source_region,
-        source_key: steps::describe_key(c, &props.source_kms_key, "SourceKmsKeyArn").await?,
+        source_key,
         destination_key,
         destination_bucket_region,
-        source_encryption: resolve_default_alias(
-            c,
-            steps::bucket_encryption(c, props.source_bucket.as_str()).await?,
-        )
-        .await,
+        source_encryption,
         destination_encryption,
         source_object_lock: steps::bucket_object_lock(c, props.source_bucket.as_str()).await?,
     };
@@ -250,20 +253,18 @@ pub(super) async fn apply_source_request(
 async fn resolve_default_alias(
     c: &AccountClients,
     encryption: Option<DefaultEncryption>,
+    source_key: (&KmsKeyRef, &ResolvedKey),
 ) -> Option<DefaultEncryption> {
     let mut e = encryption?;
-    let alias = e
-        .kms_key_id
-        .as_deref()
-        .and_then(|k| KmsKeyRef::parse(k).ok())
-        .filter(|r| {
-            matches!(r, KmsKeyRef::AliasName(_) | KmsKeyRef::AliasArn { .. })
-                && !r.is_aws_managed_alias()
-        });
-    if let Some(alias) = alias {
-        match steps::describe_key(c, &alias, "S's default encryption").await {
-            Ok(key) => e.kms_key_arn = Some(key.arn.to_string()),
-            Err(error) => tracing::info!(%alias, %error, "S's default key alias not resolved"),
+    if let Some(alias) = e.alias_to_resolve() {
+        // The alias SourceKmsKeyArn names was described a moment ago: no second DescribeKey.
+        if &alias == source_key.0 {
+            e.kms_key_arn = Some(source_key.1.arn.to_string());
+        } else {
+            match steps::describe_key(c, &alias, "S's default encryption").await {
+                Ok(key) => e.kms_key_arn = Some(key.arn.to_string()),
+                Err(error) => tracing::info!(%alias, %error, "S's default key alias not resolved"),
+            }
         }
     }
     Some(e)

@@ -489,3 +489,36 @@ fn narrowing_to_object_contexts_is_refused_when_a_bucket_writes_bucket_key_objec
     }
     assert!(!p.validate(&source_facts()).unwrap().bucket_key_enabled);
 }
+
+/// Only a customer alias needs describing: a key id or ARN names its key, and an AWS managed
+/// alias is no customer key.
+#[test]
+fn only_a_customer_alias_in_the_default_encryption_is_resolved() {
+    let default = |key: Option<&str>| DefaultEncryption {
+        algorithm: "aws:kms".into(),
+        kms_key_id: key.map(str::to_owned),
+        kms_key_arn: None,
+        bucket_key_enabled: false,
+    };
+    let alias_arn = "arn:aws:kms:eu-west-1:111122223333:alias/team";
+    assert_eq!(
+        default(Some("alias/team"))
+            .alias_to_resolve()
+            .map(|a| a.to_string()),
+        Some("alias/team".to_owned())
+    );
+    assert_eq!(
+        default(Some(alias_arn))
+            .alias_to_resolve()
+            .map(|a| a.to_string()),
+        Some(alias_arn.to_owned())
+    );
+    for key in [
+        None,
+        Some(KA),
+        Some("1111aaaa-11aa-11aa-11aa-111111aaaaaa"),
+        Some("alias/aws/s3"),
+    ] {
+        assert_eq!(default(key).alias_to_resolve(), None, "{key:?}");
+    }
+}
