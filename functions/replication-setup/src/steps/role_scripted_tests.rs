@@ -6,42 +6,17 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_iam::types::{AttachedPermissionsBoundary, Role, Tag};
 use lambda_support::fake_aws::{FakeAws, Reply};
-use replication_core::arn::{AccountId, KeyManager, KmsKeyArn, Region};
 use replication_core::plan::RoleSettings;
-use replication_core::properties::{ResolvedKey, SourceFacts, SourceProperties, SourceSpec};
+use replication_core::properties::SourceSpec;
 use serde_json::{Value, json};
 
 use super::*;
 
-const KA: &str = "arn:aws:kms:us-east-1:111111111111:key/22222222-3333-4444-8555-666666666666";
-const KB: &str = "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";
 const B1: &str = "arn:aws:iam::111111111111:policy/boundaries/old";
 const B2: &str = "arn:aws:iam::111111111111:policy/boundaries/replication";
 
 fn spec(extra: Value) -> SourceSpec {
-    let mut props = json!({
-        "SourceBucket": "source-s", "SourceKmsKeyArn": KA, "DestinationBucket": "replicas-d",
-        "DestinationAccountId": "222222222222", "DestinationKmsKeyArn": KB});
-    for (k, v) in extra.as_object().unwrap() {
-        props[k] = v.clone();
-    }
-    SourceProperties::parse(&props)
-        .unwrap()
-        .validate(&SourceFacts {
-            account_id: AccountId::parse("111111111111").unwrap(),
-            source_bucket_region: Region::parse("us-east-1").unwrap(),
-            source_key: ResolvedKey {
-                arn: KmsKeyArn::parse(KA).unwrap(),
-                manager: Some(KeyManager::Customer),
-                state: None,
-            },
-            destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
-            destination_bucket_region: Some(Region::parse("us-east-1").unwrap()),
-            source_encryption: None,
-            destination_encryption: None,
-            source_object_lock: false,
-        })
-        .unwrap()
+    super::scripted_tests::source_spec_with(extra)
 }
 
 /// IAM answering every call the role step makes; the role holds no inline policy yet.

@@ -238,28 +238,37 @@ async fn a_throttled_write_is_retried_by_the_sdk() {
 
 /// A source spec for S in account A, replicating to [`D`] under [`KB`].
 fn source_spec() -> replication_core::properties::SourceSpec {
+    source_spec_with(json!({}))
+}
+
+/// A validated source spec for S = `source-s` and D, with `extra` properties set.
+pub(super) fn source_spec_with(extra: Value) -> replication_core::properties::SourceSpec {
     use replication_core::arn::KeyManager;
     use replication_core::properties::{SourceFacts, SourceProperties};
     const KA: &str = "arn:aws:kms:us-east-1:111111111111:key/22222222-3333-4444-8555-666666666666";
-    SourceProperties::parse(&json!({
+    let mut props = json!({
         "SourceBucket": "source-s", "SourceKmsKeyArn": KA, "DestinationBucket": D,
-        "DestinationAccountId": "222222222222", "DestinationKmsKeyArn": KB}))
-    .unwrap()
-    .validate(&SourceFacts {
-        account_id: AccountId::parse("111111111111").unwrap(),
-        source_bucket_region: Region::parse("us-east-1").unwrap(),
-        source_key: ResolvedKey {
-            arn: KmsKeyArn::parse(KA).unwrap(),
-            manager: Some(KeyManager::Customer),
-            state: None,
-        },
-        destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
-        destination_bucket_region: Some(Region::parse("us-east-1").unwrap()),
-        source_encryption: None,
-        destination_encryption: None,
-        source_object_lock: false,
-    })
-    .unwrap()
+        "DestinationAccountId": "222222222222", "DestinationKmsKeyArn": KB});
+    for (k, v) in extra.as_object().unwrap() {
+        props[k] = v.clone();
+    }
+    SourceProperties::parse(&props)
+        .unwrap()
+        .validate(&SourceFacts {
+            account_id: AccountId::parse("111111111111").unwrap(),
+            source_bucket_region: Region::parse("us-east-1").unwrap(),
+            source_key: ResolvedKey {
+                arn: KmsKeyArn::parse(KA).unwrap(),
+                manager: Some(KeyManager::Customer),
+                state: None,
+            },
+            destination_key: ResolvedKey::from_arn(KmsKeyArn::parse(KB).unwrap()),
+            destination_bucket_region: Some(Region::parse("us-east-1").unwrap()),
+            source_encryption: None,
+            destination_encryption: None,
+            source_object_lock: false,
+        })
+        .unwrap()
 }
 
 /// S3 answering PutBucketReplication with "Destination bucket must have versioning enabled."
