@@ -264,7 +264,10 @@ async fn run(
             ..Done::default()
         });
     }
-    let resource = (request.resource.as_ref()).map_err(|e| Failure::ResourceType(e.clone()))?;
+    let resource = request
+        .resource
+        .as_ref()
+        .map_err(|e| Failure::ResourceType(e.clone()))?;
     if cfn.request_type == RequestType::Delete {
         match resource {
             Resource::Destination(props) => delete_destination(props, setup).await?,

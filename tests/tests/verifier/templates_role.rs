@@ -11,14 +11,16 @@ use serde_json::{Value, json};
 
 use crate::support::{emf_sum, json_lines, replicated_world, verdict_lines, wait};
 
-/// The verifier under the destination template's own `VerifierRole` policy, in a new role.
-async fn verifier_under_the_templates_role(
-    world: &World,
-    edit: impl Fn(&mut Vec<Value>),
-) -> LambdaProcess {
-    use e2e_tests::template;
-    let path = e2e_tests::emulator::repo_root().join("infra/destination-account.yaml");
-    let overrides = serde_json::Map::from_iter([
+/// `infra/destination-account.yaml`, loaded.
+fn destination_template() -> Value {
+    e2e_tests::template::load(
+        &e2e_tests::emulator::repo_root().join("infra/destination-account.yaml"),
+    )
+}
+
+/// The template's parameters for this world's D and KB, and `extra`.
+fn world_parameters(world: &World, extra: &[(&str, &str)]) -> serde_json::Map<String, Value> {
+    let mut overrides = serde_json::Map::from_iter([
         (
             "DestinationBucket".to_owned(),
             json!(world.destination_bucket),
@@ -28,7 +30,33 @@ async fn verifier_under_the_templates_role(
             json!(world.destination_key_arn),
         ),
     ]);
-    let mut policies = template::role_policies(&template::load(&path), "VerifierRole", &overrides);
+    overrides.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), json!(v))));
+    overrides
+}
+
+/// The environment the template gives the verifier with `overrides`, on the world's account B.
+fn templates_verifier_env(
+    world: &World,
+    template: &Value,
+    overrides: &serde_json::Map<String, Value>,
+) -> Vec<(String, String)> {
+    let mut env = world.b.lambda_env();
+    env.extend(e2e_tests::template::function_environment(
+        template,
+        "VerifierFunction",
+        overrides,
+    ));
+    env
+}
+
+/// The verifier under the destination template's own `VerifierRole` policy, in a new role.
+async fn verifier_under_the_templates_role(
+    world: &World,
+    edit: impl Fn(&mut Vec<Value>),
+) -> LambdaProcess {
+    let overrides = world_parameters(world, &[]);
+    let mut policies =
+        e2e_tests::template::role_policies(&destination_template(), "VerifierRole", &overrides);
     edit(&mut policies);
     let iam = &world.b.iam;
     let name = unique_name("verifier");
@@ -160,7 +188,6 @@ async fn a_replica_deleted_before_verification_is_missing_under_the_templates_ro
 /// the parameter `false`, the same object is `Verified`.
 #[tokio::test]
 async fn the_templates_verifier_parameters_reach_the_verifier() {
-    use e2e_tests::template;
     let world = replicated_world().await;
     let key = "written-directly.txt";
     let put = world
@@ -176,27 +203,13 @@ async fn the_templates_verifier_parameters_reach_the_verifier() {
         .await
         .unwrap();
     let event = task_event("2.0", &world.destination_bucket, key, put.version_id()).unwrap();
-    let path = e2e_tests::emulator::repo_root().join("infra/destination-account.yaml");
-    let yaml = template::load(&path);
+    let yaml = destination_template();
     for (require, verdict) in [("true", "NotReplica"), ("false", "Verified")] {
-        let overrides = serde_json::Map::from_iter([
-            (
-                "DestinationBucket".to_owned(),
-                json!(world.destination_bucket),
-            ),
-            (
-                "DestinationKmsKeyArn".to_owned(),
-                json!(world.destination_key_arn),
-            ),
-            ("RequireReplicaStatus".to_owned(), json!(require)),
-            ("MissingRetries".to_owned(), json!("0")),
-        ]);
-        let mut env = world.b.lambda_env();
-        env.extend(template::function_environment(
-            &yaml,
-            "VerifierFunction",
-            &overrides,
-        ));
+        let overrides = world_parameters(
+            &world,
+            &[("RequireReplicaStatus", require), ("MissingRetries", "0")],
+        );
+        let env = templates_verifier_env(&world, &yaml, &overrides);
         assert!(
             env.iter()
                 .any(|(k, v)| k == "REQUIRE_REPLICA_STATUS" && v == require),
@@ -223,7 +236,6 @@ async fn the_templates_verifier_parameters_reach_the_verifier() {
 #[tokio::test]
 async fn the_templates_verified_prefixes_skip_objects_outside_them() {
     use e2e_tests::batch::encode_key;
-    use e2e_tests::template;
     // GIVEN a replica under `in scope/` and a report written to D directly, outside it
     let world = replicated_world().await;
     let replica = "in scope/replica.txt";
@@ -247,25 +259,11 @@ async fn the_templates_verified_prefixes_skip_objects_outside_them() {
     let report_version = put.version_id().unwrap().to_owned();
 
     // AND the verifier with the environment the template gives it for VerifiedPrefixes
-    let path = e2e_tests::emulator::repo_root().join("infra/destination-account.yaml");
-    let overrides = serde_json::Map::from_iter([
-        (
-            "DestinationBucket".to_owned(),
-            json!(world.destination_bucket),
-        ),
-        (
-            "DestinationKmsKeyArn".to_owned(),
-            json!(world.destination_key_arn),
-        ),
-        ("VerifiedPrefixes".to_owned(), json!("in scope/")),
-        ("MissingRetries".to_owned(), json!("0")),
-    ]);
-    let mut env = world.b.lambda_env();
-    env.extend(template::function_environment(
-        &template::load(&path),
-        "VerifierFunction",
-        &overrides,
-    ));
+    let overrides = world_parameters(
+        &world,
+        &[("VerifiedPrefixes", "in scope/"), ("MissingRetries", "0")],
+    );
+    let env = templates_verifier_env(&world, &destination_template(), &overrides);
     assert!(
         env.iter()
             .any(|(k, v)| k == "VERIFY_PREFIXES" && v == "in scope/"),
