@@ -65,11 +65,11 @@ class ReplicationPermissionsTest(unittest.TestCase):
         cls.creds = {account: launcher.assumed_credentials(cls.endpoint, launcher.admin_role(account), "replication-permissions")
                      for account in (A, B)}
 
-    def client(self, service: str, account: str = A) -> Any:
+    def client(self, service: str, account: str = A, region: str = "us-east-1") -> Any:
         extra: dict[str, Any] = {"retries": {"max_attempts": 1}}
         if service == "s3":
             extra["s3"] = {"addressing_style": "path"}
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
                             config=Config(**extra), **self.creds[account])
 
     # --- the world ------------------------------------------------------------------------
@@ -184,15 +184,16 @@ class ReplicationPermissionsTest(unittest.TestCase):
 
     # --- S3's replication metrics ----------------------------------------------------------------
 
-    def s3_metrics(self, source: str, destination: str, stat: str) -> dict[str, list[float]]:
-        """AWS/S3's replication metrics of rule ``all`` in A's CloudWatch, as the source
-        template's alarms name them (dimensions SourceBucket, DestinationBucket, RuleId)."""
+    def s3_metrics(self, source: str, destination: str, stat: str,
+                   region: str = "us-east-1") -> dict[str, list[float]]:
+        """AWS/S3's replication metrics of rule ``all`` in A's CloudWatch in ``region``, as the
+        source template's alarms name them (dimensions SourceBucket, DestinationBucket, RuleId)."""
         names = ["OperationsFailedReplication", "ReplicationLatency", "OperationsPendingReplication",
                  "BytesPendingReplication"]
         dimensions = [{"Name": "SourceBucket", "Value": source}, {"Name": "DestinationBucket", "Value": destination},
                       {"Name": "RuleId", "Value": "all"}]
         now = time.time()
-        out = self.client("cloudwatch", A).get_metric_data(
+        out = self.client("cloudwatch", A, region).get_metric_data(
             StartTime=now - 600, EndTime=now + 600,
             MetricDataQueries=[{"Id": f"m{i}", "MetricStat": {"Metric": {
                 "Namespace": "AWS/S3", "MetricName": name, "Dimensions": dimensions}, "Period": 60, "Stat": stat}}
@@ -220,6 +221,24 @@ class ReplicationPermissionsTest(unittest.TestCase):
         self.assertEqual(maximum["OperationsFailedReplication"], [])
         self.assertEqual(maximum["OperationsPendingReplication"], [1.0])
         self.assertEqual(self.s3_metrics(source, destination, "Minimum")["OperationsPendingReplication"], [0.0])
+
+    def test_pending_and_latency_are_published_in_the_destination_region(self) -> None:
+        # S3 User Guide, "Using S3 Replication metrics" (repl-metrics.html), "Which Region is this
+        # metric published in?": pending and latency in the destination bucket's Region.
+        source = self.bucket(A)
+        role = self.role(self.identity(source, "not-this-bucket", []))
+        destination = f"repl-perm-eu-{next(self.numbers)}-{int(time.time() * 1000) % 100000}"
+        s3 = self.client("s3", A, "eu-west-1")
+        s3.create_bucket(Bucket=destination, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_versioning(Bucket=destination, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_policy(Bucket=destination, Policy=document(
+            allow(["s3:ReplicateObject"], f"arn:aws:s3:::{destination}/*", role)))
+        self.assertEqual(self.replicate(source, destination, role, metrics=True)[0], "COMPLETED")
+        in_d = self.s3_metrics(source, destination, "Maximum", "eu-west-1")
+        self.assertEqual(len(in_d["ReplicationLatency"]), 1, in_d)
+        self.assertEqual(in_d["OperationsPendingReplication"], [1.0])
+        in_s = self.s3_metrics(source, destination, "Maximum")
+        self.assertEqual((in_s["ReplicationLatency"], in_s["OperationsPendingReplication"]), ([], []))
 
     def test_no_s3_metrics_without_metrics_on_the_rule(self) -> None:
         destination = self.bucket(A)

@@ -2,10 +2,14 @@
 
 AWS publishes, for a rule with replication metrics (``Destination.Metrics.Status: Enabled``) or
 Replication Time Control (``Destination.ReplicationTime.Status: Enabled``, which needs metrics),
-the AWS/S3 metrics below in the SOURCE bucket's account and region, per rule, with the
-dimensions ``SourceBucket``, ``DestinationBucket`` and ``RuleId`` (S3 User Guide, "Metrics and
-dimensions", replication metrics: https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html).
-Here, through that account and region's moto CloudWatch backend (what GetMetricData reads):
+the AWS/S3 metrics below in the SOURCE bucket's account, per rule, with the dimensions
+``SourceBucket``, ``DestinationBucket`` and ``RuleId`` (S3 User Guide, "Metrics and dimensions",
+replication metrics: https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html).
+The region differs by metric (S3 User Guide, "Using S3 Replication metrics", the column "Which
+Region is this metric published in?": https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html):
+the pending and latency metrics are published in the DESTINATION bucket's region, the failed
+operations in the source bucket's. Here, through that account and region's moto CloudWatch
+backend (what GetMetricData reads); when D cannot be found, S's region stands in:
 
 * ``OperationsPendingReplication`` (Count) and ``BytesPendingReplication`` (Bytes): the object
   versions (and their bytes) of the rule scheduled and not yet done, published when a version is
@@ -55,26 +59,45 @@ def dimensions(source_bucket: str, rule: dict[str, Any]) -> list[dict[str, str]]
     ]
 
 
-def scheduled(bucket: FakeBucket, rule: dict[str, Any], size: int) -> None:
-    """One object version of ``size`` bytes is pending under ``rule``."""
-    _pending_changed(bucket, rule, 1, size)
+def scheduled(
+    bucket: FakeBucket, rule: dict[str, Any], size: int, destination_region: str | None
+) -> None:
+    """One object version of ``size`` bytes is pending under ``rule``; D is in
+    ``destination_region`` (``None``: not found)."""
+    _pending_changed(bucket, rule, 1, size, destination_region)
 
 
 def done(
-    bucket: FakeBucket, rule: dict[str, Any], size: int, requested: datetime, failed: bool
+    bucket: FakeBucket,
+    rule: dict[str, Any],
+    size: int,
+    requested: datetime,
+    failed: bool,
+    destination_region: str | None,
 ) -> None:
     """The version scheduled at ``requested`` is done: FAILED, or COMPLETED now."""
     if not enabled(rule):
         return
     if failed:
-        _put(bucket, rule, [_datum("OperationsFailedReplication", 1.0, "Count")])
+        _put(bucket, rule, [_datum("OperationsFailedReplication", 1.0, "Count")], bucket.region_name)
     else:
         latency = (datetime.now(timezone.utc) - requested).total_seconds()
-        _put(bucket, rule, [_datum("ReplicationLatency", max(latency, 0.0), "Seconds")])
-    _pending_changed(bucket, rule, -1, -size)
+        _put(
+            bucket,
+            rule,
+            [_datum("ReplicationLatency", max(latency, 0.0), "Seconds")],
+            destination_region or bucket.region_name,
+        )
+    _pending_changed(bucket, rule, -1, -size, destination_region)
 
 
-def _pending_changed(bucket: FakeBucket, rule: dict[str, Any], operations: int, size: int) -> None:
+def _pending_changed(
+    bucket: FakeBucket,
+    rule: dict[str, Any],
+    operations: int,
+    size: int,
+    destination_region: str | None,
+) -> None:
     if not enabled(rule):
         return
     key = (bucket.name, rule.get("Destination", {}).get("Bucket", ""), rule.get("ID", ""))
@@ -90,6 +113,7 @@ def _pending_changed(bucket: FakeBucket, rule: dict[str, Any], operations: int, 
             _datum("OperationsPendingReplication", float(now[0]), "Count"),
             _datum("BytesPendingReplication", float(now[1]), "Bytes"),
         ],
+        destination_region or bucket.region_name,
     )
 
 
@@ -97,10 +121,10 @@ def _datum(name: str, value: float, unit: str) -> dict[str, Any]:
     return {"MetricName": name, "Value": value, "Unit": unit}
 
 
-def _put(bucket: FakeBucket, rule: dict[str, Any], data: list[dict[str, Any]]) -> None:
+def _put(bucket: FakeBucket, rule: dict[str, Any], data: list[dict[str, Any]], region: str) -> None:
     dims = dimensions(bucket.name, rule)
     try:  # never fail the write or the replication over a metric
-        backend = cloudwatch_backends[bucket.account_id][bucket.region_name]
+        backend = cloudwatch_backends[bucket.account_id][region]
         backend.put_metric_data(NAMESPACE, [{**datum, "Dimensions": dims} for datum in data])
     except Exception:
         _LOG.exception("localaws replication: cannot publish metrics for s3://%s", bucket.name)

@@ -56,8 +56,10 @@ HTTP):
   ``OBJECT_PUT``; ``requestTime`` is the source write's time;
 * metrics (``_replication_metrics``): with the rule's metrics or RTC on, S3's AWS/S3
   replication metrics (OperationsPendingReplication, BytesPendingReplication,
-  OperationsFailedReplication, ReplicationLatency) in the source account's CloudWatch, in the
-  source bucket's region, per rule (SourceBucket, DestinationBucket, RuleId);
+  OperationsFailedReplication, ReplicationLatency) in the source account's CloudWatch, per rule
+  (SourceBucket, DestinationBucket, RuleId): failed operations in the source bucket's region,
+  the pending and latency metrics in the destination bucket's (S3 User Guide, "Using S3
+  Replication metrics");
 * permissions (``_principals``, ``_policy``): the role is the IAM role named by the configuration's Role ARN;
   its identity policies are its inline and attached managed policies, limited by its
   permissions boundary. Resource policies are evaluated too: the source and destination bucket
@@ -230,7 +232,9 @@ def _schedule(bucket_name: str, version: Version) -> None:
         setattr(version, _STATUS, PENDING)
         setattr(version, _OUTCOMES, [len(jobs), 0, 0])
         for job in jobs:
-            _replication_metrics.scheduled(bucket, job.rule, version.size)
+            _replication_metrics.scheduled(
+                bucket, job.rule, version.size, _destination_region(job.rule)
+            )
     for job in jobs:
         _worker.submit(job)
 
@@ -352,11 +356,23 @@ def _run_job(job: Job) -> None:
             failure = _replicate(job, source_bucket, version)
         except Exception:
             _record_outcome(version, failed=True)
-            _replication_metrics.done(source_bucket, job.rule, version.size, job.requested, True)
+            _replication_metrics.done(
+                source_bucket,
+                job.rule,
+                version.size,
+                job.requested,
+                True,
+                _destination_region(job.rule),
+            )
             raise
         _record_outcome(version, failed=failure is not None)
         _replication_metrics.done(
-            source_bucket, job.rule, version.size, job.requested, failure is not None
+            source_bucket,
+            job.rule,
+            version.size,
+            job.requested,
+            failure is not None,
+            _destination_region(job.rule),
         )
     if failure is None:
         return
@@ -378,7 +394,7 @@ def _role_and_target(job: Job, source_bucket: FakeBucket) -> tuple[Role, FakeBuc
     role = role_by_arn(job.role_arn)
     if role is None or not _trusts_s3(role, source_bucket):
         return "AssumeRoleNotPermitted"
-    target = _find_bucket(job.rule.get("Destination", {}).get("Bucket", "").rpartition(":")[2])
+    target = _destination_bucket(job.rule)
     if target is None:
         return "DstBucketNotFound"
     if not target.is_versioned:
@@ -610,6 +626,17 @@ def _trusts_s3(role: Role, source_bucket: FakeBucket) -> bool:
 
 
 # --- lookups -----------------------------------------------------------------------------------
+
+
+def _destination_bucket(rule: dict[str, Any]) -> FakeBucket | None:
+    """``rule``'s destination bucket, when the emulator has it."""
+    return _find_bucket(rule.get("Destination", {}).get("Bucket", "").rpartition(":")[2])
+
+
+def _destination_region(rule: dict[str, Any]) -> str | None:
+    """The region of ``rule``'s destination bucket, when the emulator has it."""
+    target = _destination_bucket(rule)
+    return target.region_name if target is not None else None
 
 
 def _find_bucket(name: str) -> FakeBucket | None:
