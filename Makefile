@@ -27,6 +27,7 @@ PROFILE_B ?= dest
 REGION_A  ?=
 REGION_B  ?=
 STACK_A   ?= s3-kms-replication-source
+REPLICATION_EVENTS ?= auto
 STACK_B   ?= s3-kms-replication-dest
 PARAMS_A  ?=
 PARAMS_B  ?=
@@ -246,14 +247,14 @@ dashboard-image: setup build ## Run the demo (debug binaries) and draw docs/dash
 	DASHBOARD_IMAGE=$(CURDIR)/docs/dashboard.png SETUP_BOOTSTRAP=$(TARGET_DIR)/debug/replication-setup \
 	  VERIFIER_BOOTSTRAP=$(TARGET_DIR)/debug/replica-verifier $(TARGET_DIR)/debug/demo
 
-deploy: ## Deploy both stacks to AWS: make deploy A=… B=… S=… D=… KA=… KB=… ARTIFACTS_A=… ARTIFACTS_B=… [ARCH=x86_64] [PARAMS_A=… PARAMS_B=…] [DRY_RUN=1]
+deploy: ## Deploy both stacks to AWS: make deploy A=… B=… S=… D=… KA=… KB=… ARTIFACTS_A=… ARTIFACTS_B=… [ARCH=x86_64] [PARAMS_A=… PARAMS_B=…] [REPLICATION_EVENTS=off] [DRY_RUN=1]
 	$(foreach v,A B S D KA KB ARTIFACTS_A ARTIFACTS_B,$(call require,$(v)))
 	$(if $(DRY),,$(MAKE) --no-print-directory $(if $(filter arm64,$(ARCH)),package-arm64,package))
 	@python3 tools/deploy.py --zips $(ZIPS) --arch $(ARCH) $(if $(DRY),--dry-run) \
 	  --a $(A) --b $(B) --s $(S) --d $(D) --ka $(KA) --kb $(KB) \
 	  --artifacts-a $(ARTIFACTS_A) --artifacts-b $(ARTIFACTS_B) \
 	  --profile-a $(PROFILE_A) --profile-b $(PROFILE_B) --region-a '$(REGION_A)' --region-b '$(REGION_B)' \
-	  --stack-a $(STACK_A) --stack-b $(STACK_B)
+	  --stack-a $(STACK_A) --stack-b $(STACK_B) --replication-events $(REPLICATION_EVENTS)
 
 destroy: ## Delete both stacks (each custom resource's Delete removes only what it added); DRY_RUN=1 prints the commands
 	$(if $(DRY),@echo )aws --profile $(PROFILE_A) $(if $(REGION_A),--region $(REGION_A)) cloudformation delete-stack --stack-name $(STACK_A)

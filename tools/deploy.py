@@ -71,7 +71,7 @@ class Runner:
 
     def run(self, cmd: list[str]) -> None:
         if self.dry_run:
-            print(shlex.join(cmd), flush=True)
+            print(" ".join(w if isinstance(w, RawWord) else shlex.quote(w) for w in cmd), flush=True)
             return
         print(f"+ {shlex.join(cmd)}", file=sys.stderr, flush=True)
         done = subprocess.run(cmd, check=False)
@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="more Key=Value overrides for the source stack (default: $PARAMS_A)")
     p.add_argument("--params-b", default=os.environ.get("PARAMS_B", ""),
                    help="more Key=Value overrides for the destination stack (default: $PARAMS_B)")
+    p.add_argument("--replication-events", default="auto", choices=["auto", "off"],
+                   help="auto: send S's s3:Replication:* events to the verifier's queue when it is in S's "
+                        "region (ReplicationEventsQueueArn, with ReplicationMetrics=true)")
     p.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
     a = p.parse_args(argv)
 
@@ -153,13 +156,50 @@ def main(argv: list[str] | None = None) -> int:
     # Account A, in S's region: the setup zip, then the source stack.
     aws_a = aws_cli(a.profile_a, a.region_a)
     run.upload_unless_present(aws_a, zips["replication-setup"], a.artifacts_a, keys["replication-setup"])
+    wiring = [] if a.replication_events == "off" else replication_events(run, a, aws_a, aws_b, extra_a)
     run.run(deploy_command(aws_a, str(infra / "source-account.yaml"), a.stack_a, a.artifacts_a, [
         f"SourceBucket={a.s}", f"SourceKmsKeyArn={a.ka}", f"DestinationBucket={a.d}",
         f"DestinationAccountId={a.b}", f"DestinationKmsKeyArn={a.kb}", f"Architecture={a.arch}",
         f"ArtifactBucket={a.artifacts_a}", f"SetupCodeKey={keys['replication-setup']}",
-        *extra_a,
+        *wiring, *extra_a,
     ]))
     return 0
+
+
+def replication_events(run: Runner, a: argparse.Namespace, aws_a: list[str], aws_b: list[str],
+                       extra_a: list[str]) -> list[str]:
+    """The source stack's ReplicationEventsQueueArn (the destination stack's QueueArn output) and
+    ReplicationMetrics=true (S3 sends replication events only with metrics on), when the queue is
+    in S's region: S3 notifies only within a region. PARAMS_A's own values win."""
+    given = {w.partition("=")[0] for w in extra_a}
+    if "ReplicationEventsQueueArn" in given:
+        return []
+    metrics = [] if given & {"ReplicationMetrics", "ReplicationTimeControl"} else ["ReplicationMetrics=true"]
+    output = [*aws_b, "cloudformation", "describe-stacks", "--stack-name", a.stack_b,
+              "--query", "Stacks[0].Outputs[?OutputKey=='QueueArn'].OutputValue", "--output", "text"]
+    if run.dry_run:
+        if a.region_a != a.region_b:
+            return []
+        # Pasted, the shell reads the output when the line runs (after the destination stack).
+        return [RawWord(f'"ReplicationEventsQueueArn=$({shlex.join(output)})"'), *metrics]
+    queue = subprocess.run(output, check=False, capture_output=True, text=True).stdout.strip()
+    region = a.region_a or subprocess.run([*aws_a, "configure", "get", "region"], check=False,
+                                          capture_output=True, text=True).stdout.strip()
+    parts = queue.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        print(f"{a.stack_b} has no QueueArn output ({queue!r}): S's replication events are not wired",
+              file=sys.stderr, flush=True)
+        return []
+    if parts[3] != region:
+        print(f"the verifier's queue is in {parts[3]}, S in {region or 'the profile region'}: S3 notifies only "
+              "within a region, so S's replication events are not wired; ReplicationMetrics=true alarms on "
+              "S3OperationsFailedReplication in the source stack instead", file=sys.stderr, flush=True)
+        return []
+    return [f"ReplicationEventsQueueArn={queue}", *metrics]
+
+
+class RawWord(str):
+    """A word printed as it is in a dry run (a quoted command substitution), not shell-quoted."""
 
 
 if __name__ == "__main__":

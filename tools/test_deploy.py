@@ -156,6 +156,21 @@ class DryRun(unittest.TestCase):
         dep = deploys(cmds)
         self.assertEqual([(option(c, "--profile"), option(c, "--region")) for c in dep],
                          [("b", "eu-central-1"), ("a", "eu-west-1")])
+        # Across regions S3 cannot notify the verifier's queue: nothing is wired.
+        self.assertNotIn("ReplicationEventsQueueArn", overrides_of(dep[1]))
+
+    def test_source_replication_events_go_to_the_verifiers_queue_by_default(self) -> None:
+        source = overrides_of(self.deploys[1])
+        self.assertEqual(source["ReplicationMetrics"], "true")
+        # A command substitution of the destination stack's QueueArn output, read when pasted.
+        wired = source["ReplicationEventsQueueArn"]
+        self.assertTrue(wired.startswith("$(aws --profile dest cloudformation describe-stacks"), wired)
+        self.assertIn("--stack-name s3-kms-replication-dest", wired)
+        self.assertIn("OutputKey==", wired)
+        self.assertNotIn("ReplicationEventsQueueArn", overrides_of(self.deploys[0]))
+        off = deploys(make_dry_run(self.tmp, REPLICATION_EVENTS="off"))
+        self.assertNotIn("ReplicationEventsQueueArn", overrides_of(off[1]))
+        self.assertNotIn("ReplicationMetrics", overrides_of(off[1]))
 
     def test_a_parameter_without_equals_is_refused(self) -> None:
         run = subprocess.run(
@@ -198,6 +213,10 @@ FAKE_AWS = textwrap.dedent("""\
     args = sys.argv[1:]
     with open(os.environ["FAKE_AWS_LOG"], "a") as f:
         f.write(json.dumps(args) + "\\n")
+    if "describe-stacks" in args:
+        print(os.environ.get("FAKE_AWS_QUEUE", ""))
+    if "configure" in args:
+        print("us-east-1")
     if "head-object" in args:
         present = os.environ.get("FAKE_AWS_PRESENT", "").split()
         sys.exit(0 if args[args.index("--key") + 1] in present else 254)
@@ -237,6 +256,15 @@ class AgainstAFakeCli(unittest.TestCase):
                          ["s3-kms-replication-dest", "s3-kms-replication-source"])
         dest = next(c for c in calls if "deploy" in c)
         self.assertEqual(overrides_of(dest)["CheckSchedule"], "rate(30 minutes)")  # PARAMS_B from the environment
+
+    def test_the_queue_output_is_wired_when_it_is_in_s_region(self) -> None:
+        queue = "arn:aws:sqs:us-east-1:222222222222:s3-kms-replication-dest-Queue-1"
+        self.env["FAKE_AWS_QUEUE"] = queue
+        source = overrides_of([c for c in self.deploy(present=[]) if "deploy" in c][1])
+        self.assertEqual((source["ReplicationEventsQueueArn"], source["ReplicationMetrics"]), (queue, "true"))
+        self.env["FAKE_AWS_QUEUE"] = queue.replace("us-east-1", "eu-west-1")
+        source = overrides_of([c for c in self.deploy(present=[]) if "deploy" in c][1])
+        self.assertNotIn("ReplicationEventsQueueArn", source)
 
     def test_unchanged_code_is_not_uploaded_again(self) -> None:
         keys = [f"s3-kms-replication/{fn}/{d}.zip" for fn, d in self.digests.items()]

@@ -9,6 +9,7 @@ use std::process::Command;
 use serde_json::{Map, Value, json};
 
 use crate::emulator::repo_root;
+use crate::world::World;
 
 /// No overrides: the samples and defaults alone.
 pub fn no_overrides() -> &'static Map<String, Value> {
@@ -253,4 +254,40 @@ pub fn function_environment(
             (k.clone(), text)
         })
         .collect()
+}
+
+/// `infra/destination-account.yaml`, loaded.
+pub fn destination_template() -> Value {
+    load(&repo_root().join("infra/destination-account.yaml"))
+}
+
+/// The destination template's parameters for this world's D and KB, and `extra`.
+pub fn world_parameters(world: &World, extra: &[(&str, &str)]) -> Map<String, Value> {
+    let mut overrides = Map::from_iter([
+        (
+            "DestinationBucket".to_owned(),
+            json!(world.destination_bucket),
+        ),
+        (
+            "DestinationKmsKeyArn".to_owned(),
+            json!(world.destination_key_arn),
+        ),
+    ]);
+    overrides.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), json!(v))));
+    overrides
+}
+
+/// The environment the template gives the verifier with `overrides`, on the world's account B.
+pub fn verifier_env(
+    world: &World,
+    template: &Value,
+    overrides: &Map<String, Value>,
+) -> Vec<(String, String)> {
+    let mut env = world.b.lambda_env();
+    env.extend(function_environment(
+        template,
+        "VerifierFunction",
+        overrides,
+    ));
+    env
 }

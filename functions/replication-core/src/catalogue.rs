@@ -223,6 +223,16 @@ pub const SETUP_SOURCE_GRANTS: &[Grant] = &[
         "s3:PutReplicationConfiguration",
         &["PutBucketReplication", "DeleteBucketReplication"],
     ),
+    // S's s3:Replication:* events to the verifier's queue (ReplicationEventsQueueArn); not
+    // behind the parameter: an Update that stops naming the queue takes the pair out.
+    g(
+        "s3:GetBucketNotification",
+        &["GetBucketNotificationConfiguration"],
+    ),
+    g(
+        "s3:PutBucketNotification",
+        &["PutBucketNotificationConfiguration"],
+    ),
     when("s3:PutObject", &["PutObject"], CANARY),
     when("s3:PutObjectTagging", &[], CANARY),
     when("s3:GetObject", &["HeadObject"], CANARY),

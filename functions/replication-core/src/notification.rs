@@ -43,11 +43,61 @@ use crate::policy::{SID_PREFIX, SidScope};
 
 pub mod unvalidated;
 
-/// The event type of our configuration.
+/// The event type of our configuration on D.
 pub const EVENT: &str = "s3:ObjectCreated:*";
 
-/// How the `Id` of our configuration starts; the pairs' hashes follow, joined by `+`.
+/// How the `Id` of our configuration on D starts; the pairs' hashes follow, joined by `+`.
 pub const ID_PREFIX: &str = "S3KmsReplication:";
+
+/// Which of our two configurations: D's object-created events to the verifier's queue
+/// ([`OBJECT_CREATED`]), or S's replication events to it ([`REPLICATION_EVENTS`]). Both are
+/// planned alike: one configuration per queue, shared by the pairs that name it, kept apart by
+/// their `Id` prefix (a bucket that is both a source and a destination holds one of each).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Kind {
+    /// The one event type of the configuration.
+    pub event: &'static str,
+    /// How its `Id` starts.
+    pub id_prefix: &'static str,
+    /// The resource property that names the queue.
+    pub property: &'static str,
+    /// Which bucket of the pair holds it.
+    pub bucket: &'static str,
+    /// Whether an `Id` that is one pair's [`SidScope`] (the first version's form) is ours.
+    legacy_ids: bool,
+    /// What to do instead when a configuration we do not own overlaps ours.
+    foreign_fix: &'static str,
+}
+
+/// D's `s3:ObjectCreated:*` events to the verifier's queue (`NotificationQueueArn`).
+pub const OBJECT_CREATED: Kind = Kind {
+    event: EVENT,
+    id_prefix: ID_PREFIX,
+    property: "NotificationQueueArn",
+    bucket: "destination",
+    legacy_ids: true,
+    foreign_fix: "Either omit NotificationQueueArn and feed the verifier from EventBridge (the \
+         destination stack's Trigger=EventBridge turns on the bucket's EventBridge notifications \
+         and routes \"Object Created\" events to the verifier, which reads them; EventBridge never \
+         overlaps), or give the other configuration event types other than s3:ObjectCreated (a \
+         prefix or suffix filter alone does not separate it from ours, which covers every key). \
+         If it already sends to the verifier's queue, omit NotificationQueueArn",
+};
+
+/// S's `s3:Replication:*` events (failed, missed-threshold, late and untracked replication) to
+/// the verifier's queue (`ReplicationEventsQueueArn`), so that the destination stack counts
+/// `ReplicationFailed`.
+pub const REPLICATION_EVENTS: Kind = Kind {
+    event: "s3:Replication:*",
+    id_prefix: "S3KmsReplicationEvents:",
+    property: "ReplicationEventsQueueArn",
+    bucket: "source",
+    legacy_ids: false,
+    foreign_fix: "Replication events reach only S3's own notification targets (EventBridge does \
+         not carry them), so either omit ReplicationEventsQueueArn and alarm on S3's \
+         OperationsFailedReplication metric instead (ReplicationMetrics=true), or narrow the other \
+         configuration to event types other than s3:Replication",
+};
 
 /// What a notification configuration sends to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,8 +151,8 @@ impl Entry {
         }
     }
 
-    fn ours(id: String, queue: &str) -> Self {
-        Self::queue(Some(&id), queue, &[EVENT], "", "")
+    fn ours(kind: &Kind, id: String, queue: &str) -> Self {
+        Self::queue(Some(&id), queue, &[kind.event], "", "")
     }
 
     fn describe(&self) -> String {
@@ -129,7 +179,7 @@ impl Entry {
 pub enum Planned {
     /// The queue configuration at this index of the input, as read.
     Keep(usize),
-    /// Ours, for these pairs: `s3:ObjectCreated:*` to `queue`, no filter.
+    /// Ours, for these pairs: the kind's event type to `queue`, no filter.
     Ours {
         /// Its `Id` ([`our_id`]).
         id: String,
@@ -143,29 +193,29 @@ pub enum Planned {
 pub enum Conflict {
     /// A configuration we did not write.
     #[error(
-        "NotificationQueueArn: the destination bucket already has the notification configuration \
-         {existing}, which overlaps s3:ObjectCreated:* for every key to {queue}; S3 refuses \
-         overlapping configurations, and that one is not ours to change. Either omit \
-         NotificationQueueArn and feed the verifier from EventBridge (turn on the bucket's \
-         EventBridge notifications and route \"Object Created\" events to the verifier, which \
-         reads them; EventBridge never overlaps), or give the other configuration event types \
-         other than s3:ObjectCreated (a prefix or suffix filter alone does not separate it from \
-         ours, which covers every key). If it already sends to the verifier's queue, omit \
-         NotificationQueueArn"
+        "{}: the {} bucket already has the notification configuration {existing}, which overlaps \
+         {} for every key to {queue}; S3 refuses overlapping configurations, and that one is not \
+         ours to change. {}",
+        kind.property, kind.bucket, kind.event, kind.foreign_fix
     )]
     Foreign {
+        /// Which of our configurations.
+        kind: &'static Kind,
         /// The existing configuration, described.
         existing: String,
         /// Our queue.
         queue: String,
     },
-    /// Our configuration for another queue, used by other pairs into D.
+    /// Our configuration for another queue, used by other pairs.
     #[error(
-        "NotificationQueueArn: another replication into this destination bucket already sends \
-         s3:ObjectCreated:* to {existing}; S3 allows one unfiltered configuration per event type, \
-         so every replication into one bucket must name the same NotificationQueueArn (not {queue})"
+        "{}: another replication already sends this {} bucket's {} events to {existing}; S3 allows \
+         one unfiltered configuration per event type, so every replication that shares the bucket \
+         must name the same {} (not {queue})",
+        kind.property, kind.bucket, kind.event, kind.property
     )]
     OtherQueue {
+        /// Which of our configurations.
+        kind: &'static Kind,
         /// The queue in use.
         existing: String,
         /// The queue asked for.
@@ -173,27 +223,42 @@ pub enum Conflict {
     },
 }
 
-/// Our configuration's `Id` for these pair hashes (sorted, each once).
+/// Our configuration's `Id` on D for these pair hashes (sorted, each once).
 #[must_use]
 pub fn our_id(hashes: &[String]) -> String {
-    let mut hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    format!("{ID_PREFIX}{}", hashes.join("+"))
+    OBJECT_CREATED.id(hashes)
 }
 
-/// The pair hashes of one of our configurations' `Id`, or `None` when it is not ours. The first
-/// version's `Id`, one [`SidScope`], counts as ours.
+/// The pair hashes of one of our configurations' `Id` on D, or `None` when it is not ours. The
+/// first version's `Id`, one [`SidScope`], counts as ours.
 #[must_use]
 pub fn our_hashes(id: &str) -> Option<Vec<String>> {
-    let is_hash = |h: &str| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit());
-    if let Some(list) = id.strip_prefix(ID_PREFIX) {
-        let hashes: Vec<String> = list.split('+').map(str::to_owned).collect();
-        return hashes.iter().all(|h| is_hash(h)).then_some(hashes);
+    OBJECT_CREATED.hashes(id)
+}
+
+impl Kind {
+    /// Our configuration's `Id` for these pair hashes (sorted, each once).
+    #[must_use]
+    pub fn id(&self, hashes: &[String]) -> String {
+        let mut hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        format!("{}{}", self.id_prefix, hashes.join("+"))
     }
-    id.strip_prefix(SID_PREFIX)
-        .filter(|h| is_hash(h))
-        .map(|h| vec![h.to_owned()])
+
+    /// The pair hashes of one of our configurations' `Id` of this kind, or `None` when it is
+    /// not ours.
+    #[must_use]
+    pub fn hashes(&self, id: &str) -> Option<Vec<String>> {
+        let is_hash = |h: &str| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit());
+        if let Some(list) = id.strip_prefix(self.id_prefix) {
+            let hashes: Vec<String> = list.split('+').map(str::to_owned).collect();
+            return hashes.iter().all(|h| is_hash(h)).then_some(hashes);
+        }
+        id.strip_prefix(SID_PREFIX)
+            .filter(|h| self.legacy_ids && is_hash(h))
+            .map(|h| vec![h.to_owned()])
+    }
 }
 
 fn hash_of(scope: &SidScope) -> String {
@@ -234,12 +299,27 @@ pub fn plan(
     scope: &SidScope,
     queue: Option<&str>,
 ) -> Result<Option<Vec<Planned>>, Conflict> {
+    plan_for(&OBJECT_CREATED, queues, others, scope, queue)
+}
+
+/// [`plan`] for either of our configurations: the bucket's queue configurations after this pair
+/// sends `kind`'s events to `queue`, or stops sending with `None`.
+///
+/// # Errors
+/// [`Conflict`] when the configuration that `queue` needs would overlap another.
+pub fn plan_for(
+    kind: &'static Kind,
+    queues: &[Entry],
+    others: &[Entry],
+    scope: &SidScope,
+    queue: Option<&str>,
+) -> Result<Option<Vec<Planned>>, Conflict> {
     let me = hash_of(scope);
     let mut out = Vec::with_capacity(queues.len() + 1);
     let mut changed = false;
     let mut joined = false;
     for (i, entry) in queues.iter().enumerate() {
-        let Some(mut hashes) = entry.id.as_deref().and_then(our_hashes) else {
+        let Some(mut hashes) = entry.id.as_deref().and_then(|id| kind.hashes(id)) else {
             out.push(Planned::Keep(i));
             continue;
         };
@@ -256,7 +336,7 @@ pub fn plan(
             changed = true;
             continue;
         }
-        let id = our_id(&hashes);
+        let id = kind.id(&hashes);
         if entry.id.as_deref() == Some(id.as_str()) {
             out.push(Planned::Keep(i));
         } else {
@@ -271,47 +351,52 @@ pub fn plan(
         if !joined {
             changed = true;
             out.push(Planned::Ours {
-                id: our_id(std::slice::from_ref(&me)),
+                id: kind.id(std::slice::from_ref(&me)),
                 queue: queue.to_owned(),
             });
         }
-        check_overlaps(queues, others, &out, queue)?;
+        check_overlaps(kind, queues, others, &out, queue)?;
     }
     Ok(changed.then_some(out))
 }
 
 fn check_overlaps(
+    kind: &'static Kind,
     queues: &[Entry],
     others: &[Entry],
     planned: &[Planned],
     queue: &str,
 ) -> Result<(), Conflict> {
-    let ours = Entry::ours(String::new(), queue);
+    let ours = Entry::ours(kind, String::new(), queue);
     for p in planned {
         match p {
             Planned::Keep(i) => {
                 let entry = &queues[*i];
-                let is_ours = entry.id.as_deref().and_then(our_hashes).is_some();
+                let is_ours = entry.id.as_deref().and_then(|id| kind.hashes(id)).is_some();
                 if is_ours && entry.arn == queue {
                     continue; // the one this pair joined
                 }
                 if overlap(&ours, entry) {
                     return Err(if is_ours {
-                        other_queue(&entry.arn, queue)
+                        other_queue(kind, &entry.arn, queue)
                     } else {
                         Conflict::Foreign {
+                            kind,
                             existing: entry.describe(),
                             queue: queue.to_owned(),
                         }
                     });
                 }
             }
-            Planned::Ours { queue: q, .. } if q != queue => return Err(other_queue(q, queue)),
+            Planned::Ours { queue: q, .. } if q != queue => {
+                return Err(other_queue(kind, q, queue));
+            }
             Planned::Ours { .. } => {}
         }
     }
     match others.iter().find(|e| overlap(&ours, e)) {
         Some(entry) => Err(Conflict::Foreign {
+            kind,
             existing: entry.describe(),
             queue: queue.to_owned(),
         }),
@@ -319,8 +404,9 @@ fn check_overlaps(
     }
 }
 
-fn other_queue(existing: &str, queue: &str) -> Conflict {
+fn other_queue(kind: &'static Kind, existing: &str, queue: &str) -> Conflict {
     Conflict::OtherQueue {
+        kind,
         existing: existing.to_owned(),
         queue: queue.to_owned(),
     }
@@ -349,7 +435,7 @@ mod tests {
             .iter()
             .map(|p| match p {
                 Planned::Keep(i) => current[*i].clone(),
-                Planned::Ours { id, queue } => Entry::ours(id.clone(), queue),
+                Planned::Ours { id, queue } => Entry::ours(&OBJECT_CREATED, id.clone(), queue),
             })
             .collect()
     }
@@ -449,6 +535,76 @@ mod tests {
         assert!(step(&[legacy], "source-a", None).is_empty());
         assert_eq!(our_hashes("S3KmsReplication:zz"), None);
         assert_eq!(our_hashes("replica-verifier"), None);
+    }
+
+    /// Issue 21 §1: S's replication events are our second configuration, planned like D's and
+    /// kept apart from it by their `Id`, so one bucket can hold both (a source that is also a
+    /// destination) and each goes with its own last pair.
+    #[test]
+    fn replication_events_are_a_second_configuration_beside_the_object_created_one() {
+        let created = plan_for(&OBJECT_CREATED, &[], &[], &scope("source-a"), Some(Q))
+            .unwrap()
+            .unwrap();
+        let created = apply(&[], &created);
+        let both = plan_for(
+            &REPLICATION_EVENTS,
+            &created,
+            &[],
+            &scope("source-a"),
+            Some(Q),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert_eq!(
+            both[0],
+            Planned::Keep(0),
+            "D's configuration is not ours to change here"
+        );
+        let Planned::Ours { id, .. } = &both[1] else {
+            panic!("{both:?}")
+        };
+        assert!(id.starts_with("S3KmsReplicationEvents:"), "{id}");
+        assert_eq!(REPLICATION_EVENTS.hashes(id).unwrap().len(), 1);
+        assert_eq!(OBJECT_CREATED.hashes(id), None);
+        assert_eq!(
+            REPLICATION_EVENTS.hashes(created[0].id.as_deref().unwrap()),
+            None
+        );
+        // A legacy SidScope Id is D's only.
+        assert_eq!(REPLICATION_EVENTS.hashes(scope("source-a").as_str()), None);
+        // Someone else's replication-events configuration is named, with the metric alternative.
+        let foreign = Entry::queue(
+            Some("ops"),
+            Q2,
+            &["s3:Replication:OperationFailedReplication"],
+            "",
+            "",
+        );
+        let err = plan_for(
+            &REPLICATION_EVENTS,
+            &[foreign],
+            &[],
+            &scope("source-a"),
+            Some(Q),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("ReplicationEventsQueueArn: the source bucket"),
+            "{text}"
+        );
+        assert!(text.contains("ops (queue"), "{text}");
+        assert!(text.contains("ReplicationMetrics=true"), "{text}");
+        // Two pairs from one S to two queues: refused, naming the property.
+        let one = vec![Entry::queue(Some(id), Q, &["s3:Replication:*"], "", "")];
+        let err =
+            plan_for(&REPLICATION_EVENTS, &one, &[], &scope("source-b"), Some(Q2)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("must name the same ReplicationEventsQueueArn"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use replication_core::arn::{AccountId, KmsKeyArn, KmsKeyRef};
 use replication_core::doctor::Report;
+use replication_core::notification;
 use replication_core::plan;
 use replication_core::policy::SidScope;
 use replication_core::properties::{
@@ -65,8 +66,14 @@ pub(super) async fn apply_destination_request(
         && spec.notification_queue.is_none()
         && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
     {
-        steps::set_notification(c, spec.destination_bucket.as_str(), &spec.sid_scope(), None)
-            .await?;
+        steps::set_notification(
+            c,
+            &notification::OBJECT_CREATED,
+            spec.destination_bucket.as_str(),
+            &spec.sid_scope(),
+            None,
+        )
+        .await?;
     }
     let (versioning_was_enabled, written) = apply_destination(
         c,
@@ -114,7 +121,8 @@ pub(super) async fn apply_destination(
     let notification = match &spec.notification_queue {
         Some(queue) => {
             let queue = queue.to_string();
-            steps::prepare_notification(c, bucket, &spec.sid_scope(), Some(&queue)).await?
+            let kind = &notification::OBJECT_CREATED;
+            steps::prepare_notification(c, kind, bucket, &spec.sid_scope(), Some(&queue)).await?
         }
         None => None,
     };
@@ -212,6 +220,6 @@ pub(super) async fn remove_destination(
     if let Some(key) = key_for_delete(c, key, "DestinationKmsKeyArn").await? {
         steps::remove_key_policy_statements(c, &key, scope).await?;
     }
-    steps::set_notification(c, bucket, scope, None).await?;
+    steps::set_notification(c, &notification::OBJECT_CREATED, bucket, scope, None).await?;
     Ok(())
 }

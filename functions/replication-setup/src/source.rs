@@ -6,9 +6,12 @@ use std::time::{Duration, Instant};
 
 use replication_core::arn::KmsKeyRef;
 use replication_core::arn::{AccountId, RoleArn};
+use replication_core::notification::REPLICATION_EVENTS;
 use replication_core::plan;
 use replication_core::policy::SidScope;
-use replication_core::properties::{DefaultEncryption, ResolvedKey, SourceFacts, SourceProperties};
+use replication_core::properties::{
+    DefaultEncryption, ResolvedKey, SourceFacts, SourceProperties, UpdateKind,
+};
 use replication_core::source_encryption::source_encryption_warnings;
 
 use crate::checks;
@@ -153,6 +156,10 @@ pub(super) async fn apply_source_request(
             props.role_path()
         )));
     }
+    // S's replication events to the verifier's queue: planned before any write and written
+    // first, as D's notification is, so that a refusal (an overlapping configuration, a queue
+    // whose policy does not admit S) fails the request before anything else has changed.
+    replication_events_notification(c, old, props, &spec).await?;
     let destination_written = match &remote {
         Some(b) => Some(
             apply_destination(
@@ -293,6 +300,34 @@ fn warn_of_source_encryption(
     outputs::warning_text(&warnings)
 }
 
+/// S's `s3:Replication:*` events to `ReplicationEventsQueueArn` (joining the configuration of
+/// the pairs from S that name the same queue), or, when an in-place Update drops the queue, this
+/// pair out of it. A replacement's old resource leaves on its Delete.
+async fn replication_events_notification(
+    c: &AccountClients,
+    old: Option<&SourceProperties>,
+    props: &SourceProperties,
+    spec: &replication_core::properties::SourceSpec,
+) -> Result<(), Failure> {
+    let bucket = spec.source_bucket.as_str();
+    let scope = spec.sid_scope();
+    if let Some(queue) = &spec.replication_events_queue {
+        let queue = queue.to_string();
+        let planned =
+            steps::prepare_notification(c, &REPLICATION_EVENTS, bucket, &scope, Some(&queue))
+                .await?;
+        if let Some(config) = planned {
+            steps::put_notification(c, bucket, config).await?;
+        }
+    } else if let Some(old) = old
+        && old.replication_events_queue_arn.is_some()
+        && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
+    {
+        steps::set_notification(c, &REPLICATION_EVENTS, bucket, &scope, None).await?;
+    }
+    Ok(())
+}
+
 /// After an Update of one pair (the same Sid scope), our grants leave the key and the role
 /// that the old properties named and the new ones do not (issue 8, defect 4). Keys are compared
 /// by ARN, so an alias of the same key is not "another key".
@@ -368,6 +403,16 @@ pub(super) async fn delete_source(
             steps::remove_replication_role(c, &old_role, &scope).await?;
         }
         return Ok(());
+    }
+    if props.replication_events_queue_arn.is_some() {
+        steps::set_notification(
+            c,
+            &REPLICATION_EVENTS,
+            props.source_bucket.as_str(),
+            &scope,
+            None,
+        )
+        .await?;
     }
     if let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await? {
         steps::remove_key_policy_statements(c, &key, &scope).await?;

@@ -88,10 +88,11 @@ export interface ReplicationDestinationProps extends ReplicationCommonProps {
    */
   readonly deployTimeChecks?: boolean;
   /**
-   * `AllowSourceReplicationEvents`: also let S (in this region) send its `s3:Replication:*`
-   * events to the verifier's queue, so that `ReplicationFailed` is counted here.
+   * `AllowSourceReplicationEvents`: let S (in this region) send its `s3:Replication:*` events
+   * to the verifier's queue, so that `ReplicationFailed` is counted here. The source's
+   * `replicationEventsQueue` (this construct's `queue`) configures S's notification.
    *
-   * @default false
+   * @default true
    */
   readonly allowSourceReplicationEvents?: boolean;
   /**
@@ -465,7 +466,7 @@ export class ReplicationDestination extends Construct {
       ReplicationRoleName: role.name,
       ReplicationRolePath: role.path,
       BucketKeyEnabled: param(props.bucketKeyEnabled ?? true),
-      AllowSourceReplicationEvents: param(props.allowSourceReplicationEvents ?? false),
+      AllowSourceReplicationEvents: param(props.allowSourceReplicationEvents ?? true),
       DeployTimeChecks: param(props.deployTimeChecks),
       MetricsSink: sink,
       VerifierReservedConcurrency: String(concurrency),

@@ -6,6 +6,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { Construct } from 'constructs';
 import { BoundCode, replicationCode } from './code';
@@ -161,9 +162,19 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    * `ReplicationMetrics`: replication metrics and events on the rule (the dashboard's AWS/S3
    * widgets; billed as custom metrics).
    *
-   * @default false
+   * @default true with `replicationEventsQueue` (S3 sends replication events only then), else false
    */
   readonly replicationMetrics?: boolean;
+  /**
+   * `ReplicationEventsQueueArn`: the verifier's queue (`ReplicationDestination.queue`, or its
+   * ARN), to which S sends its `s3:Replication:*` events, so that the destination's
+   * `ReplicationFailed` alarm sees S3's failures. The queue must be in S's region (S3 notifies
+   * only within a region) and its policy must admit S (the destination's
+   * `allowSourceReplicationEvents`, on by default). Refused with `replicationMetrics: false`.
+   *
+   * @default - not wired
+   */
+  readonly replicationEventsQueue?: string | sqs.IQueue;
   /**
    * `AlarmRuleId`: with `replicationMetrics` or `replicationTimeControl`, the rule (the AWS/S3
    * `RuleId` dimension) whose replication metrics the three S3 alarms watch.
@@ -413,6 +424,22 @@ export class ReplicationSource extends Construct {
         'use TRACE, DEBUG or INFO while scheduledCheck is on (infra/README.md, Logging)',
       );
     }
+    const eventsQueue =
+      props.replicationEventsQueue === undefined || typeof props.replicationEventsQueue === 'string'
+        ? props.replicationEventsQueue
+        : props.replicationEventsQueue.queueArn;
+    const replicationMetrics = props.replicationMetrics ?? eventsQueue !== undefined;
+    if (eventsQueue !== undefined && !replicationMetrics && !(props.replicationTimeControl ?? false)) {
+      refuse(
+        kind,
+        'replicationEventsQueue',
+        'set with replicationMetrics: false; S3 sends s3:Replication:* events only for rules with replication metrics on',
+        'remove replicationMetrics: false (it defaults to true with replicationEventsQueue), or remove replicationEventsQueue',
+      );
+    }
+    if (eventsQueue !== undefined && !Token.isUnresolved(eventsQueue) && !/^arn:[a-z-]+:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,80}$/.test(eventsQueue)) {
+      refuse(kind, 'replicationEventsQueue', `${JSON.stringify(eventsQueue)} is not an SQS queue ARN`, 'give the queue, or its ARN (not its URL): arn:aws:sqs:<S\'s region>:<account>:<name>');
+    }
     const architecture = architectureOf(kind, props.architecture);
     const code = new BoundCode(this, { 'replication-setup': replicationCode(kind, 'replication-setup', architecture, props.code) });
 
@@ -428,7 +455,8 @@ export class ReplicationSource extends Construct {
       RoleTags: roleTags === undefined ? '' : JSON.stringify(roleTags),
       Rules: rules === undefined ? '' : JSON.stringify(rules),
       ReplicationTimeControl: param(props.replicationTimeControl ?? false),
-      ReplicationMetrics: param(props.replicationMetrics ?? false),
+      ReplicationMetrics: param(replicationMetrics),
+      ReplicationEventsQueueArn: eventsQueue ?? '',
       AlarmRuleId: props.alarmRuleId ?? '',
       BucketKeyEnabled: param(props.bucketKeyEnabled ?? true),
       OwnerOverride: param(props.ownerOverride),

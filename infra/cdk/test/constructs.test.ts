@@ -104,6 +104,7 @@ const SOURCE_ALTERNATIVES: Record<string, [unknown, string]> = {
   replicationTimeControl: [true, 'ReplicationTimeControl'],
   replicationMetrics: [true, 'ReplicationMetrics'],
   alarmRuleId: ['to-d', 'AlarmRuleId'],
+  replicationEventsQueue: [`arn:aws:sqs:us-east-1:${B}:verifier`, 'ReplicationEventsQueueArn'],
   bucketKeyEnabled: [false, 'BucketKeyEnabled'],
   ownerOverride: [false, 'OwnerOverride'],
   replicateTags: [false, 'ReplicateTags'],
@@ -120,7 +121,7 @@ const DESTINATION_ALTERNATIVES: Record<string, [unknown, string]> = {
   replicationRoleArn: [`arn:aws:iam::${A}:role/service-role/team`, 'ReplicationRolePath'],
   bucketKeyEnabled: [false, 'BucketKeyEnabled'],
   deployTimeChecks: [false, 'DeployTimeChecks'],
-  allowSourceReplicationEvents: [true, 'AllowSourceReplicationEvents'],
+  allowSourceReplicationEvents: [false, 'AllowSourceReplicationEvents'],
   metricsSink: ['both', 'MetricsSink'],
   verifierReservedConcurrency: [0, 'VerifierReservedConcurrency'],
   requireReplicaStatus: [false, 'RequireReplicaStatus'],
@@ -404,6 +405,8 @@ describe('refused at synth', () => {
     refusal(() => source({ replicateTags: false, rules: [{ id: 'a', tags: { k: 'v' } }] }), 'rules[0].tags', /GetObjectVersionTagging/);
     refusal(() => source({ rules: [{ id: 'a', storageClass: 'COLD' as never }] }), 'rules[0].storageClass', /unknown storage class/);
     refusal(() => source({ roleName: 'bad name' }), 'roleName', /not an IAM role name/);
+    refusal(() => source({ replicationEventsQueue: `arn:aws:sqs:us-east-1:${B}:q`, replicationMetrics: false }), 'replicationEventsQueue', /replication metrics on/);
+    refusal(() => source({ replicationEventsQueue: `https://sqs.us-east-1.amazonaws.com/${B}/q` }), 'replicationEventsQueue', /not an SQS queue ARN/);
     refusal(() => source({ rolePermissionsBoundary: `arn:aws:iam::${A}:role/boundary` }), 'rolePermissionsBoundary', /not an IAM managed policy ARN/);
     refusal(() => source({ rolePath: 'service-role/' }), 'rolePath', /not an IAM path/);
     refusal(() => source({ rolePath: '/with space/' }), 'rolePath', /not an IAM path/);

@@ -111,6 +111,21 @@ impl World {
     /// # Errors
     /// When SQS fails.
     pub async fn sqs_lambda_event(&self, want: usize, timeout: Duration) -> anyhow::Result<Value> {
+        self.sqs_lambda_event_with(want, "ObjectCreated", timeout)
+            .await
+    }
+
+    /// [`World::sqs_lambda_event`], counting the messages whose body contains `marker` (such
+    /// as `Replication:OperationFailedReplication`).
+    ///
+    /// # Errors
+    /// When SQS fails.
+    pub async fn sqs_lambda_event_with(
+        &self,
+        want: usize,
+        marker: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
         let deadline = Instant::now() + timeout;
         let mut records = Vec::new();
         let mut created = 0;
@@ -125,7 +140,7 @@ impl World {
                 .send()
                 .await?;
             for m in out.messages.unwrap_or_default() {
-                created += usize::from(m.body().is_some_and(|b| b.contains("ObjectCreated")));
+                created += usize::from(m.body().is_some_and(|b| b.contains(marker)));
                 records.push(json!({
                     "messageId": m.message_id,
                     "receiptHandle": m.receipt_handle,

@@ -376,6 +376,17 @@ impl Harness {
         answer
     }
 
+    /// An SSE-KMS object put in S ends `FAILED` (its replication status, once S3 is done).
+    pub(crate) async fn assert_fails_to_replicate(&self, key: &str) {
+        let w = &self.world;
+        let version = w.put_source_object(key, "payload").await.unwrap();
+        let head = w
+            .wait_for_source_status(key, &version, wait())
+            .await
+            .unwrap();
+        assert_eq!(head.replication_status.unwrap().as_str(), "FAILED", "{key}");
+    }
+
     /// An SSE-KMS object put in S is replicated into D under KB.
     pub(crate) async fn assert_replicates(&self, key: &str) {
         self.assert_replicates_to(key, &[&self.world.destination_bucket])

@@ -16,6 +16,7 @@ mod object_lock;
 mod order;
 mod properties;
 mod replacement;
+mod replication_events;
 mod role_settings;
 mod roles;
 mod rules;

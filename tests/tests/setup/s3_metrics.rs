@@ -18,17 +18,27 @@ use crate::role_settings::template_source_props;
 /// harness's buckets, `ReplicationMetrics=true` and `AlarmRuleId` = `rule_id` (what the
 /// template's default, the first of `Replication.RuleIds`, gives for one rule).
 fn template_alarm(h: &Harness, resource: &str, rule_id: &str) -> Value {
-    let template = load(&repo_root().join("infra/source-account.yaml"));
     let w = &h.world;
-    let mut overrides = Map::new();
-    for (k, v) in [
-        ("SourceBucket", w.source_bucket.as_str()),
-        ("DestinationBucket", w.destination_bucket.as_str()),
-        ("ReplicationMetrics", "true"),
-        ("AlarmRuleId", rule_id),
-    ] {
-        overrides.insert(k.to_owned(), json!(v));
-    }
+    resolved_alarm(
+        "infra/source-account.yaml",
+        &[
+            ("SourceBucket", w.source_bucket.as_str()),
+            ("DestinationBucket", w.destination_bucket.as_str()),
+            ("ReplicationMetrics", "true"),
+            ("AlarmRuleId", rule_id),
+        ],
+        resource,
+    )
+}
+
+/// The Properties of alarm `resource` in `template` (relative to the repository), resolved with
+/// `overrides`; the alarm must be on with them.
+pub(crate) fn resolved_alarm(template: &str, overrides: &[(&str, &str)], resource: &str) -> Value {
+    let template = load(&repo_root().join(template));
+    let overrides: Map<String, Value> = overrides
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect();
     let cx = Context {
         params: template["Parameters"].as_object().unwrap(),
         conditions: template["Conditions"].as_object().unwrap(),
@@ -37,16 +47,18 @@ fn template_alarm(h: &Harness, resource: &str, rule_id: &str) -> Value {
     };
     let alarm = &template["Resources"][resource];
     assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm");
-    assert!(
-        cx.condition(alarm["Condition"].as_str().unwrap()),
-        "{resource} is off"
-    );
+    if let Some(condition) = alarm["Condition"].as_str() {
+        assert!(cx.condition(condition), "{resource} is off");
+    }
     cx.resolve(&alarm["Properties"]).unwrap()
 }
 
-/// The datapoints of the alarm's metric in A's CloudWatch, with the alarm's namespace,
-/// dimensions, statistic and period, over the periods around now.
-async fn alarm_datapoints(h: &Harness, alarm: &Value) -> Vec<f64> {
+/// The datapoints of the alarm's metric in `cloudwatch` (the alarm's account and region), with
+/// the alarm's namespace, dimensions, statistic and period, over the periods around now.
+pub(crate) async fn alarm_datapoints(
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    alarm: &Value,
+) -> Vec<f64> {
     let period = alarm["Period"].as_i64().unwrap();
     let dimensions = alarm["Dimensions"]
         .as_array()
@@ -71,10 +83,7 @@ async fn alarm_datapoints(h: &Harness, alarm: &Value) -> Vec<f64> {
         .build();
     let span = Duration::from_secs(u64::try_from(period).unwrap() * 2);
     let now = SystemTime::now();
-    let data = h
-        .world
-        .a
-        .cloudwatch
+    let data = cloudwatch
         .get_metric_data()
         .start_time(DateTime::from(now - span))
         .end_time(DateTime::from(now + span))
@@ -89,7 +98,7 @@ async fn alarm_datapoints(h: &Harness, alarm: &Value) -> Vec<f64> {
 }
 
 /// Whether `value` breaches the alarm (its `ComparisonOperator` against its `Threshold`).
-fn breaches(alarm: &Value, value: f64) -> bool {
+pub(crate) fn breaches(alarm: &Value, value: f64) -> bool {
     let threshold = alarm["Threshold"].as_f64().unwrap();
     match alarm["ComparisonOperator"].as_str().unwrap() {
         "GreaterThanThreshold" => value > threshold,
@@ -139,11 +148,14 @@ async fn s3s_replication_metrics_move_the_source_stacks_alarms() {
     assert_eq!(head.replication_status.unwrap().as_str(), "COMPLETED");
 
     // THEN its ReplicationLatency is below RTC's 900 s, and nothing failed or stays pending
-    let latencies = alarm_datapoints(&h, &latency).await;
+    let latencies = alarm_datapoints(&h.world.a.cloudwatch, &latency).await;
     assert_eq!(latencies.len(), 1, "{latencies:?}");
     assert!(!breaches(&latency, latencies[0]), "{latencies:?}");
-    assert_eq!(alarm_datapoints(&h, &failed).await, Vec::<f64>::new());
-    let least_pending = alarm_datapoints(&h, &pending).await;
+    assert_eq!(
+        alarm_datapoints(&h.world.a.cloudwatch, &failed).await,
+        Vec::<f64>::new()
+    );
+    let least_pending = alarm_datapoints(&h.world.a.cloudwatch, &pending).await;
     assert!(!least_pending.is_empty(), "no OperationsPendingReplication");
     assert!(
         least_pending.iter().all(|v| !breaches(&pending, *v)),
@@ -155,16 +167,10 @@ async fn s3s_replication_metrics_move_the_source_stacks_alarms() {
     w.remove_our_key_statements(&w.destination_key_arn)
         .await
         .unwrap();
-    let key = "s3-metrics/failed.txt";
-    let version = w.put_source_object(key, "payload").await.unwrap();
-    let head = w
-        .wait_for_source_status(key, &version, wait())
-        .await
-        .unwrap();
-    assert_eq!(head.replication_status.unwrap().as_str(), "FAILED");
+    h.assert_fails_to_replicate("s3-metrics/failed.txt").await;
 
     // THEN OperationsFailedReplication crosses the failed-replication alarm's threshold
-    let failures = alarm_datapoints(&h, &failed).await;
+    let failures = alarm_datapoints(&h.world.a.cloudwatch, &failed).await;
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(breaches(&failed, failures[0]), "{failures:?}");
 }

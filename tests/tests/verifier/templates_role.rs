@@ -5,49 +5,12 @@ use e2e_tests::batch::task_event;
 use e2e_tests::cleanup::Resource;
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::target::emulator_only;
+use e2e_tests::template::{destination_template, verifier_env, world_parameters};
 use e2e_tests::unique_name;
 use e2e_tests::world::World;
 use serde_json::{Value, json};
 
 use crate::support::{emf_sum, json_lines, replicated_world, verdict_lines, wait};
-
-/// `infra/destination-account.yaml`, loaded.
-fn destination_template() -> Value {
-    e2e_tests::template::load(
-        &e2e_tests::emulator::repo_root().join("infra/destination-account.yaml"),
-    )
-}
-
-/// The template's parameters for this world's D and KB, and `extra`.
-fn world_parameters(world: &World, extra: &[(&str, &str)]) -> serde_json::Map<String, Value> {
-    let mut overrides = serde_json::Map::from_iter([
-        (
-            "DestinationBucket".to_owned(),
-            json!(world.destination_bucket),
-        ),
-        (
-            "DestinationKmsKeyArn".to_owned(),
-            json!(world.destination_key_arn),
-        ),
-    ]);
-    overrides.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), json!(v))));
-    overrides
-}
-
-/// The environment the template gives the verifier with `overrides`, on the world's account B.
-fn templates_verifier_env(
-    world: &World,
-    template: &Value,
-    overrides: &serde_json::Map<String, Value>,
-) -> Vec<(String, String)> {
-    let mut env = world.b.lambda_env();
-    env.extend(e2e_tests::template::function_environment(
-        template,
-        "VerifierFunction",
-        overrides,
-    ));
-    env
-}
 
 /// The verifier under the destination template's own `VerifierRole` policy, in a new role.
 async fn verifier_under_the_templates_role(
@@ -209,7 +172,7 @@ async fn the_templates_verifier_parameters_reach_the_verifier() {
             &world,
             &[("RequireReplicaStatus", require), ("MissingRetries", "0")],
         );
-        let env = templates_verifier_env(&world, &yaml, &overrides);
+        let env = verifier_env(&world, &yaml, &overrides);
         assert!(
             env.iter()
                 .any(|(k, v)| k == "REQUIRE_REPLICA_STATUS" && v == require),
@@ -263,7 +226,7 @@ async fn the_templates_verified_prefixes_skip_objects_outside_them() {
         &world,
         &[("VerifiedPrefixes", "in scope/"), ("MissingRetries", "0")],
     );
-    let env = templates_verifier_env(&world, &destination_template(), &overrides);
+    let env = verifier_env(&world, &destination_template(), &overrides);
     assert!(
         env.iter()
             .any(|(k, v)| k == "VERIFY_PREFIXES" && v == "in scope/"),

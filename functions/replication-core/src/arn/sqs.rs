@@ -45,6 +45,12 @@ impl SqsQueueArn {
         })
     }
 
+    /// The queue's partition.
+    #[must_use]
+    pub fn partition(&self) -> &Partition {
+        &self.partition
+    }
+
     /// The queue's region.
     #[must_use]
     pub fn region(&self) -> &Region {

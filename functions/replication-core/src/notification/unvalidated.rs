@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Entry, our_hashes};
+use super::{Entry, OBJECT_CREATED, REPLICATION_EVENTS};
 
 /// The message of S3's refusal.
 pub const UNABLE_TO_VALIDATE: &str = "Unable to validate the following destination configurations";
@@ -59,15 +59,19 @@ fn unescape(text: &str) -> String {
 #[must_use]
 pub fn describe(bucket: &str, unvalidated: &[Unvalidated], entries: &[Entry]) -> String {
     let mut text = format!(
-        "S3 refused D's notification configuration ({UNABLE_TO_VALIDATE}): S3 checks every \
+        "S3 refused {bucket}'s notification configuration ({UNABLE_TO_VALIDATE}): S3 checks every \
          destination of {bucket}'s configuration on each write, so one entry it cannot validate \
          blocks them all."
     );
     for bad in unvalidated {
         let named: Vec<&Entry> = entries.iter().filter(|e| e.arn == bad.arn).collect();
-        let ours = named
-            .iter()
-            .any(|e| e.id.as_deref().and_then(our_hashes).is_some());
+        let ours = [&OBJECT_CREATED, &REPLICATION_EVENTS]
+            .into_iter()
+            .find(|kind| {
+                named
+                    .iter()
+                    .any(|e| e.id.as_deref().and_then(|id| kind.hashes(id)).is_some())
+            });
         let ids = named
             .iter()
             .map(|e| format!("{:?}", e.id.as_deref().unwrap_or("without Id")))
@@ -80,12 +84,18 @@ pub fn describe(bucket: &str, unvalidated: &[Unvalidated], entries: &[Entry]) ->
             ids,
             bad.why.trim_end_matches('.')
         );
-        if ours {
+        if let Some(kind) = ours {
             let _ = write!(
                 text,
-                " This is the verifier's queue (NotificationQueueArn): it must exist and its \
-                 policy must let s3.amazonaws.com send messages with aws:SourceArn \
-                 arn:aws:s3:::{bucket} (the templates' queue policy does)."
+                " This is the verifier's queue ({}): it must exist, be in {bucket}'s region, and \
+                 its policy must let s3.amazonaws.com send messages with aws:SourceArn \
+                 arn:aws:s3:::{bucket} (the destination template's queue policy does{}).",
+                kind.property,
+                if kind.bucket == "source" {
+                    " with AllowSourceReplicationEvents=true"
+                } else {
+                    ""
+                }
             );
         } else {
             let _ = write!(

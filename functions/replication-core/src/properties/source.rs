@@ -10,7 +10,7 @@ use super::{
 use super::{DestinationSpec, Reader, RuleProperties, check_unique_rules};
 use crate::arn::{
     AccountId, BucketName, KmsKeyArn, KmsKeyRef, Partition, PolicyArn, Region, RoleArn,
-    default_role_name, validate_role_name, validate_role_path,
+    SqsQueueArn, default_role_name, validate_role_name, validate_role_path,
 };
 use crate::plan::RoleSettings;
 use crate::policy::SidScope;
@@ -69,6 +69,10 @@ pub struct SourceProperties {
     /// `RoleTags`: tags on a role this project creates, besides the project's own
     /// [`super::ROLE_MANAGED_TAG`]; as (key, value) in the given order.
     pub role_tags: Vec<(String, String)>,
+    /// `ReplicationEventsQueueArn`: the verifier's queue, in S's region, to which S sends its
+    /// `s3:Replication:*` events (one configuration per queue, shared by the pairs from S that
+    /// name it; [`crate::notification::REPLICATION_EVENTS`]).
+    pub replication_events_queue_arn: Option<SqsQueueArn>,
 }
 
 /// What the adapter learned in the source account (and, in single-stack mode, in B).
@@ -142,6 +146,8 @@ pub struct SourceSpec {
     /// S has Object Lock enabled: the role then also reads each object's retention and legal
     /// hold ([`crate::plan::replication_role_policy`]).
     pub source_object_lock: bool,
+    /// The verifier's queue for S's replication events.
+    pub replication_events_queue: Option<SqsQueueArn>,
 }
 
 impl SourceSpec {
@@ -232,6 +238,16 @@ impl SourceProperties {
                     None
                 }
             });
+        let replication_events_queue_arn = r
+            .string("ReplicationEventsQueueArn", false)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| match SqsQueueArn::parse(s) {
+                Ok(arn) => Some(arn),
+                Err(e) => {
+                    r.arn_issue("ReplicationEventsQueueArn", &e);
+                    None
+                }
+            });
         let role_path = r
             .string("RolePath", false)
             .filter(|s| !s.is_empty())
@@ -259,6 +275,20 @@ impl SourceProperties {
             other => parse_tag_value(&mut r, "RoleTags", other, TagRules::IamRole),
         };
 
+        // S3 User Guide, "Receiving replication failure events with Amazon S3 Event
+        // Notifications": "To receive replication failure event notifications
+        // (s3:Replication:OperationFailedReplication), you must enable S3 Replication metrics on
+        // your replication rule." Without them the configuration would stay silent.
+        if replication_events_queue_arn.is_some()
+            && !replication_metrics
+            && !replication_time_control
+        {
+            r.issue(
+                "ReplicationEventsQueueArn",
+                "S3 sends s3:Replication:* events only for rules with replication metrics on, and ReplicationMetrics and ReplicationTimeControl are both false",
+                "set ReplicationMetrics to true (billed as CloudWatch custom metrics), or leave ReplicationEventsQueueArn empty",
+            );
+        }
         if let (Some(role), Some(account)) = (&destination_access_role_arn, &destination_account_id)
             && role.account() != account
         {
@@ -378,6 +408,7 @@ impl SourceProperties {
                 role_permissions_boundary,
                 role_path,
                 role_tags,
+                replication_events_queue_arn,
             })
         })();
         finish(issues, parsed)
@@ -492,6 +523,25 @@ impl SourceProperties {
                 fix: "remove OwnerOverride (it defaults to false within one account)".to_owned(),
             });
         }
+        if let Some(queue) = &self.replication_events_queue_arn {
+            check_partition(
+                &mut issues,
+                "ReplicationEventsQueueArn",
+                queue.partition(),
+                &partition,
+            );
+            if queue.region() != &facts.source_bucket_region {
+                issues.push(PropertyIssue {
+                    property: "ReplicationEventsQueueArn".to_owned(),
+                    problem: format!(
+                        "the queue is in {} but SourceBucket is in {}; S3 sends event notifications only to a queue in the bucket's region, and EventBridge does not carry replication events",
+                        queue.region(),
+                        facts.source_bucket_region
+                    ),
+                    fix: "leave ReplicationEventsQueueArn empty and alarm on S3's own OperationsFailedReplication metric in the source stack (ReplicationMetrics=true), or use a verifier queue in the source bucket's region".to_owned(),
+                });
+            }
+        }
         let owner_override = self.owner_override.unwrap_or(cross_account);
         let spec = role_arn.ok().map(|role_arn| SourceSpec {
             partition,
@@ -519,6 +569,7 @@ impl SourceProperties {
             role_tags: self.role_tags.clone(),
             role_path: self.role_path.clone(),
             source_object_lock: facts.source_object_lock,
+            replication_events_queue: self.replication_events_queue_arn.clone(),
         });
         finish(issues, spec)
     }

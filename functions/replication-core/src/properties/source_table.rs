@@ -6,7 +6,7 @@ use super::{Property, SourceProperties, names};
 impl SourceProperties {
     /// The property table: every accepted property, whether changing it means replacement,
     /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 19] = [
+    pub const PROPERTIES: [Property<Self>; 20] = [
         Property {
             name: "SourceBucket",
             kind: "BucketName",
@@ -162,8 +162,16 @@ impl SourceProperties {
             replaces: false,
             changed: |a, b| a.role_tags != b.role_tags,
         },
+        Property {
+            name: "ReplicationEventsQueueArn",
+            kind: "SqsQueueArn",
+            required: false,
+            default: None,
+            replaces: false,
+            changed: |a, b| a.replication_events_queue_arn != b.replication_events_queue_arn,
+        },
     ];
 
     /// Accepted property names.
-    pub const NAMES: [&'static str; 19] = names(&Self::PROPERTIES);
+    pub const NAMES: [&'static str; 20] = names(&Self::PROPERTIES);
 }

@@ -522,3 +522,57 @@ fn only_a_customer_alias_in_the_default_encryption_is_resolved() {
         assert_eq!(default(key).alias_to_resolve(), None, "{key:?}");
     }
 }
+
+/// Issue 21 §1: S's replication events go to a queue in S's region, and only with replication
+/// metrics on (S3 sends none otherwise); empty text, a template's unset parameter, is omitted.
+#[test]
+fn replication_events_queue_needs_metrics_and_the_source_region() {
+    let queue = |region: &str| json!(format!("arn:aws:sqs:{region}:222233334444:verifier"));
+    let facts = source_facts();
+    let here = facts.source_bucket_region.as_str().to_owned();
+    let off = with(source_props(), "ReplicationEventsQueueArn", queue(&here));
+    let err = SourceProperties::parse(&off).unwrap_err();
+    assert!(
+        issue_for(&err, "ReplicationEventsQueueArn")
+            .fix
+            .contains("ReplicationMetrics to true")
+    );
+    let on = with(off, "ReplicationMetrics", json!("true"));
+    let spec = SourceProperties::parse(&on)
+        .unwrap()
+        .validate(&facts)
+        .unwrap();
+    assert_eq!(
+        spec.replication_events_queue.unwrap().to_string(),
+        queue(&here).as_str().unwrap()
+    );
+    let elsewhere = with(on, "ReplicationEventsQueueArn", queue("ap-south-2"));
+    let err = SourceProperties::parse(&elsewhere)
+        .unwrap()
+        .validate(&facts)
+        .unwrap_err();
+    let issue = issue_for(&err, "ReplicationEventsQueueArn");
+    assert!(issue.problem.contains("ap-south-2"), "{issue:?}");
+    assert!(
+        issue.fix.contains("OperationsFailedReplication"),
+        "{issue:?}"
+    );
+    let empty = with(source_props(), "ReplicationEventsQueueArn", json!(""));
+    assert_eq!(
+        SourceProperties::parse(&empty)
+            .unwrap()
+            .replication_events_queue_arn,
+        None
+    );
+    let url = with(
+        with(source_props(), "ReplicationMetrics", json!("true")),
+        "ReplicationEventsQueueArn",
+        json!("https://sqs.eu-central-1.amazonaws.com/222233334444/verifier"),
+    );
+    let err = SourceProperties::parse(&url).unwrap_err();
+    assert!(
+        issue_for(&err, "ReplicationEventsQueueArn")
+            .fix
+            .contains("not its URL")
+    );
+}

@@ -1,5 +1,6 @@
 //! Step 7's input: D's s3:ObjectCreated:* notifications to the verifier's queue, one
-//! configuration per queue shared by every pair into D.
+//! configuration per queue shared by every pair into D; and S's s3:Replication:* events to it,
+//! planned the same way ([`notification::Kind`]).
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use replication_aws::convert;
@@ -18,11 +19,12 @@ use super::{AccountClients, StepError, aws_error, code_is};
 /// when the queue policy does not let S3 send).
 pub async fn set_notification(
     c: &AccountClients,
+    kind: &'static notification::Kind,
     bucket: &str,
     scope: &SidScope,
     queue: Option<&str>,
 ) -> Result<(), StepError> {
-    match prepare_notification(c, bucket, scope, queue).await? {
+    match prepare_notification(c, kind, bucket, scope, queue).await? {
         Some(config) if queue.is_some() => put_notification(c, bucket, config).await,
         Some(config) => take_out_notification(c, bucket, config).await,
         None => Ok(()),
@@ -88,7 +90,7 @@ async fn take_out_notification(
     Ok(())
 }
 
-/// The read and plan half of [`set_notification`]: D's whole notification configuration as it
+/// The read and plan half of [`set_notification`]: the bucket's whole notification configuration as it
 /// should be written, or `None` when it already is. Run before any write, so that a conflict
 /// fails the request before anything has changed.
 ///
@@ -96,6 +98,7 @@ async fn take_out_notification(
 /// When our configuration would overlap another, or S3 refuses the read.
 pub async fn prepare_notification(
     c: &AccountClients,
+    kind: &'static notification::Kind,
     bucket: &str,
     scope: &SidScope,
     queue: Option<&str>,
@@ -114,7 +117,7 @@ pub async fn prepare_notification(
         Err(e) => return Err(aws_error(&step, &e)),
     };
     let (queues, others) = convert::notification_entries(&current);
-    let Some(planned) = notification::plan(&queues, &others, scope, queue)? else {
+    let Some(planned) = notification::plan_for(kind, &queues, &others, scope, queue)? else {
         return Ok(None);
     };
     let mut written = Vec::with_capacity(planned.len());
@@ -124,7 +127,7 @@ pub async fn prepare_notification(
             notification::Planned::Ours { id, queue } => QueueConfiguration::builder()
                 .id(id)
                 .queue_arn(queue)
-                .events(Event::from(notification::EVENT))
+                .events(Event::from(kind.event))
                 .build()
                 .map_err(|e| StepError::Invalid {
                     step: step.clone(),
