@@ -104,7 +104,7 @@ pub const METRICS: [MetricInfo; 18] = [
         publisher: VERIFIER,
         role: MetricRole::Finding,
     },
-    // Only with RTC; its alarm is issue 21's (S3's own replication metrics and RTC events).
+    // RTC's OperationMissedThreshold events: S3 sends them only with RTC on.
     MetricInfo {
         name: m::REPLICATION_MISSED_THRESHOLD,
         unit: "Count",
@@ -114,7 +114,7 @@ pub const METRICS: [MetricInfo; 18] = [
             &["SourceBucket", "RuleId"],
         ],
         publisher: VERIFIER,
-        role: MetricRole::Detail,
+        role: MetricRole::Finding,
     },
     MetricInfo {
         name: m::REPLICATION_EVENTS,

@@ -16,7 +16,8 @@
 //! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`, `OutOfScope`; the handler adds `UnrecognisedPayload`) |
 //! | `CanaryReplicaVerified` (verified replicas of canary objects, [`crate::canary`]; never published as 0) | Count | `DestinationBucket` |
 //!
-//! The main verdict counts and `ReplicationFailed` are published as zeros for every destination
+//! The main verdict counts, `ReplicationFailed` and `ReplicationMissedThreshold` are published as
+//! zeros for every destination
 //! bucket the invocation saw (and for `DESTINATION_BUCKET`), on every invocation, so that alarms
 //! on them always have data and never sit in INSUFFICIENT_DATA.
 
@@ -256,10 +257,13 @@ pub fn report(
     zero_buckets.sort();
     zero_buckets.dedup();
     for b in &zero_buckets {
-        for name in VERDICT_METRICS
-            .iter()
-            .chain([names::REPLICATION_FAILED].iter())
-        {
+        for name in VERDICT_METRICS.iter().chain(
+            [
+                names::REPLICATION_FAILED,
+                names::REPLICATION_MISSED_THRESHOLD,
+            ]
+            .iter(),
+        ) {
             m.add_count(name, &[("DestinationBucket", b)], 0.0);
         }
     }

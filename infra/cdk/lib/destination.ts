@@ -255,6 +255,8 @@ export interface ReplicationDestinationAlarms {
   readonly verificationErrors: cloudwatch.IAlarm;
   /** `ReplicationFailed`: S3 reported OperationFailedReplication. */
   readonly replicationFailed: cloudwatch.IAlarm;
+  /** `ReplicationMissedThreshold`: S3 reported RTC's OperationMissedThreshold. */
+  readonly replicationMissedThreshold: cloudwatch.IAlarm;
   /** The DLQ's `ApproximateNumberOfMessagesVisible` Maximum > 0. */
   readonly deadLetterQueueDepth: cloudwatch.IAlarm;
   /**
@@ -301,6 +303,7 @@ const VERDICT_ALARMS = {
   replicaCheckRejected: 'ReplicaCheckRejectedAlarm',
   verificationErrors: 'VerificationErrorsAlarm',
   replicationFailed: 'ReplicationFailedAlarm',
+  replicationMissedThreshold: 'ReplicationMissedThresholdAlarm',
   deadLetterQueueDepth: 'DeadLetterQueueAlarm',
 } as const;
 
@@ -309,7 +312,7 @@ const VERDICT_ALARMS = {
  * included with its parameters set from these props (checked at synth): `replication-setup` and
  * its `Custom::ReplicationDestination` (versioning on D, our statements merged into D's bucket
  * policy and KB's key policy, D's `s3:ObjectCreated:*` notifications to the queue),
- * `replica-verifier` behind an SQS queue with a DLQ, nine alarms and a dashboard; optionally the
+ * `replica-verifier` behind an SQS queue with a DLQ, ten alarms and a dashboard; optionally the
  * scheduled check, liveness and the audit role.
  */
 export class ReplicationDestination extends Construct {

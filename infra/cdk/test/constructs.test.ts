@@ -270,7 +270,7 @@ describe('props → parameters', () => {
     const count = (t: Template, type: string) => Object.keys(t.findResources(type)).length;
     assert.equal(count(destination().template, 'AWS::IAM::Role'), 2);
     assert.equal(count(destination({ enableReplicaAudit: true }).template, 'AWS::IAM::Role'), 3);
-    assert.equal(count(destination({ scheduledCheck: true, liveness: true }).template, 'AWS::CloudWatch::Alarm'), 14);
+    assert.equal(count(destination({ scheduledCheck: true, liveness: true }).template, 'AWS::CloudWatch::Alarm'), 15);
     assert.equal(count(source().template, 'AWS::CloudWatch::Alarm'), 0);
     assert.equal(count(source({ scheduledCheck: true }).template, 'AWS::CloudWatch::Alarm'), 4);
     assert.equal(count(source({ replicationMetrics: true }).template, 'AWS::CloudWatch::Alarm'), 3);
@@ -290,7 +290,7 @@ describe('attributes', () => {
     assert.deepEqual(r(d.alarms.replicaWrongKey.alarmName), { Ref: id('ReplicaWrongKeyAlarm') });
     assert.deepEqual(r(d.alarms.canaryReplicaVerified!.alarmName), { Ref: id('CanaryReplicaAlarm') });
     assert.deepEqual(r(d.alarms.replicationSetupMissed!.alarmName), { Ref: id('SetupCheckMissedAlarm') });
-    assert.equal(Object.keys(d.alarms).length, 14);
+    assert.equal(Object.keys(d.alarms).length, 15);
     assert.deepEqual(r(d.dashboard.ref), { Ref: id('Dashboard') });
     assert.deepEqual(r(d.replicaAuditRole!.roleArn), { 'Fn::GetAtt': [id('ReplicaAuditRole'), 'Arn'] });
     assert.equal(d.replicaAuditManifestBucket, D);

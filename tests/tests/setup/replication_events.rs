@@ -179,3 +179,49 @@ async fn without_the_destinations_queue_statement_the_create_names_it() {
     // AND nothing of ours is left on S
     assert_eq!(our_source_notifications(&h).await, Vec::new());
 }
+
+/// RTC's `OperationMissedThreshold` moves the destination stack's `ReplicationMissedThreshold`
+/// alarm. The emulator has no RTC clock, so the event is the S3 guide's record shape
+/// ("Receiving replication failure events", event message structure), for this world's buckets.
+#[tokio::test]
+async fn a_missed_rtc_threshold_moves_the_destination_stacks_alarm() {
+    let world = e2e_tests::world::World::create(e2e_tests::target::Target::shared().unwrap())
+        .await
+        .unwrap();
+    let w = &world;
+    let record = serde_json::json!({"eventVersion": "2.2", "eventSource": "aws:s3",
+        "awsRegion": "us-east-1", "eventTime": "2026-12-06T05:00:00.000Z",
+        "eventName": "Replication:OperationMissedThreshold",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": w.source_bucket,
+            "arn": format!("arn:aws:s3:::{}", w.source_bucket)},
+            "object": {"key": "late.bin", "size": 1, "versionId": "v1"}},
+        "replicationEventData": {"replicationRuleId": "rtc",
+            "destinationBucket": format!("arn:aws:s3:::{}", w.destination_bucket),
+            "s3Operation": "OBJECT_PUT", "requestTime": "2026-12-06T04:40:00.000Z",
+            "threshold": "15"}});
+    let env = verifier_env(
+        w,
+        &destination_template(),
+        &world_parameters(w, &[("MetricsSink", "cloudwatch")]),
+    );
+    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap();
+    f.invoke(&serde_json::json!({"Records": [record]}))
+        .await
+        .unwrap();
+    let alarm = resolved_alarm(
+        "infra/destination-account.yaml",
+        &[
+            ("DestinationBucket", w.destination_bucket.as_str()),
+            ("SourceBucket", w.source_bucket.as_str()),
+        ],
+        "ReplicationMissedThresholdAlarm",
+    );
+    let points = alarm_datapoints(&w.b.cloudwatch, &alarm).await;
+    assert!(
+        points.iter().any(|v| breaches(&alarm, *v)),
+        "ReplicationMissedThreshold datapoints {points:?}; verifier said {:?}",
+        f.stdout_lines()
+    );
+}
