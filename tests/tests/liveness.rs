@@ -9,6 +9,7 @@ use common::harness::{Harness, Side, wait};
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::target::emulator_only;
 use e2e_tests::unique_name;
+use e2e_tests::world::{MetricQuery, metric_values};
 use replication_core::canary::liveness_key;
 use replication_core::metric_names::{CANARY_REPLICA_VERIFIED, REPLICAS_VERIFIED};
 use serde_json::{Value, json};
@@ -41,11 +42,15 @@ async fn period_in_a(h: &mut Harness) -> (String, Value) {
     let answer = h.scheduled_check(Side::Source, true).await;
     assert_eq!(answer["findings"], json!([]), "{answer:#}");
     let liveness = answer["liveness"].clone();
-    assert_eq!(liveness["key"], liveness_key(""), "{answer:#}");
+    assert_eq!(
+        liveness["key"],
+        liveness_key("", &h.world.source_bucket),
+        "{answer:#}"
+    );
     let version = liveness["written"].as_str().unwrap().to_owned();
     let head = h
         .world
-        .wait_for_source_status(&liveness_key(""), &version, wait())
+        .wait_for_source_status(&liveness_key("", &h.world.source_bucket), &version, wait())
         .await
         .unwrap();
     assert_eq!(head.replication_status.unwrap().as_str(), "COMPLETED");
@@ -99,6 +104,21 @@ async fn the_liveness_canary_is_verified_in_b_and_each_side_removes_its_old_vers
         .unwrap();
     assert_eq!(sums[0].1, 1.0, "{sums:?}");
     assert_eq!(sums[1].1, 1.0, "{sums:?}");
+    // AND per source, with the dimensions of the destination stack's CanaryReplicaAlarm, so
+    // that each source into D has its own liveness alarm
+    let w = &h.world;
+    let per_source = [
+        ("DestinationBucket", w.destination_bucket.as_str()),
+        ("SourceBucket", w.source_bucket.as_str()),
+    ];
+    let query = MetricQuery {
+        namespace: &namespace,
+        name: CANARY_REPLICA_VERIFIED,
+        dimensions: &per_source,
+        stat: "Sum",
+    };
+    let values = metric_values(&w.b.cloudwatch, &[query]).await.unwrap();
+    assert_eq!(values[0].iter().sum::<f64>(), 1.0, "{values:?}");
 
     // AND two periods later S holds only the newest canary version (each run removed the one
     // before: a delete by version id, which S3 does not replicate)
@@ -107,7 +127,7 @@ async fn the_liveness_canary_is_verified_in_b_and_each_side_removes_its_old_vers
     let (newest, removed) = period_in_a(&mut h).await;
     assert_eq!(removed.as_array().map(Vec::len), Some(1));
     let w = &h.world;
-    let key = liveness_key("");
+    let key = liveness_key("", &w.source_bucket);
     assert_eq!(versions(&w.a.s3, &w.source_bucket, &key).await, [newest]);
     let replicas = versions(&w.b.s3, &w.destination_bucket, &key).await;
     assert_eq!(replicas.len(), 3, "{replicas:?}");

@@ -126,7 +126,9 @@ fn the_scheduled_checks_payloads_and_the_liveness_alarm_match_the_functions() {
     assert_eq!(alarm["Namespace"], "S3KmsReplication");
     assert_eq!(
         alarm["Dimensions"],
-        json!([{"Name": "DestinationBucket", "Value": "example-destination-bucket"}])
+        json!([{"Name": "DestinationBucket", "Value": "example-destination-bucket"},
+               {"Name": "SourceBucket", "Value": "example-source-bucket"}]),
+        "per source: the verifier's second CanaryReplicaVerified series (replication_core::report)"
     );
     assert_eq!(alarm["Statistic"], "Sum");
     assert_eq!(alarm["ComparisonOperator"], "LessThanThreshold");

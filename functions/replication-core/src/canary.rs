@@ -11,6 +11,9 @@
 //! - the liveness canary, the same key ([`liveness_key`]) once per scheduled period, so that
 //!   each period adds one version of one object instead of a new object.
 //!
+//! Each canary's name ends with `@` and the source bucket ([`canary_name`]), so that the
+//! verifier counts every source's canaries apart ([`canary_source`]).
+//!
 //! The verifier counts each verified canary replica as
 //! [`crate::metric_names::CANARY_REPLICA_VERIFIED`] (never as 0, so that an alarm with
 //! `TreatMissingData: breaching` fires when none arrives).
@@ -69,9 +72,37 @@ pub fn deploy_canaries_to_remove(
         .collect()
 }
 
-/// The liveness canary's key under a rule's `prefix` ("" for a rule without one).
-pub fn liveness_key(prefix: &str) -> String {
-    format!("{prefix}{CANARY_FOLDER}{LIVENESS_OBJECT}")
+/// What separates a canary's name from the source bucket it was written from:
+/// `liveness@<source bucket>`. No bucket name holds `@` (S3 User Guide, "Bucket naming rules"),
+/// so the split is unambiguous; the verifier reads the source from the key ([`canary_source`])
+/// and counts each source's canaries apart, so that with several sources into one D a live
+/// source cannot hide a dead one.
+pub const SOURCE_MARK: char = '@';
+
+/// A canary's object name: `name` and the source bucket it is written from.
+pub fn canary_name(name: &str, source_bucket: &str) -> String {
+    format!("{name}{SOURCE_MARK}{source_bucket}")
+}
+
+/// The liveness canary's key under a rule's `prefix` ("" for a rule without one), for the
+/// source bucket `source_bucket`.
+pub fn liveness_key(prefix: &str, source_bucket: &str) -> String {
+    format!(
+        "{prefix}{CANARY_FOLDER}{}",
+        canary_name(LIVENESS_OBJECT, source_bucket)
+    )
+}
+
+/// The source bucket a canary's key names ([`SOURCE_MARK`]), or `None` for a key that is no
+/// canary or a canary of the first versions, which named none.
+pub fn canary_source(key: &str) -> Option<&str> {
+    if !is_canary(key) {
+        return None;
+    }
+    let name = key.rsplit_once('/').map_or(key, |(_, name)| name);
+    name.rsplit_once(SOURCE_MARK)
+        .map(|(_, source)| source)
+        .filter(|s| !s.is_empty())
 }
 
 /// Whether `key` names a canary: an object directly inside a folder whose name ends with
@@ -118,7 +149,7 @@ mod tests {
 
     #[test]
     fn only_deploy_canaries_an_hour_old_are_removed_oldest_first() {
-        let live = liveness_key("logs/");
+        let live = liveness_key("logs/", "s");
         let now = 10 * STALE_DEPLOY_CANARY_MS;
         let versions = [
             v(&live, "l1", 0),
@@ -156,23 +187,40 @@ mod tests {
 
     #[test]
     fn the_liveness_key_sits_in_the_canary_folder_under_the_rule_prefix() {
-        assert_eq!(liveness_key(""), ".s3-kms-replication-canary/liveness");
         assert_eq!(
-            liveness_key("logs/"),
-            "logs/.s3-kms-replication-canary/liveness"
+            liveness_key("", "s"),
+            ".s3-kms-replication-canary/liveness@s"
         );
         assert_eq!(
-            liveness_key("logs"),
-            "logs.s3-kms-replication-canary/liveness"
+            liveness_key("logs/", "my.source"),
+            "logs/.s3-kms-replication-canary/liveness@my.source"
         );
+        assert_eq!(
+            liveness_key("logs", "s"),
+            "logs.s3-kms-replication-canary/liveness@s"
+        );
+    }
+
+    #[test]
+    fn each_canary_names_its_source_bucket() {
+        assert_eq!(
+            canary_source(&liveness_key("logs/", "my.source-1")),
+            Some("my.source-1")
+        );
+        let deploy = format!("{CANARY_FOLDER}{}", canary_name("req-1", "s"));
+        assert_eq!(canary_source(&deploy), Some("s"));
+        // The first versions' canaries named no source; other keys are no canaries.
+        assert_eq!(canary_source(".s3-kms-replication-canary/liveness"), None);
+        assert_eq!(canary_source("data/liveness@s"), None);
+        assert_eq!(canary_source(".s3-kms-replication-canary/liveness@"), None);
     }
 
     #[test]
     fn canaries_are_recognised_with_and_without_a_prefix_and_nothing_else_is() {
         for key in [
-            liveness_key(""),
-            liveness_key("logs/"),
-            liveness_key("logs"),
+            liveness_key("", "s"),
+            liveness_key("logs/", "s"),
+            liveness_key("logs", "s"),
             ".s3-kms-replication-canary/1234-abcd".to_owned(),
         ] {
             assert!(is_canary(&key), "{key}");
@@ -190,7 +238,7 @@ mod tests {
 
     #[test]
     fn all_but_the_newest_versions_of_the_key_are_removed_oldest_first() {
-        let key = liveness_key("");
+        let key = liveness_key("", "s");
         let page = [
             v(&key, "v3", 3_000),
             v(&key, "v1", 1_000),
@@ -206,7 +254,7 @@ mod tests {
 
     #[test]
     fn one_run_removes_a_bounded_number_of_versions() {
-        let key = liveness_key("");
+        let key = liveness_key("", "s");
         let page: Vec<ObjectVersion> = (0..200).map(|i| v(&key, &format!("v{i}"), i)).collect();
         let removed = versions_to_remove(&key, &page, 2);
         assert_eq!(removed.len(), MAX_REMOVED_PER_RUN);

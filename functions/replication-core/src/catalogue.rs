@@ -131,7 +131,16 @@ pub const METRICS: [MetricInfo; 18] = [
         role: MetricRole::Detail,
     },
     // Liveness: the alarm fires when it stops (missing data is breaching).
-    verifier(m::CANARY_REPLICA_VERIFIED, MetricRole::Finding),
+    MetricInfo {
+        name: m::CANARY_REPLICA_VERIFIED,
+        unit: "Count",
+        dimensions: &[
+            &["DestinationBucket"],
+            &["DestinationBucket", "SourceBucket"],
+        ],
+        publisher: VERIFIER,
+        role: MetricRole::Finding,
+    },
     MetricInfo {
         name: m::REPLICATION_SETUP_FINDINGS,
         unit: "Count",

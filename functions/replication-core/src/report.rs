@@ -14,7 +14,7 @@
 //! | `ReplicationMissedThreshold` by rule | Count | `SourceBucket`, `RuleId` |
 //! | `ReplicationEvents` (other `s3:Replication:*` events) | Count | `DestinationBucket` (or `SourceBucket` when the event names no destination) |
 //! | `EventsSkipped` | Count | `Reason` (`TestEvent`, `SnsWrapped`, `NotAnS3Event`, `Unreadable`, `OtherEvent`, `OutOfScope`; the handler adds `UnrecognisedPayload`) |
-//! | `CanaryReplicaVerified` (verified replicas of canary objects, [`crate::canary`]; never published as 0) | Count | `DestinationBucket` |
+//! | `CanaryReplicaVerified` (verified replicas of canary objects, [`crate::canary`]; never published as 0) | Count | `DestinationBucket`; and `DestinationBucket`, `SourceBucket` (the source the canary's key names) |
 //!
 //! The main verdict counts, `ReplicationFailed` and `ReplicationMissedThreshold` are published as
 //! zeros for every destination
@@ -225,6 +225,11 @@ pub fn report(
                 summary.verified += 1;
                 if crate::canary::is_canary(&c.object.key) {
                     m.add_count(names::CANARY_REPLICA_VERIFIED, &d, 1.0);
+                    // Per source too: the destination stack of each source alarms on its own.
+                    if let Some(source) = crate::canary::canary_source(&c.object.key) {
+                        let per_source = [d[0], ("SourceBucket", source)];
+                        m.add_count(names::CANARY_REPLICA_VERIFIED, &per_source, 1.0);
+                    }
                 }
             }
             v => {
@@ -413,7 +418,7 @@ mod tests {
 
     #[test]
     fn a_verified_canary_replica_is_counted_and_no_canary_means_no_datapoint() {
-        let canary = crate::canary::liveness_key("logs/");
+        let canary = crate::canary::liveness_key("logs/", "s");
         let inv = parse(&sqs(&[
             ("m1", created(&canary)),
             ("m2", created("logs/data")),
@@ -429,6 +434,43 @@ mod tests {
         let d = [("DestinationBucket", "dst")];
         assert_eq!(r.metrics.count(names::CANARY_REPLICA_VERIFIED, &d), 1.0);
         assert_eq!(r.metrics.count("ReplicasVerified", &d), 2.0);
+        // And per source, from the canary's key.
+        let per_source = [("DestinationBucket", "dst"), ("SourceBucket", "s")];
+        assert_eq!(
+            r.metrics.count(names::CANARY_REPLICA_VERIFIED, &per_source),
+            1.0
+        );
+    }
+
+    /// Issue 21 §2: two sources' canaries into one D are counted apart, so that each source's
+    /// destination stack alarms on its own; one live source does not hide a dead one.
+    #[test]
+    fn canaries_of_two_sources_into_one_destination_are_counted_apart() {
+        let a = crate::canary::liveness_key("", "source-a");
+        let b = crate::canary::liveness_key("", "source-b");
+        let inv = parse(&sqs(&[
+            ("m1", created(&a)),
+            ("m2", created(&a)),
+            ("m3", created(&b)),
+        ]))
+        .unwrap();
+        let wrong = Verdict::WrongKey {
+            expected: "k".into(),
+            actual: "x".into(),
+        };
+        let c = checked(&inv, vec![Verdict::Verified, Verdict::Verified, wrong]);
+        let r = report(&inv, &c, 2_000, &["dst".to_owned()]);
+        let of = |s| [("DestinationBucket", "dst"), ("SourceBucket", s)];
+        assert_eq!(
+            r.metrics
+                .count(names::CANARY_REPLICA_VERIFIED, &of("source-a")),
+            2.0
+        );
+        assert_eq!(
+            r.metrics
+                .count(names::CANARY_REPLICA_VERIFIED, &of("source-b")),
+            0.0
+        );
         let plain = parse(&created("logs/data")).unwrap();
         let r = report(&plain, &checked(&plain, vec![Verdict::Verified]), 0, &[]);
         assert!(

@@ -12,7 +12,7 @@
 //!
 //! With `"Liveness": "true"` beside `ResourceProperties` (opt-in; both templates' `Liveness`
 //! parameter), the run also keeps the liveness canary going ([`replication_core::canary`]):
-//! - the source run puts one new version of `<first rule prefix>.s3-kms-replication-canary/liveness`
+//! - the source run puts one new version of `<first rule prefix>.s3-kms-replication-canary/liveness@<S>`
 //!   in S and removes the older ones (`PutObject`, `ListObjectVersions`, and one
 //!   `DeleteObject` per old version);
 //! - the destination run removes the older replica versions of that key in D, keeping the
@@ -212,7 +212,10 @@ async fn run_check(
         ScheduledSide::Destination(props) => {
             let (snapshot, c) = destination(&props, setup, account).await?;
             let liveness = if liveness {
-                let key = replication_core::canary::liveness_key(&check.liveness_canary_prefix);
+                let key = replication_core::canary::liveness_key(
+                    &check.liveness_canary_prefix,
+                    props.source_bucket.as_str(),
+                );
                 let bucket = snapshot.destination_bucket.clone();
                 let keep = replication_core::canary::KEEP_IN_DESTINATION;
                 let removed = steps::remove_old_versions(&c, &bucket, &key, keep).await;

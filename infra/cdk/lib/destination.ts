@@ -205,7 +205,7 @@ export interface ReplicationDestinationProps extends ReplicationCommonProps {
   readonly livenessMissedPeriods?: number;
   /**
    * `LivenessCanaryPrefix`: the source's first rule's prefix, if it has one (the canary is
-   * `<prefix>.s3-kms-replication-canary/liveness`).
+   * `<prefix>.s3-kms-replication-canary/liveness@<sourceBucket>`).
    *
    * @default ''
    */

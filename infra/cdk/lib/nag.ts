@@ -97,7 +97,7 @@ const WILDCARDS: Record<string, Record<string, Record<string, string>>> = {
   'destination-account': {
     SetupRole: {
       LivenessCanaryReplicaDelete:
-        "Liveness: DeleteObjectVersion on one key pattern in D, the liveness canary's replica under whichever prefix the source's first rule has (<prefix>.s3-kms-replication-canary/liveness); the prefix is the source side's choice, hence the wildcard.",
+        "Liveness: DeleteObjectVersion on one key pattern in D, the liveness canary's replica under whichever prefix the source's first rule has (<prefix>.s3-kms-replication-canary/liveness@<source bucket>); the prefix is the source side's choice, hence the wildcard.",
       XRay: XRAY,
     },
     VerifierRole: {

@@ -435,7 +435,7 @@ fn an_empty_scope_changes_nothing() {
 
 #[test]
 fn canary_replicas_stay_in_scope() {
-    let canary = crate::canary::liveness_key("logs/");
+    let canary = crate::canary::liveness_key("logs/", "s");
     let events = scoped(
         vec![s3_record("ObjectCreated:Put", "dst", &canary, Some("v"))],
         "logs/",

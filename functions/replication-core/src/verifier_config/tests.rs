@@ -179,11 +179,11 @@ fn canary_keys_are_always_in_scope() {
     let scope = KeyScope::parse("logs/").unwrap();
     // the canary under the in-scope rule prefix, and under a rule prefix `logs` without the
     // slash, which puts its folder beside `logs/`, not in it
-    assert!(scope.contains(&crate::canary::liveness_key("logs/")));
+    assert!(scope.contains(&crate::canary::liveness_key("logs/", "s")));
     assert!(scope.contains("logs.s3-kms-replication-canary/deploy-1"));
     // under another rule's prefix, or a rule without one: still a replica we wrote
-    assert!(scope.contains(&crate::canary::liveness_key("other/")));
-    assert!(scope.contains(&crate::canary::liveness_key("")));
+    assert!(scope.contains(&crate::canary::liveness_key("other/", "s")));
+    assert!(scope.contains(&crate::canary::liveness_key("", "s")));
     // the folder itself, or a look-alike, is not a canary
     assert!(!scope.contains("other/.s3-kms-replication-canary/"));
     assert!(!scope.contains("other/.s3-kms-replication-canary-x/liveness"));

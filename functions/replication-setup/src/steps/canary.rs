@@ -61,7 +61,7 @@ pub(super) fn canary_prefix(spec: &SourceSpec) -> String {
         .unwrap_or_default()
 }
 
-/// The canary: put a small object in S under `<prefix>.s3-kms-replication-canary/<name>`
+/// The canary: put a small object in S under `<prefix>.s3-kms-replication-canary/<name>@<S>`
 /// ([`put_canary`]), wait until `bound` for its replication status, then delete that version
 /// unless it is still `PENDING`.
 /// A delete by version id is never replicated ([`replication_core::canary`]), so the replica
@@ -78,7 +78,11 @@ pub async fn canary(
 ) -> Result<CanaryOutcome, StepError> {
     let bucket = spec.source_bucket.as_str();
     let step = format!("canary({bucket})");
-    let key = format!("{}{CANARY_FOLDER}{name}", canary_prefix(spec));
+    let key = format!(
+        "{}{CANARY_FOLDER}{}",
+        canary_prefix(spec),
+        replication_core::canary::canary_name(name, spec.source_bucket.as_str())
+    );
     let started = Instant::now();
     let version = put_canary(c, spec, &key, &step).await?;
     let mut delay = Duration::from_millis(200);
@@ -146,7 +150,8 @@ pub struct Liveness {
 /// When S3 refuses the write, the listing or a delete.
 pub async fn liveness_canary(c: &AccountClients, spec: &SourceSpec) -> Result<Liveness, StepError> {
     let bucket = spec.source_bucket.as_str();
-    let key = replication_core::canary::liveness_key(&canary_prefix(spec));
+    let key =
+        replication_core::canary::liveness_key(&canary_prefix(spec), spec.source_bucket.as_str());
     let step = format!("liveness canary({bucket})");
     let written = put_canary(c, spec, &key, &step).await?;
     // One listing of the canary folder serves both trims: the liveness key's old versions and
