@@ -67,6 +67,8 @@ pub struct Kind {
     legacy_ids: bool,
     /// What to do instead when a configuration we do not own overlaps ours.
     foreign_fix: &'static str,
+    /// What the templates offer when another pair's configuration names another queue.
+    other_queue_fix: &'static str,
 }
 
 /// D's `s3:ObjectCreated:*` events to the verifier's queue (`NotificationQueueArn`).
@@ -82,6 +84,10 @@ pub const OBJECT_CREATED: Kind = Kind {
          overlaps), or give the other configuration event types other than s3:ObjectCreated (a \
          prefix or suffix filter alone does not separate it from ours, which covers every key). \
          If it already sends to the verifier's queue, omit NotificationQueueArn",
+    other_queue_fix: ". With the destination template: deploy this source's stack with \
+         Trigger=ExistingQueue and ExistingQueueArn set to that queue (its verifier then judges \
+         this source's replicas too), or give every destination stack for the bucket \
+         Trigger=EventBridge (a rule each, never an overlap)",
 };
 
 /// S's `s3:Replication:*` events (failed, missed-threshold, late and untracked replication) to
@@ -97,6 +103,7 @@ pub const REPLICATION_EVENTS: Kind = Kind {
          not carry them), so either omit ReplicationEventsQueueArn and alarm on S3's \
          OperationsFailedReplication metric instead (ReplicationMetrics=true), or narrow the other \
          configuration to event types other than s3:Replication",
+    other_queue_fix: "",
 };
 
 /// What a notification configuration sends to.
@@ -210,8 +217,8 @@ pub enum Conflict {
     #[error(
         "{}: another replication already sends this {} bucket's {} events to {existing}; S3 allows \
          one unfiltered configuration per event type, so every replication that shares the bucket \
-         must name the same {} (not {queue})",
-        kind.property, kind.bucket, kind.event, kind.property
+         must name the same {} (not {queue}){}",
+        kind.property, kind.bucket, kind.event, kind.property, kind.other_queue_fix
     )]
     OtherQueue {
         /// Which of our configurations.

@@ -129,6 +129,9 @@ pub(super) async fn apply_destination(
     if let Some(config) = notification {
         steps::put_notification(c, bucket, config).await?;
     }
+    if spec.event_bridge {
+        steps::enable_event_bridge(c, bucket).await?;
+    }
     let was_enabled = steps::enable_versioning(c, bucket).await?;
     let bucket_policy = steps::merge_bucket_policy(c, spec).await?;
     let key_policy = steps::merge_key_policy(

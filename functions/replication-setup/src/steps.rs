@@ -31,7 +31,9 @@ pub use bucket_policy::{merge_bucket_policy, remove_bucket_policy_statements};
 pub use canary::{Liveness, canary, liveness_canary, remove_old_versions};
 pub use key_policy::{merge_key_policy, remove_key_policy_statements};
 pub use lookup::{bucket_encryption, bucket_object_lock, bucket_region, describe_key};
-pub use notifications::{prepare_notification, put_notification, set_notification};
+pub use notifications::{
+    enable_event_bridge, prepare_notification, put_notification, set_notification,
+};
 pub use replication::{put_replication_rule, remove_replication_rules};
 pub use role::{ensure_replication_role, get_role, is_managed, remove_replication_role};
 pub use versioning::enable_versioning;

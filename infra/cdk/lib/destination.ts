@@ -96,6 +96,24 @@ export interface ReplicationDestinationProps extends ReplicationCommonProps {
    */
   readonly allowSourceReplicationEvents?: boolean;
   /**
+   * `Trigger`: how the verifier hears of D's replicas. `Queue`: D's `s3:ObjectCreated:*`
+   * notification to this construct's queue (one per queue: a second replication into D uses
+   * `ExistingQueue` or `EventBridge`). `EventBridge`: D's EventBridge delivery on and a rule to
+   * this construct's queue; never overlaps, so each source into D can have its own construct.
+   * `ExistingQueue`: D's notification joins `existingQueue`, another destination construct's
+   * queue for D, whose verifier judges this source's replicas too. `None`: neither.
+   *
+   * @default 'Queue'
+   */
+  readonly trigger?: 'Queue' | 'EventBridge' | 'ExistingQueue' | 'None';
+  /**
+   * `ExistingQueueArn`: with `trigger: 'ExistingQueue'`, the queue of the destination construct
+   * (or stack) for D whose verifier judges every replica in D; refused with any other trigger.
+   *
+   * @default - none
+   */
+  readonly existingQueue?: string | sqs.IQueue;
+  /**
    * The verifier's `METRICS_SINK`: `emf` (log lines), `cloudwatch` (`PutMetricData`) or
    * `both`. Only `cloudwatch` and `both` grant `cloudwatch:PutMetricData`.
    *
@@ -451,6 +469,20 @@ export class ReplicationDestination extends Construct {
         'use fewer periods',
       );
     }
+    const trigger = props.trigger ?? 'Queue';
+    if (!['Queue', 'EventBridge', 'ExistingQueue', 'None'].includes(trigger)) {
+      refuse(kind, 'trigger', `${JSON.stringify(trigger)} is not a trigger`, 'use Queue, EventBridge, ExistingQueue or None');
+    }
+    const existingQueue =
+      props.existingQueue === undefined || typeof props.existingQueue === 'string' ? props.existingQueue : props.existingQueue.queueArn;
+    if ((trigger === 'ExistingQueue') !== (existingQueue !== undefined)) {
+      refuse(
+        kind,
+        trigger === 'ExistingQueue' ? 'trigger' : 'existingQueue',
+        trigger === 'ExistingQueue' ? "'ExistingQueue' without existingQueue" : `given with trigger ${JSON.stringify(trigger)}, which does not use it`,
+        "set existingQueue to the queue of the destination construct for D whose verifier judges every replica, with trigger: 'ExistingQueue'",
+      );
+    }
     const checkPeriod = checkPeriodOf(kind, props.checkSchedule ?? 'rate(1 hour)', props.checkPeriod);
     const architecture = architectureOf(kind, props.architecture);
     const code = new BoundCode(this, {
@@ -470,6 +502,8 @@ export class ReplicationDestination extends Construct {
       ReplicationRolePath: role.path,
       BucketKeyEnabled: param(props.bucketKeyEnabled ?? true),
       AllowSourceReplicationEvents: param(props.allowSourceReplicationEvents ?? true),
+      Trigger: trigger,
+      ExistingQueueArn: existingQueue ?? '',
       DeployTimeChecks: param(props.deployTimeChecks),
       MetricsSink: sink,
       VerifierReservedConcurrency: String(concurrency),

@@ -122,6 +122,8 @@ const DESTINATION_ALTERNATIVES: Record<string, [unknown, string]> = {
   bucketKeyEnabled: [false, 'BucketKeyEnabled'],
   deployTimeChecks: [false, 'DeployTimeChecks'],
   allowSourceReplicationEvents: [false, 'AllowSourceReplicationEvents'],
+  trigger: ['EventBridge', 'Trigger'],
+  existingQueue: [`arn:aws:sqs:us-east-1:${B}:first`, 'ExistingQueueArn'],
   metricsSink: ['both', 'MetricsSink'],
   verifierReservedConcurrency: [0, 'VerifierReservedConcurrency'],
   requireReplicaStatus: [false, 'RequireReplicaStatus'],
@@ -148,6 +150,7 @@ const NEEDS: Record<string, Record<string, unknown>> = {
   livenessPeriod: { scheduledCheck: true, liveness: true },
   livenessMissedPeriods: { scheduledCheck: true, liveness: true },
   checkPeriod: { checkSchedule: 'rate(30 minutes)' },
+  existingQueue: { trigger: 'ExistingQueue' },
   architecture: { code: { prebuiltDir: prebuiltDir('x86_64') } },
 };
 
@@ -405,6 +408,8 @@ describe('refused at synth', () => {
     refusal(() => source({ replicateTags: false, rules: [{ id: 'a', tags: { k: 'v' } }] }), 'rules[0].tags', /GetObjectVersionTagging/);
     refusal(() => source({ rules: [{ id: 'a', storageClass: 'COLD' as never }] }), 'rules[0].storageClass', /unknown storage class/);
     refusal(() => source({ roleName: 'bad name' }), 'roleName', /not an IAM role name/);
+    refusal(() => destination({ trigger: 'ExistingQueue' }), 'trigger', /without existingQueue/);
+    refusal(() => destination({ existingQueue: `arn:aws:sqs:us-east-1:${B}:q` }), 'existingQueue', /does not use it/);
     refusal(() => source({ replicationEventsQueue: `arn:aws:sqs:us-east-1:${B}:q`, replicationMetrics: false }), 'replicationEventsQueue', /replication metrics on/);
     refusal(() => source({ replicationEventsQueue: `https://sqs.us-east-1.amazonaws.com/${B}/q` }), 'replicationEventsQueue', /not an SQS queue ARN/);
     refusal(() => source({ rolePermissionsBoundary: `arn:aws:iam::${A}:role/boundary` }), 'rolePermissionsBoundary', /not an IAM managed policy ARN/);

@@ -47,6 +47,12 @@ Closed here, in the order AWS applies the checks (replacing ``S3Response._notifi
    bucket" (AWS's wording as quoted in https://github.com/aws/aws-cli/issues/8162; the topic
    wordings replace "queue" by "topic").
 
+GetBucketNotificationConfiguration answers ``EventBridgeConfiguration`` (an empty element) when
+the bucket delivers to EventBridge: the S3 API Reference's ``NotificationConfiguration`` output
+has it beside the queue, topic and Lambda configurations, and boto3 and the Rust SDK read it.
+moto 5.2.5 stores it on PUT but never writes it back, so a caller that reads, edits and writes
+the whole configuration (as AWS asks: a PUT replaces it) turned EventBridge off here.
+
 Nothing is written when a check fails. Not closed: Lambda destinations are not validated (AWS
 checks the function's resource policy); a KMS-encrypted queue's key policy is not consulted;
 delivery does not re-check the policy (AWS drops events that the queue refuses later).
@@ -85,6 +91,28 @@ def install() -> None:
     wrap(S3Response, "_notification_config_from_body", _TAG, lambda _original: _notification_config_from_body)
     wrap(S3Response, "_bucket_response_put", _TAG, _answering_unvalidated)
     wrap(Notification, "_key_matches", _TAG, lambda _original: _key_matches)
+    wrap(S3Response, "get_bucket_notification", _TAG, _with_event_bridge)
+
+
+def _with_event_bridge(original: Any) -> Any:
+    """moto's answer, with ``<EventBridgeConfiguration/>`` when the bucket has it on."""
+    closing = re.compile(r"</NotificationConfiguration>\s*$")
+    empty = re.compile(r"<NotificationConfiguration([^>]*)/>\s*$")
+
+    def get_bucket_notification(self: S3Response) -> Any:
+        status, headers, body = original(self)
+        config = self.backend.get_bucket(self.bucket_name).notification_configuration
+        if config is None or getattr(config, "event_bridge", None) is None:
+            return status, headers, body
+        text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        element = "<EventBridgeConfiguration></EventBridgeConfiguration>"
+        if closing.search(text):
+            text = closing.sub(element + "</NotificationConfiguration>", text)
+        else:
+            text = empty.sub(lambda m: f"<NotificationConfiguration{m.group(1)}>{element}</NotificationConfiguration>", text)
+        return status, headers, text
+
+    return get_bucket_notification
 
 
 class DestinationsUnvalidated(Exception):

@@ -308,16 +308,23 @@ impl Harness {
             .is_ok()
     }
 
+    /// D's notification configuration, as read.
+    pub(crate) async fn destination_notifications(
+        &self,
+    ) -> aws_sdk_s3::operation::get_bucket_notification_configuration::GetBucketNotificationConfigurationOutput
+    {
+        let w = &self.world;
+        w.b.s3
+            .get_bucket_notification_configuration()
+            .bucket(&w.destination_bucket)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// D's queue notification configurations: (Id, queue ARN).
     pub(crate) async fn queue_notifications(&self) -> Vec<(String, String)> {
-        let w = &self.world;
-        let out =
-            w.b.s3
-                .get_bucket_notification_configuration()
-                .bucket(&w.destination_bucket)
-                .send()
-                .await
-                .unwrap();
+        let out = self.destination_notifications().await;
         out.queue_configurations()
             .iter()
             .map(|q| {

@@ -11,6 +11,7 @@ mod create;
 mod deploy_time;
 mod encryption;
 mod failures;
+mod many_sources;
 mod notifications;
 mod object_lock;
 mod order;

@@ -31,6 +31,11 @@ pub struct DestinationProperties {
     pub bucket_key_enabled: bool,
     /// `NotificationQueueArn`: D's object-created events go to this queue.
     pub notification_queue_arn: Option<SqsQueueArn>,
+    /// `EventBridgeNotifications` (default false): turn on D's delivery to EventBridge, for a
+    /// rule that routes its "Object Created" events to the verifier (the destination template's
+    /// `Trigger=EventBridge`). It never overlaps another configuration, so any number of
+    /// replications into D can each route their own.
+    pub event_bridge_notifications: bool,
     /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
     /// ([`crate::doctor`]) and fail with the findings.
     pub deploy_time_checks: bool,
@@ -89,6 +94,8 @@ pub struct DestinationSpec {
     pub bucket_key_enabled: bool,
     /// Queue for D's notifications.
     pub notification_queue: Option<SqsQueueArn>,
+    /// D delivers its events to EventBridge.
+    pub event_bridge: bool,
 }
 
 impl DestinationSpec {
@@ -106,7 +113,7 @@ impl DestinationSpec {
 impl DestinationProperties {
     /// The property table: every accepted property, whether changing it means replacement,
     /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 10] = [
+    pub const PROPERTIES: [Property<Self>; 11] = [
         Property {
             name: "DestinationBucket",
             kind: "BucketName",
@@ -184,6 +191,14 @@ impl DestinationProperties {
             changed: |a, b| a.notification_queue_arn != b.notification_queue_arn,
         },
         Property {
+            name: "EventBridgeNotifications",
+            kind: "Boolean",
+            required: false,
+            default: Some("false"),
+            replaces: false,
+            changed: |a, b| a.event_bridge_notifications != b.event_bridge_notifications,
+        },
+        Property {
             name: "DeployTimeChecks",
             kind: "Boolean",
             required: false,
@@ -194,7 +209,7 @@ impl DestinationProperties {
     ];
 
     /// Accepted property names.
-    pub const NAMES: [&'static str; 10] = names(&Self::PROPERTIES);
+    pub const NAMES: [&'static str; 11] = names(&Self::PROPERTIES);
 
     /// Parse the `ResourceProperties` of a `Custom::ReplicationDestination` request.
     ///
@@ -220,7 +235,17 @@ impl DestinationProperties {
             "remove it here; owner override is chosen on Custom::ReplicationSource (OwnerOverride), where S3 honours it",
         );
         let bucket_key_enabled = r.boolean("BucketKeyEnabled").unwrap_or(true);
-        let notification_queue_arn = r.parsed("NotificationQueueArn", false, SqsQueueArn::parse);
+        // A template's conditional value may be empty text: omitted.
+        let notification_queue_arn =
+            r.parsed_unless_empty("NotificationQueueArn", SqsQueueArn::parse);
+        let event_bridge_notifications = r.boolean("EventBridgeNotifications").unwrap_or(false);
+        if event_bridge_notifications && notification_queue_arn.is_some() {
+            r.issue(
+                "EventBridgeNotifications",
+                "true beside NotificationQueueArn: the verifier would be told of each replica twice",
+                "choose one trigger: the queue (omit EventBridgeNotifications) or EventBridge (omit NotificationQueueArn)",
+            );
+        }
         let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
         if let (Some(role), Some(account)) = (&replication_role_arn, &source_account_id)
             && role.account() != account
@@ -243,6 +268,7 @@ impl DestinationProperties {
                 replication_role_arn: replication_role_arn?,
                 bucket_key_enabled,
                 notification_queue_arn,
+                event_bridge_notifications,
                 deploy_time_checks,
             })
         })();
@@ -312,6 +338,7 @@ impl DestinationProperties {
             role_arn: self.replication_role_arn.clone(),
             bucket_key_enabled: self.bucket_key_enabled,
             notification_queue: self.notification_queue_arn.clone(),
+            event_bridge: self.event_bridge_notifications,
         };
         finish(issues, Some(spec))
     }

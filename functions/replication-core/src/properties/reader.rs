@@ -107,6 +107,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// [`Reader::parsed`] of an optional property whose empty text counts as omitted: what a
+    /// template passes for an unset parameter.
+    pub(super) fn parsed_unless_empty<T>(
+        &mut self,
+        property: &str,
+        parse: impl FnOnce(&str) -> Result<T, ArnError>,
+    ) -> Option<T> {
+        let s = self.string(property, false).filter(|s| !s.is_empty())?;
+        match parse(s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.arn_issue(property, &e);
+                None
+            }
+        }
+    }
+
     pub(super) fn boolean(&mut self, property: &str) -> Option<bool> {
         match self.get(property) {
             None | Some(Value::Null) => None,

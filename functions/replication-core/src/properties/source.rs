@@ -194,6 +194,7 @@ impl SourceSpec {
             role_arn: self.role_arn.clone(),
             bucket_key_enabled: self.bucket_key_enabled,
             notification_queue: None,
+            event_bridge: false,
         }
     }
 }
@@ -228,26 +229,10 @@ impl SourceProperties {
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
         // Template parameters are text, "" when unset: empty text is omitted.
-        let role_permissions_boundary = r
-            .string("RolePermissionsBoundary", false)
-            .filter(|s| !s.is_empty())
-            .and_then(|s| match PolicyArn::parse(s) {
-                Ok(arn) => Some(arn),
-                Err(e) => {
-                    r.arn_issue("RolePermissionsBoundary", &e);
-                    None
-                }
-            });
-        let replication_events_queue_arn = r
-            .string("ReplicationEventsQueueArn", false)
-            .filter(|s| !s.is_empty())
-            .and_then(|s| match SqsQueueArn::parse(s) {
-                Ok(arn) => Some(arn),
-                Err(e) => {
-                    r.arn_issue("ReplicationEventsQueueArn", &e);
-                    None
-                }
-            });
+        let role_permissions_boundary =
+            r.parsed_unless_empty("RolePermissionsBoundary", PolicyArn::parse);
+        let replication_events_queue_arn =
+            r.parsed_unless_empty("ReplicationEventsQueueArn", SqsQueueArn::parse);
         let role_path = r
             .string("RolePath", false)
             .filter(|s| !s.is_empty())

@@ -146,3 +146,34 @@ pub async fn prepare_notification(
             .build(),
     ))
 }
+
+/// D's delivery to EventBridge on (`EventBridgeNotifications`): the whole configuration as read,
+/// with `EventBridgeConfiguration` added; nothing is written when it is already on. S3 sends a
+/// bucket's events to EventBridge once it is on, with no event types to choose and no overlap
+/// with any other configuration (S3 User Guide, "Using EventBridge"). It is left on when this
+/// pair goes: other rules on the default bus may route D's events by then.
+///
+/// # Errors
+/// When S3 refuses the read or the write (a destination of another configuration it cannot
+/// validate is named, as in [`put_notification`]).
+pub async fn enable_event_bridge(c: &AccountClients, bucket: &str) -> Result<bool, StepError> {
+    use aws_sdk_s3::types::{EventBridgeConfiguration, NotificationConfiguration};
+    let step = format!("enable_event_bridge({bucket})");
+    let current =
+        c.s3.get_bucket_notification_configuration()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| aws_error(&step, &e))?;
+    if current.event_bridge_configuration().is_some() {
+        return Ok(false);
+    }
+    let config = NotificationConfiguration::builder()
+        .set_topic_configurations(Some(current.topic_configurations().to_vec()))
+        .set_queue_configurations(Some(current.queue_configurations().to_vec()))
+        .set_lambda_function_configurations(Some(current.lambda_function_configurations().to_vec()))
+        .event_bridge_configuration(EventBridgeConfiguration::builder().build())
+        .build();
+    put_notification(c, bucket, config).await?;
+    Ok(true)
+}
