@@ -47,6 +47,7 @@ here); ``ObjectSizeGreaterThanBytes``/``LessThanBytes``, ``MatchAnyStorageClass`
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -365,7 +366,19 @@ def _job(response: S3ControlResponse) -> BatchJob:
     return job
 
 
-def create_job(self: S3ControlResponse) -> ActionResult:
+def _answer(response: S3ControlResponse, operation: str, result: dict[str, Any]) -> Any:
+    """``result`` serialized with its output shape's name as the XML root (``CreateJobResult``,
+    as the S3 Control model names it and the Rust SDK requires; moto would write
+    ``CreateJobResponse``, which botocore tolerates)."""
+    status, headers, body = response.serialized(ActionResult(result))
+    text = body.decode() if isinstance(body, bytes) else body
+    shape = f"{operation}Result"
+    text = re.sub(rf"<(/?){operation}Response\b", rf"<\g<1>{shape}", text)
+    headers["status"] = status
+    return text, headers
+
+
+def create_job(self: S3ControlResponse) -> Any:
     account = _account(self)
     params = {
         name: self._get_param(name)
@@ -387,20 +400,20 @@ def create_job(self: S3ControlResponse) -> ActionResult:
     with _lock:
         for job in _jobs.values():
             if token and job.account == account and job.params.get("ClientRequestToken") == token:
-                return ActionResult({"JobId": job.id})
+                return _answer(self, "CreateJob", {"JobId": job.id})
         job = BatchJob(account, self.region, params)
         _jobs[job.id] = job
     job.start()
-    return ActionResult({"JobId": job.id})
+    return _answer(self, "CreateJob", {"JobId": job.id})
 
 
-def describe_job(self: S3ControlResponse) -> ActionResult:
+def describe_job(self: S3ControlResponse) -> Any:
     job = _job(self)
     with _lock:
-        return ActionResult({"Job": job.descriptor()})
+        return _answer(self, "DescribeJob", {"Job": job.descriptor()})
 
 
-def list_jobs(self: S3ControlResponse) -> ActionResult:
+def list_jobs(self: S3ControlResponse) -> Any:
     account = _account(self)
     statuses = self._get_param("JobStatuses") or []
     if isinstance(statuses, str):
@@ -411,10 +424,10 @@ def list_jobs(self: S3ControlResponse) -> ActionResult:
             for job in sorted(_jobs.values(), key=lambda j: j.created, reverse=True)
             if job.account == account and (not statuses or job.status in statuses)
         ]
-    return ActionResult({"Jobs": listed})
+    return _answer(self, "ListJobs", {"Jobs": listed})
 
 
-def update_job_status(self: S3ControlResponse) -> ActionResult:
+def update_job_status(self: S3ControlResponse) -> Any:
     job = _job(self)
     requested = self._get_param("RequestedJobStatus")
     reason = self._get_param("StatusUpdateReason")
@@ -436,7 +449,7 @@ def update_job_status(self: S3ControlResponse) -> ActionResult:
         if reason:
             job.status_update_reason = reason
         answer = {"JobId": job.id, "Status": job.status, "StatusUpdateReason": job.status_update_reason}
-    return ActionResult({k: v for k, v in answer.items() if v is not None})
+    return _answer(self, "UpdateJobStatus", {k: v for k, v in answer.items() if v is not None})
 
 
 _OPERATIONS = {
