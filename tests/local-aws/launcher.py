@@ -31,6 +31,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -282,3 +283,15 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def client(endpoint: str, service: str, creds: dict[str, str], region: str = "us-east-1") -> Any:
+    """A boto3 client of `service` on the emulator at `endpoint` with `creds`
+    (``assumed_credentials``): no retries, path-style S3."""
+    import boto3
+    from botocore.config import Config
+
+    extra: dict[str, Any] = {"retries": {"max_attempts": 1}}
+    if service == "s3":
+        extra["s3"] = {"addressing_style": "path"}
+    return boto3.client(service, endpoint_url=endpoint, region_name=region, config=Config(**extra), **creds)

@@ -17,8 +17,6 @@ import json
 import unittest
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import launcher
@@ -39,11 +37,7 @@ class DeletedPrincipalsTest(unittest.TestCase):
         cls.creds = launcher.assumed_credentials(cls.endpoint, launcher.admin_role(ACCOUNT), "deleted-principals")
 
     def client(self, service: str) -> Any:
-        extra: dict[str, Any] = {"retries": {"max_attempts": 1}}
-        if service == "s3":
-            extra["s3"] = {"addressing_style": "path"}
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            config=Config(**extra), **self.creds)
+        return launcher.client(self.endpoint, service, self.creds)
 
     def role(self, name: str) -> dict[str, str]:
         return self.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]

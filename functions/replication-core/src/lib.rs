@@ -29,6 +29,7 @@
 //! ```
 
 pub mod arn;
+pub mod batch_job;
 pub mod canary;
 pub mod catalogue;
 pub mod doctor;

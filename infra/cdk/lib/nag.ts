@@ -93,6 +93,12 @@ const WILDCARDS: Record<string, Record<string, Record<string, string>>> = {
         "The scheduled check's read-only look at the replication role's attached managed policies (iam:ListAttachedRolePolicies on this account's roles, iam:GetPolicy and iam:GetPolicyVersion on any policy ARN, AWS managed ones included): which policies are attached is the role's business, so their ARNs cannot be known in advance.",
       XRay: XRAY,
     },
+    BatchReplicationRole: {
+      InitiateReplication:
+        "S3 Batch Replication starts replication of any object of S the job's manifest lists (S3 User Guide, s3-batch-replication-policies: s3:InitiateReplication on the source bucket's objects); the replication itself is done by the replication role.",
+      ManifestAndReport:
+        'S3 Batch Operations writes the generated manifest and the completion report under job-specific keys and reads the manifest back (s3-batch-replication-policies); the report bucket\'s objects are all this role can reach there.',
+    },
   },
   'destination-account': {
     SetupRole: {

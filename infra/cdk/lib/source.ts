@@ -219,6 +219,15 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    */
   readonly canary?: boolean;
   /**
+   * `BatchReplicationReportBucket`: a bucket of this account, in S's region and other than S,
+   * for S3 Batch Replication's generated manifests and completion reports. Given, the stack
+   * creates `BatchReplicationRole`, the least-privilege role that `replication-doctor redrive`
+   * and `backfill` jobs run under (`batchReplicationRoleArn`).
+   *
+   * @default - no Batch Replication role
+   */
+  readonly batchReplicationReportBucket?: BucketRef;
+  /**
    * `DeployTimeChecks`: after writing, run the doctor's checks on this side and fail the
    * request with the findings.
    *
@@ -289,6 +298,9 @@ export class ReplicationSource extends Construct {
   /** The role name the setup function's IAM statements are scoped to. */
   public readonly scopedRoleName: string;
 
+  /** The role S3 Batch Replication jobs run under, with `batchReplicationReportBucket`. */
+  public readonly batchReplicationRoleArn?: string;
+
   /** `Data.RoleArn`: the replication role (the destination side's `replicationRoleArn`). */
   public readonly roleArn: string;
   /** `Data.RoleName`. */
@@ -340,6 +352,9 @@ export class ReplicationSource extends Construct {
       );
     }
     const destinationBucket = bucketNameOf(kind, 'destinationBucket', props.destinationBucket);
+    const reportBucket = props.batchReplicationReportBucket
+      ? bucketNameOf(kind, 'batchReplicationReportBucket', props.batchReplicationReportBucket)
+      : '';
     const destinationAccountId = accountIdOf(kind, 'destinationAccountId', props.destinationAccountId);
     const destinationKey = keyArnOf(kind, 'destinationKmsKey', props.destinationKmsKey);
     const destinationKeyParts = keyArnParts(destinationKey);
@@ -463,6 +478,7 @@ export class ReplicationSource extends Construct {
       ReplicateTags: param(replicateTags),
       RoleTrustConditions: param(props.roleTrustConditions ?? false),
       Canary: param(props.canary ?? false),
+      BatchReplicationReportBucket: reportBucket,
       DeployTimeChecks: param(props.deployTimeChecks),
       DestinationAccessRoleArn: accessRole ?? '',
       Liveness: param(liveness),
@@ -478,6 +494,7 @@ export class ReplicationSource extends Construct {
     this.setupFunction = includedFunction(this, 'SetupFunctionRef', t.getResource('SetupFunction'));
     const att = (name: string) => this.resource.getAtt(name).toString();
     this.roleArn = att('RoleArn');
+    if (reportBucket) this.batchReplicationRoleArn = t.getResource('BatchReplicationRole').getAtt('Arn').toString();
     this.roleName = att('RoleName');
     this.roleCreatedByThisResource = att('RoleCreatedByThisResource');
     this.ruleIds = att('RuleIds');

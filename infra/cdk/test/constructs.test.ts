@@ -110,6 +110,7 @@ const SOURCE_ALTERNATIVES: Record<string, [unknown, string]> = {
   replicateTags: [false, 'ReplicateTags'],
   roleTrustConditions: [true, 'RoleTrustConditions'],
   canary: [true, 'Canary'],
+  batchReplicationReportBucket: ['batch-reports', 'BatchReplicationReportBucket'],
   deployTimeChecks: [false, 'DeployTimeChecks'],
   destinationAccessRoleArn: [`arn:aws:iam::${B}:role/admin`, 'DestinationAccessRoleArn'],
   liveness: [true, 'Liveness'],

@@ -23,6 +23,7 @@ def install_all() -> None:
         kms_fidelity,
         replication,
         s3_access,
+        s3control_jobs,
         s3_bucket_rules,
         s3_fidelity,
         s3_object_reads,
@@ -46,10 +47,11 @@ def install_all() -> None:
     s3_notification_targets.install()
     sqs_fidelity.install()
     replication.install()
+    s3control_jobs.install()
 
 
 def wrap_app(app: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap moto's WSGI app with our protocol bridges."""
-    from . import cloudwatch_cbor
+    """Wrap moto's WSGI app with our protocol bridges and admin paths."""
+    from . import cloudwatch_cbor, s3control_jobs
 
-    return cloudwatch_cbor.wrap(app)
+    return s3control_jobs.wrap(cloudwatch_cbor.wrap(app))

@@ -78,7 +78,8 @@ HTTP):
   Conditions on other keys are treated as satisfied.
 
 Not done: events for replicated delete markers (moto sends no DeleteMarkerCreated events at
-all); existing objects, ReplicaModifications, Replication Time Control's 15-minute promise;
+all); existing objects other than on demand (``replicate_on_demand``: S3 Batch Replication, in
+``s3control_jobs``), ReplicaModifications, Replication Time Control's 15-minute promise;
 multi-destination (one rule per object); KMS grants; SCPs; the permissions S3
 needs but does not report per object (s3:GetReplicationConfiguration, s3:ListBucket,
 s3:GetObjectVersionAcl); KMS permissions for replicas encrypted by the destination's default
@@ -228,6 +229,12 @@ def _schedule(bucket_name: str, version: Version) -> None:
         return
     if not jobs:
         return
+    _mark_pending(bucket, version, jobs)
+    for job in jobs:
+        _worker.submit(job)
+
+
+def _mark_pending(bucket: FakeBucket, version: Version, jobs: list[Job]) -> None:
     if isinstance(version, FakeKey):
         setattr(version, _STATUS, PENDING)
         setattr(version, _OUTCOMES, [len(jobs), 0, 0])
@@ -235,8 +242,28 @@ def _schedule(bucket_name: str, version: Version) -> None:
             _replication_metrics.scheduled(
                 bucket, job.rule, version.size, _destination_region(job.rule)
             )
-    for job in jobs:
-        _worker.submit(job)
+
+
+def replication_status(version: Version) -> str:
+    """The version's replication status as Batch Replication's filters name it: ``NONE`` when
+    S3 never tried, else ``PENDING``, ``COMPLETED``, ``FAILED`` or ``REPLICA``."""
+    return getattr(version, _STATUS, None) or "NONE"
+
+
+def eligible(bucket: FakeBucket, version: Version) -> bool:
+    """Whether a rule of ``bucket``'s replication configuration would replicate ``version``."""
+    return bool(_jobs_for(bucket, version))
+
+
+def replicate_on_demand(bucket: FakeBucket, version: Version) -> list[str | None] | None:
+    """Replicate an existing version now, as S3 Batch Replication's ``S3ReplicateObject`` does:
+    through the same rules, role and checks as live replication, whatever the version's status.
+    Per destination the failure reason or ``None``; ``None`` when no rule applies to it."""
+    jobs = _jobs_for(bucket, version)
+    if not jobs:
+        return None
+    _mark_pending(bucket, version, jobs)
+    return [_run_job(job) for job in jobs]
 
 
 def _jobs_for(bucket: FakeBucket, version: Version) -> list[Job]:
@@ -342,13 +369,14 @@ def _record_outcome(version: FakeKey, failed: bool) -> None:
         setattr(version, _STATUS, FAILED if outcomes[2] else COMPLETED)
 
 
-def _run_job(job: Job) -> None:
-    """Replicate ``job`` and record the outcome (an unexpected error marks it FAILED)."""
+def _run_job(job: Job) -> str | None:
+    """Replicate ``job`` and record the outcome (an unexpected error marks it FAILED); the
+    failure reason, or ``None`` once replicated."""
     source_bucket = _find_bucket(job.bucket)
     version = _version(source_bucket, job.key, job.version_id) if source_bucket else None
     if source_bucket is None or version is None:
         _LOG.warning("localaws replication: s3://%s/%s is gone", job.bucket, job.key)
-        return
+        return "NoSuchKey"
     if isinstance(version, FakeDeleteMarker):  # delete markers carry no replication status
         failure = _replicate_delete_marker(job, source_bucket, version)
     else:
@@ -375,7 +403,7 @@ def _run_job(job: Job) -> None:
             _destination_region(job.rule),
         )
     if failure is None:
-        return
+        return None
     destination = job.rule.get("Destination", {})
     _LOG.warning(
         "localaws replication: s3://%s/%s (version %s) to %s FAILED: %s",
@@ -387,6 +415,7 @@ def _run_job(job: Job) -> None:
     )
     if isinstance(version, FakeKey) and destination.get("Metrics", {}).get("Status") == "Enabled":
         _notify_failure(job, source_bucket, version, failure)  # AWS: only with metrics enabled
+    return failure
 
 
 def _role_and_target(job: Job, source_bucket: FakeBucket) -> tuple[Role, FakeBucket] | str:

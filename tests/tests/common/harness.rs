@@ -403,10 +403,16 @@ impl Harness {
     /// An SSE-KMS object put in S is replicated into every one of `buckets` (in B) under KB,
     /// and only then is the source version COMPLETED.
     pub(crate) async fn assert_replicates_to(&self, key: &str, buckets: &[&str]) {
+        let version = self.world.put_source_object(key, "payload").await.unwrap();
+        self.assert_replicated_to(key, &version, buckets).await;
+    }
+
+    /// The version `key`/`version` of S is COMPLETED, and its replica in each of `buckets` (in
+    /// B) is SSE-KMS under KB.
+    pub(crate) async fn assert_replicated_to(&self, key: &str, version: &str, buckets: &[&str]) {
         let w = &self.world;
-        let version = w.put_source_object(key, "payload").await.unwrap();
         let head = w
-            .wait_for_source_status(key, &version, wait())
+            .wait_for_source_status(key, version, wait())
             .await
             .unwrap();
         assert_eq!(
@@ -420,7 +426,7 @@ impl Harness {
                     .head_object()
                     .bucket(*bucket)
                     .key(key)
-                    .version_id(&version)
+                    .version_id(version)
                     .send()
                     .await
                     .unwrap();

@@ -5,7 +5,7 @@ use e2e_tests::world::create_key;
 use serde_json::json;
 
 use crate::common::harness::{Harness, Side};
-use crate::support::{Redeploy, configured, only_finding, run};
+use crate::support::{Redeploy, configured, only_finding, remove_source_key_decrypt, run};
 
 #[tokio::test]
 async fn kbs_statement_removed() {
@@ -26,13 +26,7 @@ async fn kbs_statement_removed() {
 #[tokio::test]
 async fn kms_decrypt_removed_from_the_role() {
     let mut h = configured().await;
-    h.edit_role_policy(|doc| {
-        doc["Statement"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|s| s["Sid"] != "SourceKeyDecrypt");
-    })
-    .await;
+    remove_source_key_decrypt(&h).await;
     let finding = only_finding(
         &mut h,
         (2, "the replication role's policies"),

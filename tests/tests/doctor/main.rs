@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod batch;
 mod breakages;
 mod cli;
 mod healthy;

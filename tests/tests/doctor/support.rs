@@ -20,6 +20,18 @@ pub(crate) async fn configured() -> Harness {
     h
 }
 
+/// Break the pair in one place: the role's grant of `kms:Decrypt` on KA (Sid
+/// `SourceKeyDecrypt`) taken out, so every SSE-KMS object FAILS.
+pub(crate) async fn remove_source_key_decrypt(h: &Harness) {
+    h.edit_role_policy(|doc| {
+        doc["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["Sid"] != "SourceKeyDecrypt");
+    })
+    .await;
+}
+
 /// What a repeat Create of the side that sees a breakage does with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Redeploy {

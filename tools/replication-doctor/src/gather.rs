@@ -74,7 +74,7 @@ async fn load(
 }
 
 /// An SDK error as one line: its message chain, without the debug dump.
-fn one_line(e: &dyn std::error::Error) -> String {
+pub(crate) fn one_line(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -94,7 +94,7 @@ fn one_line(e: &dyn std::error::Error) -> String {
 ///
 /// # Errors
 /// When the destination role cannot be assumed or A cannot be identified.
-pub async fn connect(o: &Options) -> anyhow::Result<(Reader, Reader, String)> {
+pub async fn connect(o: &Options) -> anyhow::Result<Connected> {
     let a_who = described("A", o.source_profile.as_deref(), "--source-profile");
     let a_config = load(
         o.source_profile.as_deref(),
@@ -169,7 +169,24 @@ pub async fn connect(o: &Options) -> anyhow::Result<(Reader, Reader, String)> {
         let hint = "read with account A's credentials; give --destination-profile or --destination-role-arn to check account B";
         clients(&a_config, Some(hint.to_owned()))
     };
-    Ok((a, b, a_account))
+    Ok(Connected {
+        a,
+        b,
+        a_account,
+        a_config,
+    })
+}
+
+/// Both accounts' readers, A's id and A's SDK configuration (for the job commands' clients).
+pub struct Connected {
+    /// Account A's readers.
+    pub a: Reader,
+    /// Account B's readers.
+    pub b: Reader,
+    /// A's account id.
+    pub a_account: String,
+    /// A's configuration: its credentials, region and endpoint.
+    pub a_config: SdkConfig,
 }
 
 /// Read everything the doctor needs about the pair in `o`.

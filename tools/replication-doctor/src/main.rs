@@ -9,6 +9,7 @@
 //! Install: `cargo install --locked --path tools/replication-doctor`.
 
 mod args;
+mod batch;
 mod gather;
 
 use args::{Command, EXIT_INCOMPLETE, EXIT_USAGE, Options};
@@ -108,11 +109,45 @@ fn human(report: &Report) -> String {
     out
 }
 
+/// Connect and diagnose; a connection failure ends the process (exit 2).
+async fn check(options: &Options) -> (gather::Connected, Snapshot, Report) {
+    let connected = match gather::connect(options).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("replication-doctor: could not check: {e}");
+            std::process::exit(EXIT_INCOMPLETE);
+        }
+    };
+    let snapshot =
+        gather::snapshot(options, &connected.a, &connected.b, &connected.a_account).await;
+    let mut report = diagnose(&snapshot);
+    with_profiles(&mut report, options, &snapshot);
+    (connected, snapshot, report)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let options = match args::parse(&argv) {
         Ok(Command::Check(o)) => *o,
+        Ok(Command::Job(job)) => {
+            let (connected, snapshot, report) = check(&job.pair).await;
+            if report.exit_code() == 1 && !job.force {
+                if job.pair.json {
+                    let refused = serde_json::json!({"started": false, "doctor": report});
+                    println!("{refused:#}");
+                } else {
+                    print!("{}", human(&report));
+                }
+                eprintln!(
+                    "replication-doctor: not starting the {} job: the doctor finds the pair broken, \
+                     so every object would fail again. Fix the findings above, or pass --force.",
+                    job.selection.name()
+                );
+                std::process::exit(1);
+            }
+            std::process::exit(batch::run(&job, &connected, &snapshot).await);
+        }
         Ok(Command::Help) => {
             println!("{}", args::USAGE);
             std::process::exit(0);
@@ -126,16 +161,7 @@ async fn main() {
             std::process::exit(EXIT_USAGE);
         }
     };
-    let (a, b, account) = match gather::connect(&options).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("replication-doctor: could not check: {e}");
-            std::process::exit(EXIT_INCOMPLETE);
-        }
-    };
-    let snapshot = gather::snapshot(&options, &a, &b, &account).await;
-    let mut report = diagnose(&snapshot);
-    with_profiles(&mut report, &options, &snapshot);
+    let (_, _, report) = check(&options).await;
     if options.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
