@@ -14,6 +14,7 @@ mod failures;
 mod notifications;
 mod object_lock;
 mod order;
+mod policy_writes;
 mod properties;
 mod replacement;
 mod role_settings;
