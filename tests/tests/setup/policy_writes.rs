@@ -160,6 +160,7 @@ async fn report_mode_writes_no_policy_returns_the_statements_and_requires_them()
         "Report mode wrote a policy"
     );
     assert_eq!(destination["Data"]["PolicyWrites"], "Report");
+    eprintln!("destination Data: {:#}", destination["Data"]);
     let kb_statements = data_statements(&destination, "DestinationKeyPolicyStatements");
     let d_statements = data_statements(&destination, "DestinationBucketPolicyStatements");
     let ka_statements = data_statements(&source, "SourceKeyPolicyStatements");
@@ -249,6 +250,7 @@ async fn report_mode_writes_no_policy_returns_the_statements_and_requires_them()
     assert_eq!(refused["Status"], "FAILED", "{refused}");
     let reason = refused["Reason"].as_str().unwrap();
     let missing = d_statements[1]["Sid"].as_str().unwrap();
+    eprintln!("Reason with one statement missing: {reason}");
     assert!(reason.contains("1 finding(s)"), "{reason}");
     assert!(reason.contains(missing), "{reason}");
     assert!(

@@ -21,14 +21,12 @@ pub fn statement_findings(planned: &PolicyStatements, doc: Option<&Value>) -> Ve
             let sid = wanted["Sid"].as_str().unwrap_or("?").to_owned();
             let problem = match holds(doc, wanted) {
                 Held::Present => return None,
-                Held::Differs => format!(
-                    "statement {sid} is not the one the pair needs (PolicyWrites is Report: this \
-                     document's owner applies it)"
-                ),
-                Held::Missing => format!(
-                    "statement {sid} is missing (PolicyWrites is Report: this document's owner \
-                     applies it)"
-                ),
+                Held::Differs => "grants something else than the pair needs under this Sid \
+                                  (PolicyWrites is Report: this document's owner applies it)"
+                    .to_owned(),
+                Held::Missing => "missing (PolicyWrites is Report: this document's owner \
+                                  applies it)"
+                    .to_owned(),
             };
             Some(Finding {
                 step: planned.document.step(),
