@@ -6,41 +6,30 @@
 
 use e2e_tests::accounts::Account;
 use e2e_tests::doctor_cli;
-use e2e_tests::emulator::repo_root;
-use e2e_tests::template::{Context, load};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::common::harness::{DESTINATION, Harness, SOURCE};
 use crate::role_settings::template_source_props;
+use crate::support::template_properties;
 
 /// The `ReplicationDestination` resource's Properties of `infra/destination-account.yaml`,
 /// resolved with the harness's buckets, key and role and with `extra` parameters; the queue is
 /// the world's (the template's own would be `!GetAtt Queue.Arn`).
 fn template_destination_props(h: &Harness, extra: &[(&str, &str)]) -> Value {
-    let template = load(&repo_root().join("infra/destination-account.yaml"));
     let w = &h.world;
-    let mut overrides = Map::new();
-    for (k, v) in [
+    let base = [
         ("DestinationBucket", w.destination_bucket.as_str()),
         ("DestinationKmsKeyArn", w.destination_key_arn.as_str()),
         ("SourceAccountId", Account::A.id()),
         ("SourceBucket", w.source_bucket.as_str()),
         ("ReplicationRoleName", h.role_name.as_str()),
-    ]
-    .into_iter()
-    .chain(extra.iter().copied())
-    {
-        overrides.insert(k.to_owned(), json!(v));
-    }
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
-    let mut props = cx
-        .resolve(&template["Resources"]["ReplicationDestination"]["Properties"])
-        .unwrap();
+    ];
+    let overrides: Vec<(&str, &str)> = base.into_iter().chain(extra.iter().copied()).collect();
+    let mut props = template_properties(
+        "destination-account.yaml",
+        "ReplicationDestination",
+        &overrides,
+    );
     props["NotificationQueueArn"] = json!(w.queue_arn);
     props
 }
@@ -90,13 +79,7 @@ async fn pipeline_applies_to_bucket_policy(h: &Harness, statements: &[Value]) {
         .as_array_mut()
         .unwrap()
         .extend(statements.iter().cloned());
-    w.b.s3
-        .put_bucket_policy()
-        .bucket(&w.destination_bucket)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .unwrap();
+    w.put_destination_bucket_policy(&policy).await.unwrap();
 }
 
 /// What a policy pipeline does: append `statements` to `key`'s policy.
@@ -175,25 +158,20 @@ async fn report_mode_writes_no_policy_returns_the_statements_and_requires_them()
     // AND `replication-doctor statements` prints exactly those statements, offline
     let w = &h.world;
     let role = h.role_arn();
-    let cli = doctor_cli::run_args(
-        w,
-        &[
-            "statements",
-            "--source-bucket",
-            &w.source_bucket,
-            "--destination-bucket",
-            &w.destination_bucket,
-            "--source-kms-key",
-            &w.source_key_arn,
-            "--destination-kms-key",
-            &w.destination_key_arn,
-            "--role-arn",
-            &role,
-            "--json",
-        ],
-        None,
-    )
-    .unwrap();
+    let args = [
+        "statements",
+        "--source-bucket",
+        &w.source_bucket,
+        "--destination-bucket",
+        &w.destination_bucket,
+        "--source-kms-key",
+        &w.source_key_arn,
+        "--destination-kms-key",
+        &w.destination_key_arn,
+        "--role-arn",
+        &role,
+    ];
+    let cli = doctor_cli::run_args(w, &[&args[..], &["--json"]].concat(), None).unwrap();
     assert_eq!(cli.code, 0, "{cli:?}");
     let printed = cli.json().unwrap();
     let documents = printed["documents"].as_array().unwrap();
@@ -216,24 +194,7 @@ async fn report_mode_writes_no_policy_returns_the_statements_and_requires_them()
         by_attribute("DestinationBucketPolicyStatements"),
         json!(d_statements)
     );
-    let human = doctor_cli::run_args(
-        w,
-        &[
-            "statements",
-            "--source-bucket",
-            &w.source_bucket,
-            "--destination-bucket",
-            &w.destination_bucket,
-            "--source-kms-key",
-            &w.source_key_arn,
-            "--destination-kms-key",
-            &w.destination_key_arn,
-            "--role-arn",
-            &role,
-        ],
-        None,
-    )
-    .unwrap();
+    let human = doctor_cli::run_args(w, &args, None).unwrap();
     assert!(
         human.stdout.contains("step 5  D's bucket policy"),
         "{}",

@@ -136,18 +136,25 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             _ => {}
         }
     }
-    for (flag, v) in [
-        ("--source-bucket", &o.source_bucket),
-        ("--destination-bucket", &o.destination_bucket),
-    ] {
-        if v.is_empty() {
-            return Err(format!("{flag} is required\n\n{USAGE}"));
-        }
-    }
+    require(
+        "",
+        &[
+            ("--source-bucket", &o.source_bucket),
+            ("--destination-bucket", &o.destination_bucket),
+        ],
+    )?;
     if o.destination_profile.is_some() && o.destination_role_arn.is_some() {
         return Err("give --destination-profile or --destination-role-arn, not both".into());
     }
     Ok(Command::Check(Box::new(o)))
+}
+
+/// Each of `flags` given, or the first that is not, named after `prefix`, with the usage.
+fn require(prefix: &str, flags: &[(&str, &String)]) -> Result<(), String> {
+    match flags.iter().find(|(_, v)| v.is_empty()) {
+        Some((flag, _)) => Err(format!("{prefix}{flag} is required\n\n{USAGE}")),
+        None => Ok(()),
+    }
 }
 
 /// `statements`' flags.
@@ -187,16 +194,15 @@ fn parse_statements(args: &[String]) -> Result<Command, String> {
             other => return Err(format!("statements: unknown argument {other:?}\n\n{USAGE}")),
         }
     }
-    for (flag, v) in [
-        ("--source-bucket", &o.source_bucket),
-        ("--destination-bucket", &o.destination_bucket),
-        ("--source-kms-key", &o.source_kms_key),
-        ("--destination-kms-key", &o.destination_kms_key),
-    ] {
-        if v.is_empty() {
-            return Err(format!("statements: {flag} is required\n\n{USAGE}"));
-        }
-    }
+    require(
+        "statements: ",
+        &[
+            ("--source-bucket", &o.source_bucket),
+            ("--destination-bucket", &o.destination_bucket),
+            ("--source-kms-key", &o.source_kms_key),
+            ("--destination-kms-key", &o.destination_kms_key),
+        ],
+    )?;
     Ok(Command::Statements(Box::new(o)))
 }
 
