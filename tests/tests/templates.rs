@@ -334,6 +334,8 @@ fn switch(name: &str, on: bool) -> Value {
         ("RolePermissionsBoundary", true) =>
             "arn:aws:iam::111111111111:policy/boundaries/replication",
         ("RolePermissionsBoundary", false) => "",
+        ("PolicyWrites", true) => "Apply",
+        ("PolicyWrites", false) => "Report",
         (_, true) => "true",
         (_, false) => "false",
     })

@@ -177,8 +177,9 @@ pub struct Grant {
     /// When it is granted: always when empty, else when all the template switches of any
     /// one alternative are on (`[["Canary"], ["ScheduledCheck", "Liveness"]]`: with the canary,
     /// or with the liveness check, which needs the scheduled check). A switch is on when a
-    /// boolean parameter is `true`, `Tracing` is `Active`, `MetricsSink` is not `emf`, or
-    /// `DestinationAccessRoleArn` or `RolePermissionsBoundary` is given.
+    /// boolean parameter is `true`, `Tracing` is `Active`, `MetricsSink` is not `emf`,
+    /// `PolicyWrites` is `Apply`, or `DestinationAccessRoleArn` or `RolePermissionsBoundary` is
+    /// given.
     pub when: &'static [&'static [&'static str]],
 }
 
@@ -207,6 +208,9 @@ const TRACING: Switches = &[&["Tracing"]];
 const CANARY: Switches = &[&["Canary"], &["ScheduledCheck", "Liveness"]];
 const LIVENESS: Switches = &[&["ScheduledCheck", "Liveness"]];
 const CHECK: Switches = &[&["ScheduledCheck"]];
+/// `PolicyWrites: Apply`: with `Report` the function writes no key or bucket policy, and its
+/// role may not either.
+const POLICY_WRITES: Switches = &[&["PolicyWrites"]];
 
 const LOGS: [Grant; 2] = [g("logs:CreateLogStream", &[]), g("logs:PutLogEvents", &[])];
 const XRAY: [Grant; 2] = [
@@ -251,7 +255,7 @@ pub const SETUP_SOURCE_GRANTS: &[Grant] = &[
     when("kms:GenerateDataKey", &[], CANARY),
     g("kms:DescribeKey", &["DescribeKey"]),
     g("kms:GetKeyPolicy", &["GetKeyPolicy"]),
-    g("kms:PutKeyPolicy", &["PutKeyPolicy"]),
+    when("kms:PutKeyPolicy", &["PutKeyPolicy"], POLICY_WRITES),
     g("iam:GetRole", &["GetRole"]),
     g("iam:CreateRole", &["CreateRole"]),
     g("iam:TagRole", &["TagRole"]),
@@ -302,8 +306,12 @@ pub const SETUP_DESTINATION_GRANTS: &[Grant] = &[
     g("s3:PutBucketVersioning", &["PutBucketVersioning"]),
     g("s3:GetEncryptionConfiguration", &["GetBucketEncryption"]),
     g("s3:GetBucketPolicy", &["GetBucketPolicy"]),
-    g("s3:PutBucketPolicy", &["PutBucketPolicy"]),
-    g("s3:DeleteBucketPolicy", &["DeleteBucketPolicy"]),
+    when("s3:PutBucketPolicy", &["PutBucketPolicy"], POLICY_WRITES),
+    when(
+        "s3:DeleteBucketPolicy",
+        &["DeleteBucketPolicy"],
+        POLICY_WRITES,
+    ),
     g(
         "s3:GetBucketNotification",
         &["GetBucketNotificationConfiguration"],
@@ -314,7 +322,7 @@ pub const SETUP_DESTINATION_GRANTS: &[Grant] = &[
     ),
     g("kms:DescribeKey", &["DescribeKey"]),
     g("kms:GetKeyPolicy", &["GetKeyPolicy"]),
-    g("kms:PutKeyPolicy", &["PutKeyPolicy"]),
+    when("kms:PutKeyPolicy", &["PutKeyPolicy"], POLICY_WRITES),
     when("s3:ListBucketVersions", &["ListObjectVersions"], LIVENESS),
     when("s3:DeleteObjectVersion", &["DeleteObject"], LIVENESS),
     XRAY[0],

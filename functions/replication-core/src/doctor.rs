@@ -42,7 +42,7 @@ use serde_json::Value;
 
 use crate::arn::KmsKeyArn;
 use crate::notification;
-use crate::plan::ReplicationConfiguration;
+use crate::plan::{PolicyStatements, ReplicationConfiguration};
 use crate::properties::DefaultEncryption;
 pub use crate::source_encryption::Warning;
 use crate::source_encryption::source_encryption_warnings;
@@ -52,11 +52,14 @@ mod notifications;
 mod permissions;
 mod role;
 mod rule;
+mod statements;
 use keys::{KeySide, Need, bucket_keys, keys};
 use notifications::notifications;
 use permissions::permissions;
 use role::role;
 use rule::{RoleView, replicated_prefixes, rule};
+pub use statements::statement_findings;
+use statements::statements;
 
 /// A document as the adapter found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +153,9 @@ pub struct Snapshot {
     pub source_object_lock: Seen<bool>,
     /// Whether D has Object Lock enabled.
     pub destination_object_lock: Seen<bool>,
+    /// With `PolicyWrites: Report`, the statements that the key and bucket policies must
+    /// hold because their owner applies them; each is checked for presence. Empty otherwise.
+    pub expected_statements: Vec<PolicyStatements>,
 }
 
 /// How a check came out.
@@ -340,6 +346,7 @@ pub fn diagnose(s: &Snapshot) -> Report {
         ),
     }
     notifications(&mut d);
+    statements(&mut d);
     d.checks.sort_by_key(|c| c.step);
     d.findings.sort_by_key(|f| f.step);
     Report {

@@ -69,6 +69,7 @@ use crate::properties::{DestinationSpec, SourceSpec};
 
 mod replication;
 mod role_settings;
+mod statements;
 pub use replication::{
     AccessControlTranslation, AndOperator, Destination, EnabledStatus, EncryptionConfiguration,
     Metrics, Minutes, PlanError, PreviousRules, ReplicationConfiguration, ReplicationRule,
@@ -78,6 +79,10 @@ pub use replication::{
 };
 pub use role_settings::{
     ROLE_MANAGED_TAG, ROLE_TAGS_MAX, RoleSettingChanges, RoleSettings, role_setting_changes,
+};
+pub use statements::{
+    PolicyDocument, PolicyStatements, destination_policy_statements, pair_policy_statements,
+    source_policy_statements, source_resource_policy_statements,
 };
 
 /// Name of the inline policy the adapter puts on the replication role: the replication pair's

@@ -46,6 +46,9 @@ use serde_json::{Map, Value, json};
 
 use crate::arn::{AccountId, BucketName, fnv1a32};
 
+mod equivalent;
+pub use equivalent::{Held, holds, same_grant};
+
 /// Every Sid this project writes into a resource policy starts with this.
 pub const SID_PREFIX: &str = "S3KmsReplication";
 

@@ -51,11 +51,14 @@ use crate::arn::{AccountId, KeyManager, KmsKeyArn, KmsKeyRef, Partition, Region}
 pub const SERVICE_TOKEN: &str = "ServiceToken";
 
 mod destination;
+mod policy_writes;
 mod reader;
 mod rules;
 mod source;
 mod source_table;
 pub use destination::{DestinationFacts, DestinationProperties, DestinationSpec};
+pub use policy_writes::PolicyWrites;
+use policy_writes::read_policy_writes;
 use reader::Reader;
 use rules::check_unique_rules;
 pub use rules::{ROLE_MANAGED_TAG, ROLE_TAGS_MAX, RuleProperties, STORAGE_CLASSES};

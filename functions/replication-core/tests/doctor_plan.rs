@@ -4,110 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use replication_core::arn::AccountId;
-use replication_core::doctor::{KeyDocs, Outcome, Report, RoleDocs, Seen, Snapshot, diagnose};
-use replication_core::notification::{EVENT, Entry};
-use replication_core::plan::{
-    destination_bucket_policy_statements, destination_key_policy_statements,
-    merge_replication_rules, replication_role_policy, replication_role_trust_policy,
-    replication_rules, source_key_policy_statements,
-};
-use replication_core::policy::{merge_bucket_policy, merge_key_policy};
+use replication_core::doctor::{Outcome, Report, Seen, Snapshot, diagnose};
+use replication_core::plan::replication_role_policy;
 use replication_core::properties::DefaultEncryption;
 use serde_json::{Value, json};
 
-const A: &str = "111122223333";
-const B: &str = "222233334444";
 mod common;
-use common::{KA, KB, destination_spec, source_spec};
-const QUEUE: &str = "arn:aws:sqs:eu-central-1:222233334444:verifier";
-const ROLE: &str = "arn:aws:iam::111122223333:role/s3-kms-replication-source-bucket";
-
-fn default_key_policy(account: &str) -> Value {
-    json!({"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
-        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
-        "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
-        "Action": "kms:*", "Resource": "*"}]})
-}
-
-/// The world as our two resources leave it, with default properties.
-fn healthy() -> Snapshot {
-    let source = source_spec(&json!({
-        "SourceBucket": "source-bucket", "SourceKmsKeyArn": KA,
-        "DestinationBucket": "replica-bucket", "DestinationAccountId": B,
-        "DestinationKmsKeyArn": KB,
-    }));
-    let destination = destination_spec(&json!({
-        "DestinationBucket": "replica-bucket", "DestinationKmsKeyArn": KB,
-        "SourceAccountId": A, "SourceBucket": "source-bucket", "ReplicationRoleArn": ROLE,
-    }));
-    let scope = source.sid_scope();
-    let ka = merge_key_policy(
-        &default_key_policy(A),
-        &AccountId::parse(A).unwrap(),
-        &scope,
-        &source_key_policy_statements(&source),
-    )
-    .unwrap();
-    let kb = merge_key_policy(
-        &default_key_policy(B),
-        &AccountId::parse(B).unwrap(),
-        &scope,
-        &destination_key_policy_statements(&destination),
-    )
-    .unwrap();
-    let bucket_policy = merge_bucket_policy(
-        None,
-        &scope,
-        &destination_bucket_policy_statements(&destination),
-    )
-    .unwrap();
-    let config = merge_replication_rules(None, ROLE, &replication_rules(&source), &[]).unwrap();
-    Snapshot {
-        partition: "aws".into(),
-        source_account: A.into(),
-        source_bucket: "source-bucket".into(),
-        source_region: "eu-west-1".into(),
-        destination_bucket: "replica-bucket".into(),
-        destination_region: "eu-central-1".into(),
-        destination_account: Some(B.into()),
-        rule_id: None,
-        expected_destination_key: Some(KB.into()),
-        expected_queue: Some(QUEUE.into()),
-        source_versioning: Seen::Read(Some("Enabled".into())),
-        destination_versioning: Seen::Read(Some("Enabled".into())),
-        replication: Seen::Read(Some(config)),
-        role: Seen::Read(Some(RoleDocs {
-            arn: ROLE.into(),
-            trust: replication_role_trust_policy(None),
-            policies: vec![(scope.to_string(), replication_role_policy(&source))],
-        })),
-        role_arn: None,
-        source_bucket_policy: Seen::Read(None),
-        destination_bucket_policy: Seen::Read(Some(bucket_policy)),
-        source_key: Seen::Read(Some(KeyDocs {
-            arn: KA.into(),
-            state: "Enabled".into(),
-            policy: ka,
-        })),
-        destination_key: Seen::Read(Some(KeyDocs {
-            arn: KB.into(),
-            state: "Enabled".into(),
-            policy: kb,
-        })),
-        source_encryption: Seen::Read(None),
-        destination_encryption: Seen::Read(None),
-        notifications: Seen::Read(vec![Entry::queue(
-            Some("S3KmsReplication:ABCD1234"),
-            QUEUE,
-            &[EVENT],
-            "",
-            "",
-        )]),
-        source_object_lock: Seen::Read(false),
-        destination_object_lock: Seen::Read(false),
-    }
-}
+use common::healthy::{A, B, ROLE, healthy};
+use common::{KA, KB, source_spec};
 
 /// The one finding of `report`, with its step and a part of its document's name.
 fn only_finding(report: &Report, step: u8, document: &str) {

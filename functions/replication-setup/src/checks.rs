@@ -11,24 +11,47 @@
 //! neither side reads it and the CLI checks it (`replication-doctor`, with both accounts). Not seen here: the role's other inline and attached policies
 //! and S's bucket policy (the CLI reads them).
 
-use replication_core::doctor::{KeyDocs, Report, RoleDocs, Seen, Snapshot, diagnose};
+use replication_core::doctor::{
+    KeyDocs, Report, RoleDocs, Seen, Snapshot, diagnose, statement_findings,
+};
 use replication_core::notification;
-use replication_core::plan::{self, ReplicationConfiguration};
-use replication_core::properties::{DefaultEncryption, DestinationSpec, SourceSpec};
+use replication_core::plan::{self, PolicyStatements, ReplicationConfiguration};
+use replication_core::properties::{DefaultEncryption, DestinationSpec, PolicyWrites, SourceSpec};
 use serde_json::Value;
 
 /// The destination side as written: D's bucket policy and KB's key policy as they now are,
 /// KB's state and D's default encryption.
 #[derive(Debug, Clone)]
 pub struct DestinationWritten {
-    /// D's bucket policy.
-    pub bucket_policy: Value,
+    /// D's bucket policy (`None`: D has none, which only `PolicyWrites: Report` can leave).
+    pub bucket_policy: Option<Value>,
     /// KB's key policy.
     pub key_policy: Value,
     /// KB's `KeyState`.
     pub key_state: Option<String>,
     /// D's default encryption.
     pub encryption: Option<DefaultEncryption>,
+}
+
+/// D's bucket policy and KB's key policy, as merged or (`PolicyWrites: Report`) as found.
+#[derive(Debug, Clone)]
+pub struct DestinationPolicies {
+    /// D's bucket policy; `None` when D has none.
+    pub bucket_policy: Option<Value>,
+    /// KB's key policy.
+    pub key_policy: Value,
+}
+
+impl DestinationPolicies {
+    /// Each document beside the statements planned for it (KB's, then D's).
+    #[must_use]
+    pub fn with_planned(&self, spec: &DestinationSpec) -> [(PolicyStatements, Option<&Value>); 2] {
+        let [key, bucket] = plan::destination_policy_statements(spec);
+        [
+            (key, Some(&self.key_policy)),
+            (bucket, self.bucket_policy.as_ref()),
+        ]
+    }
 }
 
 /// The source side as written.
@@ -66,7 +89,7 @@ fn key(arn: String, state: Option<&String>, policy: &Value) -> Seen<Option<KeyDo
 
 fn destination_part(s: &mut Snapshot, spec: &DestinationSpec, d: &DestinationWritten) {
     s.destination_versioning = Seen::Read(Some("Enabled".to_owned()));
-    s.destination_bucket_policy = Seen::Read(Some(d.bucket_policy.clone()));
+    s.destination_bucket_policy = Seen::Read(d.bucket_policy.clone());
     s.destination_key = key(
         spec.destination_key.to_string(),
         d.key_state.as_ref(),
@@ -125,6 +148,7 @@ fn blank(
         notifications: Seen::Read(Vec::new()),
         source_object_lock: unread(),
         destination_object_lock: unread(),
+        expected_statements: Vec::new(),
     }
 }
 
@@ -159,11 +183,32 @@ pub(crate) fn source_frame(spec: &SourceSpec) -> Snapshot {
     s
 }
 
-/// Diagnose the destination side as `Custom::ReplicationDestination` wrote it.
+/// The statements the key and bucket policies must hold because their owner applies them:
+/// this side's with `PolicyWrites: Report`, none with `Apply` (the resource wrote them).
 #[must_use]
-pub fn destination(spec: &DestinationSpec, written: &DestinationWritten) -> Report {
+pub fn expected_statements(
+    writes: PolicyWrites,
+    planned: Vec<PolicyStatements>,
+) -> Vec<PolicyStatements> {
+    if writes.applies() {
+        Vec::new()
+    } else {
+        planned
+    }
+}
+
+/// Diagnose the destination side as `Custom::ReplicationDestination` wrote it (with
+/// `PolicyWrites: Report`, as it found D's bucket policy and KB's key policy).
+#[must_use]
+pub fn destination(
+    spec: &DestinationSpec,
+    written: &DestinationWritten,
+    writes: PolicyWrites,
+) -> Report {
     let mut s = destination_frame(spec);
     destination_part(&mut s, spec, written);
+    s.expected_statements =
+        expected_statements(writes, plan::destination_policy_statements(spec).to_vec());
     diagnose(&s)
 }
 
@@ -174,8 +219,11 @@ pub fn source(
     spec: &SourceSpec,
     written: &SourceWritten,
     destination: Option<&DestinationWritten>,
+    writes: PolicyWrites,
 ) -> Report {
     let mut s = source_frame(spec);
+    let planned = plan::source_resource_policy_statements(spec, destination.is_some());
+    s.expected_statements = expected_statements(writes, planned);
     s.source_versioning = Seen::Read(Some("Enabled".to_owned()));
     s.replication = Seen::Read(Some(written.replication.clone()));
     s.role = Seen::Read(Some(RoleDocs {
@@ -199,6 +247,40 @@ pub fn source(
     diagnose(&s)
 }
 
+/// With `PolicyWrites: Report` and the deploy-time check on: before any write, each document
+/// (as read, `None` when there is none) must hold the statements planned for it. The Reason
+/// names each missing statement and its document; nothing has been written, so the rollback
+/// has nothing to undo.
+///
+/// # Errors
+/// The Reason, within `max` bytes, when a statement is missing.
+pub fn require_statements(
+    documents: &[(PolicyStatements, Option<&Value>)],
+    max: usize,
+) -> Result<(), String> {
+    let findings: Vec<_> = documents
+        .iter()
+        .flat_map(|(planned, doc)| statement_findings(planned, *doc))
+        .collect();
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let report = Report {
+        healthy: false,
+        checks: Vec::new(),
+        findings,
+        warnings: Vec::new(),
+    };
+    let head = "PolicyWrites is Report, and the key and bucket policies do not hold the pair's \
+                statements yet; nothing was written. Apply them (replication-doctor statements \
+                prints them), or set DeployTimeChecks to false to deploy first and apply them \
+                from Data: ";
+    Err(format!(
+        "{head}{}",
+        report.reason(max.saturating_sub(head.len()))
+    ))
+}
+
 /// The Reason of a deploy-time check that found something: the findings, most serious first,
 /// within `max` bytes. `None` when nothing was found.
 #[must_use]
@@ -213,4 +295,44 @@ pub fn failure(report: &Report, max: usize) -> Option<String> {
         "{head}{}",
         report.reason(max.saturating_sub(head.len()))
     ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_mode_requires_every_statement_before_any_write_and_names_each_missing_one() {
+        let spec = crate::steps::scripted_tests::source_spec_with(serde_json::json!({}));
+        let [kb, d] = plan::destination_policy_statements(&spec.destination_spec());
+        // GIVEN KB's policy with its statement applied (by a pipeline, Sid renamed), D's without
+        let mut applied = kb.statements[0].clone();
+        applied["Sid"] = "PipelineGrant12".into();
+        let kb_policy = serde_json::json!({"Statement": [applied]});
+        let documents = [(kb, Some(&kb_policy)), (d.clone(), None)];
+        // THEN the Reason names D's two statements and the document, and fits its share
+        let reason = require_statements(&documents, 3000).unwrap_err();
+        assert!(reason.len() <= 3000, "{}", reason.len());
+        assert!(reason.contains("nothing was written"), "{reason}");
+        assert!(reason.contains("2 finding(s)"), "{reason}");
+        for statement in &d.statements {
+            assert!(
+                reason.contains(statement["Sid"].as_str().unwrap()),
+                "{reason}"
+            );
+        }
+        assert!(
+            reason.contains(&format!("D's bucket policy ({})", d.target)),
+            "{reason}"
+        );
+        assert!(!reason.contains("KB's key policy"), "{reason}");
+        // AND with both applied the requirement holds
+        let d_policy = serde_json::json!({"Statement": d.statements.clone()});
+        let [kb, d] = plan::destination_policy_statements(&spec.destination_spec());
+        assert_eq!(
+            require_statements(&[(kb, Some(&kb_policy)), (d, Some(&d_policy))], 3000),
+            Ok(())
+        );
+    }
 }

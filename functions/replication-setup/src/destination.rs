@@ -7,7 +7,8 @@ use replication_core::notification;
 use replication_core::plan;
 use replication_core::policy::SidScope;
 use replication_core::properties::{
-    DefaultEncryption, DestinationFacts, DestinationProperties, DestinationSpec, UpdateKind,
+    DefaultEncryption, DestinationFacts, DestinationProperties, DestinationSpec, PolicyWrites,
+    UpdateKind,
 };
 
 use crate::checks;
@@ -59,6 +60,9 @@ pub(super) async fn apply_destination_request(
     let (facts, regional) = destination_facts(&setup.home, props, account).await?;
     let c = &regional;
     let spec = props.validate(&facts).map_err(properties_error)?;
+    let writes = props.policy_writes;
+    // PolicyWrites: Report: the documents as they are, checked before any write.
+    let reported = reported_policies(c, &spec, writes, props.deploy_time_checks).await?;
     // A queue dropped by an in-place Update: remove our notification. (A replacement's old
     // resource is deleted by CloudFormation, which removes it there.)
     if let Some(old) = old
@@ -80,13 +84,17 @@ pub(super) async fn apply_destination_request(
         &spec,
         facts.destination_key.state.clone(),
         facts.destination_encryption.clone(),
+        reported,
     )
     .await?;
     deploy_time_check(props.deploy_time_checks, || {
-        checks::destination(&spec, &written)
+        checks::destination(&spec, &written, writes)
     })?;
-    // An in-place move to another KB: our statement leaves the old key (compared by ARN).
+    // An in-place move to another KB: our statement leaves the old key (compared by ARN), when
+    // this resource wrote it and still writes policies.
     if let Some(old) = old
+        && writes.applies()
+        && old.policy_writes.applies()
         && !matches!(props.update_kind(old), UpdateKind::Replacement { .. })
         && let Some(key) =
             key_for_delete(c, &old.destination_kms_key, "DestinationKmsKeyArn").await?
@@ -101,17 +109,47 @@ pub(super) async fn apply_destination_request(
     );
     Ok(Done {
         physical_id: props.physical_resource_id(),
-        data: outputs::to_data(&data),
+        data: outputs::with_statements(
+            outputs::to_data(&data),
+            writes,
+            &plan::destination_policy_statements(&spec),
+        ),
     })
+}
+
+/// With `PolicyWrites: Report`, D's bucket policy and KB's key policy as they are, read before
+/// any write; with the deploy-time check on, a statement of the pair that they lack fails the
+/// request there ([`checks::require_statements`]). `None` with `Apply`.
+pub(super) async fn reported_policies(
+    c: &AccountClients,
+    spec: &DestinationSpec,
+    writes: PolicyWrites,
+    check: bool,
+) -> Result<Option<checks::DestinationPolicies>, Failure> {
+    if writes.applies() {
+        return Ok(None);
+    }
+    let found = checks::DestinationPolicies {
+        bucket_policy: steps::read_bucket_policy(c, spec.destination_bucket.as_str()).await?,
+        key_policy: steps::read_key_policy(c, &spec.destination_key).await?,
+    };
+    if check {
+        checks::require_statements(&found.with_planned(spec), 3000)
+            .map_err(Failure::DeployTimeCheck)?;
+    }
+    Ok(Some(found))
 }
 
 /// Steps 1, 4, 5 (and the optional notification) in the destination account. Returns whether
 /// versioning was already enabled, and the documents as written (for the deploy-time check).
+/// With `reported` (`PolicyWrites: Report`), steps 4 and 5 write nothing: the documents are
+/// those read before.
 pub(super) async fn apply_destination(
     c: &AccountClients,
     spec: &DestinationSpec,
     key_state: Option<String>,
     encryption: Option<DefaultEncryption>,
+    reported: Option<checks::DestinationPolicies>,
 ) -> Result<(bool, checks::DestinationWritten), Failure> {
     let bucket = spec.destination_bucket.as_str();
     // Planned before any write, and written first: a notification that S3 would refuse as
@@ -133,17 +171,22 @@ pub(super) async fn apply_destination(
         steps::enable_event_bridge(c, bucket).await?;
     }
     let was_enabled = steps::enable_versioning(c, bucket).await?;
-    let bucket_policy = steps::merge_bucket_policy(c, spec).await?;
-    let key_policy = steps::merge_key_policy(
-        c,
-        &spec.destination_key,
-        &spec.sid_scope(),
-        &plan::destination_key_policy_statements(spec),
-    )
-    .await?;
+    let policies = match reported {
+        Some(found) => found,
+        None => checks::DestinationPolicies {
+            bucket_policy: Some(steps::merge_bucket_policy(c, spec).await?),
+            key_policy: steps::merge_key_policy(
+                c,
+                &spec.destination_key,
+                &spec.sid_scope(),
+                &plan::destination_key_policy_statements(spec),
+            )
+            .await?,
+        },
+    };
     let written = checks::DestinationWritten {
-        bucket_policy,
-        key_policy,
+        bucket_policy: policies.bucket_policy,
+        key_policy: policies.key_policy,
         key_state,
         encryption,
     };
@@ -209,19 +252,27 @@ pub(super) async fn delete_destination(
         &bucket,
         &props.destination_kms_key,
         &scope,
+        props.policy_writes,
     )
     .await
 }
 
+/// Delete on the destination side: our notification entry, and with `PolicyWrites: Apply` our
+/// statements in D's bucket policy and KB's key policy. With `Report` no policy is touched:
+/// the statements are their owner's to remove, including any this resource wrote before it was
+/// switched to `Report`.
 pub(super) async fn remove_destination(
     c: &AccountClients,
     bucket: &str,
     key: &KmsKeyRef,
     scope: &SidScope,
+    writes: PolicyWrites,
 ) -> Result<(), Failure> {
-    steps::remove_bucket_policy_statements(c, bucket, scope).await?;
-    if let Some(key) = key_for_delete(c, key, "DestinationKmsKeyArn").await? {
-        steps::remove_key_policy_statements(c, &key, scope).await?;
+    if writes.applies() {
+        steps::remove_bucket_policy_statements(c, bucket, scope).await?;
+        if let Some(key) = key_for_delete(c, key, "DestinationKmsKeyArn").await? {
+            steps::remove_key_policy_statements(c, &key, scope).await?;
+        }
     }
     steps::set_notification(c, &notification::OBJECT_CREATED, bucket, scope, None).await?;
     Ok(())

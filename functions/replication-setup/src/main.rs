@@ -10,7 +10,8 @@
 //! **Environment**: the standard Lambda variables only. For local emulators, also
 //! `AWS_ENDPOINT_URL` and `S3_FORCE_PATH_STYLE=true`.
 //!
-//! **IAM permissions** (scope them to the named buckets, keys and role):
+//! **IAM permissions** (scope them to the named buckets, keys and role; `s3:PutBucketPolicy`,
+//! `s3:DeleteBucketPolicy` and `kms:PutKeyPolicy` only with `PolicyWrites: Apply`, the default):
 //! - destination: `s3:GetBucketLocation`, `s3:GetEncryptionConfiguration`,
 //!   `s3:GetBucketVersioning`, `s3:PutBucketVersioning`, `s3:GetBucketPolicy`, `s3:PutBucketPolicy`, `s3:DeleteBucketPolicy`,
 //!   `s3:GetBucketNotification`, `s3:PutBucketNotification` on D; `kms:DescribeKey`,

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use replication_core::properties::{DefaultEncryption, DestinationSpec, SourceSpec};
+use replication_core::plan::PolicyStatements;
+use replication_core::properties::{DefaultEncryption, DestinationSpec, PolicyWrites, SourceSpec};
 use replication_core::source_encryption::Warning;
 use serde::Serialize;
 use serde_json::Value;
@@ -193,6 +194,51 @@ impl<S: Side> Serialize for Encryption<S> {
     }
 }
 
+/// The most `Data` may take of the 4,096-byte answer, as serialised JSON: the rest is kept for
+/// the answer's other members (`StackId` about 230 bytes, `LogicalResourceId` up to 255,
+/// `PhysicalResourceId` up to about 200, `RequestId`, `Status` and the names, about 100).
+pub(crate) const MAX_DATA: usize = 3_200;
+
+/// `PolicyWrites` and one attribute per key or bucket policy this resource merges into
+/// ([`replication_core::plan::PolicyDocument::data_name`], such as `DestinationKeyPolicyStatements`), added to `data`.
+/// Always present, so that `Fn::GetAtt` can read them: with `Report` each holds the
+/// statements as compact JSON text (an array, ready to append to the document's `Statement`),
+/// with `Apply` `""`. When the statements would take `Data` past [`MAX_DATA`] bytes (long
+/// bucket names, a long `RolePath`), they are left out, each attribute is `""`, and
+/// `PolicyStatementsNote` says where to get them: CloudFormation drops an answer over 4,096
+/// bytes, and `Data` is what the response encoder drops first.
+pub(crate) fn with_statements(
+    mut data: BTreeMap<String, String>,
+    writes: PolicyWrites,
+    planned: &[PolicyStatements],
+) -> BTreeMap<String, String> {
+    data.insert("PolicyWrites".to_owned(), writes.to_string());
+    for p in planned {
+        data.insert(p.document.data_name().to_owned(), String::new());
+    }
+    if writes.applies() {
+        return data;
+    }
+    let without = data.clone();
+    for p in planned {
+        data.insert(p.document.data_name().to_owned(), p.compact());
+    }
+    let size = serde_json::to_string(&data).map_or(usize::MAX, |t| t.len());
+    if size <= MAX_DATA {
+        return data;
+    }
+    let mut data = without;
+    data.insert(
+        "PolicyStatementsNote".to_owned(),
+        format!(
+            "the statements would take Data to {size} bytes, past the {MAX_DATA} of \
+             CloudFormation's 4,096-byte answer that Data may use: print them with \
+             replication-doctor statements"
+        ),
+    );
+    data
+}
+
 /// `Data` as CloudFormation takes it: every value a string.
 pub(crate) fn to_data(value: &impl Serialize) -> BTreeMap<String, String> {
     let Ok(Value::Object(map)) = serde_json::to_value(value) else {
@@ -229,6 +275,101 @@ mod tests {
         assert_eq!(none["DestinationDefaultEncryption"], "none");
         assert_eq!(none["DestinationDefaultKmsKeyId"], "");
         assert_eq!(none["DestinationBucketKeyEnabled"], "false");
+    }
+
+    /// The answer CloudFormation would get for `data`, with an envelope as long as a real one
+    /// can be (a 128-character stack name, a 255-character logical id).
+    fn encoded_answer(data: BTreeMap<String, String>) -> Vec<u8> {
+        use crate::response::{CfnResponse, ResponseStatus, encode};
+        let response = CfnResponse {
+            status: ResponseStatus::Success,
+            reason: None,
+            physical_resource_id: format!(
+                "s3-kms-replication:source:{}:{}",
+                "s".repeat(63),
+                "d".repeat(63)
+            ),
+            stack_id: format!(
+                "arn:aws:cloudformation:ap-southeast-2:111111111111:stack/{}/0f8c3c60-1a2b-11ef-9e7e-0a1b2c3d4e5f",
+                "n".repeat(128)
+            ),
+            request_id: "5d0f2b8e-4a39-4d1b-9f46-2a7e5b1c3d4e".into(),
+            logical_resource_id: "L".repeat(255),
+            data,
+        };
+        encode(&response).unwrap()
+    }
+
+    fn single_stack(extra: serde_json::Value) -> SourceSpec {
+        let mut props = serde_json::json!({
+            "DestinationAccessRoleArn": "arn:aws:iam::222222222222:role/replication-admin"});
+        for (k, v) in extra.as_object().unwrap() {
+            props[k] = v.clone();
+        }
+        crate::steps::scripted_tests::source_spec_with(props)
+    }
+
+    fn source_data(spec: &SourceSpec, writes: PolicyWrites) -> BTreeMap<String, String> {
+        let mut data = SourceData::new(spec, (spec.role_arn.to_string(), true), true, None);
+        data.destination_encryption = Some(Encryption::new(None));
+        let planned = replication_core::plan::pair_policy_statements(spec);
+        with_statements(to_data(&data), writes, &planned)
+    }
+
+    #[test]
+    fn report_mode_returns_each_documents_statements_and_apply_mode_empty_attributes() {
+        let spec = single_stack(serde_json::json!({}));
+        let apply = source_data(&spec, PolicyWrites::Apply);
+        assert_eq!(apply["PolicyWrites"], "Apply");
+        for name in [
+            "SourceKeyPolicyStatements",
+            "DestinationKeyPolicyStatements",
+            "DestinationBucketPolicyStatements",
+        ] {
+            assert_eq!(apply[name], "", "{name}");
+        }
+        let report = source_data(&spec, PolicyWrites::Report);
+        assert_eq!(report["PolicyWrites"], "Report");
+        for p in replication_core::plan::pair_policy_statements(&spec) {
+            let text = &report[p.document.data_name()];
+            let parsed: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parsed,
+                Value::Array(p.statements.clone()),
+                "{}",
+                p.document.data_name()
+            );
+        }
+        assert!(!report.contains_key("PolicyStatementsNote"));
+        let body = encoded_answer(report.clone());
+        let data_size = serde_json::to_string(&report).unwrap().len();
+        eprintln!(
+            "single-stack Report answer: Data {data_size} bytes, answer {} bytes",
+            body.len()
+        );
+        assert!(body.len() <= crate::response::MAX_BODY);
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            answer["Data"]["SourceKeyPolicyStatements"],
+            report["SourceKeyPolicyStatements"].as_str()
+        );
+    }
+
+    #[test]
+    fn statements_that_would_overflow_the_answer_are_left_out_with_a_note_and_data_survives() {
+        // GIVEN 63-character buckets and a 400-character role path: every statement names both
+        let path = format!("/{}/", "p".repeat(398));
+        let spec = single_stack(serde_json::json!({"RolePath": path}));
+        let data = source_data(&spec, PolicyWrites::Report);
+        // THEN the statements are left out, said so, and the rest of Data reaches CloudFormation
+        let note = &data["PolicyStatementsNote"];
+        assert!(note.contains("replication-doctor statements"), "{note}");
+        assert_eq!(data["DestinationKeyPolicyStatements"], "");
+        let body = encoded_answer(data.clone());
+        assert!(body.len() <= crate::response::MAX_BODY, "{}", body.len());
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer["Data"]["RoleArn"], data["RoleArn"].as_str());
+        assert_eq!(answer["Data"]["PolicyWrites"], "Report");
     }
 
     #[test]

@@ -44,6 +44,7 @@ use replication_aws::read::{self, Reader};
 use replication_core::arn::AccountId;
 use replication_core::doctor::{KeyDocs, Outcome, Report, Seen, Snapshot, diagnose};
 use replication_core::metrics::MetricSet;
+use replication_core::plan;
 use replication_core::properties::{
     DefaultEncryption, DestinationProperties, ResolvedKey, SourceProperties, SourceSpec,
 };
@@ -109,6 +110,10 @@ async fn destination(
         .validate(&facts)
         .map_err(|e| Failure::Properties(e.to_string()))?;
     let mut s = checks::destination_frame(&spec);
+    s.expected_statements = checks::expected_statements(
+        props.policy_writes,
+        plan::destination_policy_statements(&spec).to_vec(),
+    );
     let queue = spec.notification_queue.as_ref().map(ToString::to_string);
     let known = (&facts.destination_key, facts.destination_encryption.clone());
     read_destination(
@@ -138,6 +143,8 @@ async fn source(
     let r = reader(&home);
     let bucket = spec.source_bucket.as_str();
     let mut s = checks::source_frame(&spec);
+    let planned = plan::source_resource_policy_statements(&spec, remote.is_some());
+    s.expected_statements = checks::expected_statements(props.policy_writes, planned);
     s.source_versioning = read::versioning(&r, bucket).await;
     s.replication = read::replication(&r, bucket).await;
     let role_arn = match &s.replication {

@@ -10,7 +10,7 @@ use replication_core::notification::REPLICATION_EVENTS;
 use replication_core::plan;
 use replication_core::policy::SidScope;
 use replication_core::properties::{
-    DefaultEncryption, ResolvedKey, SourceFacts, SourceProperties, UpdateKind,
+    DefaultEncryption, PolicyWrites, ResolvedKey, SourceFacts, SourceProperties, UpdateKind,
 };
 use replication_core::source_encryption::source_encryption_warnings;
 
@@ -18,6 +18,7 @@ use crate::checks;
 use crate::context::{Done, Failure, Setup, properties_error};
 use crate::destination::{
     apply_destination, deploy_time_check, in_bucket_region, key_for_delete, remove_destination,
+    reported_policies,
 };
 use crate::outputs::{self, CanaryData, Encryption, SourceData};
 use crate::request::Props;
@@ -156,6 +157,11 @@ pub(super) async fn apply_source_request(
             props.role_path()
         )));
     }
+    // PolicyWrites: Report: the documents as they are, checked before any write.
+    let writes = props.policy_writes;
+    let (reported_ka, reported_b) =
+        reported_source_policies(c, remote.as_ref(), &spec, writes, props.deploy_time_checks)
+            .await?;
     // S's replication events to the verifier's queue: planned before any write and written
     // first, as D's notification is, so that a refusal (an overlapping configuration, a queue
     // whose policy does not admit S) fails the request before anything else has changed.
@@ -167,6 +173,7 @@ pub(super) async fn apply_source_request(
                 &spec.destination_spec(),
                 facts.destination_key.state.clone(),
                 facts.destination_encryption.clone(),
+                reported_b,
             )
             .await?
             .1,
@@ -180,19 +187,24 @@ pub(super) async fn apply_source_request(
         .map(SourceProperties::role_settings);
     let role = steps::ensure_replication_role(c, &spec, existing_role, previous_settings, deadline)
         .await?;
-    let source_key_policy = steps::merge_key_policy(
-        c,
-        &spec.source_key,
-        &spec.sid_scope(),
-        &plan::source_key_policy_statements(&spec),
-    )
-    .await?;
+    let source_key_policy = match reported_ka {
+        Some(found) => found,
+        None => {
+            steps::merge_key_policy(
+                c,
+                &spec.source_key,
+                &spec.sid_scope(),
+                &plan::source_key_policy_statements(&spec),
+            )
+            .await?
+        }
+    };
     // The old properties' rules, when they are on this S: an Update replaces them.
     let previous = plan::PreviousRules::of_update(old, &spec);
     let owner = previous.as_ref().map(plan::PreviousRules::owner);
     let replication = steps::put_replication_rule(c, &spec, owner.as_ref(), deadline).await?;
     if let Some(old) = old {
-        release_old_source_grants(c, remote.as_ref(), old, &spec).await?;
+        release_old_source_grants(c, remote.as_ref(), old, (&spec, writes)).await?;
     }
     let written = checks::SourceWritten {
         replication,
@@ -203,7 +215,7 @@ pub(super) async fn apply_source_request(
         encryption: facts.source_encryption.clone(),
     };
     deploy_time_check(props.deploy_time_checks, || {
-        checks::source(&spec, &written, destination_written.as_ref())
+        checks::source(&spec, &written, destination_written.as_ref(), writes)
     })?;
     let canary = if props.canary {
         // Bounded: a minute at most, and never into the answer's margin.
@@ -248,10 +260,47 @@ pub(super) async fn apply_source_request(
     if remote.is_some() {
         data.destination_encryption = Some(Encryption::new(facts.destination_encryption.as_ref()));
     }
+    let planned = plan::source_resource_policy_statements(&spec, remote.is_some());
     Ok(Done {
         physical_id: props.physical_resource_id(),
-        data: outputs::to_data(&data),
+        data: outputs::with_statements(outputs::to_data(&data), writes, &planned),
     })
+}
+
+/// With `PolicyWrites: Report`, KA's key policy (and in single-stack mode D's bucket policy and
+/// KB's key policy) as they are, read before any write; with the deploy-time check on, a
+/// statement of the pair that they lack fails the request there, all documents in one Reason.
+/// `(None, None)` with `Apply`.
+async fn reported_source_policies(
+    c: &AccountClients,
+    remote: Option<&AccountClients>,
+    spec: &replication_core::properties::SourceSpec,
+    writes: PolicyWrites,
+    check: bool,
+) -> Result<
+    (
+        Option<serde_json::Value>,
+        Option<checks::DestinationPolicies>,
+    ),
+    Failure,
+> {
+    if writes.applies() {
+        return Ok((None, None));
+    }
+    let ka = steps::read_key_policy(c, &spec.source_key).await?;
+    let b = match remote {
+        Some(b) => reported_policies(b, &spec.destination_spec(), writes, false).await?,
+        None => None,
+    };
+    if check {
+        let destination = spec.destination_spec();
+        let mut documents = vec![(plan::source_policy_statements(spec), Some(&ka))];
+        if let Some(found) = &b {
+            documents.extend(found.with_planned(&destination));
+        }
+        checks::require_statements(&documents, 3000).map_err(Failure::DeployTimeCheck)?;
+    }
+    Ok((Some(ka), b))
 }
 
 /// The key ARN of the alias S's default encryption names, if it names one other than an AWS
@@ -331,13 +380,18 @@ async fn replication_events_notification(
 /// After an Update of one pair (the same Sid scope), our grants leave the key and the role
 /// that the old properties named and the new ones do not (issue 8, defect 4). Keys are compared
 /// by ARN, so an alias of the same key is not "another key".
+///
+/// Key policies are touched only when the old and the new properties both say
+/// `PolicyWrites: Apply`: with `Report` on either side, the statements on the old key are their
+/// owner's (or were applied by them) and stay.
 pub(super) async fn release_old_source_grants(
     c: &AccountClients,
     remote: Option<&AccountClients>,
     old: &SourceProperties,
-    spec: &replication_core::properties::SourceSpec,
+    (spec, writes): (&replication_core::properties::SourceSpec, PolicyWrites),
 ) -> Result<(), Failure> {
     let scope = spec.sid_scope();
+    let policies = writes.applies() && old.policy_writes.applies();
     let old_scope = SidScope::for_replication(
         &spec.source_account,
         &old.source_bucket,
@@ -346,7 +400,8 @@ pub(super) async fn release_old_source_grants(
     if old_scope != scope {
         return Ok(()); // a replacement: CloudFormation's Delete of the old resource cleans up
     }
-    if let Some(key) = key_for_delete(c, &old.source_kms_key, "SourceKmsKeyArn").await?
+    if policies
+        && let Some(key) = key_for_delete(c, &old.source_kms_key, "SourceKmsKeyArn").await?
         && key != spec.source_key
     {
         steps::remove_key_policy_statements(c, &key, &scope).await?;
@@ -356,6 +411,7 @@ pub(super) async fn release_old_source_grants(
         steps::remove_replication_role(c, &old_role, &scope).await?;
     }
     if let Some(b) = remote
+        && policies
         && let Some(key) =
             key_for_delete(b, &old.destination_kms_key, "DestinationKmsKeyArn").await?
         && key != spec.destination_key
@@ -414,7 +470,10 @@ pub(super) async fn delete_source(
         )
         .await?;
     }
-    if let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await? {
+    // PolicyWrites: Report: KA's key policy is its owner's; nothing is removed from it.
+    if props.policy_writes.applies()
+        && let Some(key) = key_for_delete(c, &props.source_kms_key, "SourceKmsKeyArn").await?
+    {
         steps::remove_key_policy_statements(c, &key, &scope).await?;
     }
     steps::remove_replication_role(c, &props.effective_role_name(), &scope).await?;
@@ -426,6 +485,7 @@ pub(super) async fn delete_source(
             props.destination_bucket.as_str(),
             &props.destination_kms_key,
             &scope,
+            props.policy_writes,
         )
         .await?;
     }

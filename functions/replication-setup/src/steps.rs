@@ -27,9 +27,9 @@ mod notifications;
 mod replication;
 mod role;
 mod versioning;
-pub use bucket_policy::{merge_bucket_policy, remove_bucket_policy_statements};
+pub use bucket_policy::{merge_bucket_policy, read_bucket_policy, remove_bucket_policy_statements};
 pub use canary::{Liveness, canary, liveness_canary, remove_old_versions};
-pub use key_policy::{merge_key_policy, remove_key_policy_statements};
+pub use key_policy::{merge_key_policy, read_key_policy, remove_key_policy_statements};
 pub use lookup::{bucket_encryption, bucket_object_lock, bucket_region, describe_key};
 pub use notifications::{
     enable_event_bridge, prepare_notification, put_notification, set_notification,
@@ -350,4 +350,4 @@ mod tests;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod role_scripted_tests;
 #[cfg(test)]
-mod scripted_tests;
+pub(crate) mod scripted_tests;

@@ -13,8 +13,26 @@ import { refuse } from './refs';
 /** The setup function's log level; Lambda passes it as `AWS_LAMBDA_LOG_LEVEL` (infra/README.md, Logging). */
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
 
+/**
+ * Who writes the pair's statements into the key and bucket policies (`PolicyWrites`): `Apply`,
+ * the setup function merges them (and removes them on delete); `Report`, it writes no key or
+ * bucket policy (its role may not), returns the exact statements in the resource's `Data`
+ * (`*PolicyStatements`) for the policies' own pipeline to apply, and its deploy-time check fails
+ * the stack operation, before any write, while one is missing.
+ */
+export type PolicyWrites = 'Apply' | 'Report';
+
 /** Props both constructs take. */
 export interface ReplicationCommonProps {
+  /**
+   * `PolicyWrites`: `'Apply'` merges the pair's statements into the key and bucket policies of
+   * this side; `'Report'` leaves those documents to the organisation's own pipeline: nothing is
+   * written to them, the exact statements come back as the `*PolicyStatements` attributes (and
+   * from `replication-doctor statements`), and the deploy-time check requires them.
+   *
+   * @default 'Apply'
+   */
+  readonly policyWrites?: PolicyWrites;
   /**
    * Where the functions' code comes from.
    *
@@ -234,7 +252,12 @@ export function commonParameters(
   checkPeriod: number,
   logLevel: string,
 ): Record<string, string> {
+  const policyWrites = props.policyWrites ?? 'Apply';
+  if (!['Apply', 'Report'].includes(policyWrites)) {
+    refuse(kind, 'policyWrites', `${JSON.stringify(policyWrites)} is not a mode`, "use 'Apply' or 'Report'");
+  }
   return {
+    PolicyWrites: policyWrites,
     Architecture: architectureOf(kind, props.architecture).name,
     LogRetentionDays: logRetentionOf(kind, props.logRetention),
     MetricsNamespace: props.metricsNamespace ?? 'S3KmsReplication',

@@ -379,6 +379,16 @@ export class ReplicationDestination extends Construct {
   public readonly destinationDefaultKmsKeyId: string;
   /** `Data.DestinationBucketKeyEnabled`: `"true"` or `"false"`. */
   public readonly destinationBucketKeyEnabled: string;
+  /**
+   * `Data.DestinationKeyPolicyStatements`: with `policyWrites: 'Report'`, the statements KB's key
+   * policy must hold, as compact JSON text of an array; `""` with `'Apply'`.
+   */
+  public readonly destinationKeyPolicyStatements: string;
+  /**
+   * `Data.DestinationBucketPolicyStatements`: with `policyWrites: 'Report'`, the statements D's
+   * bucket policy must hold, as compact JSON text of an array; `""` with `'Apply'`.
+   */
+  public readonly destinationBucketPolicyStatements: string;
 
   constructor(scope: Construct, id: string, props: ReplicationDestinationProps) {
     super(scope, id);
@@ -550,6 +560,8 @@ export class ReplicationDestination extends Construct {
     this.destinationDefaultEncryption = att('DestinationDefaultEncryption');
     this.destinationDefaultKmsKeyId = att('DestinationDefaultKmsKeyId');
     this.destinationBucketKeyEnabled = att('DestinationBucketKeyEnabled');
+    this.destinationKeyPolicyStatements = att('DestinationKeyPolicyStatements');
+    this.destinationBucketPolicyStatements = att('DestinationBucketPolicyStatements');
 
     if (audit) {
       this.replicaAuditManifestBucket = manifest || destinationBucket;

@@ -14,6 +14,6 @@ export {
   LIVENESS_PERIODS,
 } from './destination';
 export { ReplicationSource, type ReplicationSourceProps, type ReplicationRule, STORAGE_CLASSES } from './source';
-export { type ReplicationCommonProps, type LogLevel } from './common';
+export { type ReplicationCommonProps, type LogLevel, type PolicyWrites } from './common';
 export { type ReplicationCodeOptions, type ReplicationBinary, prebuiltCode, workspaceManifest } from './code';
 export { type KeyRef, type BucketRef, defaultReplicationRoleName, keyArnOf } from './refs';

@@ -334,6 +334,11 @@ export class ReplicationSource extends Construct {
    * replicate as SSE-KMS under KB (SSE-S3, DSSE-KMS, another key), or `""`.
    */
   public readonly sourceEncryptionWarning: string;
+  /**
+   * `Data.SourceKeyPolicyStatements`: with `policyWrites: 'Report'`, the statements KA's key
+   * policy must hold, as compact JSON text of an array; `""` with `'Apply'`.
+   */
+  public readonly sourceKeyPolicyStatements: string;
 
   constructor(scope: Construct, id: string, props: ReplicationSourceProps) {
     super(scope, id);
@@ -509,6 +514,7 @@ export class ReplicationSource extends Construct {
     this.sourceDefaultKmsKeyId = att('SourceDefaultKmsKeyId');
     this.sourceBucketKeyEnabled = att('SourceBucketKeyEnabled');
     this.sourceEncryptionWarning = att('SourceEncryptionWarning');
+    this.sourceKeyPolicyStatements = att('SourceKeyPolicyStatements');
 
     if (scheduled) {
       this.schedule = t.getResource('ScheduledCheckSchedule') as scheduler.CfnSchedule;

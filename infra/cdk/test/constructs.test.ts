@@ -93,6 +93,7 @@ const COMMON: Record<string, [unknown, string]> = {
   checkSchedule: ['cron(0 * * * ? *)', 'CheckSchedule'],
   checkPeriod: [Duration.minutes(30), 'CheckPeriod'],
   tracing: [lambda.Tracing.ACTIVE, 'Tracing'],
+  policyWrites: ['Report', 'PolicyWrites'],
 };
 const SOURCE_ALTERNATIVES: Record<string, [unknown, string]> = {
   ...COMMON,

@@ -147,6 +147,21 @@ impl World {
         }
     }
 
+    /// Write D's bucket policy by hand, as its owner (or their pipeline) would.
+    ///
+    /// # Errors
+    /// When S3 refuses.
+    pub async fn put_destination_bucket_policy(&self, policy: &Value) -> anyhow::Result<()> {
+        self.b
+            .s3
+            .put_bucket_policy()
+            .bucket(&self.destination_bucket)
+            .policy(policy.to_string())
+            .send()
+            .await?;
+        Ok(())
+    }
+
     /// D's bucket policy, parsed (`None` without one).
     ///
     /// # Errors

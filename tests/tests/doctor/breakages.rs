@@ -188,13 +188,7 @@ async fn a_deny_in_ds_bucket_policy() {
         "Action": "s3:ReplicateObject",
         "Resource": format!("arn:aws:s3:::{}/*", w.destination_bucket),
         "Condition": {"StringNotEquals": {"aws:PrincipalAccount": e2e_tests::accounts::Account::B.id()}}}));
-    w.b.s3
-        .put_bucket_policy()
-        .bucket(&w.destination_bucket)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .unwrap();
+    w.put_destination_bucket_policy(&policy).await.unwrap();
     let finding = only_finding(
         &mut h,
         (5, "D's bucket policy"),

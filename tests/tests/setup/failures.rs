@@ -165,13 +165,7 @@ async fn a_stale_foreign_principal_fails_at_once_with_a_reason_that_names_its_st
     let policy = json!({"Version": "2012-10-17", "Statement": [{"Sid": "TeamAudit",
         "Effect": "Allow", "Principal": {"AWS": role.arn}, "Action": "s3:GetObject",
         "Resource": format!("arn:aws:s3:::{}/*", w.destination_bucket)}]});
-    w.b.s3
-        .put_bucket_policy()
-        .bucket(&w.destination_bucket)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .unwrap();
+    w.put_destination_bucket_policy(&policy).await.unwrap();
     w.b.iam
         .delete_role()
         .role_name(&auditor)

@@ -15,6 +15,7 @@ mod many_sources;
 mod notifications;
 mod object_lock;
 mod order;
+mod policy_writes;
 mod properties;
 mod replacement;
 mod replication_events;

@@ -2,20 +2,17 @@
 //! source template's own parameters: `RolePermissionsBoundary`, `RolePath`, `RoleTags`.
 
 use e2e_tests::accounts::Account;
-use e2e_tests::emulator::repo_root;
-use e2e_tests::template::{Context, load};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::common::harness::{DESTINATION, Harness, SOURCE};
+use crate::support::template_properties;
 
 /// The `Replication` resource's Properties of `infra/source-account.yaml`, resolved with the
 /// harness's buckets, keys and role name and with `extra` parameters: what CloudFormation
 /// would send the function for that stack.
 pub(crate) fn template_source_props(h: &Harness, extra: &[(&str, &str)]) -> Value {
-    let template = load(&repo_root().join("infra/source-account.yaml"));
     let w = &h.world;
-    let mut overrides = Map::new();
-    for (k, v) in [
+    let base = [
         ("SourceBucket", w.source_bucket.as_str()),
         ("SourceKmsKeyArn", w.source_key_arn.as_str()),
         ("DestinationBucket", w.destination_bucket.as_str()),
@@ -23,20 +20,9 @@ pub(crate) fn template_source_props(h: &Harness, extra: &[(&str, &str)]) -> Valu
         ("DestinationKmsKeyArn", w.destination_key_arn.as_str()),
         ("RoleName", h.role_name.as_str()),
         ("DeployTimeChecks", "true"),
-    ]
-    .into_iter()
-    .chain(extra.iter().copied())
-    {
-        overrides.insert(k.to_owned(), json!(v));
-    }
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
-    cx.resolve(&template["Resources"]["Replication"]["Properties"])
-        .unwrap()
+    ];
+    let overrides: Vec<(&str, &str)> = base.into_iter().chain(extra.iter().copied()).collect();
+    template_properties("source-account.yaml", "Replication", &overrides)
 }
 
 #[tokio::test]

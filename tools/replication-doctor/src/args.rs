@@ -55,6 +55,25 @@ pub struct JobOptions {
     pub poll_millis: u64,
 }
 
+/// `statements`: which pair's statements to print (offline: no AWS call).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatementsOptions {
+    /// S.
+    pub source_bucket: String,
+    /// D.
+    pub destination_bucket: String,
+    /// KA's key ARN: A's account and S's region.
+    pub source_kms_key: String,
+    /// KB's key ARN: B's account and D's region.
+    pub destination_kms_key: String,
+    /// The replication role; default the source stack's, `s3-kms-replication-<S>` under `/`.
+    pub role_arn: Option<String>,
+    /// `BucketKeyEnabled` as the stacks set it (default true).
+    pub bucket_key_enabled: Option<bool>,
+    /// JSON output.
+    pub json: bool,
+}
+
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -62,6 +81,8 @@ pub enum Command {
     Check(Box<Options>),
     /// Start (and follow) a Batch Replication job.
     Job(Box<JobOptions>),
+    /// Print the statements a pair needs in its key and bucket policies.
+    Statements(Box<StatementsOptions>),
     /// `--help`: the usage text.
     Help,
     /// `--version`.
@@ -83,6 +104,9 @@ usage: replication-doctor --source-bucket S --destination-bucket D
        replication-doctor redrive|backfill --source-bucket S --destination-bucket D
          --job-role-arn ARN --report-bucket B [--report-prefix P] [--created-after TIME]
          [--wait] [--force] [--poll-seconds N] [the profile, region and key flags above] [--json]
+       replication-doctor statements --source-bucket S --destination-bucket D
+         --source-kms-key KA-ARN --destination-kms-key KB-ARN
+         [--role-arn ARN] [--bucket-key-enabled true|false] [--json]
        replication-doctor --version | --help
 
 Reads the documents of one replication pair (S in account A -> D in account B) and says
@@ -98,7 +122,12 @@ under --job-role-arn (the stacks' BatchReplicationRoleArn); the manifest and the
 report go to --report-bucket under --report-prefix (default s3-kms-replication). It refuses
 while the doctor finds the pair broken, unless --force. --wait follows the job (a progress bar
 on a terminal), then summarises its completion report: exit 0 every object replicated, 1 the
-job failed or some objects did, 2 the job could not be followed or was cancelled.";
+job failed or some objects did, 2 the job could not be followed or was cancelled.
+
+`statements` prints, without any AWS call, the exact statements the pair needs in KA's and
+KB's key policies and D's bucket policy, as the stacks' PolicyWrites Report leaves them to the
+policies' owners: regions and accounts come from the key ARNs, the role defaults to the source
+stack's (s3-kms-replication-<S>). Exit 0, or 64 a wrong command line.";
 
 /// The job commands' own flags, taken out of `args`; the rest are the check's.
 fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
@@ -169,6 +198,7 @@ fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
 /// A message naming the flag that is unknown, missing or without a value.
 pub fn parse(args: &[String]) -> Result<Command, String> {
     match args.first().map(String::as_str) {
+        Some("statements") => return parse_statements(&args[1..]),
         Some("redrive") => return parse_job(Selection::Redrive, &args[1..]),
         Some("backfill") => return parse_job(Selection::Backfill, &args[1..]),
         _ => {}
@@ -211,18 +241,74 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             _ => {}
         }
     }
-    for (flag, v) in [
-        ("--source-bucket", &o.source_bucket),
-        ("--destination-bucket", &o.destination_bucket),
-    ] {
-        if v.is_empty() {
-            return Err(format!("{flag} is required\n\n{USAGE}"));
-        }
-    }
+    require(
+        "",
+        &[
+            ("--source-bucket", &o.source_bucket),
+            ("--destination-bucket", &o.destination_bucket),
+        ],
+    )?;
     if o.destination_profile.is_some() && o.destination_role_arn.is_some() {
         return Err("give --destination-profile or --destination-role-arn, not both".into());
     }
     Ok(Command::Check(Box::new(o)))
+}
+
+/// Each of `flags` given, or the first that is not, named after `prefix`, with the usage.
+fn require(prefix: &str, flags: &[(&str, &String)]) -> Result<(), String> {
+    match flags.iter().find(|(_, v)| v.is_empty()) {
+        Some((flag, _)) => Err(format!("{prefix}{flag} is required\n\n{USAGE}")),
+        None => Ok(()),
+    }
+}
+
+/// `statements`' flags.
+fn parse_statements(args: &[String]) -> Result<Command, String> {
+    let mut o = StatementsOptions::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--json" => {
+                o.json = true;
+                continue;
+            }
+            "--help" | "-h" => return Ok(Command::Help),
+            _ => {}
+        }
+        let given = match it.next() {
+            Some(v) if !v.starts_with("--") => v.clone(),
+            _ => return Err(format!("{flag} needs a value")),
+        };
+        match flag.as_str() {
+            "--source-bucket" => o.source_bucket = given,
+            "--destination-bucket" => o.destination_bucket = given,
+            "--source-kms-key" => o.source_kms_key = given,
+            "--destination-kms-key" => o.destination_kms_key = given,
+            "--role-arn" => o.role_arn = Some(given),
+            "--bucket-key-enabled" => {
+                o.bucket_key_enabled = Some(match given.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(format!(
+                            "--bucket-key-enabled is true or false, not {given:?}"
+                        ));
+                    }
+                });
+            }
+            other => return Err(format!("statements: unknown argument {other:?}\n\n{USAGE}")),
+        }
+    }
+    require(
+        "statements: ",
+        &[
+            ("--source-bucket", &o.source_bucket),
+            ("--destination-bucket", &o.destination_bucket),
+            ("--source-kms-key", &o.source_kms_key),
+            ("--destination-kms-key", &o.destination_kms_key),
+        ],
+    )?;
+    Ok(Command::Statements(Box::new(o)))
 }
 
 #[cfg(test)]
@@ -352,5 +438,46 @@ mod tests {
             "arn:aws:iam::2:role/r",
         ]);
         assert!(parse(&both).unwrap_err().contains("not both"));
+    }
+
+    #[test]
+    fn statements_is_a_subcommand_with_its_own_required_flags() {
+        let a = args(&[
+            "statements",
+            "--source-bucket",
+            "s",
+            "--destination-bucket",
+            "d",
+            "--source-kms-key",
+            "ka",
+            "--destination-kms-key",
+            "kb",
+            "--bucket-key-enabled",
+            "false",
+            "--json",
+        ]);
+        let Command::Statements(o) = parse(&a).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.bucket_key_enabled, Some(false));
+        assert!(o.json && o.role_arn.is_none());
+        let missing = args(&[
+            "statements",
+            "--source-bucket",
+            "s",
+            "--destination-bucket",
+            "d",
+        ]);
+        assert!(
+            parse(&missing)
+                .unwrap_err()
+                .contains("--source-kms-key is required")
+        );
+        let check_flag = args(&["statements", "--queue-arn", "q"]);
+        assert!(
+            parse(&check_flag)
+                .unwrap_err()
+                .contains("unknown argument \"--queue-arn\"")
+        );
     }
 }

@@ -296,5 +296,6 @@ pub async fn snapshot(o: &Options, a: &Reader, b: &Reader, a_account: &str) -> S
         notifications,
         source_object_lock: object_lock(a, s).await,
         destination_object_lock: object_lock(b, d).await,
+        expected_statements: Vec::new(),
     }
 }

@@ -6,13 +6,18 @@
 //! encryption against KA; no effect on the exit code), or the report as JSON with `--json`. Exit 0 healthy, 1 findings, 2 could not check everything (what and why is said),
 //! 64 a wrong command line. Commands in a fix carry the profile and region they must run under.
 //!
+//! `replication-doctor statements …` prints, offline, the exact statements a pair needs in its
+//! key and bucket policies, for the pipeline that owns them (`PolicyWrites: Report`; see
+//! `statements.rs`).
+//!
 //! Install: `cargo install --locked --path tools/replication-doctor`.
 
 mod args;
 mod batch;
 mod gather;
+mod statements;
 
-use args::{Command, EXIT_INCOMPLETE, EXIT_USAGE, Options};
+use args::{Command, EXIT_INCOMPLETE, EXIT_USAGE, Options, StatementsOptions};
 use replication_core::doctor::{Outcome, Report, Snapshot, diagnose};
 
 /// Which account a finding's document is in, by the document's name.
@@ -125,6 +130,25 @@ async fn check(options: &Options) -> (gather::Connected, Snapshot, Report) {
     (connected, snapshot, report)
 }
 
+/// `statements`: print the pair's statements and exit (0, or 64 for a wrong command line).
+fn print_statements(o: &StatementsOptions) -> ! {
+    let planned = match statements::plan(o) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("replication-doctor statements: {message}");
+            std::process::exit(EXIT_USAGE);
+        }
+    };
+    let (a, b) = statements::accounts(o);
+    if o.json {
+        let text = serde_json::to_string_pretty(&statements::json(&planned, (&a, &b)));
+        println!("{}", text.unwrap_or_default());
+    } else {
+        print!("{}", statements::human(&planned, (&a, &b)));
+    }
+    std::process::exit(0);
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -148,6 +172,7 @@ async fn main() {
             }
             std::process::exit(batch::run(&job, &connected, &snapshot).await);
         }
+        Ok(Command::Statements(o)) => print_statements(&o),
         Ok(Command::Help) => {
             println!("{}", args::USAGE);
             std::process::exit(0);

@@ -4,8 +4,9 @@ use serde_json::Value;
 
 use super::Reader;
 use super::{
-    DefaultEncryption, InvalidProperties, Property, PropertyIssue, ResolvedKey, UpdateKind,
-    check_bucket_keys, check_key, check_partition, finish, key_ref, names, update_kind,
+    DefaultEncryption, InvalidProperties, PolicyWrites, Property, PropertyIssue, ResolvedKey,
+    UpdateKind, check_bucket_keys, check_key, check_partition, finish, key_ref, names,
+    read_policy_writes, update_kind,
 };
 use crate::arn::{
     AccountId, BucketName, KmsKeyArn, KmsKeyRef, Partition, Region, RoleArn, SqsQueueArn,
@@ -39,6 +40,9 @@ pub struct DestinationProperties {
     /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
     /// ([`crate::doctor`]) and fail with the findings.
     pub deploy_time_checks: bool,
+    /// `PolicyWrites` (default `Apply`): with `Report`, D's bucket policy and KB's key policy
+    /// are left to their owner's pipeline ([`super::PolicyWrites`]).
+    pub policy_writes: PolicyWrites,
 }
 
 /// `ReplicateTags` and `OwnerOverride` on the destination side: `true` is accepted (D always
@@ -113,7 +117,7 @@ impl DestinationSpec {
 impl DestinationProperties {
     /// The property table: every accepted property, whether changing it means replacement,
     /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 11] = [
+    pub const PROPERTIES: [Property<Self>; 12] = [
         Property {
             name: "DestinationBucket",
             kind: "BucketName",
@@ -206,10 +210,18 @@ impl DestinationProperties {
             replaces: false,
             changed: |a, b| a.deploy_time_checks != b.deploy_time_checks,
         },
+        Property {
+            name: "PolicyWrites",
+            kind: "PolicyWrites",
+            required: false,
+            default: Some("Apply"),
+            replaces: false,
+            changed: |a, b| a.policy_writes != b.policy_writes,
+        },
     ];
 
     /// Accepted property names.
-    pub const NAMES: [&'static str; 11] = names(&Self::PROPERTIES);
+    pub const NAMES: [&'static str; 12] = names(&Self::PROPERTIES);
 
     /// Parse the `ResourceProperties` of a `Custom::ReplicationDestination` request.
     ///
@@ -247,6 +259,7 @@ impl DestinationProperties {
             );
         }
         let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
+        let policy_writes = read_policy_writes(&mut r);
         if let (Some(role), Some(account)) = (&replication_role_arn, &source_account_id)
             && role.account() != account
         {
@@ -270,6 +283,7 @@ impl DestinationProperties {
                 notification_queue_arn,
                 event_bridge_notifications,
                 deploy_time_checks,
+                policy_writes,
             })
         })();
         finish(r.issues, parsed)

@@ -4,8 +4,9 @@ use serde_json::Value;
 
 use super::rules::{TagRules, parse_tag_value};
 use super::{
-    DefaultEncryption, InvalidProperties, PropertyIssue, ResolvedKey, UpdateKind,
-    check_bucket_keys, check_key, check_partition, finish, key_ref, update_kind,
+    DefaultEncryption, InvalidProperties, PolicyWrites, PropertyIssue, ResolvedKey, UpdateKind,
+    check_bucket_keys, check_key, check_partition, finish, key_ref, read_policy_writes,
+    update_kind,
 };
 use super::{DestinationSpec, Reader, RuleProperties, check_unique_rules};
 use crate::arn::{
@@ -56,6 +57,10 @@ pub struct SourceProperties {
     /// `DeployTimeChecks` (default true): after writing, diagnose what this account can see
     /// ([`crate::doctor`]) and fail with the findings.
     pub deploy_time_checks: bool,
+    /// `PolicyWrites` (default `Apply`): with `Report`, KA's key policy (and in single-stack
+    /// mode D's bucket policy and KB's key policy) are left to their owner's pipeline
+    /// ([`super::PolicyWrites`]).
+    pub policy_writes: PolicyWrites,
     /// `Canary` (default false): after writing, put a small object in S under the first rule's
     /// prefix and wait, bounded, for its replication status.
     pub canary: bool,
@@ -225,6 +230,7 @@ impl SourceProperties {
         let replicate_tags = r.boolean("ReplicateTags").unwrap_or(true);
         let role_trust_conditions = r.boolean("RoleTrustConditions").unwrap_or(false);
         let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
+        let policy_writes = read_policy_writes(&mut r);
         let canary = r.boolean("Canary").unwrap_or(false);
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
@@ -389,6 +395,7 @@ impl SourceProperties {
                 role_trust_conditions,
                 destination_access_role_arn,
                 deploy_time_checks,
+                policy_writes,
                 canary,
                 role_permissions_boundary,
                 role_path,

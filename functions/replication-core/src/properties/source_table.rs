@@ -6,7 +6,7 @@ use super::{Property, SourceProperties, names};
 impl SourceProperties {
     /// The property table: every accepted property, whether changing it means replacement,
     /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 20] = [
+    pub const PROPERTIES: [Property<Self>; 21] = [
         Property {
             name: "SourceBucket",
             kind: "BucketName",
@@ -128,6 +128,14 @@ impl SourceProperties {
             changed: |a, b| a.deploy_time_checks != b.deploy_time_checks,
         },
         Property {
+            name: "PolicyWrites",
+            kind: "PolicyWrites",
+            required: false,
+            default: Some("Apply"),
+            replaces: false,
+            changed: |a, b| a.policy_writes != b.policy_writes,
+        },
+        Property {
             name: "Canary",
             kind: "Boolean",
             required: false,
@@ -173,5 +181,5 @@ impl SourceProperties {
     ];
 
     /// Accepted property names.
-    pub const NAMES: [&'static str; 20] = names(&Self::PROPERTIES);
+    pub const NAMES: [&'static str; 21] = names(&Self::PROPERTIES);
 }

@@ -576,3 +576,36 @@ fn replication_events_queue_needs_metrics_and_the_source_region() {
             .contains("not its URL")
     );
 }
+
+#[test]
+fn policy_writes_is_apply_unless_report_is_asked_and_anything_else_is_named() {
+    let s = SourceProperties::parse(&source_props()).unwrap();
+    let d = DestinationProperties::parse(&destination_props()).unwrap();
+    assert_eq!(
+        (s.policy_writes, d.policy_writes),
+        (PolicyWrites::Apply, PolicyWrites::Apply)
+    );
+    // An unset template parameter is "".
+    let unset = SourceProperties::parse(&with(source_props(), "PolicyWrites", json!(""))).unwrap();
+    assert_eq!(unset.policy_writes, PolicyWrites::Apply);
+    let report =
+        DestinationProperties::parse(&with(destination_props(), "PolicyWrites", json!("report")))
+            .unwrap();
+    assert_eq!(report.policy_writes, PolicyWrites::Report);
+    assert!(!report.policy_writes.applies());
+    // A change of mode is an in-place Update, never a replacement.
+    assert_eq!(
+        report.update_kind(&d),
+        UpdateKind::InPlace {
+            changed: vec!["PolicyWrites"]
+        }
+    );
+    let err =
+        SourceProperties::parse(&with(source_props(), "PolicyWrites", json!("Never"))).unwrap_err();
+    let issue = issue_for(&err, "PolicyWrites");
+    assert!(issue.problem.contains("\"Never\""), "{issue:?}");
+    assert!(
+        issue.fix.contains("Apply") && issue.fix.contains("Report"),
+        "{issue:?}"
+    );
+}

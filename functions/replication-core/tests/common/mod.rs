@@ -10,6 +10,8 @@ use replication_core::properties::{
 };
 use serde_json::Value;
 
+pub mod healthy;
+
 /// KA.
 pub const KA: &str = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-11aa-11aa-11aa-111111aaaaaa";
 /// KB.

@@ -19,6 +19,18 @@ pub(super) async fn get_bucket_policy(
         .map_err(|e| read_error(step, e))
 }
 
+/// D's bucket policy as it is, `None` when D has none: with `PolicyWrites: Report` it is read,
+/// never written.
+///
+/// # Errors
+/// When S3 refuses, or the policy is not a JSON object.
+pub async fn read_bucket_policy(
+    c: &AccountClients,
+    bucket: &str,
+) -> Result<Option<Value>, StepError> {
+    get_bucket_policy(c, bucket, &format!("read_bucket_policy({bucket})")).await
+}
+
 /// Step 5: merge our statements into D's bucket policy (created when D has none). Returns the
 /// policy as it now is.
 ///

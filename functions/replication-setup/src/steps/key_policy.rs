@@ -23,6 +23,14 @@ pub(super) async fn get_key_policy(
         })
 }
 
+/// `key`'s policy as it is: with `PolicyWrites: Report` it is read, never written.
+///
+/// # Errors
+/// When KMS refuses, or the key has no policy.
+pub async fn read_key_policy(c: &AccountClients, key: &KmsKeyArn) -> Result<Value, StepError> {
+    get_key_policy(c, key, &format!("read_key_policy({key})")).await
+}
+
 /// Steps 3 and 4: merge `ours` into `key`'s policy, refusing to leave the key without an
 /// administrator statement for its account.
 ///

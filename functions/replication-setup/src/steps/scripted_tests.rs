@@ -242,7 +242,7 @@ fn source_spec() -> replication_core::properties::SourceSpec {
 }
 
 /// A validated source spec for S = `source-s` and D, with `extra` properties set.
-pub(super) fn source_spec_with(extra: Value) -> replication_core::properties::SourceSpec {
+pub(crate) fn source_spec_with(extra: Value) -> replication_core::properties::SourceSpec {
     use replication_core::arn::KeyManager;
     use replication_core::properties::{SourceFacts, SourceProperties};
     const KA: &str = "arn:aws:kms:us-east-1:111111111111:key/22222222-3333-4444-8555-666666666666";
