@@ -19,7 +19,7 @@ const EXPECTED = {
     'AWS::SQS::Queue': 2, // the verifier's queue and its DLQ
     'AWS::SQS::QueuePolicy': 1,
     'AWS::Lambda::EventSourceMapping': 1,
-    'AWS::CloudWatch::Alarm': 14, // 9, the scheduled check's 4, CanaryReplicaVerified
+    'AWS::CloudWatch::Alarm': 15, // 10, the scheduled check's 4, CanaryReplicaVerified
     'AWS::CloudWatch::Dashboard': 1,
     'AWS::Logs::LogGroup': 2,
     'AWS::Scheduler::Schedule': 1,
