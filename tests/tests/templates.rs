@@ -332,6 +332,8 @@ fn switch(name: &str, on: bool) -> Value {
         ("RolePermissionsBoundary", true) =>
             "arn:aws:iam::111111111111:policy/boundaries/replication",
         ("RolePermissionsBoundary", false) => "",
+        ("BatchReplicationReportBucket", true) => "batch-reports",
+        ("BatchReplicationReportBucket", false) => "",
         (_, true) => "true",
         (_, false) => "false",
     })

@@ -169,7 +169,8 @@ pub struct Grant {
     /// one alternative are on (`[["Canary"], ["ScheduledCheck", "Liveness"]]`: with the canary,
     /// or with the liveness check, which needs the scheduled check). A switch is on when a
     /// boolean parameter is `true`, `Tracing` is `Active`, `MetricsSink` is not `emf`, or
-    /// `DestinationAccessRoleArn` or `RolePermissionsBoundary` is given.
+    /// `DestinationAccessRoleArn`, `RolePermissionsBoundary` or `BatchReplicationReportBucket`
+    /// is given.
     pub when: &'static [&'static [&'static str]],
 }
 
@@ -198,6 +199,7 @@ const TRACING: Switches = &[&["Tracing"]];
 const CANARY: Switches = &[&["Canary"], &["ScheduledCheck", "Liveness"]];
 const LIVENESS: Switches = &[&["ScheduledCheck", "Liveness"]];
 const CHECK: Switches = &[&["ScheduledCheck"]];
+const EXISTING_OBJECTS: Switches = &[&["ReplicateExistingObjects", "BatchReplicationReportBucket"]];
 
 const LOGS: [Grant; 2] = [g("logs:CreateLogStream", &[]), g("logs:PutLogEvents", &[])];
 const XRAY: [Grant; 2] = [
@@ -256,6 +258,9 @@ pub const SETUP_SOURCE_GRANTS: &[Grant] = &[
     g("iam:DeleteRolePolicy", &["DeleteRolePolicy"]),
     g("iam:DeleteRole", &["DeleteRole"]),
     g("iam:PassRole", &[]),
+    // ReplicateExistingObjects: the Batch Replication job, found again or started.
+    when("s3:CreateJob", &["CreateJob"], EXISTING_OBJECTS),
+    when("s3:ListJobs", &["ListJobs"], EXISTING_OBJECTS),
     when("s3:GetBucketPolicy", &["GetBucketPolicy"], CHECK),
     when(
         "iam:ListAttachedRolePolicies",

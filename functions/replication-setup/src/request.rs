@@ -182,10 +182,10 @@ pub(crate) struct CheckNames {
 /// The side a scheduled check diagnoses, with its properties.
 #[derive(Debug)]
 pub(crate) enum ScheduledSide {
-    /// The source account's view.
-    Source(SourceProperties),
+    /// The source account's view (both boxed: hundreds of bytes, and unequal).
+    Source(Box<SourceProperties>),
     /// The destination account's view.
-    Destination(DestinationProperties),
+    Destination(Box<DestinationProperties>),
 }
 
 impl ScheduledCheck {
@@ -205,10 +205,10 @@ impl ScheduledCheck {
         let invalid = |e: InvalidProperties| Failure::Properties(e.to_string());
         let side = match resource_type {
             Ok(ResourceType::Source) => SourceProperties::parse(&props)
-                .map(ScheduledSide::Source)
+                .map(|p| ScheduledSide::Source(Box::new(p)))
                 .map_err(invalid),
             Ok(ResourceType::Destination) => DestinationProperties::parse(&props)
-                .map(ScheduledSide::Destination)
+                .map(|p| ScheduledSide::Destination(Box::new(p)))
                 .map_err(invalid),
             Err(e) => Err(Failure::ResourceType(format!(
                 "{SCHEDULED_CHECK_KEY}.ResourceType: {e}"

@@ -108,7 +108,7 @@ fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
         selection,
         job_role_arn: String::new(),
         report_bucket: String::new(),
-        report_prefix: "s3-kms-replication".into(),
+        report_prefix: replication_core::batch_job::DEFAULT_REPORT_PREFIX.into(),
         created_after: None,
         wait: false,
         force: false,

@@ -1,12 +1,11 @@
 //! `redrive` and `backfill`: start an S3 Batch Replication job for a pair, follow it, and
 //! summarise its completion report.
 //!
-//! The job (S3 User Guide, "Replicating existing objects with S3 Batch Replication"):
-//! `S3ReplicateObject` in account A and S's region, over a manifest that S3 generates from S
-//! under the replication configuration (`EligibleForReplication`) with the selection's
-//! `ObjectReplicationStatuses` (and `CreatedAfter`), written with the completion report to
-//! `--report-bucket` under `--report-prefix`. `ConfirmationRequired` is false, so the job runs
-//! without a separate `UpdateJobStatus`.
+//! The job is [`replication_aws::batch_job`]'s, shared with the setup function's
+//! `ReplicateExistingObjects`: `S3ReplicateObject` in account A and S's region, over a manifest
+//! that S3 generates from S with the selection's `ObjectReplicationStatuses` (and
+//! `CreatedAfter`), written with the completion report to `--report-bucket` under
+//! `--report-prefix`.
 //!
 //! Calls, in A: `s3:CreateJob` and `iam:PassRole` on the job role; `s3:DescribeJob` while
 //! waiting; `s3:GetObject` on the report's objects (`<prefix>/job-<id>/…`).
@@ -14,15 +13,10 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use aws_sdk_s3control::config::endpoint::{EndpointFuture, Params, ResolveEndpoint};
-use aws_sdk_s3control::types::{
-    GeneratedManifestFormat, JobDescriptor, JobManifestGenerator, JobManifestGeneratorFilter,
-    JobOperation, JobReport, JobReportFormat, JobReportScope, JobStatus, ReplicationStatus,
-    S3JobManifestGenerator, S3ManifestOutputLocation, S3ReplicateObjectOperation,
-};
+use aws_sdk_s3control::types::{JobDescriptor, JobStatus};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use aws_smithy_types::endpoint::Endpoint;
+use replication_aws::batch_job::{ReplicationJob, create_replication_job};
 use replication_core::batch_job::{ReportSummary, parse_report_csv, summarize};
 use replication_core::doctor::Snapshot;
 use serde_json::{Value, json};
@@ -33,26 +27,13 @@ use crate::gather::{Connected, one_line};
 /// How many failed rows the summary shows.
 const FIRST_FAILURES: usize = 10;
 
-/// The emulator's endpoint, used as given. S3 Control's endpoint rules put the account id in
-/// the host (`<account>.<endpoint host>`), which does not resolve for a local endpoint; the
-/// account still travels in `x-amz-account-id`.
-#[derive(Debug)]
-struct AsGiven(String);
-
-impl ResolveEndpoint for AsGiven {
-    fn resolve_endpoint<'a>(&'a self, _: &'a Params) -> EndpointFuture<'a> {
-        EndpointFuture::ready(Ok(Endpoint::builder().url(self.0.clone()).build()))
-    }
-}
-
 /// The S3 Control client of A in `region`.
 fn control(connected: &Connected, region: &str) -> aws_sdk_s3control::Client {
-    let mut config = aws_sdk_s3control::config::Builder::from(&connected.a_config)
-        .region(aws_sdk_s3control::config::Region::new(region.to_owned()));
-    if let Some(url) = connected.a_config.endpoint_url() {
-        config = config.endpoint_resolver(AsGiven(url.to_owned()));
-    }
-    aws_sdk_s3control::Client::from_conf(config.build())
+    replication_aws::batch_job::control_client(
+        aws_sdk_s3control::config::Builder::from(&connected.a_config),
+        connected.a_config.endpoint_url(),
+        region,
+    )
 }
 
 /// A token unique to this run, so that a retried CreateJob does not start a second job.
@@ -64,71 +45,33 @@ fn request_token() -> String {
     format!("replication-doctor-{}-{nanos}", std::process::id())
 }
 
-fn bucket_arn(partition: &str, bucket: &str) -> String {
-    format!("arn:{partition}:s3:::{bucket}")
-}
-
 /// Start the job; its id.
 async fn create(
     job: &JobOptions,
     client: &aws_sdk_s3control::Client,
     s: &Snapshot,
 ) -> anyhow::Result<String> {
-    let reports = bucket_arn(&s.partition, &job.report_bucket);
-    let mut filter = JobManifestGeneratorFilter::builder()
-        .eligible_for_replication(true)
-        .object_replication_statuses(ReplicationStatus::from(job.selection.replication_status()));
-    if let Some(after) = &job.created_after {
-        let at = DateTime::from_str(after, Format::DateTime).map_err(|e| {
+    let created_after = match &job.created_after {
+        Some(after) => Some(DateTime::from_str(after, Format::DateTime).map_err(|e| {
             anyhow::anyhow!("--created-after {after:?} is not an RFC 3339 time: {e}")
-        })?;
-        filter = filter.created_after(at);
-    }
-    let generator = S3JobManifestGenerator::builder()
-        .source_bucket(bucket_arn(&s.partition, &s.source_bucket))
-        .enable_manifest_output(true)
-        .manifest_output_location(
-            S3ManifestOutputLocation::builder()
-                .bucket(&reports)
-                .manifest_prefix(format!("{}/manifests", job.report_prefix))
-                .manifest_format(GeneratedManifestFormat::S3InventoryReportCsv20211130)
-                .build()?,
-        )
-        .filter(filter.build())
-        .build()?;
-    let report = JobReport::builder()
-        .bucket(&reports)
-        .format(JobReportFormat::ReportCsv20180820)
-        .enabled(true)
-        .prefix(&job.report_prefix)
-        .report_scope(JobReportScope::AllTasks)
-        .build();
-    let created = client
-        .create_job()
-        .account_id(&s.source_account)
-        .confirmation_required(false)
-        .operation(
-            JobOperation::builder()
-                .s3_replicate_object(S3ReplicateObjectOperation::builder().build())
-                .build(),
-        )
-        .manifest_generator(JobManifestGenerator::S3JobManifestGenerator(generator))
-        .report(report)
-        .priority(10)
-        .role_arn(&job.job_role_arn)
-        .client_request_token(request_token())
-        .description(format!(
-            "s3-kms-replication {}: {} -> {}",
-            job.selection.name(),
-            s.source_bucket,
-            s.destination_bucket
-        ))
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("s3control:CreateJob failed: {}", one_line(&e)))?;
-    created
-        .job_id
-        .ok_or_else(|| anyhow::anyhow!("CreateJob returned no job id"))
+        })?),
+        None => None,
+    };
+    let token = request_token();
+    let spec = ReplicationJob {
+        account: &s.source_account,
+        partition: &s.partition,
+        source_bucket: &s.source_bucket,
+        destination_bucket: &s.destination_bucket,
+        selection: job.selection,
+        created_after,
+        role_arn: &job.job_role_arn,
+        report_bucket: &job.report_bucket,
+        report_prefix: &job.report_prefix,
+        token: &token,
+        findable: false,
+    };
+    Ok(create_replication_job(client, &spec).await?)
 }
 
 /// The job's progress as (total, succeeded, failed).

@@ -107,6 +107,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An optional property as [`Reader::parsed`] reads it, with empty text omitted: a template
+    /// parameter is text, `""` when unset.
+    pub(super) fn parsed_text<T>(
+        &mut self,
+        property: &str,
+        parse: impl FnOnce(&str) -> Result<T, ArnError>,
+    ) -> Option<T> {
+        if self.get(property).and_then(Value::as_str) == Some("") {
+            return None;
+        }
+        self.parsed(property, false, parse)
+    }
+
     pub(super) fn boolean(&mut self, property: &str) -> Option<bool> {
         match self.get(property) {
             None | Some(Value::Null) => None,

@@ -69,6 +69,15 @@ pub struct SourceProperties {
     /// `RoleTags`: tags on a role this project creates, besides the project's own
     /// [`super::ROLE_MANAGED_TAG`]; as (key, value) in the given order.
     pub role_tags: Vec<(String, String)>,
+    /// `ReplicateExistingObjects` (default false): after a successful Create (after the canary),
+    /// start one S3 Batch Replication job for S's objects that were never replicated (`NONE`),
+    /// under `BatchReplicationRoleArn`, with its manifest and report in
+    /// `BatchReplicationReportBucket`; never waited for.
+    pub replicate_existing_objects: bool,
+    /// `BatchReplicationRoleArn`: the job role (the source stack's `BatchReplicationRole`).
+    pub batch_replication_role_arn: Option<RoleArn>,
+    /// `BatchReplicationReportBucket`: where the generated manifest and the completion report go.
+    pub batch_replication_report_bucket: Option<BucketName>,
 }
 
 /// What the adapter learned in the source account (and, in single-stack mode, in B).
@@ -219,19 +228,44 @@ impl SourceProperties {
         let role_trust_conditions = r.boolean("RoleTrustConditions").unwrap_or(false);
         let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
         let canary = r.boolean("Canary").unwrap_or(false);
+        let replicate_existing_objects = r.boolean("ReplicateExistingObjects").unwrap_or(false);
+        let batch_replication_role_arn = r.parsed_text("BatchReplicationRoleArn", RoleArn::parse);
+        let batch_replication_report_bucket =
+            r.parsed_text("BatchReplicationReportBucket", BucketName::parse);
+        if replicate_existing_objects {
+            let given = |name: &str| {
+                r.get(name)
+                    .is_some_and(|v| v.as_str().is_none_or(|s| !s.is_empty()))
+            };
+            let missing: Vec<(&str, &str)> = [
+                (
+                    "BatchReplicationRoleArn",
+                    "give the role S3 Batch Replication jobs run under (the source stack's BatchReplicationRoleArn output), or set ReplicateExistingObjects to false",
+                ),
+                (
+                    "BatchReplicationReportBucket",
+                    "give a bucket of this account in S's region, other than S, for the job's manifest and completion report, or set ReplicateExistingObjects to false",
+                ),
+            ]
+            .into_iter()
+            .filter(|(name, _)| !given(name))
+            .collect();
+            for (name, fix) in missing {
+                r.issue(name, "missing while ReplicateExistingObjects is true", fix);
+            }
+        }
+        if let (Some(report), Some(source)) = (&batch_replication_report_bucket, &source_bucket)
+            && report == source
+        {
+            r.issue(
+                "BatchReplicationReportBucket",
+                "is SourceBucket: the job's manifest and report would match the rule and be replicated to D",
+                "use another bucket of this account in S's region",
+            );
+        }
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
-        // Template parameters are text, "" when unset: empty text is omitted.
-        let role_permissions_boundary = r
-            .string("RolePermissionsBoundary", false)
-            .filter(|s| !s.is_empty())
-            .and_then(|s| match PolicyArn::parse(s) {
-                Ok(arn) => Some(arn),
-                Err(e) => {
-                    r.arn_issue("RolePermissionsBoundary", &e);
-                    None
-                }
-            });
+        let role_permissions_boundary = r.parsed_text("RolePermissionsBoundary", PolicyArn::parse);
         let role_path = r
             .string("RolePath", false)
             .filter(|s| !s.is_empty())
@@ -378,6 +412,9 @@ impl SourceProperties {
                 role_permissions_boundary,
                 role_path,
                 role_tags,
+                replicate_existing_objects,
+                batch_replication_role_arn,
+                batch_replication_report_bucket,
             })
         })();
         finish(issues, parsed)
