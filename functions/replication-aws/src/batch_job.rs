@@ -9,15 +9,21 @@
 //! report bucket under the report prefix (`<prefix>/manifests/`, `<prefix>/job-<id>/`).
 //! `ConfirmationRequired` is false, so the job runs without a separate `UpdateJobStatus`.
 //!
-//! Calls, in A: `s3:CreateJob` and `iam:PassRole` on the job role ([`create_replication_job`]);
-//! `s3:ListJobs` ([`find_job`]).
+//! The audit ([`create_audit_job`]): an "Invoke AWS Lambda function" job (`LambdaInvoke`,
+//! invocation schema 2.0) in account B over a CSV manifest of D's object versions, with the
+//! verifier as the function.
+//!
+//! Calls: `s3:CreateJob` and `iam:PassRole` on the job role ([`create_replication_job`],
+//! [`create_audit_job`]); `s3:ListJobs` ([`find_job`]).
 
 use aws_sdk_s3control::config::endpoint::{EndpointFuture, Params, ResolveEndpoint};
 use aws_sdk_s3control::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3control::types::{
-    GeneratedManifestFormat, JobManifestGenerator, JobManifestGeneratorFilter, JobOperation,
-    JobReport, JobReportFormat, JobReportScope, ReplicationStatus, S3JobManifestGenerator,
-    S3ManifestOutputLocation, S3ReplicateObjectOperation,
+    GeneratedManifestFormat, JobManifest, JobManifestFieldName, JobManifestFormat,
+    JobManifestGenerator, JobManifestGeneratorFilter, JobManifestLocation, JobManifestSpec,
+    JobOperation, JobReport, JobReportFormat, JobReportScope, LambdaInvokeOperation,
+    ReplicationStatus, S3JobManifestGenerator, S3ManifestOutputLocation,
+    S3ReplicateObjectOperation,
 };
 use aws_smithy_types::DateTime;
 use replication_core::batch_job::{Selection, job_description, job_has_token};
@@ -126,6 +132,17 @@ fn bucket_arn(partition: &str, bucket: &str) -> String {
     format!("arn:{partition}:s3:::{bucket}")
 }
 
+/// Every job's completion report: CSV, all tasks, under `<prefix>/job-<id>/` of the bucket.
+fn completion_report(bucket_arn: &str, prefix: &str) -> JobReport {
+    JobReport::builder()
+        .bucket(bucket_arn)
+        .format(JobReportFormat::ReportCsv20180820)
+        .enabled(true)
+        .prefix(prefix)
+        .report_scope(JobReportScope::AllTasks)
+        .build()
+}
+
 /// Start `job`; its id. A repeated token answers the first job's id (S3 API Reference,
 /// CreateJob, `ClientRequestToken`).
 ///
@@ -156,13 +173,7 @@ pub async fn create_replication_job(
         .filter(filter.build())
         .build()
         .map_err(invalid)?;
-    let report = JobReport::builder()
-        .bucket(&reports)
-        .format(JobReportFormat::ReportCsv20180820)
-        .enabled(true)
-        .prefix(job.report_prefix)
-        .report_scope(JobReportScope::AllTasks)
-        .build();
+    let report = completion_report(&reports, job.report_prefix);
     let description = job_description(
         job.selection,
         job.source_bucket,
@@ -184,6 +195,91 @@ pub async fn create_replication_job(
         .role_arn(job.role_arn)
         .client_request_token(job.token)
         .description(description)
+        .send()
+        .await
+        .map_err(|e| JobError::of("CreateJob", &e))?;
+    created
+        .job_id
+        .ok_or_else(|| JobError::answer("CreateJob", "no job id in the answer"))
+}
+
+/// An audit job: the verifier over a CSV manifest of D's versions, as plain data.
+#[derive(Debug, Clone)]
+pub struct AuditJob<'a> {
+    /// B, where the job runs.
+    pub account: &'a str,
+    /// The partition of the buckets' ARNs.
+    pub partition: &'a str,
+    /// The function (the verifier's unqualified ARN).
+    pub function_arn: &'a str,
+    /// The job role (trusted by `batchoperations.s3.amazonaws.com`; `lambda:InvokeFunction` on
+    /// the function, reads of the manifest, writes of the report).
+    pub role_arn: &'a str,
+    /// The manifest object: bucket, key and its ETag (without quotes).
+    pub manifest: (&'a str, &'a str, &'a str),
+    /// The bucket of the completion report.
+    pub report_bucket: &'a str,
+    /// The key prefix in it.
+    pub report_prefix: &'a str,
+    /// `ClientRequestToken`.
+    pub token: &'a str,
+    /// The job's description.
+    pub description: &'a str,
+}
+
+/// Start `job`; its id.
+///
+/// # Errors
+/// [`JobError`] when S3 Control refuses the job or answers without an id.
+pub async fn create_audit_job(
+    client: &aws_sdk_s3control::Client,
+    job: &AuditJob<'_>,
+) -> Result<String, JobError> {
+    let invalid =
+        |e: aws_sdk_s3control::error::BuildError| JobError::answer("CreateJob", &e.to_string());
+    let (bucket, key, etag) = job.manifest;
+    let manifest = JobManifest::builder()
+        .spec(
+            JobManifestSpec::builder()
+                .format(JobManifestFormat::S3BatchOperationsCsv20180820)
+                .fields(JobManifestFieldName::Bucket)
+                .fields(JobManifestFieldName::Key)
+                .fields(JobManifestFieldName::VersionId)
+                .build()
+                .map_err(invalid)?,
+        )
+        .location(
+            JobManifestLocation::builder()
+                .object_arn(format!("{}/{key}", bucket_arn(job.partition, bucket)))
+                .e_tag(etag)
+                .build()
+                .map_err(invalid)?,
+        )
+        .build();
+    let report = completion_report(
+        &bucket_arn(job.partition, job.report_bucket),
+        job.report_prefix,
+    );
+    let created = client
+        .create_job()
+        .account_id(job.account)
+        .confirmation_required(false)
+        .operation(
+            JobOperation::builder()
+                .lambda_invoke(
+                    LambdaInvokeOperation::builder()
+                        .function_arn(job.function_arn)
+                        .invocation_schema_version("2.0")
+                        .build(),
+                )
+                .build(),
+        )
+        .manifest(manifest)
+        .report(report)
+        .priority(10)
+        .role_arn(job.role_arn)
+        .client_request_token(job.token)
+        .description(job.description)
         .send()
         .await
         .map_err(|e| JobError::of("CreateJob", &e))?;

@@ -142,6 +142,49 @@ pub fn existing_objects_step(on: bool, was_on: Option<bool>) -> ExistingObjectsS
     }
 }
 
+/// `key` as a Batch Operations manifest carries it: URL-encoded (S3 User Guide, "Specifying a
+/// manifest": "Object keys must be URL-encoded"), every byte but the unreserved ones and `/` as
+/// `%XX`, so that `+` is `%2B` and a space `%20` ([`decode_batch_key`] reads it back).
+#[must_use]
+pub fn encode_manifest_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One object version to audit: its key (decoded) and version id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    /// The key, as S3 lists it.
+    pub key: String,
+    /// The version id (`null` for an object written before versioning).
+    pub version_id: String,
+}
+
+/// The CSV manifest of an audit (format `S3BatchOperations_CSV_20180820`, fields `Bucket, Key,
+/// VersionId`): one row per version, keys URL-encoded, no header. A field never needs quoting:
+/// bucket names, encoded keys and version ids hold no `,`, `"` or line break.
+#[must_use]
+pub fn audit_manifest_csv(bucket: &str, versions: &[ObjectVersion]) -> String {
+    versions
+        .iter()
+        .map(|v| {
+            format!(
+                "{bucket},{},{}\n",
+                encode_manifest_key(&v.key),
+                v.version_id
+            )
+        })
+        .collect()
+}
+
 /// One row of a completion report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportRow {
@@ -375,6 +418,24 @@ mod tests {
         assert_eq!(existing_objects_step(true, Some(true)), Report);
         assert_eq!(existing_objects_step(false, Some(true)), Nothing);
         assert_eq!(existing_objects_step(false, None), Nothing);
+    }
+
+    #[test]
+    fn the_audit_manifest_lists_each_version_with_its_key_encoded() {
+        let versions = [
+            ObjectVersion {
+                key: "dir/a b+c,ü.txt".into(),
+                version_id: "v1".into(),
+            },
+            ObjectVersion {
+                key: "plain".into(),
+                version_id: "null".into(),
+            },
+        ];
+        let csv = audit_manifest_csv("d", &versions);
+        assert_eq!(csv, "d,dir/a%20b%2Bc%2C%C3%BC.txt,v1\nd,plain,null\n");
+        let key = csv.split(',').nth(1).unwrap();
+        assert_eq!(decode_batch_key(key).unwrap(), "dir/a b+c,ü.txt");
     }
 
     #[test]

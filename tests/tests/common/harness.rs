@@ -494,21 +494,6 @@ pub(crate) async fn job_role(h: &Harness, without: &str) -> (String, String) {
         .await
         .unwrap();
     w.track(Account::A, Resource::Bucket(reports.clone()));
-    let name = unique_name("batch-replication");
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    let role =
-        w.a.iam
-            .create_role()
-            .role_name(&name)
-            .assume_role_policy_document(trust.to_string())
-            .send()
-            .await
-            .unwrap()
-            .role
-            .unwrap()
-            .arn;
-    w.track(Account::A, Resource::Role(name.clone()));
     let s = &w.source_bucket;
     let grants = [
         (
@@ -535,15 +520,10 @@ pub(crate) async fn job_role(h: &Harness, without: &str) -> (String, String) {
                 .then(|| json!({"Effect": "Allow", "Action": kept, "Resource": resource}))
         })
         .collect();
-    let policy = json!({"Version": "2012-10-17", "Statement": statements});
-    w.a.iam
-        .put_role_policy()
-        .role_name(&name)
-        .policy_name("batch-replication")
-        .policy_document(policy.to_string())
-        .send()
-        .await
-        .unwrap();
+    let role =
+        e2e_tests::batch::batch_operations_role(w, Account::A, "batch-replication", statements)
+            .await
+            .unwrap();
     (role, reports)
 }
 

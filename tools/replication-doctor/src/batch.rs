@@ -27,17 +27,17 @@ use crate::gather::{Connected, one_line};
 /// How many failed rows the summary shows.
 const FIRST_FAILURES: usize = 10;
 
-/// The S3 Control client of A in `region`.
-fn control(connected: &Connected, region: &str) -> aws_sdk_s3control::Client {
+/// The S3 Control client of `config`'s account in `region`.
+pub(crate) fn control(config: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3control::Client {
     replication_aws::batch_job::control_client(
-        aws_sdk_s3control::config::Builder::from(&connected.a_config),
-        connected.a_config.endpoint_url(),
+        aws_sdk_s3control::config::Builder::from(config),
+        config.endpoint_url(),
         region,
     )
 }
 
 /// A token unique to this run, so that a retried CreateJob does not start a second job.
-fn request_token() -> String {
+pub(crate) fn request_token() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -190,7 +190,7 @@ async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> anyhow::Result
 
 /// What the job did, for `--json` and the human summary.
 fn outcome(
-    job: &JobOptions,
+    command: &str,
     id: &str,
     described: &JobDescriptor,
     report: Option<&(String, ReportSummary)>,
@@ -204,7 +204,7 @@ fn outcome(
         .collect();
     json!({
         "job_id": id,
-        "command": job.selection.name(),
+        "command": command,
         "status": described.status().map_or("Unknown", JobStatus::as_str),
         "total_tasks": total,
         "failure_reasons": reasons,
@@ -238,6 +238,15 @@ fn human(outcome: &Value) -> String {
             "  {} succeeded, {} failed\n",
             summary["succeeded"], summary["failed"]
         ));
+        let by_message = summary["succeeded_by_message"].as_object();
+        if by_message.is_some_and(|m| !m.is_empty()) {
+            let parts: Vec<String> = by_message
+                .into_iter()
+                .flatten()
+                .map(|(m, n)| format!("{m}: {n}"))
+                .collect();
+            out.push_str(&format!("  succeeded as {}\n", parts.join(", ")));
+        }
         for (code, n) in summary["failed_by_code"].as_object().into_iter().flatten() {
             out.push_str(&format!("  failed with {code}: {n}\n"));
         }
@@ -252,15 +261,23 @@ fn human(outcome: &Value) -> String {
             let version = f["version_id"]
                 .as_str()
                 .map_or(String::new(), |v| format!(" (version {v})"));
-            out.push_str(&format!(
-                "    s3://{}/{}{version}: {} (HTTP {}) {}\n",
+            let line = format!(
+                "    s3://{}/{}{version}: {} (HTTP {}) {}",
                 f["bucket"].as_str().unwrap_or_default(),
                 f["key"].as_str().unwrap_or_default(),
                 f["error_code"].as_str().unwrap_or_default(),
                 f["http_status"].as_str().unwrap_or_default(),
                 f["message"].as_str().unwrap_or_default()
-            ));
+            );
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
+    }
+    if outcome["command"] == "audit" && summary["failed"].as_u64().is_some_and(|n| n > 0) {
+        // Batch Operations ignores a failed task's result string (batch-ops-invoke-lambda).
+        out.push_str(
+            "  why each failed: the verifier's log, one JSON line per finding (verdict, key, version, what was found)\n",
+        );
     }
     if let Some(location) = outcome["report"].as_str() {
         out.push_str(&format!("  completion report: {location}\n"));
@@ -297,7 +314,7 @@ pub async fn run(job: &JobOptions, connected: &Connected, s: &Snapshot) -> i32 {
     } else {
         s.source_region.clone()
     };
-    let client = control(connected, &region);
+    let client = control(&connected.a_config, &region);
     let id = match create(job, &client, s).await {
         Ok(id) => id,
         Err(e) => {
@@ -318,44 +335,90 @@ pub async fn run(job: &JobOptions, connected: &Connected, s: &Snapshot) -> i32 {
             .as_deref()
             .map_or(String::new(), |t| format!(", created after {t}"))
     );
-    if !job.wait {
-        let started = json!({"started": true, "job_id": id, "command": job.selection.name(), "region": region});
-        if job.pair.json {
+    conclude(Started {
+        command: job.selection.name(),
+        client: &client,
+        account: &s.source_account,
+        region: &region,
+        id: &id,
+        s3: connected.a.in_region(&region).s3,
+        report_bucket: &job.report_bucket,
+        report_prefix: &job.report_prefix,
+        profile: job.pair.source_profile.as_deref(),
+        wait: job.wait,
+        poll: Duration::from_millis(job.poll_millis),
+        json: job.pair.json,
+    })
+    .await
+}
+
+/// A job just started, and how to conclude the command.
+pub(crate) struct Started<'a> {
+    /// `redrive`, `backfill`, `audit`.
+    pub command: &'a str,
+    /// S3 Control in the job's account and region.
+    pub client: &'a aws_sdk_s3control::Client,
+    /// The job's account.
+    pub account: &'a str,
+    /// The job's region.
+    pub region: &'a str,
+    /// The job's id.
+    pub id: &'a str,
+    /// S3 in the report bucket's region.
+    pub s3: aws_sdk_s3::Client,
+    /// The report's bucket.
+    pub report_bucket: &'a str,
+    /// The report's prefix.
+    pub report_prefix: &'a str,
+    /// The profile of the job's account, for the printed follow-up command.
+    pub profile: Option<&'a str>,
+    /// `--wait`.
+    pub wait: bool,
+    /// `--poll-seconds`.
+    pub poll: Duration,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// Without `--wait`, print the job id and how to follow it (exit 0); with it, follow the job,
+/// summarise its completion report and return the exit code.
+pub(crate) async fn conclude(j: Started<'_>) -> i32 {
+    let (id, region) = (j.id, j.region);
+    if !j.wait {
+        let started =
+            json!({"started": true, "job_id": id, "command": j.command, "region": region});
+        if j.json {
             println!("{started:#}");
         } else {
             println!(
                 "{id}\nfollow it: aws s3control describe-job --account-id {} --job-id {id} --region {region}{}",
-                s.source_account,
-                job.pair
-                    .source_profile
-                    .as_deref()
+                j.account,
+                j.profile
                     .map_or(String::new(), |p| format!(" --profile {p}"))
             );
         }
         return 0;
     }
-    let poll = Duration::from_millis(job.poll_millis);
-    let described = match follow(&client, &s.source_account, &id, poll).await {
+    let described = match follow(j.client, j.account, id, j.poll).await {
         Ok(d) => d,
         Err(e) => {
             eprintln!("replication-doctor: could not follow job {id}: {e}");
             return EXIT_INCOMPLETE;
         }
     };
-    let s3 = connected.a.in_region(&region).s3;
-    let report = read_report(&s3, &job.report_bucket, &job.report_prefix, &id).await;
+    let report = read_report(&j.s3, j.report_bucket, j.report_prefix, id).await;
     let (report, report_error) = match report {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),
     };
     let outcome = outcome(
-        job,
-        &id,
+        j.command,
+        id,
         &described,
         report.as_ref(),
         report_error.as_deref(),
     );
-    if job.pair.json {
+    if j.json {
         println!("{outcome:#}");
     } else {
         print!("{}", human(&outcome));
