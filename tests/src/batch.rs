@@ -4,19 +4,15 @@
 
 use serde_json::{Value, json};
 
+use crate::accounts::Account;
+use crate::cleanup::Resource;
 use crate::emulator::repo_root;
+use crate::world::World;
 
 /// `key` as a Batch Operations manifest carries it: URL-encoded, `/` kept (S3 User Guide,
 /// "Specifying a manifest": "Object keys must be URL-encoded").
 pub fn encode_key(key: &str) -> String {
-    key.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    replication_core::batch_job::encode_manifest_key(key)
 }
 
 /// One invocation with one task for `bucket`/`encoded_key` (and `version`), built from
@@ -44,4 +40,44 @@ pub fn task_event(
         task["s3Bucket"] = json!(bucket);
     }
     Ok(event)
+}
+
+/// A role in `account` of `world` that S3 Batch Operations may assume (trusted by
+/// `batchoperations.s3.amazonaws.com`, no condition, as the templates' job roles), with
+/// `statements` as its inline policy; deleted with `world`. Its ARN.
+///
+/// # Errors
+/// When IAM refuses the role or its policy.
+pub async fn batch_operations_role(
+    world: &World,
+    account: Account,
+    name_prefix: &str,
+    statements: Vec<Value>,
+) -> anyhow::Result<String> {
+    let iam = if account == Account::A {
+        &world.a.iam
+    } else {
+        &world.b.iam
+    };
+    let name = crate::unique_name(name_prefix);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = iam
+        .create_role()
+        .role_name(&name)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await?
+        .role
+        .ok_or_else(|| anyhow::anyhow!("CreateRole returned no role"))?
+        .arn;
+    world.track(account, Resource::Role(name.clone()));
+    let policy = json!({"Version": "2012-10-17", "Statement": statements});
+    iam.put_role_policy()
+        .role_name(&name)
+        .policy_name(name_prefix)
+        .policy_document(policy.to_string())
+        .send()
+        .await?;
+    Ok(role)
 }

@@ -16,6 +16,8 @@
 //! - [`doctor_cli`]: runs the `replication-doctor` binary on a world, with a profile per account.
 //! - [`runtime_api`]: a Lambda Runtime API server that runs a real `bootstrap` binary, invokes
 //!   it with an event and returns the response or error, its stdout lines and its cold start.
+//! - [`lambda_endpoint`]: such a process behind a loopback URL, registered with the emulator as
+//!   a Batch Operations job's `LambdaInvoke` function.
 //! - [`proxy`]: a call-counting, latency- and fault-injecting proxy in front of the emulator.
 //! - [`stub_aws`]: a near-zero-cost S3/KMS/CloudWatch stand-in with injected latency, for benchmarks.
 //! - [`cfn`]: custom-resource requests with pre-signed emulator `ResponseURL`s, answers read back.
@@ -39,6 +41,7 @@ pub mod doctor_cli;
 pub mod emf;
 pub mod emulator;
 mod http;
+pub mod lambda_endpoint;
 pub use http::TrafficControl;
 pub mod proxy;
 pub mod runtime_api;

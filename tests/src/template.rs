@@ -154,6 +154,8 @@ pub fn resolve(v: &Value, cx: &Context<'_>) -> Option<Value> {
                     let target = arg[0].as_str().unwrap_or_default();
                     Some(if target.contains("Queue") {
                         json!(format!("arn:aws:sqs:us-east-1:222222222222:{target}"))
+                    } else if target.contains("Role") && !target.contains("Function") {
+                        json!(format!("arn:aws:iam::222222222222:role/{target}"))
                     } else {
                         json!(format!(
                             "arn:aws:lambda:us-east-1:222222222222:function:{target}"

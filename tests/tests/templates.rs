@@ -336,6 +336,8 @@ fn switch(name: &str, on: bool) -> Value {
         ("RolePermissionsBoundary", false) => "",
         ("PolicyWrites", true) => "Apply",
         ("PolicyWrites", false) => "Report",
+        ("BatchReplicationReportBucket", true) => "batch-reports",
+        ("BatchReplicationReportBucket", false) => "",
         (_, true) => "true",
         (_, false) => "false",
     })

@@ -9,6 +9,10 @@
 //!   VersionId, TaskStatus, ErrorCode, HTTPStatusCode, ResultMessage`, keys URL-encoded) into
 //!   counts, failures by error code, and the first failures.
 //!
+//! - [`existing_objects_token`] and [`job_description`]: the deterministic idempotency token of
+//!   the job that `ReplicateExistingObjects` starts, and the description that carries it, so
+//!   that a repeat Create or an Update finds that job instead of starting a second one.
+//!
 //! ```
 //! use replication_core::batch_job::{parse_report_csv, summarize};
 //! let rows = parse_report_csv("s,a%20b,v1,failed,AccessDenied,403,\"denied, s3:X\"\n").unwrap();
@@ -52,6 +56,133 @@ impl Selection {
             Selection::Backfill => "backfill",
         }
     }
+}
+
+/// The most characters S3 Control takes in a `ClientRequestToken` (S3 API Reference,
+/// CreateJob: "Length Constraints: Minimum length of 1. Maximum length of 64.").
+pub const MAX_TOKEN: usize = 64;
+
+/// The `ClientRequestToken` of the Batch Replication job that `ReplicateExistingObjects` starts
+/// for one resource: the same for every request about the same resource and objects (the
+/// stack, the template's logical id, and the PhysicalResourceId, which names S, B and D), so
+/// that a repeated Create answers the first job (CreateJob: "An idempotency token to ensure
+/// that you don't accidentally submit the same request twice"). 64-bit FNV-1a over the three,
+/// as hex: stable across releases and platforms, and [`MAX_TOKEN`] long at most.
+///
+/// ```
+/// use replication_core::batch_job::existing_objects_token;
+/// let t = existing_objects_token("arn:aws:cloudformation:us-east-1:1:stack/s/1", "Replication", "s3-kms-replication:source:s:2:d");
+/// assert_eq!(t, existing_objects_token("arn:aws:cloudformation:us-east-1:1:stack/s/1", "Replication", "s3-kms-replication:source:s:2:d"));
+/// assert!(t.starts_with("s3-kms-replication-existing-") && t.len() <= 64);
+/// ```
+#[must_use]
+pub fn existing_objects_token(stack_id: &str, logical_id: &str, physical_id: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [stack_id, logical_id, physical_id] {
+        // A separator no id contains, so that ("ab", "c") and ("a", "bc") differ.
+        for byte in part.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("s3-kms-replication-existing-{hash:016x}")
+}
+
+/// A Batch Replication job's description (at most 256 characters in S3 Control): the
+/// selection, the pair, and the token when there is one, which [`job_has_token`] finds again
+/// in a `ListJobs` answer.
+#[must_use]
+pub fn job_description(
+    selection: Selection,
+    source_bucket: &str,
+    destination_bucket: &str,
+    token: Option<&str>,
+) -> String {
+    let mut text = format!(
+        "s3-kms-replication {}: {source_bucket} -> {destination_bucket}",
+        selection.name()
+    );
+    if let Some(token) = token {
+        text.push_str(&format!(" ({token})"));
+    }
+    text
+}
+
+/// Whether a job's description names `token` ([`job_description`]).
+#[must_use]
+pub fn job_has_token(description: &str, token: &str) -> bool {
+    description.ends_with(&format!(" ({token})"))
+}
+
+/// Where the CLI's jobs and the setup function's keep their manifests and reports in the
+/// report bucket, unless told otherwise.
+pub const DEFAULT_REPORT_PREFIX: &str = "s3-kms-replication";
+
+/// What a Create or Update of a source does about the job for its existing objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingObjectsStep {
+    /// `ReplicateExistingObjects` is off.
+    Nothing,
+    /// Start the job, unless one with the resource's token exists: a Create, or an Update that
+    /// turns the property on.
+    Start,
+    /// Find the job an earlier request started and return its id again (`Fn::GetAtt` reads
+    /// `Data` of every answer); never start one: an Update that keeps the property on.
+    Report,
+}
+
+/// [`ExistingObjectsStep`] for a request whose new properties say `on`, and whose old ones (an
+/// Update's, when they parse) said `was_on`.
+#[must_use]
+pub fn existing_objects_step(on: bool, was_on: Option<bool>) -> ExistingObjectsStep {
+    match (on, was_on) {
+        (false, _) => ExistingObjectsStep::Nothing,
+        (true, Some(true)) => ExistingObjectsStep::Report,
+        (true, _) => ExistingObjectsStep::Start,
+    }
+}
+
+/// `key` as a Batch Operations manifest carries it: URL-encoded (S3 User Guide, "Specifying a
+/// manifest": "Object keys must be URL-encoded"), every byte but the unreserved ones and `/` as
+/// `%XX`, so that `+` is `%2B` and a space `%20` ([`decode_batch_key`] reads it back).
+#[must_use]
+pub fn encode_manifest_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One object version to audit: its key (decoded) and version id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    /// The key, as S3 lists it.
+    pub key: String,
+    /// The version id (`null` for an object written before versioning).
+    pub version_id: String,
+}
+
+/// The CSV manifest of an audit (format `S3BatchOperations_CSV_20180820`, fields `Bucket, Key,
+/// VersionId`): one row per version, keys URL-encoded, no header. A field never needs quoting:
+/// bucket names, encoded keys and version ids hold no `,`, `"` or line break.
+#[must_use]
+pub fn audit_manifest_csv(bucket: &str, versions: &[ObjectVersion]) -> String {
+    versions
+        .iter()
+        .map(|v| {
+            format!(
+                "{bucket},{},{}\n",
+                encode_manifest_key(&v.key),
+                v.version_id
+            )
+        })
+        .collect()
 }
 
 /// One row of a completion report.
@@ -250,6 +381,61 @@ mod tests {
         assert_eq!(keys, ["1", "2"]);
         assert_eq!(summary.succeeded_by_message["Verified"], 1);
         assert_eq!(summary.succeeded_by_message["Skipped"], 1);
+    }
+
+    #[test]
+    fn the_existing_objects_token_is_stable_per_resource_and_differs_between_them() {
+        let t = existing_objects_token("stack/1", "Replication", "source:s:2:d");
+        assert_eq!(t, "s3-kms-replication-existing-".to_owned() + &t[28..]);
+        assert_eq!(t.len(), 44);
+        assert!(t.len() <= MAX_TOKEN);
+        assert_ne!(
+            t,
+            existing_objects_token("stack/1", "Replication", "source:s:2:e")
+        );
+        assert_ne!(
+            t,
+            existing_objects_token("stack/2", "Replication", "source:s:2:d")
+        );
+        assert_ne!(
+            existing_objects_token("ab", "c", "d"),
+            existing_objects_token("a", "bc", "d")
+        );
+        let description = job_description(Selection::Backfill, "s", "d", Some(&t));
+        assert!(job_has_token(&description, &t), "{description}");
+        assert!(!job_has_token(
+            &job_description(Selection::Backfill, "s", "d", None),
+            &t
+        ));
+        assert!(description.len() <= 256);
+    }
+
+    #[test]
+    fn only_a_create_or_an_update_that_turns_it_on_starts_the_job() {
+        use ExistingObjectsStep::{Nothing, Report, Start};
+        assert_eq!(existing_objects_step(true, None), Start);
+        assert_eq!(existing_objects_step(true, Some(false)), Start);
+        assert_eq!(existing_objects_step(true, Some(true)), Report);
+        assert_eq!(existing_objects_step(false, Some(true)), Nothing);
+        assert_eq!(existing_objects_step(false, None), Nothing);
+    }
+
+    #[test]
+    fn the_audit_manifest_lists_each_version_with_its_key_encoded() {
+        let versions = [
+            ObjectVersion {
+                key: "dir/a b+c,ü.txt".into(),
+                version_id: "v1".into(),
+            },
+            ObjectVersion {
+                key: "plain".into(),
+                version_id: "null".into(),
+            },
+        ];
+        let csv = audit_manifest_csv("d", &versions);
+        assert_eq!(csv, "d,dir/a%20b%2Bc%2C%C3%BC.txt,v1\nd,plain,null\n");
+        let key = csv.split(',').nth(1).unwrap();
+        assert_eq!(decode_batch_key(key).unwrap(), "dir/a b+c,ü.txt");
     }
 
     #[test]

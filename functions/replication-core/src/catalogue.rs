@@ -178,8 +178,8 @@ pub struct Grant {
     /// one alternative are on (`[["Canary"], ["ScheduledCheck", "Liveness"]]`: with the canary,
     /// or with the liveness check, which needs the scheduled check). A switch is on when a
     /// boolean parameter is `true`, `Tracing` is `Active`, `MetricsSink` is not `emf`,
-    /// `PolicyWrites` is `Apply`, or `DestinationAccessRoleArn` or `RolePermissionsBoundary` is
-    /// given.
+    /// `PolicyWrites` is `Apply`, or `DestinationAccessRoleArn`, `RolePermissionsBoundary` or
+    /// `BatchReplicationReportBucket` is given.
     pub when: &'static [&'static [&'static str]],
 }
 
@@ -211,6 +211,7 @@ const CHECK: Switches = &[&["ScheduledCheck"]];
 /// `PolicyWrites: Apply`: with `Report` the function writes no key or bucket policy, and its
 /// role may not either.
 const POLICY_WRITES: Switches = &[&["PolicyWrites"]];
+const EXISTING_OBJECTS: Switches = &[&["ReplicateExistingObjects", "BatchReplicationReportBucket"]];
 
 const LOGS: [Grant; 2] = [g("logs:CreateLogStream", &[]), g("logs:PutLogEvents", &[])];
 const XRAY: [Grant; 2] = [
@@ -279,6 +280,9 @@ pub const SETUP_SOURCE_GRANTS: &[Grant] = &[
     g("iam:DeleteRolePolicy", &["DeleteRolePolicy"]),
     g("iam:DeleteRole", &["DeleteRole"]),
     g("iam:PassRole", &[]),
+    // ReplicateExistingObjects: the Batch Replication job, found again or started.
+    when("s3:CreateJob", &["CreateJob"], EXISTING_OBJECTS),
+    when("s3:ListJobs", &["ListJobs"], EXISTING_OBJECTS),
     when("s3:GetBucketPolicy", &["GetBucketPolicy"], CHECK),
     when(
         "iam:ListAttachedRolePolicies",

@@ -50,6 +50,23 @@ pub(crate) enum Failure {
         /// How long its wait took.
         waited_ms: u128,
     },
+    /// `ReplicateExistingObjects`: the Batch Replication job could not be started (or the one
+    /// started before could not be looked up).
+    #[error(
+        "ReplicateExistingObjects: replication is configured, but the S3 Batch Replication job for \
+         S's existing objects could not be started: {error}. The setup function's role needs \
+         s3:CreateJob, s3:ListJobs and iam:PassRole on {role} (the source template grants them \
+         with ReplicateExistingObjects true), and {role} must exist and trust \
+         batchoperations.s3.amazonaws.com (the template's BatchReplicationRole). Fix it and retry \
+         the stack operation, or set ReplicateExistingObjects to false and run \
+         `replication-doctor backfill` later"
+    )]
+    ExistingObjectsJob {
+        /// The job role.
+        role: String,
+        /// The S3 Control error.
+        error: String,
+    },
     /// No time was left before the Lambda deadline.
     #[error("timed out: no time left before the Lambda deadline")]
     NoTimeLeft,

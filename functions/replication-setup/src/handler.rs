@@ -281,9 +281,7 @@ async fn run(
     let account = account.ok_or(Failure::UnknownAccount)?;
     match resource {
         Resource::Destination(props) => apply_destination_request(props, setup, account).await,
-        Resource::Source(props) => {
-            apply_source_request(props, &cfn.request_id, setup, account, deadline).await
-        }
+        Resource::Source(props) => apply_source_request(props, cfn, setup, account, deadline).await,
     }
 }
 

@@ -29,7 +29,9 @@
 //!   `s3:PutObject`, `s3:PutObjectTagging`, `s3:GetObject`, `s3:GetObjectVersion`,
 //!   `s3:DeleteObjectVersion` on `S/*.s3-kms-replication-canary/*` and `kms:GenerateDataKey` on KA;
 //!   for the scheduled check (source side), `s3:GetBucketPolicy` on S and
-//!   `iam:ListAttachedRolePolicies`, `iam:GetPolicy`, `iam:GetPolicyVersion`.
+//!   `iam:ListAttachedRolePolicies`, `iam:GetPolicy`, `iam:GetPolicyVersion`; with
+//!   `ReplicateExistingObjects`, `s3:CreateJob`, `s3:ListJobs` and `iam:PassRole` on
+//!   `BatchReplicationRoleArn`.
 //!
 //! **Scheduled check**: a `{"ScheduledCheck": {...}}` payload (an EventBridge Scheduler
 //! schedule's input) runs the doctor read-only instead of answering CloudFormation; see
@@ -38,6 +40,7 @@
 mod checks;
 mod context;
 mod destination;
+mod existing_objects;
 mod handler;
 mod outputs;
 mod request;

@@ -69,6 +69,9 @@ pub(crate) struct SourceData {
     /// With `Canary`.
     #[serde(flatten)]
     pub canary: Option<CanaryData>,
+    /// With `ReplicateExistingObjects`.
+    #[serde(flatten)]
+    pub existing_objects: Option<ExistingObjectsData>,
     /// `RolePermissionsBoundary`, `RolePath` or `RoleTags` given for a role this project did
     /// not create: which, and that the role was left as its owner set it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +103,7 @@ impl SourceData {
             source_encryption_warning: String::new(),
             destination_encryption: None,
             canary: None,
+            existing_objects: None,
             role_settings_not_applied: None,
         }
     }
@@ -135,6 +139,17 @@ pub(crate) struct CanaryData {
     pub canary_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_note: Option<String>,
+}
+
+/// The Batch Replication job of `ReplicateExistingObjects`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ExistingObjectsData {
+    /// The job's id: the one this request started, or the one an earlier request of the same
+    /// resource started; empty when that one is no longer listed.
+    pub existing_objects_job_id: String,
+    /// Where its completion report will be: `s3://<bucket>/<prefix>/job-<id>/`.
+    pub existing_objects_report: String,
 }
 
 /// Which side's names an [`Encryption`] takes.

@@ -182,7 +182,7 @@ pub(crate) struct CheckNames {
 /// The side a scheduled check diagnoses, with its properties.
 #[derive(Debug)]
 pub(crate) enum ScheduledSide {
-    /// The source account's view.
+    /// The source account's view (both boxed: hundreds of bytes, and unequal).
     Source(Box<SourceProperties>),
     /// The destination account's view.
     Destination(Box<DestinationProperties>),

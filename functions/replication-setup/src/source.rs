@@ -20,8 +20,10 @@ use crate::destination::{
     apply_destination, deploy_time_check, in_bucket_region, key_for_delete, remove_destination,
     reported_policies,
 };
+use crate::existing_objects::existing_objects_job;
 use crate::outputs::{self, CanaryData, Encryption, SourceData};
 use crate::request::Props;
+use crate::response::CfnRequest;
 use crate::steps::{self, AccountClients};
 
 /// The longest a canary is waited for.
@@ -113,7 +115,7 @@ pub(crate) async fn prepare_source(
 
 pub(super) async fn apply_source_request(
     props: &Props<SourceProperties>,
-    request_id: &str,
+    cfn: &CfnRequest,
     setup: &Setup,
     account: AccountId,
     deadline: Instant,
@@ -220,12 +222,12 @@ pub(super) async fn apply_source_request(
     let canary = if props.canary {
         // Bounded: a minute at most, and never into the answer's margin.
         let bound = deadline.min(Instant::now() + CANARY_WAIT);
-        let mut outcome = steps::canary(c, &spec, request_id, bound).await?;
+        let mut outcome = steps::canary(c, &spec, &cfn.request_id, bound).await?;
         // A role or grant seconds old may not be visible to S3 yet (IAM is eventually
         // consistent), and S3 never retries a failed object: one more canary, if time allows.
         if outcome.status == "FAILED" && Instant::now() + CANARY_RETRY_AFTER < bound {
             tokio::time::sleep(CANARY_RETRY_AFTER).await;
-            let name = format!("{request_id}-retry");
+            let name = format!("{}-retry", cfn.request_id);
             outcome = steps::canary(c, &spec, &name, bound).await?;
         }
         if outcome.status == "FAILED" {
@@ -238,6 +240,8 @@ pub(super) async fn apply_source_request(
     } else {
         None
     };
+    // Last: only a pair that passed its checks (and its canary) replicates S's existing objects.
+    let existing_objects = existing_objects_job(cfn, props, old, &spec, setup).await?;
 
     let mut data = SourceData::new(
         &spec,
@@ -256,6 +260,7 @@ pub(super) async fn apply_source_request(
         canary_status: c.status,
         canary_key: c.key,
     });
+    data.existing_objects = existing_objects;
     data.role_settings_not_applied = role.settings_not_applied;
     if remote.is_some() {
         data.destination_encryption = Some(Encryption::new(facts.destination_encryption.as_ref()));

@@ -198,6 +198,8 @@ export function exampleStacks(app: App, cfg: ExampleConfig): { destination: Stac
           replicateTags: true,
           roleTrustConditions: true,
           canary: true,
+          batchReplicationReportBucket: `${cfg.sourceBucket}-batch-reports`,
+          replicateExistingObjects: true,
           deployTimeChecks: false,
           destinationAccessRoleArn: `arn:aws:iam::${cfg.destinationAccount}:role/replication-admin`,
           metricsNamespace: 'TeamReplication',

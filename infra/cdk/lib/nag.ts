@@ -92,6 +92,8 @@ const WILDCARDS: Record<string, Record<string, Record<string, string>>> = {
       ScheduledCheckReads:
         "The scheduled check's read-only look at the replication role's attached managed policies (iam:ListAttachedRolePolicies on this account's roles, iam:GetPolicy and iam:GetPolicyVersion on any policy ARN, AWS managed ones included): which policies are attached is the role's business, so their ARNs cannot be known in advance.",
       XRay: XRAY,
+      ExistingObjectsJob:
+        'ReplicateExistingObjects: s3:CreateJob and s3:ListJobs support no resource-level permissions (the Service Authorization Reference gives no resource type, so "*" is the only Resource IAM accepts). What a job can do is bounded by the role it runs under, and this function may pass only BatchReplicationRole (PassBatchReplicationRole). Granted only with ReplicateExistingObjects and BatchReplicationReportBucket.',
     },
     BatchReplicationRole: {
       InitiateReplication:

@@ -228,6 +228,15 @@ export interface ReplicationSourceProps extends ReplicationCommonProps {
    */
   readonly batchReplicationReportBucket?: BucketRef;
   /**
+   * `ReplicateExistingObjects`: after Create (after the canary), start one S3 Batch Replication
+   * job for S's never-replicated (`NONE`) objects under `BatchReplicationRole`, without waiting
+   * for it (`existingObjectsJobId`). Needs `batchReplicationReportBucket`. An Update that keeps
+   * it on starts no second job; a job that cannot be started fails the stack operation.
+   *
+   * @default false
+   */
+  readonly replicateExistingObjects?: boolean;
+  /**
    * `DeployTimeChecks`: after writing, run the doctor's checks on this side and fail the
    * request with the findings.
    *
@@ -300,6 +309,8 @@ export class ReplicationSource extends Construct {
 
   /** The role S3 Batch Replication jobs run under, with `batchReplicationReportBucket`. */
   public readonly batchReplicationRoleArn?: string;
+  /** `Data.ExistingObjectsJobId`: the Batch Replication job of `replicateExistingObjects`. */
+  public readonly existingObjectsJobId?: string;
 
   /** `Data.RoleArn`: the replication role (the destination side's `replicationRoleArn`). */
   public readonly roleArn: string;
@@ -360,6 +371,9 @@ export class ReplicationSource extends Construct {
     const reportBucket = props.batchReplicationReportBucket
       ? bucketNameOf(kind, 'batchReplicationReportBucket', props.batchReplicationReportBucket)
       : '';
+    if (props.replicateExistingObjects && !reportBucket) {
+      refuse(kind, 'replicateExistingObjects', 'true without batchReplicationReportBucket, the bucket of the job\'s manifest and completion report', 'set batchReplicationReportBucket too');
+    }
     const destinationAccountId = accountIdOf(kind, 'destinationAccountId', props.destinationAccountId);
     const destinationKey = keyArnOf(kind, 'destinationKmsKey', props.destinationKmsKey);
     const destinationKeyParts = keyArnParts(destinationKey);
@@ -484,6 +498,7 @@ export class ReplicationSource extends Construct {
       RoleTrustConditions: param(props.roleTrustConditions ?? false),
       Canary: param(props.canary ?? false),
       BatchReplicationReportBucket: reportBucket,
+      ReplicateExistingObjects: param(props.replicateExistingObjects ?? false),
       DeployTimeChecks: param(props.deployTimeChecks),
       DestinationAccessRoleArn: accessRole ?? '',
       Liveness: param(liveness),
@@ -500,6 +515,7 @@ export class ReplicationSource extends Construct {
     const att = (name: string) => this.resource.getAtt(name).toString();
     this.roleArn = att('RoleArn');
     if (reportBucket) this.batchReplicationRoleArn = t.getResource('BatchReplicationRole').getAtt('Arn').toString();
+    if (reportBucket && props.replicateExistingObjects) this.existingObjectsJobId = att('ExistingObjectsJobId');
     this.roleName = att('RoleName');
     this.roleCreatedByThisResource = att('RoleCreatedByThisResource');
     this.ruleIds = att('RuleIds');

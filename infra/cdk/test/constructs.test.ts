@@ -112,6 +112,7 @@ const SOURCE_ALTERNATIVES: Record<string, [unknown, string]> = {
   roleTrustConditions: [true, 'RoleTrustConditions'],
   canary: [true, 'Canary'],
   batchReplicationReportBucket: ['batch-reports', 'BatchReplicationReportBucket'],
+  replicateExistingObjects: [true, 'ReplicateExistingObjects'],
   deployTimeChecks: [false, 'DeployTimeChecks'],
   destinationAccessRoleArn: [`arn:aws:iam::${B}:role/admin`, 'DestinationAccessRoleArn'],
   liveness: [true, 'Liveness'],
@@ -153,6 +154,7 @@ const NEEDS: Record<string, Record<string, unknown>> = {
   livenessMissedPeriods: { scheduledCheck: true, liveness: true },
   checkPeriod: { checkSchedule: 'rate(30 minutes)' },
   existingQueue: { trigger: 'ExistingQueue' },
+  replicateExistingObjects: { batchReplicationReportBucket: 'batch-reports' },
   architecture: { code: { prebuiltDir: prebuiltDir('x86_64') } },
 };
 

@@ -86,6 +86,154 @@ fn clock_ticks_per_second() -> u64 {
         .unwrap_or(100)
 }
 
+/// `tasks` SSE-KMS objects in a bucket of the emulator's account B, audited by a `LambdaInvoke`
+/// job (schema 2.0) of its Batch Operations engine with `binary` as the function: (tasks, from
+/// CreateJob to Complete, tasks Succeeded). The engine invokes one task at a time, so this is
+/// one function instance's rate, the emulator's own S3 and the HTTP hop included.
+async fn audit_through_the_engine(
+    binary: &std::path::Path,
+    tasks: usize,
+) -> anyhow::Result<(usize, Duration, usize)> {
+    use e2e_tests::accounts::Account;
+    use e2e_tests::lambda_endpoint::FunctionEndpoint;
+    use replication_aws::batch_job::{AuditJob, control_client, create_audit_job};
+    use replication_core::batch_job::{ObjectVersion, audit_manifest_csv};
+
+    let emulator = e2e_tests::emulator::Emulator::shared()?;
+    let b = Account::B.connect(emulator).await?;
+    let bucket = e2e_tests::unique_name("bench-audit");
+    b.s3.create_bucket().bucket(&bucket).send().await?;
+    // Versioned, as D is: each manifest row names a version.
+    e2e_tests::world::enable_versioning(&b, &bucket).await?;
+    let key = b
+        .kms
+        .create_key()
+        .send()
+        .await?
+        .key_metadata
+        .and_then(|k| k.arn)
+        .context("CreateKey returned no ARN")?;
+    let mut versions = Vec::new();
+    for i in 0..tasks {
+        let name = format!("audit/object {i:05}.bin");
+        let put =
+            b.s3.put_object()
+                .bucket(&bucket)
+                .key(&name)
+                .body(b"x".to_vec().into())
+                .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                .ssekms_key_id(&key)
+                .send()
+                .await?;
+        versions.push(ObjectVersion {
+            key: name,
+            version_id: put.version_id.unwrap_or_else(|| "null".to_owned()),
+        });
+    }
+    let manifest_key = "bench/manifest.csv";
+    let put =
+        b.s3.put_object()
+            .bucket(&bucket)
+            .key(manifest_key)
+            .body(audit_manifest_csv(&bucket, &versions).into_bytes().into())
+            .send()
+            .await?;
+    let etag = put.e_tag().unwrap_or_default().trim_matches('"').to_owned();
+    let function = format!(
+        "arn:aws:lambda:us-east-1:{}:function:{}",
+        Account::B.id(),
+        e2e_tests::unique_name("bench-verifier")
+    );
+    let role_name = e2e_tests::unique_name("bench-audit");
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = b
+        .iam
+        .create_role()
+        .role_name(&role_name)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await?
+        .role
+        .context("CreateRole returned no role")?
+        .arn;
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+         "Resource": format!("arn:aws:s3:::{bucket}/*")}]});
+    b.iam
+        .put_role_policy()
+        .role_name(&role_name)
+        .policy_name("audit")
+        .policy_document(policy.to_string())
+        .send()
+        .await?;
+    let mut env = b.lambda_env();
+    env.extend([
+        ("EXPECTED_KMS_KEY_ARN".to_owned(), key.clone()),
+        ("REQUIRE_REPLICA_STATUS".to_owned(), "false".to_owned()),
+        ("VERIFY_PREFIXES".to_owned(), "audit/".to_owned()),
+    ]);
+    let endpoint = FunctionEndpoint::serve(LambdaProcess::spawn(binary, &env).await?).await?;
+    endpoint.register(emulator.endpoint(), &function).await?;
+    let control = control_client(
+        aws_sdk_s3control::config::Builder::from(&b.config),
+        b.config.endpoint_url(),
+        "us-east-1",
+    );
+    let account = Account::B.id().to_owned();
+    let started = Instant::now();
+    let id = create_audit_job(
+        &control,
+        &AuditJob {
+            account: &account,
+            partition: "aws",
+            function_arn: &function,
+            role_arn: &role,
+            manifest: (&bucket, manifest_key, &etag),
+            report_bucket: &bucket,
+            report_prefix: "bench",
+            token: &e2e_tests::unique_name("bench-token"),
+            description: "bench: audit through the engine",
+        },
+    )
+    .await?;
+    loop {
+        let job = control
+            .describe_job()
+            .account_id(&account)
+            .job_id(&id)
+            .send()
+            .await?
+            .job
+            .context("DescribeJob returned no job")?;
+        let status = job
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        if matches!(status.as_str(), "Complete" | "Failed" | "Cancelled") {
+            let wall = started.elapsed();
+            let ok = job
+                .progress_summary()
+                .and_then(|p| p.number_of_tasks_succeeded())
+                .unwrap_or(0);
+            if status != "Complete" {
+                bail!("the audit job ended {status}: {:?}", job.failure_reasons());
+            }
+            if ok == 0 {
+                let lines = endpoint.process().await.stdout_lines();
+                eprintln!(
+                    "audit job: no task succeeded ({:?}); the verifier's last lines: {:?}",
+                    job.progress_summary(),
+                    lines.iter().rev().take(3).collect::<Vec<_>>()
+                );
+            }
+            return Ok((tasks, wall, usize::try_from(ok).unwrap_or(0)));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn row(name: &str, figure: String, target: &str) {
     println!("| {name:<58} | {figure:>22} | {target:<14} |");
 }
@@ -339,6 +487,24 @@ async fn main() -> anyhow::Result<()> {
     }
     f.stop().await;
     stub.traffic().set_latency(Duration::ZERO);
+
+    // Audit through the emulator's S3 Batch Operations engine: a LambdaInvoke job whose function
+    // is this bootstrap (behind a loopback endpoint), over a CSV manifest of real SSE-KMS objects.
+    let (engine_tasks, engine_wall, engine_ok) = audit_through_the_engine(&binary, 300).await?;
+    row(
+        "audit job through the emulator's engine: tasks/s, one instance",
+        format!(
+            "{:.0} /s ({engine_tasks} in {:.1} s)",
+            engine_tasks as f64 / engine_wall.as_secs_f64(),
+            engine_wall.as_secs_f64()
+        ),
+        "-",
+    );
+    if engine_ok != engine_tasks {
+        wrong_counts.push(format!(
+            "audit job: {engine_ok} of {engine_tasks} tasks Succeeded"
+        ));
+    }
 
     // cloudwatch sink: one PutMetricData per invocation.
     stub.traffic().reset_calls();

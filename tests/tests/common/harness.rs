@@ -12,7 +12,7 @@ use e2e_tests::proxy::FaultProxy;
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::target::Target;
 use e2e_tests::unique_name;
-use e2e_tests::world::World;
+use e2e_tests::world::{World, enable_versioning};
 use serde_json::{Value, json};
 
 pub(crate) const DESTINATION: &str = "Custom::ReplicationDestination";
@@ -496,4 +496,138 @@ pub(crate) fn ours(doc: &Value) -> usize {
                 .is_some_and(|sid| sid.starts_with("S3KmsReplication"))
         })
         .count()
+}
+
+// ---- S3 Batch Replication (doctor/batch.rs, setup/existing_objects.rs)
+
+/// A bucket in A for the generated manifest and the completion report, and a job role there
+/// with the S3 guide's policy for a stored generated manifest, less `without`.
+pub(crate) async fn job_role(h: &Harness, without: &str) -> (String, String) {
+    let w = &h.world;
+    let reports = unique_name("reports");
+    w.a.s3
+        .create_bucket()
+        .bucket(&reports)
+        .send()
+        .await
+        .unwrap();
+    w.track(Account::A, Resource::Bucket(reports.clone()));
+    let s = &w.source_bucket;
+    let grants = [
+        (
+            vec!["s3:InitiateReplication"],
+            format!("arn:aws:s3:::{s}/*"),
+        ),
+        (
+            vec![
+                "s3:GetReplicationConfiguration",
+                "s3:PutInventoryConfiguration",
+            ],
+            format!("arn:aws:s3:::{s}"),
+        ),
+        (
+            vec!["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            format!("arn:aws:s3:::{reports}/*"),
+        ),
+    ];
+    let statements: Vec<Value> = grants
+        .into_iter()
+        .filter_map(|(actions, resource)| {
+            let kept: Vec<&str> = actions.into_iter().filter(|a| *a != without).collect();
+            (!kept.is_empty())
+                .then(|| json!({"Effect": "Allow", "Action": kept, "Resource": resource}))
+        })
+        .collect();
+    let role =
+        e2e_tests::batch::batch_operations_role(w, Account::A, "batch-replication", statements)
+            .await
+            .unwrap();
+    (role, reports)
+}
+
+/// A world where S already holds objects, written before any replication rule (S versioned, as
+/// a team that turns replication on usually has it).
+pub(crate) async fn objects_before_the_rule(
+    prefix: &str,
+    n: usize,
+) -> (Harness, Vec<(String, String)>) {
+    let mut h = Harness::new().await;
+    h.create_destination().await;
+    enable_versioning(&h.world.a, &h.world.source_bucket)
+        .await
+        .unwrap();
+    let old = objects(&h, prefix, n, "NONE").await;
+    h.create_source().await;
+    (h, old)
+}
+
+/// Put `n` SSE-KMS objects in S and wait for each to settle; their keys and versions.
+pub(crate) async fn objects(
+    h: &Harness,
+    prefix: &str,
+    n: usize,
+    want: &str,
+) -> Vec<(String, String)> {
+    let w = &h.world;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let key = format!("{prefix} {i}+ü.txt");
+        let version = w.put_source_object(&key, "payload").await.unwrap();
+        let status = if want == "NONE" {
+            let head =
+                w.a.s3
+                    .head_object()
+                    .bucket(&w.source_bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .unwrap();
+            head.replication_status.map(|s| s.as_str().to_owned())
+        } else {
+            let head = w
+                .wait_for_source_status(&key, &version, wait())
+                .await
+                .unwrap();
+            head.replication_status.map(|s| s.as_str().to_owned())
+        };
+        assert_eq!(status.as_deref().unwrap_or("NONE"), want, "{key}");
+        out.push((key, version));
+    }
+    out
+}
+
+/// Each object is COMPLETED in S and its replica in D is SSE-KMS under KB.
+pub(crate) async fn assert_replicated(h: &Harness, objects: &[(String, String)]) {
+    for (key, version) in objects {
+        h.assert_replicated_to(key, version, &[&h.world.destination_bucket])
+            .await;
+    }
+}
+
+/// The Batch Operations jobs of account A whose description names S: (id, description).
+pub(crate) async fn jobs_on_source(h: &Harness) -> Vec<(String, String)> {
+    let w = &h.world;
+    let control = replication_aws::batch_job::control_client(
+        aws_sdk_s3control::config::Builder::from(&w.a.config),
+        w.a.config.endpoint_url(),
+        e2e_tests::accounts::REGION,
+    );
+    let listed = control
+        .list_jobs()
+        .account_id(Account::A.id())
+        .send()
+        .await
+        .unwrap();
+    let needle = format!(": {} -> ", w.source_bucket);
+    listed
+        .jobs()
+        .iter()
+        .filter(|j| j.description().is_some_and(|d| d.contains(&needle)))
+        .map(|j| {
+            (
+                j.job_id().unwrap_or_default().to_owned(),
+                j.description().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
 }

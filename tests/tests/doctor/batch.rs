@@ -2,79 +2,12 @@
 //! through the CLI, run by the emulator's Batch Operations engine under a job role with the S3
 //! guide's least-privilege policy ("Configuring IAM policies for Batch Replication").
 
-use e2e_tests::accounts::Account;
-use e2e_tests::cleanup::Resource;
 use e2e_tests::doctor_cli::{self, DoctorRun};
-use e2e_tests::world::enable_versioning;
-use serde_json::{Value, json};
 
-use crate::common::harness::{Harness, Side, wait};
+use crate::common::harness::{
+    Harness, Side, assert_replicated, job_role, objects, objects_before_the_rule,
+};
 use crate::support::{configured, remove_source_key_decrypt};
-
-/// A bucket in A for the generated manifest and the completion report, and a job role there
-/// with the S3 guide's policy for a stored generated manifest, less `without`.
-async fn job_role(h: &Harness, without: &str) -> (String, String) {
-    let w = &h.world;
-    let reports = e2e_tests::unique_name("reports");
-    w.a.s3
-        .create_bucket()
-        .bucket(&reports)
-        .send()
-        .await
-        .unwrap();
-    w.track(Account::A, Resource::Bucket(reports.clone()));
-    let name = e2e_tests::unique_name("batch-replication");
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    let role =
-        w.a.iam
-            .create_role()
-            .role_name(&name)
-            .assume_role_policy_document(trust.to_string())
-            .send()
-            .await
-            .unwrap()
-            .role
-            .unwrap()
-            .arn;
-    w.track(Account::A, Resource::Role(name.clone()));
-    let s = &w.source_bucket;
-    let grants = [
-        (
-            vec!["s3:InitiateReplication"],
-            format!("arn:aws:s3:::{s}/*"),
-        ),
-        (
-            vec![
-                "s3:GetReplicationConfiguration",
-                "s3:PutInventoryConfiguration",
-            ],
-            format!("arn:aws:s3:::{s}"),
-        ),
-        (
-            vec!["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-            format!("arn:aws:s3:::{reports}/*"),
-        ),
-    ];
-    let statements: Vec<Value> = grants
-        .into_iter()
-        .filter_map(|(actions, resource)| {
-            let kept: Vec<&str> = actions.into_iter().filter(|a| *a != without).collect();
-            (!kept.is_empty())
-                .then(|| json!({"Effect": "Allow", "Action": kept, "Resource": resource}))
-        })
-        .collect();
-    let policy = json!({"Version": "2012-10-17", "Statement": statements});
-    w.a.iam
-        .put_role_policy()
-        .role_name(&name)
-        .policy_name("batch-replication")
-        .policy_document(policy.to_string())
-        .send()
-        .await
-        .unwrap();
-    (role, reports)
-}
 
 /// The CLI's `command` on `h`'s pair with both profiles, `--wait --json` and `extra`.
 fn job(h: &Harness, command: &str, role: &str, reports: &str, extra: &[&str]) -> DoctorRun {
@@ -104,57 +37,6 @@ fn job(h: &Harness, command: &str, role: &str, reports: &str, extra: &[&str]) ->
     ];
     args.extend_from_slice(extra);
     doctor_cli::run_args(w, &args, Some(e2e_tests::accounts::REGION)).unwrap()
-}
-
-/// A world where S already holds objects, written before any replication rule (S versioned, as
-/// a team that turns replication on usually has it).
-async fn objects_before_the_rule(prefix: &str, n: usize) -> (Harness, Vec<(String, String)>) {
-    let mut h = Harness::new().await;
-    h.create_destination().await;
-    enable_versioning(&h.world.a, &h.world.source_bucket)
-        .await
-        .unwrap();
-    let old = objects(&h, prefix, n, "NONE").await;
-    h.create_source().await;
-    (h, old)
-}
-
-/// Put `n` SSE-KMS objects in S and wait for each to settle; their keys and versions.
-async fn objects(h: &Harness, prefix: &str, n: usize, want: &str) -> Vec<(String, String)> {
-    let w = &h.world;
-    let mut out = Vec::new();
-    for i in 0..n {
-        let key = format!("{prefix} {i}+ü.txt");
-        let version = w.put_source_object(&key, "payload").await.unwrap();
-        let status = if want == "NONE" {
-            let head =
-                w.a.s3
-                    .head_object()
-                    .bucket(&w.source_bucket)
-                    .key(&key)
-                    .send()
-                    .await
-                    .unwrap();
-            head.replication_status.map(|s| s.as_str().to_owned())
-        } else {
-            let head = w
-                .wait_for_source_status(&key, &version, wait())
-                .await
-                .unwrap();
-            head.replication_status.map(|s| s.as_str().to_owned())
-        };
-        assert_eq!(status.as_deref().unwrap_or("NONE"), want, "{key}");
-        out.push((key, version));
-    }
-    out
-}
-
-/// Each object is COMPLETED in S and its replica in D is SSE-KMS under KB.
-async fn assert_replicated(h: &Harness, objects: &[(String, String)]) {
-    for (key, version) in objects {
-        h.assert_replicated_to(key, version, &[&h.world.destination_bucket])
-            .await;
-    }
 }
 
 #[tokio::test]

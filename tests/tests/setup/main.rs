@@ -10,6 +10,7 @@ mod common;
 mod create;
 mod deploy_time;
 mod encryption;
+mod existing_objects;
 mod failures;
 mod many_sources;
 mod notifications;

@@ -5,6 +5,7 @@
 //! One test binary (`--test verifier`); its tests are grouped by topic in the modules below.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod audit_job;
 mod batch;
 mod failures;
 mod support;

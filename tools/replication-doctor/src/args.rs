@@ -74,6 +74,36 @@ pub struct StatementsOptions {
     pub json: bool,
 }
 
+/// `audit`: the verifier over D's object versions as an S3 Batch Operations job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// D.
+    pub destination_bucket: String,
+    /// The AWS CLI profile of account B, where the job runs.
+    pub destination_profile: Option<String>,
+    /// B's region for the calls (D's own region is then looked up).
+    pub destination_region: Option<String>,
+    /// The verifier (`VerifierFunctionArn`).
+    pub function_arn: String,
+    /// The job role (`ReplicaAuditRoleArn`).
+    pub job_role_arn: String,
+    /// Where the CSV manifest is written (`ReplicaAuditManifestBucket`).
+    pub manifest_bucket: String,
+    /// Where the completion report goes (`ReplicaAuditReportBucket`; the manifest bucket when
+    /// not given).
+    pub report_bucket: String,
+    /// The key prefix of both.
+    pub report_prefix: String,
+    /// Only D's keys under this prefix.
+    pub prefix: Option<String>,
+    /// Follow the job, then summarise its report.
+    pub wait: bool,
+    /// Milliseconds between two `DescribeJob`s while waiting.
+    pub poll_millis: u64,
+    /// JSON output.
+    pub json: bool,
+}
+
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -83,6 +113,8 @@ pub enum Command {
     Job(Box<JobOptions>),
     /// Print the statements a pair needs in its key and bucket policies.
     Statements(Box<StatementsOptions>),
+    /// Start (and follow) an audit job.
+    Audit(Box<AuditOptions>),
     /// `--help`: the usage text.
     Help,
     /// `--version`.
@@ -107,6 +139,9 @@ usage: replication-doctor --source-bucket S --destination-bucket D
        replication-doctor statements --source-bucket S --destination-bucket D
          --source-kms-key KA-ARN --destination-kms-key KB-ARN
          [--role-arn ARN] [--bucket-key-enabled true|false] [--json]
+       replication-doctor audit --destination-bucket D --function-arn ARN --job-role-arn ARN
+         --manifest-bucket B [--report-bucket B] [--report-prefix P] [--prefix KEYS]
+         [--destination-profile P] [--destination-region R] [--wait] [--poll-seconds N] [--json]
        replication-doctor --version | --help
 
 Reads the documents of one replication pair (S in account A -> D in account B) and says
@@ -127,7 +162,14 @@ job failed or some objects did, 2 the job could not be followed or was cancelled
 `statements` prints, without any AWS call, the exact statements the pair needs in KA's and
 KB's key policies and D's bucket policy, as the stacks' PolicyWrites Report leaves them to the
 policies' owners: regions and accounts come from the key ARNs, the role defaults to the source
-stack's (s3-kms-replication-<S>). Exit 0, or 64 a wrong command line.";
+stack's (s3-kms-replication-<S>). Exit 0, or 64 a wrong command line.
+
+audit lists D's object versions (under --prefix), writes them as a CSV manifest to
+--manifest-bucket, and starts an S3 Batch Operations job in account B that invokes the verifier
+(--function-arn, the destination stack's VerifierFunctionArn) once per version, under
+--job-role-arn (ReplicaAuditRoleArn); the completion report goes to --report-bucket. --wait
+follows it and summarises the report: exit 0 every replica verified (or skipped), 1 the job
+failed or some replica did not verify (a finding), 2 the job could not be followed.";
 
 /// The job commands' own flags, taken out of `args`; the rest are the check's.
 fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
@@ -137,7 +179,7 @@ fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
         selection,
         job_role_arn: String::new(),
         report_bucket: String::new(),
-        report_prefix: "s3-kms-replication".into(),
+        report_prefix: replication_core::batch_job::DEFAULT_REPORT_PREFIX.into(),
         created_after: None,
         wait: false,
         force: false,
@@ -159,19 +201,7 @@ fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
                     "--report-bucket" => job.report_bucket = value,
                     "--report-prefix" => job.report_prefix = value,
                     "--created-after" => job.created_after = Some(value),
-                    _ => {
-                        let seconds = value
-                            .parse::<f64>()
-                            .ok()
-                            .filter(|s| s.is_finite() && *s > 0.0 && *s < 3600.0)
-                            .ok_or_else(|| {
-                                format!("--poll-seconds {value:?}: not a number of seconds")
-                            })?;
-                        // In (0, 3600): the product is a small positive number of milliseconds.
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                        let millis = (seconds * 1000.0).ceil() as u64;
-                        job.poll_millis = millis;
-                    }
+                    _ => job.poll_millis = poll_millis(&value)?,
                 }
             }
             _ => rest.push(flag.clone()),
@@ -192,6 +222,84 @@ fn parse_job(selection: Selection, args: &[String]) -> Result<Command, String> {
     Ok(Command::Job(Box::new(job)))
 }
 
+/// Seconds as `--poll-seconds` takes them, in milliseconds.
+fn poll_millis(value: &str) -> Result<u64, String> {
+    let seconds = value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 3600.0)
+        .ok_or_else(|| format!("--poll-seconds {value:?}: not a number of seconds"))?;
+    // In (0, 3600): the product is a small positive number of milliseconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let millis = (seconds * 1000.0).ceil() as u64;
+    Ok(millis)
+}
+
+/// `audit`'s flags.
+fn parse_audit(args: &[String]) -> Result<Command, String> {
+    let mut a = AuditOptions {
+        destination_bucket: String::new(),
+        destination_profile: None,
+        destination_region: None,
+        function_arn: String::new(),
+        job_role_arn: String::new(),
+        manifest_bucket: String::new(),
+        report_bucket: String::new(),
+        report_prefix: replication_core::batch_job::DEFAULT_REPORT_PREFIX.into(),
+        prefix: None,
+        wait: false,
+        poll_millis: 2000,
+        json: false,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--wait" => {
+                a.wait = true;
+                continue;
+            }
+            "--json" => {
+                a.json = true;
+                continue;
+            }
+            "--help" | "-h" => return Ok(Command::Help),
+            _ => {}
+        }
+        let value = match it.next() {
+            Some(v) if !v.starts_with("--") => v.clone(),
+            _ if flag.starts_with("--") => return Err(format!("{flag} needs a value")),
+            _ => return Err(format!("unknown argument {flag:?}\n\n{USAGE}")),
+        };
+        match flag.as_str() {
+            "--destination-bucket" => a.destination_bucket = value,
+            "--destination-profile" => a.destination_profile = Some(value),
+            "--destination-region" => a.destination_region = Some(value),
+            "--function-arn" => a.function_arn = value,
+            "--job-role-arn" => a.job_role_arn = value,
+            "--manifest-bucket" => a.manifest_bucket = value,
+            "--report-bucket" => a.report_bucket = value,
+            "--report-prefix" => a.report_prefix = value,
+            "--prefix" => a.prefix = Some(value),
+            "--poll-seconds" => a.poll_millis = poll_millis(&value)?,
+            other => return Err(format!("unknown argument {other:?} for audit\n\n{USAGE}")),
+        }
+    }
+    for (flag, v) in [
+        ("--destination-bucket", &a.destination_bucket),
+        ("--function-arn", &a.function_arn),
+        ("--job-role-arn", &a.job_role_arn),
+        ("--manifest-bucket", &a.manifest_bucket),
+    ] {
+        if v.is_empty() {
+            return Err(format!("audit needs {flag}\n\n{USAGE}"));
+        }
+    }
+    if a.report_bucket.is_empty() {
+        a.report_bucket.clone_from(&a.manifest_bucket);
+    }
+    Ok(Command::Audit(Box::new(a)))
+}
+
 /// Parse `args` (without the program name).
 ///
 /// # Errors
@@ -201,6 +309,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         Some("statements") => return parse_statements(&args[1..]),
         Some("redrive") => return parse_job(Selection::Redrive, &args[1..]),
         Some("backfill") => return parse_job(Selection::Backfill, &args[1..]),
+        Some("audit") => return parse_audit(&args[1..]),
         _ => {}
     }
     let mut o = Options::default();
@@ -390,6 +499,42 @@ mod tests {
         );
         let bad = parse(&args(&["redrive", "--poll-seconds", "soon"]));
         assert!(bad.unwrap_err().contains("--poll-seconds"));
+    }
+
+    #[test]
+    fn audit_takes_the_destination_and_the_job_flags() {
+        let parsed = parse(&args(&[
+            "audit",
+            "--destination-bucket",
+            "d",
+            "--destination-profile",
+            "b",
+            "--function-arn",
+            "arn:aws:lambda:us-east-1:2:function:v",
+            "--job-role-arn",
+            "arn:aws:iam::2:role/audit",
+            "--manifest-bucket",
+            "m",
+            "--wait",
+            "--json",
+            "--poll-seconds",
+            "0.5",
+        ]))
+        .unwrap();
+        let Command::Audit(a) = parsed else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(a.report_bucket, "m", "the manifest bucket by default");
+        assert!(a.wait && a.json);
+        assert_eq!(a.poll_millis, 500);
+        assert_eq!(a.destination_profile.as_deref(), Some("b"));
+        let missing = parse(&args(&["audit", "--destination-bucket", "d"])).unwrap_err();
+        assert!(
+            missing.starts_with("audit needs --function-arn"),
+            "{missing}"
+        );
+        let unknown = parse(&args(&["audit", "--source-bucket", "s"])).unwrap_err();
+        assert!(unknown.contains("for audit"), "{unknown}");
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! `redrive` and `backfill`: start an S3 Batch Replication job for a pair, follow it, and
 //! summarise its completion report.
 //!
-//! The job (S3 User Guide, "Replicating existing objects with S3 Batch Replication"):
-//! `S3ReplicateObject` in account A and S's region, over a manifest that S3 generates from S
-//! under the replication configuration (`EligibleForReplication`) with the selection's
-//! `ObjectReplicationStatuses` (and `CreatedAfter`), written with the completion report to
-//! `--report-bucket` under `--report-prefix`. `ConfirmationRequired` is false, so the job runs
-//! without a separate `UpdateJobStatus`.
+//! The job is [`replication_aws::batch_job`]'s, shared with the setup function's
+//! `ReplicateExistingObjects`: `S3ReplicateObject` in account A and S's region, over a manifest
+//! that S3 generates from S with the selection's `ObjectReplicationStatuses` (and
+//! `CreatedAfter`), written with the completion report to `--report-bucket` under
+//! `--report-prefix`.
 //!
 //! Calls, in A: `s3:CreateJob` and `iam:PassRole` on the job role; `s3:DescribeJob` while
 //! waiting; `s3:GetObject` on the report's objects (`<prefix>/job-<id>/…`).
@@ -14,15 +13,10 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use aws_sdk_s3control::config::endpoint::{EndpointFuture, Params, ResolveEndpoint};
-use aws_sdk_s3control::types::{
-    GeneratedManifestFormat, JobDescriptor, JobManifestGenerator, JobManifestGeneratorFilter,
-    JobOperation, JobReport, JobReportFormat, JobReportScope, JobStatus, ReplicationStatus,
-    S3JobManifestGenerator, S3ManifestOutputLocation, S3ReplicateObjectOperation,
-};
+use aws_sdk_s3control::types::{JobDescriptor, JobStatus};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use aws_smithy_types::endpoint::Endpoint;
+use replication_aws::batch_job::{ReplicationJob, create_replication_job};
 use replication_core::batch_job::{ReportSummary, parse_report_csv, summarize};
 use replication_core::doctor::Snapshot;
 use serde_json::{Value, json};
@@ -33,39 +27,22 @@ use crate::gather::{Connected, one_line};
 /// How many failed rows the summary shows.
 const FIRST_FAILURES: usize = 10;
 
-/// The emulator's endpoint, used as given. S3 Control's endpoint rules put the account id in
-/// the host (`<account>.<endpoint host>`), which does not resolve for a local endpoint; the
-/// account still travels in `x-amz-account-id`.
-#[derive(Debug)]
-struct AsGiven(String);
-
-impl ResolveEndpoint for AsGiven {
-    fn resolve_endpoint<'a>(&'a self, _: &'a Params) -> EndpointFuture<'a> {
-        EndpointFuture::ready(Ok(Endpoint::builder().url(self.0.clone()).build()))
-    }
-}
-
-/// The S3 Control client of A in `region`.
-fn control(connected: &Connected, region: &str) -> aws_sdk_s3control::Client {
-    let mut config = aws_sdk_s3control::config::Builder::from(&connected.a_config)
-        .region(aws_sdk_s3control::config::Region::new(region.to_owned()));
-    if let Some(url) = connected.a_config.endpoint_url() {
-        config = config.endpoint_resolver(AsGiven(url.to_owned()));
-    }
-    aws_sdk_s3control::Client::from_conf(config.build())
+/// The S3 Control client of `config`'s account in `region`.
+pub(crate) fn control(config: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3control::Client {
+    replication_aws::batch_job::control_client(
+        aws_sdk_s3control::config::Builder::from(config),
+        config.endpoint_url(),
+        region,
+    )
 }
 
 /// A token unique to this run, so that a retried CreateJob does not start a second job.
-fn request_token() -> String {
+pub(crate) fn request_token() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     format!("replication-doctor-{}-{nanos}", std::process::id())
-}
-
-fn bucket_arn(partition: &str, bucket: &str) -> String {
-    format!("arn:{partition}:s3:::{bucket}")
 }
 
 /// Start the job; its id.
@@ -74,61 +51,27 @@ async fn create(
     client: &aws_sdk_s3control::Client,
     s: &Snapshot,
 ) -> anyhow::Result<String> {
-    let reports = bucket_arn(&s.partition, &job.report_bucket);
-    let mut filter = JobManifestGeneratorFilter::builder()
-        .eligible_for_replication(true)
-        .object_replication_statuses(ReplicationStatus::from(job.selection.replication_status()));
-    if let Some(after) = &job.created_after {
-        let at = DateTime::from_str(after, Format::DateTime).map_err(|e| {
+    let created_after = match &job.created_after {
+        Some(after) => Some(DateTime::from_str(after, Format::DateTime).map_err(|e| {
             anyhow::anyhow!("--created-after {after:?} is not an RFC 3339 time: {e}")
-        })?;
-        filter = filter.created_after(at);
-    }
-    let generator = S3JobManifestGenerator::builder()
-        .source_bucket(bucket_arn(&s.partition, &s.source_bucket))
-        .enable_manifest_output(true)
-        .manifest_output_location(
-            S3ManifestOutputLocation::builder()
-                .bucket(&reports)
-                .manifest_prefix(format!("{}/manifests", job.report_prefix))
-                .manifest_format(GeneratedManifestFormat::S3InventoryReportCsv20211130)
-                .build()?,
-        )
-        .filter(filter.build())
-        .build()?;
-    let report = JobReport::builder()
-        .bucket(&reports)
-        .format(JobReportFormat::ReportCsv20180820)
-        .enabled(true)
-        .prefix(&job.report_prefix)
-        .report_scope(JobReportScope::AllTasks)
-        .build();
-    let created = client
-        .create_job()
-        .account_id(&s.source_account)
-        .confirmation_required(false)
-        .operation(
-            JobOperation::builder()
-                .s3_replicate_object(S3ReplicateObjectOperation::builder().build())
-                .build(),
-        )
-        .manifest_generator(JobManifestGenerator::S3JobManifestGenerator(generator))
-        .report(report)
-        .priority(10)
-        .role_arn(&job.job_role_arn)
-        .client_request_token(request_token())
-        .description(format!(
-            "s3-kms-replication {}: {} -> {}",
-            job.selection.name(),
-            s.source_bucket,
-            s.destination_bucket
-        ))
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("s3control:CreateJob failed: {}", one_line(&e)))?;
-    created
-        .job_id
-        .ok_or_else(|| anyhow::anyhow!("CreateJob returned no job id"))
+        })?),
+        None => None,
+    };
+    let token = request_token();
+    let spec = ReplicationJob {
+        account: &s.source_account,
+        partition: &s.partition,
+        source_bucket: &s.source_bucket,
+        destination_bucket: &s.destination_bucket,
+        selection: job.selection,
+        created_after,
+        role_arn: &job.job_role_arn,
+        report_bucket: &job.report_bucket,
+        report_prefix: &job.report_prefix,
+        token: &token,
+        findable: false,
+    };
+    Ok(create_replication_job(client, &spec).await?)
 }
 
 /// The job's progress as (total, succeeded, failed).
@@ -247,7 +190,7 @@ async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> anyhow::Result
 
 /// What the job did, for `--json` and the human summary.
 fn outcome(
-    job: &JobOptions,
+    command: &str,
     id: &str,
     described: &JobDescriptor,
     report: Option<&(String, ReportSummary)>,
@@ -261,7 +204,7 @@ fn outcome(
         .collect();
     json!({
         "job_id": id,
-        "command": job.selection.name(),
+        "command": command,
         "status": described.status().map_or("Unknown", JobStatus::as_str),
         "total_tasks": total,
         "failure_reasons": reasons,
@@ -295,6 +238,15 @@ fn human(outcome: &Value) -> String {
             "  {} succeeded, {} failed\n",
             summary["succeeded"], summary["failed"]
         ));
+        let by_message = summary["succeeded_by_message"].as_object();
+        if by_message.is_some_and(|m| !m.is_empty()) {
+            let parts: Vec<String> = by_message
+                .into_iter()
+                .flatten()
+                .map(|(m, n)| format!("{m}: {n}"))
+                .collect();
+            out.push_str(&format!("  succeeded as {}\n", parts.join(", ")));
+        }
         for (code, n) in summary["failed_by_code"].as_object().into_iter().flatten() {
             out.push_str(&format!("  failed with {code}: {n}\n"));
         }
@@ -309,15 +261,23 @@ fn human(outcome: &Value) -> String {
             let version = f["version_id"]
                 .as_str()
                 .map_or(String::new(), |v| format!(" (version {v})"));
-            out.push_str(&format!(
-                "    s3://{}/{}{version}: {} (HTTP {}) {}\n",
+            let line = format!(
+                "    s3://{}/{}{version}: {} (HTTP {}) {}",
                 f["bucket"].as_str().unwrap_or_default(),
                 f["key"].as_str().unwrap_or_default(),
                 f["error_code"].as_str().unwrap_or_default(),
                 f["http_status"].as_str().unwrap_or_default(),
                 f["message"].as_str().unwrap_or_default()
-            ));
+            );
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
+    }
+    if outcome["command"] == "audit" && summary["failed"].as_u64().is_some_and(|n| n > 0) {
+        // Batch Operations ignores a failed task's result string (batch-ops-invoke-lambda).
+        out.push_str(
+            "  why each failed: the verifier's log, one JSON line per finding (verdict, key, version, what was found)\n",
+        );
     }
     if let Some(location) = outcome["report"].as_str() {
         out.push_str(&format!("  completion report: {location}\n"));
@@ -354,7 +314,7 @@ pub async fn run(job: &JobOptions, connected: &Connected, s: &Snapshot) -> i32 {
     } else {
         s.source_region.clone()
     };
-    let client = control(connected, &region);
+    let client = control(&connected.a_config, &region);
     let id = match create(job, &client, s).await {
         Ok(id) => id,
         Err(e) => {
@@ -375,44 +335,90 @@ pub async fn run(job: &JobOptions, connected: &Connected, s: &Snapshot) -> i32 {
             .as_deref()
             .map_or(String::new(), |t| format!(", created after {t}"))
     );
-    if !job.wait {
-        let started = json!({"started": true, "job_id": id, "command": job.selection.name(), "region": region});
-        if job.pair.json {
+    conclude(Started {
+        command: job.selection.name(),
+        client: &client,
+        account: &s.source_account,
+        region: &region,
+        id: &id,
+        s3: connected.a.in_region(&region).s3,
+        report_bucket: &job.report_bucket,
+        report_prefix: &job.report_prefix,
+        profile: job.pair.source_profile.as_deref(),
+        wait: job.wait,
+        poll: Duration::from_millis(job.poll_millis),
+        json: job.pair.json,
+    })
+    .await
+}
+
+/// A job just started, and how to conclude the command.
+pub(crate) struct Started<'a> {
+    /// `redrive`, `backfill`, `audit`.
+    pub command: &'a str,
+    /// S3 Control in the job's account and region.
+    pub client: &'a aws_sdk_s3control::Client,
+    /// The job's account.
+    pub account: &'a str,
+    /// The job's region.
+    pub region: &'a str,
+    /// The job's id.
+    pub id: &'a str,
+    /// S3 in the report bucket's region.
+    pub s3: aws_sdk_s3::Client,
+    /// The report's bucket.
+    pub report_bucket: &'a str,
+    /// The report's prefix.
+    pub report_prefix: &'a str,
+    /// The profile of the job's account, for the printed follow-up command.
+    pub profile: Option<&'a str>,
+    /// `--wait`.
+    pub wait: bool,
+    /// `--poll-seconds`.
+    pub poll: Duration,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// Without `--wait`, print the job id and how to follow it (exit 0); with it, follow the job,
+/// summarise its completion report and return the exit code.
+pub(crate) async fn conclude(j: Started<'_>) -> i32 {
+    let (id, region) = (j.id, j.region);
+    if !j.wait {
+        let started =
+            json!({"started": true, "job_id": id, "command": j.command, "region": region});
+        if j.json {
             println!("{started:#}");
         } else {
             println!(
                 "{id}\nfollow it: aws s3control describe-job --account-id {} --job-id {id} --region {region}{}",
-                s.source_account,
-                job.pair
-                    .source_profile
-                    .as_deref()
+                j.account,
+                j.profile
                     .map_or(String::new(), |p| format!(" --profile {p}"))
             );
         }
         return 0;
     }
-    let poll = Duration::from_millis(job.poll_millis);
-    let described = match follow(&client, &s.source_account, &id, poll).await {
+    let described = match follow(j.client, j.account, id, j.poll).await {
         Ok(d) => d,
         Err(e) => {
             eprintln!("replication-doctor: could not follow job {id}: {e}");
             return EXIT_INCOMPLETE;
         }
     };
-    let s3 = connected.a.in_region(&region).s3;
-    let report = read_report(&s3, &job.report_bucket, &job.report_prefix, &id).await;
+    let report = read_report(&j.s3, j.report_bucket, j.report_prefix, id).await;
     let (report, report_error) = match report {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),
     };
     let outcome = outcome(
-        job,
-        &id,
+        j.command,
+        id,
         &described,
         report.as_ref(),
         report_error.as_deref(),
     );
-    if job.pair.json {
+    if j.json {
         println!("{outcome:#}");
     } else {
         print!("{}", human(&outcome));

@@ -26,7 +26,7 @@ use replication_core::doctor::{Seen, Snapshot};
 use crate::args::Options;
 
 /// The readers of one account: its clients, and `hint` said of every read they fail.
-fn clients(config: &SdkConfig, hint: Option<String>) -> Reader {
+pub(crate) fn clients(config: &SdkConfig, hint: Option<String>) -> Reader {
     // Path-style S3 for local emulators, as the functions do.
     let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
     Reader {
@@ -42,7 +42,7 @@ fn clients(config: &SdkConfig, hint: Option<String>) -> Reader {
 }
 
 /// Which account's credentials, for error messages: the flags that chose them.
-fn described(account: &str, profile: Option<&str>, flag: &str) -> String {
+pub(crate) fn described(account: &str, profile: Option<&str>, flag: &str) -> String {
     match profile {
         Some(p) => format!("account {account}'s profile {p:?} ({flag})"),
         None => format!("account {account}'s default credentials (no {flag})"),
@@ -51,7 +51,7 @@ fn described(account: &str, profile: Option<&str>, flag: &str) -> String {
 
 /// The SDK configuration of `profile` (or the default chain) in `region` (or the profile's),
 /// refusing, in one line, a configuration without a region.
-async fn load(
+pub(crate) async fn load(
     profile: Option<&str>,
     region: Option<&str>,
     who: &str,

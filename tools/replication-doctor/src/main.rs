@@ -13,6 +13,7 @@
 //! Install: `cargo install --locked --path tools/replication-doctor`.
 
 mod args;
+mod audit;
 mod batch;
 mod gather;
 mod statements;
@@ -173,6 +174,7 @@ async fn main() {
             std::process::exit(batch::run(&job, &connected, &snapshot).await);
         }
         Ok(Command::Statements(o)) => print_statements(&o),
+        Ok(Command::Audit(a)) => std::process::exit(audit::run(&a).await),
         Ok(Command::Help) => {
             println!("{}", args::USAGE);
             std::process::exit(0);

@@ -78,6 +78,15 @@ pub struct SourceProperties {
     /// `s3:Replication:*` events (one configuration per queue, shared by the pairs from S that
     /// name it; [`crate::notification::REPLICATION_EVENTS`]).
     pub replication_events_queue_arn: Option<SqsQueueArn>,
+    /// `ReplicateExistingObjects` (default false): after a successful Create (after the canary),
+    /// start one S3 Batch Replication job for S's objects that were never replicated (`NONE`),
+    /// under `BatchReplicationRoleArn`, with its manifest and report in
+    /// `BatchReplicationReportBucket`; never waited for.
+    pub replicate_existing_objects: bool,
+    /// `BatchReplicationRoleArn`: the job role (the source stack's `BatchReplicationRole`).
+    pub batch_replication_role_arn: Option<RoleArn>,
+    /// `BatchReplicationReportBucket`: where the generated manifest and the completion report go.
+    pub batch_replication_report_bucket: Option<BucketName>,
 }
 
 /// What the adapter learned in the source account (and, in single-stack mode, in B).
@@ -232,6 +241,42 @@ impl SourceProperties {
         let deploy_time_checks = r.boolean("DeployTimeChecks").unwrap_or(true);
         let policy_writes = read_policy_writes(&mut r);
         let canary = r.boolean("Canary").unwrap_or(false);
+        let replicate_existing_objects = r.boolean("ReplicateExistingObjects").unwrap_or(false);
+        let batch_replication_role_arn =
+            r.parsed_unless_empty("BatchReplicationRoleArn", RoleArn::parse);
+        let batch_replication_report_bucket =
+            r.parsed_unless_empty("BatchReplicationReportBucket", BucketName::parse);
+        if replicate_existing_objects {
+            let given = |name: &str| {
+                r.get(name)
+                    .is_some_and(|v| v.as_str().is_none_or(|s| !s.is_empty()))
+            };
+            let missing: Vec<(&str, &str)> = [
+                (
+                    "BatchReplicationRoleArn",
+                    "give the role S3 Batch Replication jobs run under (the source stack's BatchReplicationRoleArn output), or set ReplicateExistingObjects to false",
+                ),
+                (
+                    "BatchReplicationReportBucket",
+                    "give a bucket of this account in S's region, other than S, for the job's manifest and completion report, or set ReplicateExistingObjects to false",
+                ),
+            ]
+            .into_iter()
+            .filter(|(name, _)| !given(name))
+            .collect();
+            for (name, fix) in missing {
+                r.issue(name, "missing while ReplicateExistingObjects is true", fix);
+            }
+        }
+        if let (Some(report), Some(source)) = (&batch_replication_report_bucket, &source_bucket)
+            && report == source
+        {
+            r.issue(
+                "BatchReplicationReportBucket",
+                "is SourceBucket: the job's manifest and report would match the rule and be replicated to D",
+                "use another bucket of this account in S's region",
+            );
+        }
         let destination_access_role_arn =
             r.parsed("DestinationAccessRoleArn", false, RoleArn::parse);
         // Template parameters are text, "" when unset: empty text is omitted.
@@ -401,6 +446,9 @@ impl SourceProperties {
                 role_path,
                 role_tags,
                 replication_events_queue_arn,
+                replicate_existing_objects,
+                batch_replication_role_arn,
+                batch_replication_report_bucket,
             })
         })();
         finish(issues, parsed)

@@ -6,7 +6,7 @@ use super::{Property, SourceProperties, names};
 impl SourceProperties {
     /// The property table: every accepted property, whether changing it means replacement,
     /// and how a change shows.
-    pub const PROPERTIES: [Property<Self>; 21] = [
+    pub const PROPERTIES: [Property<Self>; 24] = [
         Property {
             name: "SourceBucket",
             kind: "BucketName",
@@ -178,8 +178,34 @@ impl SourceProperties {
             replaces: false,
             changed: |a, b| a.replication_events_queue_arn != b.replication_events_queue_arn,
         },
+        // A Create step, as the canary is: turning it on in an Update starts the job then; the
+        // job never runs again for the same resource (batch_job::existing_objects_token).
+        Property {
+            name: "ReplicateExistingObjects",
+            kind: "Boolean",
+            required: false,
+            default: Some("false"),
+            replaces: false,
+            changed: |a, b| a.replicate_existing_objects != b.replicate_existing_objects,
+        },
+        Property {
+            name: "BatchReplicationRoleArn",
+            kind: "RoleArn",
+            required: false,
+            default: None,
+            replaces: false,
+            changed: |a, b| a.batch_replication_role_arn != b.batch_replication_role_arn,
+        },
+        Property {
+            name: "BatchReplicationReportBucket",
+            kind: "BucketName",
+            required: false,
+            default: None,
+            replaces: false,
+            changed: |a, b| a.batch_replication_report_bucket != b.batch_replication_report_bucket,
+        },
     ];
 
     /// Accepted property names.
-    pub const NAMES: [&'static str; 21] = names(&Self::PROPERTIES);
+    pub const NAMES: [&'static str; 24] = names(&Self::PROPERTIES);
 }

@@ -170,3 +170,45 @@ fn rules_given_as_json_text_are_the_list() {
         assert!(issue.fix.contains("[{"), "{text}: {issue:?}");
     }
 }
+
+/// `ReplicateExistingObjects` needs the job role and the report bucket; empty text (an unset
+/// template parameter) is omitted; the report bucket may not be S.
+#[test]
+fn replicate_existing_objects_names_what_the_job_needs() {
+    let on = with(source_props(), "ReplicateExistingObjects", json!("true"));
+    let err = SourceProperties::parse(&with(on.clone(), "BatchReplicationRoleArn", json!("")))
+        .unwrap_err();
+    assert!(
+        issue_for(&err, "BatchReplicationRoleArn")
+            .problem
+            .contains("missing")
+    );
+    assert!(
+        issue_for(&err, "BatchReplicationReportBucket")
+            .fix
+            .contains("manifest")
+    );
+    let given = with(
+        with(
+            on,
+            "BatchReplicationRoleArn",
+            json!("arn:aws:iam::111111111111:role/batch"),
+        ),
+        "BatchReplicationReportBucket",
+        json!("reports-bucket"),
+    );
+    let p = SourceProperties::parse(&given).unwrap();
+    assert!(p.replicate_existing_objects);
+    assert_eq!(
+        p.batch_replication_report_bucket.unwrap().as_str(),
+        "reports-bucket"
+    );
+    let source = source_props()["SourceBucket"].clone();
+    let err =
+        SourceProperties::parse(&with(given, "BatchReplicationReportBucket", source)).unwrap_err();
+    assert!(
+        issue_for(&err, "BatchReplicationReportBucket")
+            .problem
+            .contains("SourceBucket")
+    );
+}

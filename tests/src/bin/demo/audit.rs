@@ -1,4 +1,5 @@
-//! Act 6: every replica already in D, audited through S3 Batch Operations events.
+//! Act 6: every replica already in D, audited through S3 Batch Operations events, one per
+//! version, with each task's own answer (act 9, `closed_loop`, runs the audit as a real job).
 
 use e2e_tests::batch;
 use e2e_tests::runtime_api::LambdaProcess;
@@ -14,7 +15,7 @@ pub(crate) async fn audit(run: &mut Run, v: &mut Verifying) -> anyhow::Result<()
     let victim = keys[0];
     // 6. Audit every replica already in D, as an S3 Batch Operations job would.
     println!(
-        "\n[audit] S3 Batch Operations over every object version in D (schema 2.0, one task per invocation;\n        the emulator has no Batch Operations engine, so the tasks come from a listing of D)"
+        "\n[audit] S3 Batch Operations tasks over every object version in D (schema 2.0, one task per invocation),\n        each shown with the verifier's own answer; [closed loop] below runs real jobs on the emulator's engine"
     );
     let audit = audit_destination(w, verifier).await?;
     println!(

@@ -11,12 +11,16 @@
 //!    D's notifications reach the verifier bootstrap through SQS; verdicts and metrics are shown.
 //! 5. A replica rewritten under the wrong key is caught.
 //! 6. Every object version already in D is audited through S3 Batch Operations events (built
-//!    from a listing of D: the emulator has no Batch Operations engine), with per-task results.
+//!    from a listing of D), with each task's result string (act 9 runs the audit as a job).
 //! 7. One period of the scheduled check on both sides, with liveness: no findings, and A's
 //!    canary replicated and verified in B (`CanaryReplicaVerified`).
 //! 8. replication-doctor says healthy; with KB's statement removed it names that one finding,
 //!    and so does the next scheduled period in B.
-//! 9. Delete events remove ours and keep everything else.
+//! 9. The closed loop: KB's grant breaks, objects go FAILED, the doctor names it, it is fixed,
+//!    `replication-doctor redrive` re-drives them (S3 Batch Replication on the emulator's Batch
+//!    Operations engine), all COMPLETED; `replication-doctor audit` has the verifier prove each
+//!    replica in a Batch Operations job: all Succeeded.
+//! 10. Delete events remove ours and keep everything else.
 //!
 //! Needs `SETUP_BOOTSTRAP` and `VERIFIER_BOOTSTRAP` (the Makefile sets them). Exits 0 only if
 //! everything behaved as expected. Details go to a log file whose path is printed.
@@ -24,6 +28,7 @@
 
 mod audit;
 mod before;
+mod closed_loop;
 mod dashboard;
 mod delete;
 mod doctor;
@@ -45,6 +50,7 @@ use serde_json::Value;
 
 use audit::audit;
 use before::the_world_before;
+use closed_loop::closed_loop;
 use dashboard::dashboard;
 use delete::delete;
 use doctor::doctor;
@@ -178,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
     audit(&mut run, &mut v).await?;
     schedule(&mut run, &mut deployed, &mut v).await?;
     doctor(&mut run, &mut deployed).await?;
+    closed_loop(&mut run, &verifier_bin).await?;
     delete(&mut run, &mut deployed).await?;
     dashboard(&mut run, &v, started_at).await?;
     let Run { demo, .. } = run;
