@@ -83,6 +83,33 @@ pub struct Context<'a> {
     pub overrides: &'a Map<String, Value>,
 }
 
+/// `pairs` as a template's parameter values (later ones win).
+pub fn parameters(pairs: &[(&str, &str)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect()
+}
+
+impl<'a> Context<'a> {
+    /// The context of `template` with `overrides` and every other parameter's default (not the
+    /// samples of [`Context::full`]): what CloudFormation would resolve for that stack.
+    pub fn of(template: &'a Value, overrides: &'a Map<String, Value>) -> Self {
+        Self {
+            params: template["Parameters"].as_object().unwrap_or(no_overrides()),
+            conditions: template["Conditions"].as_object().unwrap_or(no_overrides()),
+            full: false,
+            overrides,
+        }
+    }
+
+    /// The `Properties` of `resource`, resolved.
+    pub fn properties(&self, template: &Value, resource: &str) -> Value {
+        self.resolve(&template["Resources"][resource]["Properties"])
+            .unwrap_or_else(|| panic!("{resource} has no Properties"))
+    }
+}
+
 impl Context<'_> {
     /// A parameter's (or pseudo parameter's) value.
     pub fn param(&self, name: &str) -> Value {
@@ -215,13 +242,7 @@ pub fn resolve(v: &Value, cx: &Context<'_>) -> Option<Value> {
 /// The inline policies of the role resource `role` in `template`, resolved with `overrides`
 /// (parameters such as `DestinationBucket`): what that role would be given on AWS.
 pub fn role_policies(template: &Value, role: &str, overrides: &Map<String, Value>) -> Vec<Value> {
-    let empty = Map::new();
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap_or(&empty),
-        conditions: template["Conditions"].as_object().unwrap_or(&empty),
-        full: false,
-        overrides,
-    };
+    let cx = Context::of(template, overrides);
     let properties = &template["Resources"][role]["Properties"];
     properties["Policies"]
         .as_array()
@@ -238,13 +259,7 @@ pub fn function_environment(
     function: &str,
     overrides: &Map<String, Value>,
 ) -> Vec<(String, String)> {
-    let empty = Map::new();
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap_or(&empty),
-        conditions: template["Conditions"].as_object().unwrap_or(&empty),
-        full: false,
-        overrides,
-    };
+    let cx = Context::of(template, overrides);
     let variables = &template["Resources"][function]["Properties"]["Environment"]["Variables"];
     let resolved = resolve(variables, &cx).unwrap_or_default();
     resolved

@@ -35,15 +35,8 @@ fn destination_stack(
     ];
     parameters.extend_from_slice(extra);
     let overrides = world_parameters(&h.world, &parameters);
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
-    let resolved = cx
-        .resolve(&template["Resources"]["ReplicationDestination"]["Properties"])
-        .unwrap();
+    let resolved =
+        Context::of(&template, &overrides).properties(&template, "ReplicationDestination");
     serde_json::from_str(&resolved.to_string().replace(TEMPLATE_QUEUE, queue)).unwrap()
 }
 
@@ -209,16 +202,9 @@ async fn each_sources_stack_routes_ds_events_with_its_own_eventbridge_rule() {
     // to that stack's queue, and one object from each source replicates
     let template = destination_template();
     let overrides = world_parameters(w, &[("Trigger", "EventBridge")]);
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
+    let cx = Context::of(&template, &overrides);
     assert!(cx.condition("TriggerEventBridge"));
-    let rule = cx
-        .resolve(&template["Resources"]["VerifierEventRule"]["Properties"])
-        .unwrap();
+    let rule = cx.properties(&template, "VerifierEventRule");
     let events = aws_sdk_eventbridge::Client::new(&w.b.config);
     for own in [&queue, &second_queue] {
         let name = unique_name("verifier-rule");

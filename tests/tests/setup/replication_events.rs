@@ -8,6 +8,8 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use e2e_tests::accounts::Account;
 use e2e_tests::runtime_api::{LambdaProcess, binary_path};
 use e2e_tests::template::{Context, destination_template, verifier_env, world_parameters};
+use e2e_tests::world::World;
+use serde_json::Value;
 
 use crate::common::harness::{Harness, SOURCE, wait};
 use crate::role_settings::template_source_props;
@@ -25,13 +27,8 @@ async fn templates_queue_policy(h: &Harness, extra: &[(&str, &str)]) {
     ];
     parameters.extend_from_slice(extra);
     let overrides = world_parameters(w, &parameters);
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
-    let policy = cx
+    // Only the document: the resource's `Queues` refers to the template's own queue.
+    let policy = Context::of(&template, &overrides)
         .resolve(&template["Resources"]["QueuePolicy"]["Properties"]["PolicyDocument"])
         .unwrap();
     // The resolver names the template's queue by a placeholder ARN; the world's queue stands in.
@@ -58,6 +55,35 @@ fn source_props_sending_events(h: &Harness) -> serde_json::Value {
             ("ReplicationEventsQueueArn", queue.as_str()),
         ],
     )
+}
+
+/// The verifier, as the destination template configures it (with CloudWatch as its metrics
+/// sink), over `event`; then the template's alarm `resource`, its metric read back from B's
+/// CloudWatch with the alarm's own namespace, dimensions, statistic and period, breaches.
+async fn assert_the_verifier_breaches(w: &World, event: &Value, resource: &str) {
+    let env = verifier_env(
+        w,
+        &destination_template(),
+        &world_parameters(w, &[("MetricsSink", "cloudwatch")]),
+    );
+    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
+        .await
+        .unwrap();
+    f.invoke(event).await.unwrap();
+    let alarm = resolved_alarm(
+        "infra/destination-account.yaml",
+        &[
+            ("DestinationBucket", w.destination_bucket.as_str()),
+            ("SourceBucket", w.source_bucket.as_str()),
+        ],
+        resource,
+    );
+    let points = alarm_datapoints(&w.b.cloudwatch, &alarm).await;
+    assert!(
+        points.iter().any(|v| breaches(&alarm, *v)),
+        "{resource}: datapoints {points:?}; verifier said {:?}",
+        f.stdout_lines()
+    );
 }
 
 /// Our configurations on S: (Id, queue ARN, events).
@@ -125,29 +151,7 @@ async fn a_failed_object_in_s_moves_the_destination_stacks_replication_failed_al
             .is_some_and(|b| b.contains("OperationFailedReplication"))
     });
     assert!(failure.is_some(), "no failure event on the queue: {event}");
-    let env = verifier_env(
-        w,
-        &destination_template(),
-        &world_parameters(w, &[("MetricsSink", "cloudwatch")]),
-    );
-    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
-        .await
-        .unwrap();
-    f.invoke(&event).await.unwrap();
-    let alarm = resolved_alarm(
-        "infra/destination-account.yaml",
-        &[
-            ("DestinationBucket", w.destination_bucket.as_str()),
-            ("SourceBucket", w.source_bucket.as_str()),
-        ],
-        "ReplicationFailedAlarm",
-    );
-    let points = alarm_datapoints(&w.b.cloudwatch, &alarm).await;
-    assert!(
-        points.iter().any(|v| breaches(&alarm, *v)),
-        "ReplicationFailed datapoints {points:?}; verifier said {:?}",
-        f.stdout_lines()
-    );
+    assert_the_verifier_breaches(w, &event, "ReplicationFailedAlarm").await;
 
     // WHEN the source resource is deleted THEN S's configuration of ours goes with it
     let id = created["PhysicalResourceId"].as_str().map(str::to_owned);
@@ -199,29 +203,6 @@ async fn a_missed_rtc_threshold_moves_the_destination_stacks_alarm() {
             "destinationBucket": format!("arn:aws:s3:::{}", w.destination_bucket),
             "s3Operation": "OBJECT_PUT", "requestTime": "2026-12-06T04:40:00.000Z",
             "threshold": "15"}});
-    let env = verifier_env(
-        w,
-        &destination_template(),
-        &world_parameters(w, &[("MetricsSink", "cloudwatch")]),
-    );
-    let mut f = LambdaProcess::spawn(&binary_path("replica-verifier"), &env)
-        .await
-        .unwrap();
-    f.invoke(&serde_json::json!({"Records": [record]}))
-        .await
-        .unwrap();
-    let alarm = resolved_alarm(
-        "infra/destination-account.yaml",
-        &[
-            ("DestinationBucket", w.destination_bucket.as_str()),
-            ("SourceBucket", w.source_bucket.as_str()),
-        ],
-        "ReplicationMissedThresholdAlarm",
-    );
-    let points = alarm_datapoints(&w.b.cloudwatch, &alarm).await;
-    assert!(
-        points.iter().any(|v| breaches(&alarm, *v)),
-        "ReplicationMissedThreshold datapoints {points:?}; verifier said {:?}",
-        f.stdout_lines()
-    );
+    let event = serde_json::json!({"Records": [record]});
+    assert_the_verifier_breaches(w, &event, "ReplicationMissedThresholdAlarm").await;
 }

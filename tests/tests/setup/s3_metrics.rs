@@ -7,8 +7,8 @@ use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use e2e_tests::emulator::repo_root;
 use e2e_tests::target::emulator_only;
-use e2e_tests::template::{Context, load};
-use serde_json::{Map, Value, json};
+use e2e_tests::template::{Context, load, parameters};
+use serde_json::Value;
 use std::time::{Duration, SystemTime};
 
 use crate::common::harness::{Harness, SOURCE, wait};
@@ -35,22 +35,14 @@ fn template_alarm(h: &Harness, resource: &str, rule_id: &str) -> Value {
 /// `overrides`; the alarm must be on with them.
 pub(crate) fn resolved_alarm(template: &str, overrides: &[(&str, &str)], resource: &str) -> Value {
     let template = load(&repo_root().join(template));
-    let overrides: Map<String, Value> = overrides
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!(v)))
-        .collect();
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
+    let overrides = parameters(overrides);
+    let cx = Context::of(&template, &overrides);
     let alarm = &template["Resources"][resource];
     assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm");
     if let Some(condition) = alarm["Condition"].as_str() {
         assert!(cx.condition(condition), "{resource} is off");
     }
-    cx.resolve(&alarm["Properties"]).unwrap()
+    cx.properties(&template, resource)
 }
 
 /// The datapoints of the alarm's metric in `cloudwatch` (the alarm's account and region), with

@@ -3,10 +3,10 @@
 use e2e_tests::accounts::Account;
 use e2e_tests::cleanup::Resource;
 use e2e_tests::emulator::repo_root;
-use e2e_tests::template::{Context, load};
+use e2e_tests::template::{Context, load, parameters};
 use e2e_tests::unique_name;
 use e2e_tests::world::World;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 /// The start of the PhysicalResourceId a Create answers when it fails before any write
 /// (issue 8, defect 3).
@@ -30,16 +30,6 @@ pub(crate) async fn extra_bucket(world: &World, account: Account) -> String {
 /// function for that stack.
 pub(crate) fn template_properties(file: &str, resource: &str, overrides: &[(&str, &str)]) -> Value {
     let template = load(&repo_root().join("infra").join(file));
-    let overrides: Map<String, Value> = overrides
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!(v)))
-        .collect();
-    let cx = Context {
-        params: template["Parameters"].as_object().unwrap(),
-        conditions: template["Conditions"].as_object().unwrap(),
-        full: false,
-        overrides: &overrides,
-    };
-    cx.resolve(&template["Resources"][resource]["Properties"])
-        .unwrap()
+    let overrides = parameters(overrides);
+    Context::of(&template, &overrides).properties(&template, resource)
 }
